@@ -1,0 +1,78 @@
+"""The one Bolt app that console, serve, socket and the tests all drive."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from handlers import register_listeners
+
+logger = logging.getLogger("phonetag")
+
+SOMETHING_WENT_WRONG = (
+    ":warning: Something went wrong on our side and nothing was saved. Please try again."
+)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What listeners need beyond Slack's own arguments, handed over through Bolt's context."""
+
+    session_factory: sessionmaker[Session]
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def web_client(settings: Settings) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, services: Services) -> App:
+    app = App(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=True,
+        logger=logger,
+    )
+
+    @app.middleware
+    def provide_services(context, next) -> None:  # type: ignore[no-untyped-def]
+        context["services"] = services
+        next()
+
+    app.error(handle_error)
+    register_listeners(app)
+    return app
+
+
+def handle_error(error: Exception, body: dict[str, object], respond) -> BoltResponse:  # type: ignore[no-untyped-def]
+    """The one place unexpected errors land: log it, tell the rep plainly, never a 500."""
+    logger.exception("unhandled error in listener", exc_info=error)
+    if body.get("command"):
+        payload = {"response_type": "ephemeral", "text": SOMETHING_WENT_WRONG}
+        return BoltResponse(
+            status=200,
+            body=json.dumps(payload),
+            headers={"content-type": ["application/json;charset=utf-8"]},
+        )
+    if body.get("response_url"):
+        respond(text=SOMETHING_WENT_WRONG, response_type="ephemeral", replace_original=False)
+    return BoltResponse(status=200, body="")

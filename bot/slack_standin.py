@@ -1,0 +1,519 @@
+"""A stand-in for Slack's Web API on loopback.
+
+`phonetag console` points the real Bolt app at it so a rep can try every command without a
+Slack workspace, and the tests use it as their fake Slack: the app keeps its real `WebClient`
+(Bolt copies the client's settings per request, so mocks break) and the tests read back what
+was sent. Only the standard library, so the console works in a bare install.
+
+Faults are injected on demand because the interesting bugs live in the unhappy paths: rate
+limits, users who left the workspace, Slack having a bad minute, slow answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.parser
+import email.policy
+import itertools
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_URL = "response_url"
+"""`RecordedCall.method` of a post to a `response_url` (Bolt's `respond`)."""
+
+UPLOAD_URL = "upload_url"
+"""`RecordedCall.method` of the file bytes `files_upload_v2` posts to its upload URL."""
+
+DEFAULT_TZ = "America/Chicago"
+
+# Form-encoded clients send these as JSON text; Slack decodes them, and so do we so that tests
+# can inspect blocks and views the same way whichever encoding the client chose.
+_JSON_ENCODED_ARGS = frozenset({"blocks", "attachments", "view", "files", "metadata"})
+
+# Slack's ts values are seconds with six decimals; an increasing counter keeps them unique and
+# sortable, which is what threading and chat.update rely on.
+_FIRST_TS_MICROS = 1_700_000_000_000_100
+_TS_STEP_MICROS = 100
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request Slack would have received, kept so tests and the console can read it back."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    answered_ok: bool = True
+    path: str = ""
+
+
+@dataclass
+class _Fault:
+    error: str
+    status: int
+    retry_after: int | None
+    remaining: int | None
+    match: dict[str, Any] = field(default_factory=dict)
+
+    def applies_to(self, args: Mapping[str, Any]) -> bool:
+        return all(args.get(key) == value for key, value in self.match.items())
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: dict[str, Any] | str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SlackStandIn:
+    """Answers Slack Web API calls on loopback and records every one of them.
+
+    Usage::
+
+        with SlackStandIn() as slack:
+            client = WebClient(base_url=slack.base_url, token="xoxb-test")
+            client.chat_postMessage(channel="U123", text="hi")
+            assert slack.calls_to("chat.postMessage")[0].args["text"] == "hi"
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        users: Mapping[str, Mapping[str, Any]] | None = None,
+        team_id: str = "T0PHONETAG",
+        bot_user_id: str = "U0PHONETAG",
+        bot_id: str = "B0PHONETAG",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.users: dict[str, dict[str, Any]] = {uid: dict(u) for uid, u in (users or {}).items()}
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.base_url = ""
+        self._root_url = ""
+        self._lock = threading.Lock()
+        self._calls: list[RecordedCall] = []
+        self._faults: dict[str, list[_Fault]] = {}
+        self._delays: dict[str, float] = {}
+        self._uploads: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> str:
+        """Start serving and return the Web API base URL, e.g. `http://127.0.0.1:PORT/api/`."""
+        if self._server is not None:
+            return self.base_url
+        handler = type("_BoundHandler", (_Handler,), {"standin": self})
+        self._server = _Server((self.host, self.port), handler)
+        self.port = self._server.server_address[1]
+        self._root_url = f"http://{self.host}:{self.port}"
+        self.base_url = f"{self._root_url}/api/"
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-standin",
+            daemon=True,
+        )
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving; delayed answers still pending are cut short rather than waited for."""
+        if self._server is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- reading back ----------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """A snapshot, so a test can iterate while the app is still calling."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        with self._lock:
+            return [call for call in self._calls if call.method == method]
+
+    def clear(self) -> None:
+        """Forget calls, faults and delays so one running stand-in can serve test after test."""
+        with self._lock:
+            self._calls.clear()
+            self._faults.clear()
+            self._delays.clear()
+
+    def response_url(self, name: str) -> str:
+        """A `response_url` to put in a slash command or action payload; posts are recorded."""
+        self._require_started()
+        return f"{self._root_url}/response/{name}"
+
+    # -- fault injection -------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "ratelimited",
+        status: int = 429,
+        retry_after: int = 1,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls to `method` fail; a 429 carries `Retry-After`."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(
+                _Fault(error=error, status=status, retry_after=retry_after, remaining=times)
+            )
+
+    def fail_for(
+        self, method: str, match: Mapping[str, Any], error: str, status: int = 200
+    ) -> None:
+        """Fail every call to `method` whose args contain `match`, until `clear_faults()`.
+
+        Slack reports most errors as HTTP 200 with `ok: false`, hence the default status.
+        """
+        with self._lock:
+            self._faults.setdefault(method, []).append(
+                _Fault(
+                    error=error, status=status, retry_after=None, remaining=None, match=dict(match)
+                )
+            )
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call to `method` only after `seconds`, to drive client timeouts."""
+        with self._lock:
+            self._delays[method] = seconds
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._delays.clear()
+
+    # -- answering -------------------------------------------------------------------------
+
+    def _require_started(self) -> None:
+        if self._server is None:
+            raise RuntimeError("SlackStandIn is not started; call start() first")
+
+    def _take_fault(self, method: str, args: Mapping[str, Any]) -> _Fault | None:
+        with self._lock:
+            faults = self._faults.get(method, [])
+            for fault in faults:
+                if fault.applies_to(args):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            faults.remove(fault)
+                    return fault
+        return None
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None, path: str) -> _Answer:
+        fault = self._take_fault(method, args)
+        with self._lock:
+            self._calls.append(
+                RecordedCall(
+                    method=method, args=args, token=token, answered_ok=fault is None, path=path
+                )
+            )
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            self._stopping.wait(delay)
+        if fault is not None:
+            headers = {}
+            if fault.status == HTTPStatus.TOO_MANY_REQUESTS and fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+            return _Answer(fault.status, {"ok": False, "error": fault.error}, headers)
+        if method == UPLOAD_URL:
+            return _Answer(HTTPStatus.OK, f"OK - {len(args.get('data', b''))}")
+        build = self._builders.get(method)
+        body = build(self, args) if build else {}
+        return _Answer(HTTPStatus.OK, {"ok": True, **body})
+
+    def _next_ts(self) -> str:
+        micros = _FIRST_TS_MICROS + next(self._ids) * _TS_STEP_MICROS
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):08d}"
+
+    @staticmethod
+    def _channel_for(channel: str) -> str:
+        """Posting to a user id lands in the DM with the bot, as on real Slack."""
+        return "D" + channel if channel[:1] in ("U", "W") else channel
+
+    def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "text": args.get("text", ""),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "team": self.team_id,
+            "ts": ts,
+        }
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if key in args:
+                message[key] = args[key]
+        return {
+            "channel": self._channel_for(str(args.get("channel", ""))),
+            "ts": ts,
+            "message": message,
+        }
+
+    def _update_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "channel": args.get("channel", ""),
+            "ts": args.get("ts", ""),
+            "text": args.get("text", ""),
+            "message": {
+                "text": args.get("text", ""),
+                **{k: args[k] for k in ("blocks",) if k in args},
+            },
+        }
+
+    def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": self._next_ts()}
+
+    def _open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = args.get("users", "")
+        if isinstance(users, list):
+            users = ",".join(users)
+        return {"channel": {"id": "D" + users.replace(",", "")}}
+
+    def _view(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        echoed = dict(view) if isinstance(view, dict) else {}
+        view_id = args.get("view_id") or self._next_id("V")
+        return {
+            "view": {
+                **echoed,
+                "id": view_id,
+                "team_id": self.team_id,
+                "bot_id": self.bot_id,
+                "root_view_id": view_id,
+                "hash": self._next_ts(),
+            }
+        }
+
+    def _user_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("user", ""))
+        overrides = self.users.get(user_id, {})
+        tz = overrides.get("tz", DEFAULT_TZ)
+        real_name = overrides.get("real_name", f"Rep {user_id}")
+        profile = {
+            "real_name": real_name,
+            "display_name": real_name,
+            "email": f"{user_id.lower()}@example.com",
+            **overrides.get("profile", {}),
+        }
+        user = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": user_id.lower(),
+            "deleted": False,
+            "is_bot": False,
+            "real_name": real_name,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": _utc_offset_seconds(tz),
+            **overrides,
+            "profile": profile,
+        }
+        return {"user": user}
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://phonetag-standin.slack.com/",
+            "team": "Phone Tag stand-in",
+            "user": "phonetag",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _files_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = args.get("filename") or "file"
+        return {"file": {"id": self._next_id("F"), "name": name, "title": args.get("title", name)}}
+
+    def _get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = self._next_id("F")
+        with self._lock:
+            self._uploads[file_id] = str(args.get("filename", "file"))
+        return {"upload_url": f"{self._root_url}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        completed = []
+        for item in files if isinstance(files, list) else []:
+            with self._lock:
+                name = self._uploads.get(item.get("id", ""), "file")
+            completed.append(
+                {"id": item.get("id"), "name": name, "title": item.get("title") or name}
+            )
+        return {"files": completed}
+
+    _builders: Mapping[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = {
+        "chat.postMessage": _post_message,
+        "chat.update": _update_message,
+        "chat.postEphemeral": _post_ephemeral,
+        "conversations.open": _open_conversation,
+        "views.open": _view,
+        "views.update": _view,
+        "views.publish": _view,
+        "views.push": _view,
+        "users.info": _user_info,
+        "auth.test": _auth_test,
+        "files.upload": _files_upload,
+        "files.getUploadURLExternal": _get_upload_url,
+        "files.completeUploadExternal": _complete_upload,
+    }
+
+
+def _utc_offset_seconds(tz: str) -> int:
+    """Slack reports the offset in force today, so DST shows up the way real users see it."""
+    try:
+        offset = datetime.now(ZoneInfo(tz)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+class _Server(ThreadingHTTPServer):
+    # A burst of concurrent Bolt listeners overflows the default backlog of 5, and the kernel
+    # then retries the refused connections a second later.
+    request_queue_size = 128
+    daemon_threads = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: SlackStandIn
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("slack stand-in: " + format, *args)
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        prefix, _, rest = url.path.lstrip("/").partition("/")
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if prefix == "api" and rest:
+            method = rest
+            args = _parse_args(raw, self.headers.get("Content-Type", ""), url.query)
+        elif prefix == "response" and rest:
+            method = RESPONSE_URL
+            args = _parse_args(raw, self.headers.get("Content-Type", ""), url.query)
+        elif prefix == "upload" and rest:
+            method = UPLOAD_URL
+            args = {"file_id": rest, "data": raw}
+        else:
+            self._send(_Answer(HTTPStatus.NOT_FOUND, {"ok": False, "error": "unknown_path"}))
+            return
+        token = _bearer_token(self.headers.get("Authorization")) or args.get("token")
+        self._send(self.standin._answer(method, args, token, url.path))
+
+    def _send(self, answer: _Answer) -> None:
+        if isinstance(answer.body, str):
+            payload, content_type = answer.body.encode(), "text/plain; charset=utf-8"
+        else:
+            payload, content_type = (
+                json.dumps(answer.body).encode(),
+                "application/json; charset=utf-8",
+            )
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up first, which is exactly what a `delay()` test provokes.
+            logger.debug("slack stand-in: client hung up before the answer")
+
+
+def _bearer_token(header: str | None) -> str | None:
+    if header and header.startswith("Bearer "):
+        return header.removeprefix("Bearer ")
+    return None
+
+
+def _parse_args(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
+    args: dict[str, Any] = _flatten(parse_qs(query, keep_blank_values=True))
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime == "application/json" and raw:
+        args.update(json.loads(raw))
+        return args
+    if mime == "multipart/form-data":
+        args.update(_parse_multipart(raw, content_type))
+    elif raw:
+        args.update(_flatten(parse_qs(raw.decode(), keep_blank_values=True)))
+    for key in _JSON_ENCODED_ARGS & args.keys():
+        # Undecodable text stays as sent: Slack would reject it, and the test can see why.
+        if isinstance(args[key], str):
+            with contextlib.suppress(json.JSONDecodeError):
+                args[key] = json.loads(args[key])
+    return args
+
+
+def _flatten(values: dict[str, list[str]]) -> dict[str, Any]:
+    return {key: items[0] if len(items) == 1 else items for key, items in values.items()}
+
+
+def _parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
+    """Legacy `files.upload` sends multipart; file parts keep their bytes, fields become text."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    args: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        args[str(name)] = data if part.get_filename() else data.decode()
+    return args

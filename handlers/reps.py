@@ -1,0 +1,51 @@
+"""Who the acting rep is. A first-time rep's zone comes from Slack's users.info."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import queries
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_TZ = "UTC"
+
+
+@dataclass(frozen=True)
+class ActingRep:
+    team_id: str
+    user_id: str
+    tz: ZoneInfo
+    name: str
+
+
+def acting_rep(
+    session_factory: sessionmaker[Session], client: WebClient, team_id: str, user_id: str
+) -> ActingRep:
+    """Reads only: the row is written with the rep's first accepted command, never on bad input."""
+    with session_factory() as session:
+        row = queries.rep_row(session, team_id, user_id)
+    if row is not None:
+        return ActingRep(team_id, user_id, ZoneInfo(row.tz), row.name)
+    tz, name = _slack_profile(client, user_id)
+    return ActingRep(team_id, user_id, ZoneInfo(tz), name)
+
+
+def _slack_profile(client: WebClient, user_id: str) -> tuple[str, str]:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+        return FALLBACK_TZ, ""
+    tz = user.get("tz") or FALLBACK_TZ
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = FALLBACK_TZ
+    return tz, user.get("real_name") or user.get("name") or ""

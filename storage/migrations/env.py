@@ -1,0 +1,19 @@
+"""Alembic runs against the engine handed over in config.attributes; no ini file needed."""
+
+from alembic import context
+from sqlalchemy import Engine
+
+from storage.models import Base
+
+engine: Engine = context.config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

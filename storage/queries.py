@@ -1,0 +1,128 @@
+"""Named queries. Each takes a session and the Slack team_id; handlers never build SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
+from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
+
+
+def name_key(name: str) -> str:
+    """Reps type names in any case; matching ignores it."""
+    return " ".join(name.casefold().split())
+
+
+def workspace(session: Session, team_id: str, now: datetime) -> Workspace:
+    found = session.get(Workspace, team_id)
+    if found is None:
+        found = Workspace(team_id=team_id, cadence_rules={}, created_at=now)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def rep_row(session: Session, team_id: str, user_id: str) -> RepRow | None:
+    return session.scalars(
+        select(RepRow).where(RepRow.team_id == team_id, RepRow.user_id == user_id)
+    ).one_or_none()
+
+
+def ensure_rep(
+    session: Session, team_id: str, user_id: str, tz: str, name: str, now: datetime
+) -> RepRow:
+    """The rep's row, inserted on first use; a concurrent first request wins harmlessly."""
+    found = rep_row(session, team_id, user_id)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            row = RepRow(team_id=team_id, user_id=user_id, tz=tz, name=name, created_at=now)
+            session.add(row)
+    except IntegrityError:
+        return rep_row(session, team_id, user_id)  # type: ignore[return-value]
+    return row
+
+
+def find_prospect(
+    session: Session, team_id: str, owner_id: str, name: str, phone: str | None
+) -> ProspectRow | None:
+    """The rep's own prospect by name (any case) or by phone, preferring the name match."""
+    matches = [ProspectRow.name_key == name_key(name)]
+    if phone:
+        matches.append(ProspectRow.phone == phone)
+        matches.append(ProspectRow.cell == phone)
+    rows = session.scalars(
+        select(ProspectRow)
+        .where(ProspectRow.team_id == team_id, ProspectRow.owner_id == owner_id, or_(*matches))
+        .order_by(ProspectRow.id)
+    ).all()
+    by_name = [row for row in rows if row.name_key == name_key(name)]
+    return (by_name or list(rows) or [None])[0]
+
+
+def prospect_row(session: Session, team_id: str, prospect_id: int) -> ProspectRow | None:
+    return session.scalars(
+        select(ProspectRow).where(ProspectRow.team_id == team_id, ProspectRow.id == prospect_id)
+    ).one_or_none()
+
+
+def call_history(session: Session, team_id: str, prospect_id: int) -> list[CallLog]:
+    rows = session.scalars(
+        select(CallLogRow)
+        .where(CallLogRow.team_id == team_id, CallLogRow.prospect_id == prospect_id)
+        .order_by(CallLogRow.at, CallLogRow.id)
+    ).all()
+    return [
+        CallLog(outcome=Outcome(r.outcome), at=r.at, notes=r.notes, follow_up_at=r.follow_up_at)
+        for r in rows
+    ]
+
+
+def close_owed_return_calls(
+    session: Session, team_id: str, prospect_id: int, returned_at: datetime
+) -> None:
+    session.execute(
+        update(OwedReturnCallRow)
+        .where(
+            OwedReturnCallRow.team_id == team_id,
+            OwedReturnCallRow.prospect_id == prospect_id,
+            OwedReturnCallRow.returned_at.is_(None),
+        )
+        .values(returned_at=returned_at)
+    )
+
+
+def to_prospect(row: ProspectRow) -> Prospect:
+    return Prospect(
+        id=row.id,
+        name=row.name,
+        company=row.company,
+        phone=row.phone,
+        cell=row.cell,
+        email=row.email,
+        tz=row.tz,
+        deal_value=row.deal_value,
+        referrer=row.referrer,
+        connection_note=row.connection_note,
+        status=ProspectStatus(row.status),
+        snoozed_until=row.snoozed_until,
+        follow_up_at=row.follow_up_at,
+    )
+
+
+def to_rep(row: RepRow) -> Rep:
+    return Rep(
+        user_id=row.user_id,
+        tz=row.tz,
+        name=row.name,
+        company=row.company,
+        phone=row.phone,
+        cell=row.cell,
+        email=row.email,
+        benefit=row.benefit,
+    )

@@ -1,0 +1,67 @@
+"""Fixtures shared by the suite: both databases, the Slack stand-in and a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.slack_standin import SlackStandIn
+from storage.db import make_engine, upgrade
+from storage.models import Base
+from tests.slack import Clock, SlackHarness
+
+# Monday 23 November 2026, 10:00 in Chicago: a working morning.
+MONDAY_MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    from tests.postgres import require_postgres
+
+    cluster = require_postgres()
+    url = cluster.start()
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """Every storage-touching test runs on the embedded default and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "phonetag.db"
+        sqlite = make_engine(f"sqlite:///{path}")
+        upgrade(sqlite)
+        yield sqlite
+        sqlite.dispose()
+        return
+    postgres: Engine = request.getfixturevalue("postgres_engine")
+    yield postgres
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with postgres.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as running:
+        yield running
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY_MORNING)
+
+
+@pytest.fixture
+def slack(engine: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackHarness]:
+    standin.clear()
+    standin.users.clear()
+    yield SlackHarness(engine, standin, clock)

@@ -1,0 +1,131 @@
+"""Playing Slack in tests: signed HTTP requests into the real WSGI app, replies decoded."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
+from wsgiref.util import setup_testing_defaults
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import Services, create_app
+from bot.config import Settings
+from bot.signing import signed_headers, slash_command_body
+from bot.slack_standin import SlackStandIn
+from bot.web import wsgi_app
+from storage.db import make_session_factory
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def json(self) -> dict[str, object]:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        """Everything the rep would read in the reply, blocks and fallback alike."""
+        payload = self.json
+        parts = [str(payload.get("text", ""))]
+        parts += [json.dumps(block, ensure_ascii=False) for block in payload.get("blocks", [])]
+        return "\n".join(parts)
+
+
+class SlackHarness:
+    def __init__(self, engine: Engine, standin: SlackStandIn, clock: Clock):
+        self.engine = engine
+        self.standin = standin
+        self.clock = clock
+        self.session_factory: sessionmaker[Session] = make_session_factory(engine)
+        settings = Settings(
+            database_url=str(engine.url),
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=standin.base_url,
+        )
+        self.app = create_app(settings, Services(self.session_factory, clock))
+        self.wsgi = wsgi_app(self.app, engine)
+
+    def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:
+        environ: dict[str, object] = {}
+        setup_testing_defaults(environ)
+        raw = body.encode()
+        environ.update(
+            REQUEST_METHOD="POST",
+            PATH_INFO=path,
+            CONTENT_LENGTH=str(len(raw)),
+            CONTENT_TYPE=headers.get("Content-Type", "application/x-www-form-urlencoded"),
+        )
+        environ["wsgi.input"] = io.BytesIO(raw)
+        for name, value in headers.items():
+            if name.lower() != "content-type":
+                environ["HTTP_" + name.upper().replace("-", "_")] = value
+        return self._call(environ)
+
+    def get(self, path: str) -> Reply:
+        environ: dict[str, object] = {}
+        setup_testing_defaults(environ)
+        environ.update(REQUEST_METHOD="GET", PATH_INFO=path)
+        return self._call(environ)
+
+    def _call(self, environ: dict[str, object]) -> Reply:
+        captured: dict[str, object] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: object) -> None:
+            captured["status"] = int(status.split()[0])
+            captured["headers"] = dict(headers)
+
+        chunks = self.wsgi(environ, start_response)
+        body = b"".join(chunks).decode()
+        return Reply(int(captured["status"]), body, captured["headers"])  # type: ignore[arg-type]
+
+    def command(self, command: str, text: str, *, user: str = "U1", team: str = "T1") -> Reply:
+        body = slash_command_body(
+            command,
+            text,
+            team_id=team,
+            user_id=user,
+            response_url=self.standin.response_url(f"{team}-{user}"),
+            trigger_id="trigger-1",
+        )
+        return self.post(body, signed_headers(SIGNING_SECRET, body))
+
+    def interaction(self, payload: dict[str, object]) -> Reply:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, signed_headers(SIGNING_SECRET, body))
+
+    def event(
+        self, event: dict[str, object], *, team: str = "T1", headers: dict[str, str] | None = None
+    ) -> Reply:
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": team,
+                "api_app_id": "A0PHONETAG",
+                "event_id": f"Ev{abs(hash(json.dumps(event))) % 10**10}",
+                "event_time": int(self.clock.now.timestamp()),
+                "event": event,
+            }
+        )
+        signed = signed_headers(SIGNING_SECRET, body)
+        signed["Content-Type"] = "application/json"
+        return self.post(body, {**signed, **(headers or {})})
