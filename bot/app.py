@@ -14,9 +14,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.mrkdwn import escape
+from bot.oauth import oauth_flow
 from handlers import register_listeners
 
 logger = logging.getLogger("phonetag")
@@ -24,6 +28,7 @@ logger = logging.getLogger("phonetag")
 SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side and nothing was saved. Please try again."
 )
+DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. Please retry"
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,14 @@ def web_client(settings: Settings) -> WebClient:
 
 
 def create_app(settings: Settings, services: Services) -> App:
+    client = web_client(settings)
+    engine = services.session_factory.kw["bind"]
     app = App(
-        client=web_client(settings),
+        client=client,
         signing_secret=settings.slack_signing_secret,
         process_before_response=True,
         logger=logger,
+        oauth_flow=oauth_flow(settings, engine, client) if settings.oauth_enabled else None,
     )
 
     @app.middleware
@@ -67,7 +75,7 @@ def handle_error(error: Exception, body: dict[str, object], respond) -> BoltResp
     """The one place unexpected errors land: log it, tell the rep plainly, never a 500."""
     logger.exception("unhandled error in listener", exc_info=error)
     if body.get("command"):
-        payload = {"response_type": "ephemeral", "text": SOMETHING_WENT_WRONG}
+        payload = {"response_type": "ephemeral", "text": _apology(error, body)}
         return BoltResponse(
             status=200,
             body=json.dumps(payload),
@@ -76,3 +84,11 @@ def handle_error(error: Exception, body: dict[str, object], respond) -> BoltResp
     if body.get("response_url"):
         respond(text=SOMETHING_WENT_WRONG, response_type="ephemeral", replace_original=False)
     return BoltResponse(status=200, body="")
+
+
+def _apology(error: Exception, body: dict[str, object]) -> str:
+    """A database outage is the rep's most likely retry: hand back what they typed."""
+    if isinstance(error, DBAPIError | SQLAlchemyTimeoutError):
+        typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
+        return f"{DATABASE_DOWN}:\n```{typed}```"
+    return SOMETHING_WENT_WRONG

@@ -8,13 +8,17 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.app import Services, create_app
 from bot.config import Settings
-from bot.console import PROMPT, Console, ConsoleUser
+from bot.console import PROMPT, Console, ConsoleUser, render_blocks
+from bot.delivery import run_digest_tick, single_workspace_clients
+from bot.scheduler import start_digest_scheduler
 from bot.slack_standin import SlackStandIn
 from storage.db import make_engine, make_session_factory, upgrade
 
@@ -45,6 +49,20 @@ def _parser() -> argparse.ArgumentParser:
     socket = commands.add_parser("socket", help="Bolt in Socket Mode (needs SLACK_APP_TOKEN)")
     socket.set_defaults(run=_socket)
 
+    digest = commands.add_parser(
+        "digest", help="one scheduler tick: send every daily digest due now and not yet sent"
+    )
+    digest.add_argument(
+        "--at",
+        type=_instant,
+        help="the tick's instant, ISO-8601 with a UTC offset (default: now), "
+        "e.g. 2026-11-23T07:30:00-06:00",
+    )
+    digest.add_argument(
+        "--dry-run", action="store_true", help="print the digests that are due; send nothing"
+    )
+    digest.set_defaults(run=_digest)
+
     db = commands.add_parser("db", help="database chores")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
@@ -63,6 +81,10 @@ def build_app(settings: Settings, engine: Engine) -> App:
     return create_app(settings, Services(session_factory=make_session_factory(engine)))
 
 
+def start_digests(settings: Settings, engine: Engine) -> BackgroundScheduler:
+    return start_digest_scheduler(make_session_factory(engine), single_workspace_clients(settings))
+
+
 def _console(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     with SlackStandIn() as standin:
@@ -73,9 +95,14 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
             slack_signing_secret=secret,
             slack_api_url=standin.base_url,
         )
-        app = build_app(console_settings, open_database(console_settings))
+        engine = open_database(console_settings)
+        app = build_app(console_settings, engine)
         console = Console(app, standin, secret, ConsoleUser(args.team, args.user, args.tz))
-        console.run(_prompted(sys.stdin), sys.stdout)
+        scheduler = start_digests(console_settings, engine)
+        try:
+            console.run(_prompted(sys.stdin), sys.stdout)
+        finally:
+            scheduler.shutdown(wait=False)
     return 0
 
 
@@ -105,12 +132,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
     _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     engine = open_database(settings)
-    serve(
-        wsgi_app(build_app(settings, engine), engine),
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-    )
+    scheduler = start_digests(settings, engine)
+    try:
+        serve(
+            wsgi_app(build_app(settings, engine), engine),
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
 
 
@@ -119,12 +150,48 @@ def _socket(args: argparse.Namespace, settings: Settings) -> int:
 
     app_token = _require(settings.slack_app_token, "SLACK_APP_TOKEN")
     _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
-    app = build_app(settings, open_database(settings))
-    SocketModeHandler(app, app_token).start()
+    engine = open_database(settings)
+    app = build_app(settings, engine)
+    scheduler = start_digests(settings, engine)
+    try:
+        SocketModeHandler(app, app_token).start()
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(make_engine(settings.database_url))
     print("database is up to date")
+    return 0
+
+
+def _instant(text: str) -> datetime:
+    """An ISO-8601 instant that names its offset: a bare local time would be read in the
+    server's zone, which is rarely the zone the operator had in mind."""
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"“{text}” is not an ISO-8601 instant, e.g. 2026-11-23T07:30:00-06:00"
+        ) from None
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"“{text}” has no UTC offset; add one, e.g. {text}-06:00 or {text}Z"
+        )
+    return at
+
+
+def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    now = args.at or datetime.now(UTC)
+    if not args.dry_run:
+        _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    session_factory = make_session_factory(open_database(settings))
+    report = run_digest_tick(
+        session_factory, single_workspace_clients(settings), now, dry_run=args.dry_run
+    )
+    for key, message in sorted(report.previews.items()):
+        print(f"--- {key.team_id}/{key.rep_user_id} {key.local_date}")
+        print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")  # type: ignore[arg-type]
+    print(report.summary())
     return 0

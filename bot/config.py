@@ -19,6 +19,10 @@ class Settings:
     slack_client_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
 
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         def get(name: str) -> str | None:

@@ -39,6 +39,9 @@ class Console:
         self.standin = standin
         self.signing_secret = signing_secret
         self.user = user
+        # Shown up to here: DMs the digest scheduler sent between commands appear with the
+        # next reply instead of never.
+        self._shown_calls = len(standin.calls)
         self._become(user)
 
     def _become(self, user: ConsoleUser) -> None:
@@ -63,7 +66,6 @@ class Console:
         return self.slash(command, text)
 
     def slash(self, command: str, text: str) -> str:
-        seen = len(self.standin.calls)
         body = slash_command_body(
             command,
             text,
@@ -75,8 +77,10 @@ class Console:
         response = self.app.dispatch(
             BoltRequest(body=body, headers=signed_headers(self.signing_secret, body))
         )
+        calls = self.standin.calls
         shown = [render_payload(response.body)] if response.body else []
-        shown += [render_call(call.method, call.args) for call in self.standin.calls[seen:]]
+        shown += [render_call(call.method, call.args) for call in calls[self._shown_calls :]]
+        self._shown_calls = len(calls)
         return "\n".join(part for part in shown if part) or "(no reply)"
 
     def _switch_user(self, line: str) -> str:

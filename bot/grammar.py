@@ -124,7 +124,7 @@ def parse_logcall(text: str) -> LogCallRequest:
     Phones are normalised to E.164 reading numbers without + as US numbers. Raises
     GrammarError with a message meant for the rep.
     """
-    tokens = _tokenize(text)
+    tokens = tokenize(text)
     if tokens and tokens[0].lower() == "/logcall":
         tokens = tokens[1:]
     if not tokens:
@@ -155,7 +155,7 @@ def parse_logcall(text: str) -> LogCallRequest:
                 )
             seen[key] = token
             if key in ("phone", "cell"):
-                seen[key], fields[key], used = _phone_option(key, value, tokens[i + 1 :])
+                seen[key], fields[key], used = phone_option(key, value, tokens[i + 1 :])
                 i += used
             elif key == "value":
                 deal_value = _deal_value_option(value, token)
@@ -228,8 +228,11 @@ def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
-def _tokenize(text: str) -> list[str]:
-    """Split like a shell, but only on double quotes and word-initial single quotes."""
+def tokenize(text: str, example: str = 'next:"thu 8am"') -> list[str]:
+    """Split like a shell, but only on double quotes and word-initial single quotes.
+
+    `example` shows a correctly closed quote in the error, in the command's own terms.
+    """
     normalized = _SINGLE_QUOTED.sub(r'"\1"', text.translate(_SMART_QUOTES))
     lexer = shlex.shlex(normalized, posix=True)
     lexer.whitespace_split = True
@@ -240,11 +243,11 @@ def _tokenize(text: str) -> list[str]:
         return [token for token in lexer if token]
     except ValueError:
         raise GrammarError(
-            f'There\'s an unmatched quote in “{text.strip()}”. Close it, e.g. next:"thu 8am".'
+            f"There's an unmatched quote in “{text.strip()}”. Close it, e.g. {example}."
         ) from None
 
 
-def _phone_option(key: str, first: str, rest: list[str]) -> tuple[str, str, int]:
+def phone_option(key: str, first: str, rest: list[str]) -> tuple[str, str, int]:
     """Read a phone that may run over several tokens ("+1 312 555 0100").
 
     Takes the longest run of digit-like tokens that is a valid number, so digits in the
@@ -280,7 +283,7 @@ def _deal_value_option(value: str, token: str) -> int:
 
 def _text_option(key: str, value: str, token: str) -> str:
     if key == "email":
-        return _email(value, token)
+        return email_address(value, token)
     if key == "tz":
         try:
             return resolve_tz(value)
@@ -292,7 +295,7 @@ def _text_option(key: str, value: str, token: str) -> str:
     return value
 
 
-def _email(value: str, token: str) -> str:
+def email_address(value: str, token: str) -> str:
     """Lower-cased address; unwraps the <mailto:...|...> form Slack may send."""
     if mailto := _SLACK_MAILTO.fullmatch(value):
         value = mailto[1]

@@ -6,8 +6,16 @@ and voicemail scripts, where a rep reads the digits aloud.
 
 from __future__ import annotations
 
+import contextlib
+import re
+
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, timezone
+
+# Numbers typed without + are read as this region's, and a listener we know nothing about
+# is assumed to dial from it: the reps this bot was built for sell in North America.
+DEFAULT_REGION = "US"
+_NANP_COUNTRY_CODE = 1
 
 
 class PhoneError(ValueError):
@@ -18,7 +26,7 @@ class PhoneError(ValueError):
         self.message = message
 
 
-def normalize_phone(raw: str, default_region: str = "US") -> str:
+def normalize_phone(raw: str, default_region: str = DEFAULT_REGION) -> str:
     """Return `raw` in E.164, so differently formatted copies of a number compare equal.
 
     Numbers without a leading + are read as `default_region` numbers. Merely
@@ -48,10 +56,30 @@ def timezone_for_phone(e164: str) -> str | None:
     return zones[0] if len(zones) == 1 else None
 
 
-def speakable_phone(e164: str) -> str:
-    """The number grouped the way a rep reads it aloud: 312-555-0100 at home, +44 20 … abroad."""
-    number = phonenumbers.parse(e164, None)
-    if phonenumbers.region_code_for_number(number) == "US":
-        digits = phonenumbers.national_significant_number(number)
-        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
-    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+def speakable_phone(e164: str, listener_phone: str | None = None) -> str:
+    """The number as a rep reads it aloud, in the form the listener must dial.
+
+    National digits when the listener is in the same country, international otherwise, so
+    a prospect abroad hears the country code. A listener we know nothing about is taken
+    to be in `DEFAULT_REGION`, the same assumption `normalize_phone` makes for numbers
+    typed without +. Digit groups are the country's own; North American ones are joined
+    with hyphens as they are written there (312-555-0100, +1-312-555-0100), others with
+    spaces (+44 20 7946 0958). Raises ValueError for text that is not a phone number.
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"{e164!r} is not a phone number in +E.164 form") from error
+    local = _country_code(listener_phone) == number.country_code
+    style = PhoneNumberFormat.NATIONAL if local else PhoneNumberFormat.INTERNATIONAL
+    groups = re.findall(r"\d+", phonenumbers.format_number(number, style))
+    separator = "-" if number.country_code == _NANP_COUNTRY_CODE else " "
+    return ("" if local else "+") + separator.join(groups)
+
+
+def _country_code(phone: str | None) -> int:
+    """The listener's country calling code, or the default region's when unknown."""
+    if phone:
+        with contextlib.suppress(phonenumbers.NumberParseException):
+            return phonenumbers.parse(phone, None).country_code
+    return phonenumbers.country_code_for_region(DEFAULT_REGION)

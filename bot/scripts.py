@@ -16,8 +16,6 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
 from bot.calls import CallWindow, Prospect, Rep
 from bot.lint import (
     MAX_SENTENCES,
@@ -29,6 +27,7 @@ from bot.lint import (
     same_number,
     split_sentences,
 )
+from bot.phones import speakable_phone
 
 NO_PHONE = "set your phone with /vmscript profile phone:..."
 NO_NAME = "set your name with /vmscript profile name:..."
@@ -69,6 +68,10 @@ _MONTHS = (
 )
 
 
+class IncompleteProfile(ValueError):
+    """The rep's profile lacks what every message must carry; the text says how to fix it."""
+
+
 class DraftKind(StrEnum):
     VOICEMAIL = "voicemail"
     SCREENER = "screener"
@@ -103,14 +106,15 @@ def draft_voicemail(
 ) -> Draft:
     """Write the next voicemail commercial for this prospect.
 
-    Raises ValueError when the rep has no name or number to leave, or the window is over.
+    Raises IncompleteProfile when the rep has no name or number to leave, ValueError when
+    the window is over.
     """
     name = _rep_name(rep)
     number = _main_number(rep)
-    phone = _spoken_phone(number, prospect.phone)
+    phone = speakable_phone(number, prospect.phone)
     cell = None
     if rep.phone and rep.cell and not same_number(rep.phone, rep.cell):
-        cell = _spoken_phone(rep.cell, prospect.phone)
+        cell = speakable_phone(rep.cell, prospect.phone)
     point, fact_used = _next_point(rep, prospect, facts, used_facts)
     note = _clause(prospect.connection_note or "") or None
     first = _address(prospect.name)
@@ -203,7 +207,7 @@ def draft_email(
     if rep.company:
         lines.append(rep.company)
     if rep.phone or rep.cell:
-        lines.append(_spoken_phone(_main_number(rep), prospect.phone))
+        lines.append(speakable_phone(_main_number(rep), prospect.phone))
     text = "\n".join(lines)
     subject = _first_clause(point)
     if len(subject.split()) > _SUBJECT_MAX_WORDS:
@@ -220,7 +224,7 @@ def draft_wrong_number(rep: Rep) -> Draft:
     rep can't help, and the name and number they don't have — then thanks, and move on.
     """
     name = _rep_name(rep)
-    phone = _spoken_phone(_main_number(rep), None)
+    phone = speakable_phone(_main_number(rep), None)
     with_company = f" with {rep.company}" if rep.company else ""
     benefit = _clause(rep.benefit or "")
     if benefit:
@@ -253,7 +257,7 @@ def _draft(
 
 def _rep_name(rep: Rep) -> str:
     if not rep.name.strip():
-        raise ValueError(NO_NAME)
+        raise IncompleteProfile(NO_NAME)
     return rep.name.strip()
 
 
@@ -261,29 +265,8 @@ def _main_number(rep: Rep) -> str:
     """The desk line, or the cell when that is all the rep has."""
     number = rep.phone or rep.cell
     if not number:
-        raise ValueError(NO_PHONE)
+        raise IncompleteProfile(NO_PHONE)
     return number
-
-
-def _spoken_phone(e164: str, prospect_phone: str | None) -> str:
-    """Digit groups joined by hyphens, the way a number is read out: "312-555-0100".
-
-    National format when the prospect dials within the same country (or we don't know
-    their number), international otherwise, so they hear the number they must dial.
-    """
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(f"{e164!r} is not a phone number in +E.164 form") from error
-    local = True
-    if prospect_phone:
-        try:
-            local = phonenumbers.parse(prospect_phone).country_code == number.country_code
-        except phonenumbers.NumberParseException:
-            local = True
-    style = phonenumbers.PhoneNumberFormat
-    written = phonenumbers.format_number(number, style.NATIONAL if local else style.INTERNATIONAL)
-    return ("" if local else "+") + "-".join(re.findall(r"\d+", written))
 
 
 def _referrer(prospect: Prospect) -> str | None:

@@ -369,6 +369,22 @@ class SlackStandIn:
             "is_enterprise_install": False,
         }
 
+    def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Completes an install; a code like `team:T123` installs into that workspace."""
+        code = str(args.get("code", ""))
+        team_id = code.removeprefix("team:") if code.startswith("team:") else self.team_id
+        return {
+            "app_id": "A0PHONETAG",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": "commands,chat:write,im:write,users:read",
+            "token_type": "bot",
+            "access_token": f"xoxb-{team_id}-installed",
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
     def _files_upload(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args.get("filename") or "file"
         return {"file": {"id": self._next_id("F"), "name": name, "title": args.get("title", name)}}
@@ -401,6 +417,7 @@ class SlackStandIn:
         "views.push": _view,
         "users.info": _user_info,
         "auth.test": _auth_test,
+        "oauth.v2.access": _oauth_access,
         "files.upload": _files_upload,
         "files.getUploadURLExternal": _get_upload_url,
         "files.completeUploadExternal": _complete_upload,

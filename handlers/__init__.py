@@ -2,8 +2,11 @@
 
 from slack_bolt import App
 
-from handlers import commands
+from handlers import actions, commands, events, views
 
 
 def register_listeners(app: App) -> None:
+    events.register(app)
     commands.register(app)
+    actions.register(app)
+    views.register(app)

@@ -9,7 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
-from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
+from storage.models import (
+    CallLogRow,
+    OwedReturnCallRow,
+    ProcessedEventRow,
+    ProspectRow,
+    RepRow,
+    Workspace,
+)
 
 
 def name_key(name: str) -> str:
@@ -126,3 +133,13 @@ def to_rep(row: RepRow) -> Rep:
         email=row.email,
         benefit=row.benefit,
     )
+
+
+def claim_event(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
+    """True for the first delivery of an event; Slack's retries of it get False."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEventRow(event_id=event_id, team_id=team_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True

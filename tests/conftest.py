@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, text
@@ -11,10 +10,7 @@ from sqlalchemy import Engine, text
 from bot.slack_standin import SlackStandIn
 from storage.db import make_engine, upgrade
 from storage.models import Base
-from tests.slack import Clock, SlackHarness
-
-# Monday 23 November 2026, 10:00 in Chicago: a working morning.
-MONDAY_MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 
 
 @pytest.fixture(scope="session")

@@ -123,30 +123,45 @@ class ThrowawayPostgres:
     def _start_server(self) -> None:
         # The free port is only reserved until we close the probe socket, so another process
         # can take it first; a retry with a fresh port covers that race.
-        assert self._root is not None
-        log = self._root / "postgres.log"
         for attempt in range(1, _START_ATTEMPTS + 1):
             port = _free_loopback_port()
-            options = (
-                f"-c listen_addresses=127.0.0.1 -p {port} -k {self._root} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-            )
-            result = self._run(
-                "pg_ctl",
-                "start",
-                "-w",
-                "-D",
-                str(self._data_dir),
-                "-l",
-                str(log),
-                "-o",
-                options,
-                check=attempt == _START_ATTEMPTS,
-                log=log,
-            )
-            if result.returncode == 0:
+            if self._pg_ctl_start(port, check=attempt == _START_ATTEMPTS).returncode == 0:
                 self.port = port
                 return
+
+    def pause(self) -> None:
+        """Stop the server but keep its data: a database outage for robustness tests.
+
+        A fast (clean) stop, because with synchronous_commit off an immediate one may lose
+        the last commits, which is not the outage being played.
+        """
+        self._run("pg_ctl", "stop", "-w", "-D", str(self._data_dir), "-m", "fast")
+
+    def resume(self) -> None:
+        """Start the paused server again on the same port, as a database coming back would."""
+        assert self.port is not None
+        self._pg_ctl_start(self.port, check=True)
+
+    def _pg_ctl_start(self, port: int, *, check: bool) -> subprocess.CompletedProcess[str]:
+        assert self._root is not None
+        log = self._root / "postgres.log"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {self._root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        return self._run(
+            "pg_ctl",
+            "start",
+            "-w",
+            "-D",
+            str(self._data_dir),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            check=check,
+            log=log,
+        )
 
     def _run(
         self, tool: str, *args: str, check: bool = True, log: Path | None = None

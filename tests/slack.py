@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
@@ -19,6 +19,8 @@ from bot.slack_standin import SlackStandIn
 from bot.web import wsgi_app
 from storage.db import make_session_factory
 
+# Monday 23 November 2026, 10:00 in Chicago: a working morning.
+MONDAY_MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 
@@ -51,16 +53,18 @@ class Reply:
 
 
 class SlackHarness:
-    def __init__(self, engine: Engine, standin: SlackStandIn, clock: Clock):
+    def __init__(self, engine: Engine, standin: SlackStandIn, clock: Clock, *, oauth: bool = False):
         self.engine = engine
         self.standin = standin
         self.clock = clock
         self.session_factory: sessionmaker[Session] = make_session_factory(engine)
         settings = Settings(
             database_url=str(engine.url),
-            slack_bot_token=BOT_TOKEN,
+            slack_bot_token=None if oauth else BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=standin.base_url,
+            slack_client_id="111.222" if oauth else None,
+            slack_client_secret="oauth-client-secret" if oauth else None,
         )
         self.app = create_app(settings, Services(self.session_factory, clock))
         self.wsgi = wsgi_app(self.app, engine)
@@ -81,10 +85,12 @@ class SlackHarness:
                 environ["HTTP_" + name.upper().replace("-", "_")] = value
         return self._call(environ)
 
-    def get(self, path: str) -> Reply:
+    def get(self, path: str, query: str = "", headers: dict[str, str] | None = None) -> Reply:
         environ: dict[str, object] = {}
         setup_testing_defaults(environ)
-        environ.update(REQUEST_METHOD="GET", PATH_INFO=path)
+        environ.update(REQUEST_METHOD="GET", PATH_INFO=path, QUERY_STRING=query)
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
         return self._call(environ)
 
     def _call(self, environ: dict[str, object]) -> Reply:
@@ -92,7 +98,7 @@ class SlackHarness:
 
         def start_response(status: str, headers: list[tuple[str, str]], *_: object) -> None:
             captured["status"] = int(status.split()[0])
-            captured["headers"] = dict(headers)
+            captured["headers"] = {name.lower(): value for name, value in headers}
 
         chunks = self.wsgi(environ, start_response)
         body = b"".join(chunks).decode()

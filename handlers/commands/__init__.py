@@ -3,8 +3,10 @@
 from slack_bolt import App
 
 from bot import ids
-from handlers.commands import logcall
+from handlers.commands import digest, logcall, vmscript
 
 
 def register(app: App) -> None:
     app.command(ids.LOGCALL)(logcall.handle_logcall)
+    app.command(ids.DIGEST)(digest.handle_digest)
+    app.command(ids.VMSCRIPT)(vmscript.handle_vmscript)

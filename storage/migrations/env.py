@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import Engine
 
+from storage.installations import OAUTH_METADATA
 from storage.models import Base
 
 engine: Engine = context.config.attributes["engine"]
@@ -10,7 +11,7 @@ engine: Engine = context.config.attributes["engine"]
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=[Base.metadata, OAUTH_METADATA],
         render_as_batch=True,
         compare_type=True,
     )

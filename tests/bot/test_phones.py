@@ -77,3 +77,28 @@ def test_speakable_phone(e164: str, spoken: str) -> None:
 
 def test_normalised_number_round_trips_to_speakable() -> None:
     assert speakable_phone(normalize_phone("(312) 555-0100")) == "312-555-0100"
+
+
+@pytest.mark.parametrize(
+    ("e164", "listener", "spoken"),
+    [
+        # Same country: the national form the listener dials.
+        ("+13125550100", "+16175550123", "312-555-0100"),
+        ("+442079460958", "+441614960000", "020 7946 0958"),
+        # Canada shares +1: no country code needed.
+        ("+13125550100", "+14165550123", "312-555-0100"),
+        # Across a border: the country code first, in the number's own grouping.
+        ("+13125550100", "+442079460958", "+1-312-555-0100"),
+        ("+442079460958", "+13125550100", "+44 20 7946 0958"),
+        ("+49301234567", "+442079460958", "+49 30 1234567"),
+        # A listener we can't read is taken to be in the default region.
+        ("+442079460958", "not a number", "+44 20 7946 0958"),
+    ],
+)
+def test_speakable_phone_is_what_the_listener_dials(e164: str, listener: str, spoken: str) -> None:
+    assert speakable_phone(e164, listener) == spoken
+
+
+def test_speakable_phone_rejects_text_that_is_no_number() -> None:
+    with pytest.raises(ValueError, match=r"E\.164"):
+        speakable_phone("call me")

@@ -1,0 +1,120 @@
+"""`python -m bench`: measure /logcall over HTTP and write bench/RESULTS.md.
+
+Not a test: numbers depend on the machine, so they are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.http_load import LoadResult, peak_memory_mib, run_load
+from bench.servers import SIGNING_SECRET, server
+from bot.slack_standin import SlackStandIn
+from tests.postgres import ThrowawayPostgres
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+CLIENTS = (1, 8, 32)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--requests", type=int, default=800, help="requests per level")
+    args = parser.parse_args()
+    rows: list[tuple[str, LoadResult]] = []
+    memory: dict[str, float] = {}
+    with SlackStandIn() as standin, tempfile.TemporaryDirectory() as tmp:
+        postgres = ThrowawayPostgres()
+        pg_url = postgres.start()
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "bot", "db", "upgrade"],
+                env={**os.environ, "DATABASE_URL": pg_url},
+                check=True,
+                capture_output=True,
+            )
+            targets = {
+                "bare Bolt app": (["bench.bare_app"], {}),
+                "phonetag serve, SQLite": (
+                    ["bot", "serve"],
+                    {"DATABASE_URL": f"sqlite:///{tmp}/bench.db"},
+                ),
+                "phonetag serve, PostgreSQL": (["bot", "serve"], {"DATABASE_URL": pg_url}),
+            }
+            for name, (command, env) in targets.items():
+                env = {**env, "SLACK_API_URL": standin.base_url}
+                with server(command, env) as (port, pid):
+                    run_load(port, SIGNING_SECRET, 4, 10)
+                    for clients in CLIENTS:
+                        per_client = max(1, args.requests // clients)
+                        result = run_load(port, SIGNING_SECRET, clients, per_client)
+                        rows.append((name, result))
+                        print(_row(name, result), flush=True)
+                    memory[name] = peak_memory_mib(pid)
+        finally:
+            postgres.stop()
+    report = _report(rows, memory)
+    RESULTS.write_text(report)
+    print(report)
+
+
+def _row(name: str, result: LoadResult) -> str:
+    return (
+        f"| {name} | {result.clients} | {result.requests} | {result.errors} | "
+        f"{result.rps:.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} |"
+    )
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as info:
+        mem_kib = int(info.readline().split()[1])
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.0f} GiB, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def _report(rows: list[tuple[str, LoadResult]], memory: dict[str, float]) -> str:
+    bare = {r.clients: r.rps for name, r in rows if name == "bare Bolt app"}
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {_machine()}.",
+        "Load generator: Python threads on the same machine, one keep-alive connection each,",
+        "signed `/logcall` requests of five real-looking kinds; waitress with 8 threads.",
+        "",
+        "## /logcall over HTTP",
+        "",
+        "| server | clients | requests | errors | req/s | p50 ms | p99 ms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *(_row(name, result) for name, result in rows),
+        "",
+        "Share of the bare app's throughput:",
+        "",
+        *(
+            f"- {name}, {r.clients} clients: {r.rps / bare[r.clients]:.0%}"
+            for name, r in rows
+            if name != "bare Bolt app" and r.clients in bare
+        ),
+        "",
+        "## Peak memory (resident high-water mark after the load)",
+        "",
+        *(f"- {name}: {mib:.0f} MiB" for name, mib in memory.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Signed /logcall load against a running server: throughput, latency percentiles, memory."""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+
+from bot.signing import signed_headers, slash_command_body
+
+COMMAND_LINES = (
+    "{name} vm phone:+1 312 555 {n:04d} value:$12k left msg about the bid",
+    "{name} noanswer",
+    '{name} callback next:"tomorrow 9am" said call back after lunch',
+    "{name} connected value:$40k demo next week",
+    "{name} gatekeeper asked for the best time",
+)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    clients: int
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def run_load(port: int, secret: str, clients: int, per_client: int) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        failed = 0
+        for i in range(per_client):
+            text = COMMAND_LINES[i % len(COMMAND_LINES)].format(
+                name=f"Prospect {index}-{i % 20}", n=(index * 97 + i) % 10000
+            )
+            body = slash_command_body(
+                "/logcall",
+                text,
+                team_id=f"TBENCH{index % 4}",
+                user_id=f"UBENCH{index}",
+                response_url="http://127.0.0.1:9/unused",
+                trigger_id="bench",
+            )
+            started = time.perf_counter()
+            connection.request("POST", "/slack/events", body, signed_headers(secret, body))
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            failed += response.status != 200
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return LoadResult(clients, len(latencies), errors, elapsed, cuts[49] * 1000, cuts[98] * 1000)
+
+
+def peak_memory_mib(pid: int) -> float:
+    """VmHWM is the resident high-water mark the kernel keeps for the process."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")

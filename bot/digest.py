@@ -1,0 +1,256 @@
+"""The daily digest: who the rep should call today, and when, on the prospect's clock.
+
+Gatekeepers are away before 8:30, at lunch and after 5:30, so every call entry is placed in
+one of those windows of the prospect's day and shown on both clocks. The order is the order
+of the rep's obligations: calls they owe first (a prospect who called in is the warmest
+lead, and returning within a day is the promise that keeps them calling), then the early
+window (the best one, and the first to close), then lunch and evening for prospects who
+were last tried at another time of day, then prospects that calls have failed on (email
+instead), then "will call back" promises to chase.
+
+Pure: the clock, the zones and every row are parameters; `storage/` supplies them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from bot.cadence import CadenceRules, CadenceState, NextStep, cadence_state
+from bot.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
+from bot.windows import DEFAULT_WINDOWS, WindowSpec, windows_on
+
+DEFAULT_RULES = CadenceRules()
+
+EARLY = DEFAULT_WINDOWS[0].label
+"""The label of the 07:00–08:30 window, the one that gets its own section."""
+
+
+class Section(StrEnum):
+    """The digest's sections, in the order the rep should work through them."""
+
+    RETURN_CALLS = "return_calls"
+    BEFORE_830 = "before_830"
+    LUNCH_AND_EVENING = "lunch_and_evening"
+    SWITCH_TO_EMAIL = "switch_to_email"
+    PROMISES = "promises"
+
+
+@dataclass(frozen=True)
+class ProspectHistory:
+    """One prospect and every call logged against them, as the planner needs them."""
+
+    prospect: Prospect
+    history: Sequence[CallLog] = ()
+
+
+@dataclass(frozen=True)
+class OwedCall:
+    """An inbound call not yet returned."""
+
+    prospect: Prospect
+    called_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One line of the digest: who, when on both clocks, and why."""
+
+    prospect: Prospect
+    section: Section
+    prospect_tz: ZoneInfo
+    tz_known: bool
+    window: CallWindow | None = None
+    state: CadenceState | None = None
+    called_at: datetime | None = None
+    due_at: datetime | None = None
+    overdue: bool = False
+    last_tried: str | None = None
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """What the rep should do today, ordered section by section."""
+
+    rep_tz: ZoneInfo
+    now: datetime
+    local_date: date
+    sections: dict[Section, tuple[DigestEntry, ...]] = field(default_factory=dict)
+
+    def entries(self, section: Section) -> tuple[DigestEntry, ...]:
+        return self.sections.get(section, ())
+
+    @property
+    def all_entries(self) -> list[DigestEntry]:
+        return [entry for section in Section for entry in self.entries(section)]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.sections.values())
+
+
+def plan_digest(
+    *,
+    rep_tz: ZoneInfo,
+    now: datetime,
+    prospects: Sequence[ProspectHistory],
+    owed_calls: Sequence[OwedCall],
+    rules: CadenceRules = DEFAULT_RULES,
+    specs: Sequence[WindowSpec] = DEFAULT_WINDOWS,
+) -> DigestPlan:
+    """Sort the rep's prospects into the digest's sections for the rep's day at `now`.
+
+    A prospect appears at most once. Snoozed, laid-off (voicemail cap reached and the email
+    sent), won, lost, not-interested, do-not-call and wrong-number prospects never appear.
+    "Due today" means a follow-up set for the rep's today or earlier, or no follow-up and a
+    cadence that says call. A follow-up set for a later day keeps a prospect out of every
+    section except owed return calls: the rep chose that day.
+
+    Call windows count when they have not closed yet and open before the rep's local
+    midnight; a due prospect with no such window left (the prospect's weekend, or a late
+    tick) is left for a later digest. A prospect whose zone is unknown (toll-free number,
+    no phone) is placed on the rep's clock, and the entry says so.
+    """
+    local_date = now.astimezone(rep_tz).date()
+    day_end = datetime.combine(local_date + timedelta(days=1), datetime.min.time(), rep_tz)
+    by_id = {item.prospect.id: item for item in prospects}
+
+    returns: dict[int | None, DigestEntry] = {}
+    for owed in sorted(owed_calls, key=lambda o: o.called_at):
+        prospect = owed.prospect
+        if prospect.id in returns or not _reachable(prospect, now):
+            continue
+        prospect_tz, tz_known = _zone(prospect, rep_tz)
+        returns[prospect.id] = DigestEntry(
+            prospect=prospect,
+            section=Section.RETURN_CALLS,
+            prospect_tz=prospect_tz,
+            tz_known=tz_known,
+            called_at=owed.called_at,
+            due_at=owed.due_at,
+            overdue=now >= owed.due_at,
+        )
+
+    sections: dict[Section, list[DigestEntry]] = {section: [] for section in Section}
+    sections[Section.RETURN_CALLS] = list(returns.values())
+    for prospect_id, item in by_id.items():
+        prospect = item.prospect
+        if prospect_id in returns or not _reachable(prospect, now):
+            continue
+        if prospect.follow_up_at is not None and (
+            prospect.follow_up_at.astimezone(rep_tz).date() > local_date
+        ):
+            continue
+        prospect_tz, tz_known = _zone(prospect, rep_tz)
+        state = cadence_state(item.history, prospect.deal_value, now, rep_tz, rules)
+        entry = partial(
+            DigestEntry, prospect=prospect, prospect_tz=prospect_tz, tz_known=tz_known, state=state
+        )
+        if state.next_step is NextStep.EMAIL:
+            if not _emailed_since_last_dial(item.history):
+                sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
+            continue
+        if state.next_step is NextStep.CHASE_CALLBACK:
+            promise = entry(section=Section.PROMISES, due_at=state.callback_due)
+            sections[Section.PROMISES].append(promise)
+            continue
+        # Waiting on a promised callback is no reason to call, unless the rep set the day.
+        callable_today = state.next_step is NextStep.CALL or (
+            state.next_step is NextStep.WAIT_FOR_CALLBACK and prospect.follow_up_at is not None
+        )
+        if not callable_today:
+            continue
+        last_slot = _last_dial_slot(item.history, prospect_tz, specs)
+        window = _varied_window(prospect_tz, now, day_end, last_slot, specs)
+        if window is None:
+            continue
+        section = Section.BEFORE_830 if window.label == EARLY else Section.LUNCH_AND_EVENING
+        sections[section].append(entry(section=section, window=window, last_tried=last_slot))
+
+    for section in (Section.BEFORE_830, Section.LUNCH_AND_EVENING):
+        sections[section].sort(key=_by_window_then_value)
+    sections[Section.SWITCH_TO_EMAIL].sort(key=_by_value)
+    sections[Section.PROMISES].sort(key=lambda e: (e.due_at, *_by_value(e)))
+    return DigestPlan(
+        rep_tz=rep_tz,
+        now=now,
+        local_date=local_date,
+        sections={section: tuple(entries) for section, entries in sections.items() if entries},
+    )
+
+
+def _reachable(prospect: Prospect, now: datetime) -> bool:
+    """Still being pursued and not snoozed: only active prospects can be called."""
+    if prospect.status is not ProspectStatus.ACTIVE:
+        return False
+    return prospect.snoozed_until is None or prospect.snoozed_until <= now
+
+
+def _zone(prospect: Prospect, rep_tz: ZoneInfo) -> tuple[ZoneInfo, bool]:
+    return (ZoneInfo(prospect.tz), True) if prospect.tz else (rep_tz, False)
+
+
+def _emailed_since_last_dial(history: Sequence[CallLog]) -> bool:
+    """The email the cadence asked for has gone out; listing it again would nag."""
+    for log in sorted(history, key=lambda log: log.at, reverse=True):
+        if log.outcome is Outcome.EMAIL:
+            return True
+        if log.outcome in OUTBOUND_DIALS:
+            return False
+    return False
+
+
+def _last_dial_slot(
+    history: Sequence[CallLog], prospect_tz: ZoneInfo, specs: Sequence[WindowSpec]
+) -> str | None:
+    """Which window (on the prospect's clock) the latest dial fell in, if any.
+
+    A dial outside every window (mid-morning, say) blocks none of them.
+    """
+    dials = [log for log in history if log.outcome in OUTBOUND_DIALS]
+    if not dials:
+        return None
+    local = max(dials, key=lambda log: log.at).at.astimezone(prospect_tz).time()
+    for spec in specs:
+        if spec.start <= local < spec.end:
+            return spec.label
+    return None
+
+
+def _varied_window(
+    prospect_tz: ZoneInfo,
+    now: datetime,
+    day_end: datetime,
+    last_slot: str | None,
+    specs: Sequence[WindowSpec],
+) -> CallWindow | None:
+    """The first window left in the rep's day, preferring another time of day than the last
+    dial: someone who never picks up at lunch may well pick up at 7:45.
+
+    Falls back to the same time of day when it is the only window left today.
+    """
+    prospect_today = now.astimezone(prospect_tz).date()
+    candidates = [
+        window
+        for day in (prospect_today, prospect_today + timedelta(days=1))
+        for window in windows_on(day, prospect_tz, specs)
+        if window.end > now and window.start < day_end
+    ]
+    varied = [window for window in candidates if window.label != last_slot]
+    return (varied or candidates or [None])[0]
+
+
+def _by_value(entry: DigestEntry) -> tuple[int, str]:
+    """Bigger deals first; unknown values after known ones; then by name for a stable list."""
+    value = entry.prospect.deal_value
+    return (-(value if value is not None else -1), entry.prospect.name.casefold())
+
+
+def _by_window_then_value(entry: DigestEntry) -> tuple[datetime, int, str]:
+    assert entry.window is not None
+    return (entry.window.start, *_by_value(entry))

@@ -1,0 +1,180 @@
+"""The digest as Block Kit: pure functions from a DigestPlan to a message payload.
+
+A Slack message holds at most 50 blocks. The plan is already in the order the rep should
+work, so a long digest keeps its top entries and ends with how many more there are, rather
+than being refused by Slack or cut mid-section.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import ids
+from bot.blocks import (
+    MESSAGE_BLOCK_LIMIT,
+    UNKNOWN_ZONE,
+    context,
+    ephemeral,
+    format_moment,
+    section,
+)
+from bot.digest import DigestEntry, DigestPlan, Section
+from bot.mrkdwn import escape
+from bot.phones import speakable_phone
+from bot.schedule import DAY_NAMES, DigestSchedule, format_digest_time, next_digest_at
+from bot.windows import describe_window
+
+SECTION_TITLES: dict[Section, str] = {
+    Section.RETURN_CALLS: ":telephone_receiver: *Return calls owed* – they called you",
+    Section.BEFORE_830: ":sunrise: *Before 8:30 their time* – before the gatekeeper is in",
+    Section.LUNCH_AND_EVENING: (
+        ":sandwich: *At lunch (12:00–1:00) and after 5:30 their time* – "
+        "a different time of day than the last try"
+    ),
+    Section.SWITCH_TO_EMAIL: ":email: *Switch to email* – calls have done their part",
+    Section.PROMISES: ":hourglass: *Promises to chase* – “will call back”, 3+ business days ago",
+}
+
+SECTION_NOUNS: dict[Section, str] = {
+    Section.RETURN_CALLS: "return calls owed",
+    Section.BEFORE_830: "before 8:30",
+    Section.LUNCH_AND_EVENING: "at lunch or after 5:30",
+    Section.SWITCH_TO_EMAIL: "to email",
+    Section.PROMISES: "promises to chase",
+}
+
+NOTHING_DUE = "Nothing due today: no return calls, follow-ups or promises to chase."
+
+
+def build_digest_message(plan: DigestPlan) -> dict[str, object]:
+    """`text` (the notification line) and `blocks` for chat.postMessage or an ephemeral reply."""
+    header = {
+        "type": "header",
+        "text": {"type": "plain_text", "text": f"Who to call today, {_day(plan)}"},
+    }
+    if plan.is_empty:
+        return {"text": f"{_day(plan)}: {NOTHING_DUE}", "blocks": [header, section(NOTHING_DUE)]}
+    # Section titles ride with their first entry, so a cut never leaves a title alone.
+
+    entries = [
+        ([section(SECTION_TITLES[kind])] if position == 0 else []) + _entry_blocks(entry, plan)
+        for kind, in_section in plan.sections.items()
+        for position, entry in enumerate(in_section)
+    ]
+    blocks: list[dict[str, object]] = [header]
+    if 1 + sum(map(len, entries)) <= MESSAGE_BLOCK_LIMIT:
+        return {"text": _summary(plan), "blocks": blocks + [b for e in entries for b in e]}
+    budget = MESSAGE_BLOCK_LIMIT - 1  # room for the "and N more" line
+    shown = 0
+    for entry_blocks in entries:
+        if len(blocks) + len(entry_blocks) > budget:
+            break
+        blocks += entry_blocks
+        shown += 1
+    blocks.append(
+        context(
+            f"…and {len(entries) - shown} more due today. "
+            "As you log calls, `/digest now` shows the next ones."
+        )
+    )
+    return {"text": _summary(plan), "blocks": blocks}
+
+
+def _day(plan: DigestPlan) -> str:
+    return f"{plan.local_date:%a %b} {plan.local_date.day}"
+
+
+def _summary(plan: DigestPlan) -> str:
+    counts = [f"{len(entries)} {SECTION_NOUNS[kind]}" for kind, entries in plan.sections.items()]
+    return f"Your calls for {_day(plan)}: " + ", ".join(counts) + "."
+
+
+def _entry_blocks(entry: DigestEntry, plan: DigestPlan) -> list[dict[str, object]]:
+    lines = [_who(entry)]
+    rep_tz = plan.rep_tz
+    if entry.section is Section.RETURN_CALLS:
+        lines.append(_return_call_line(entry, rep_tz))
+    elif entry.window is not None:
+        lines.append(describe_window(entry.window, rep_tz, plan.now))
+        if entry.last_tried and entry.last_tried != entry.window.label:
+            lines.append(f"_Last tried {entry.last_tried} their time: try this time instead._")
+    if entry.state is not None and entry.section in (Section.SWITCH_TO_EMAIL, Section.PROMISES):
+        lines.append(f"_{escape(entry.state.rule)}_")
+    if not entry.tz_known:
+        lines.append(f"_{UNKNOWN_ZONE}_")
+    return [section("\n".join(lines)), _buttons(entry)]
+
+
+def _who(entry: DigestEntry) -> str:
+    prospect = entry.prospect
+    parts = [f"*{escape(prospect.name)}*"]
+    if prospect.company:
+        parts[0] += f" ({escape(prospect.company)})"
+    if prospect.deal_value is not None:
+        parts.append(f"${prospect.deal_value:,}")
+    number = prospect.phone or prospect.cell
+    if number:
+        parts.append(speakable_phone(number))
+    return " · ".join(parts)
+
+
+def _return_call_line(entry: DigestEntry, rep_tz: ZoneInfo) -> str:
+    assert entry.called_at is not None and entry.due_at is not None
+    called = format_moment(entry.called_at, rep_tz)
+    due = format_moment(entry.due_at, rep_tz)
+    if entry.overdue:
+        return f":warning: *Overdue*: called you {called}, was due back by {due}."
+    return f"Called you {called}; call back by {due}."
+
+
+def _buttons(entry: DigestEntry) -> dict[str, object]:
+    """Log call, a draft, Snooze. Where the cadence says stop leaving voicemails, the draft
+    offered is the email instead."""
+    value = str(entry.prospect.id)
+    if entry.section is Section.SWITCH_TO_EMAIL:
+        draft = _button("Draft email", ids.DIGEST_DRAFT_EMAIL, value)
+    else:
+        draft = _button("Draft voicemail", ids.DIGEST_DRAFT_VOICEMAIL, value)
+    return {
+        "type": "actions",
+        "elements": [
+            _button("Log call", ids.DIGEST_LOG_CALL, value, style="primary"),
+            draft,
+            _button("Snooze", ids.DIGEST_SNOOZE, value),
+        ],
+    }
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, object]:
+    button: dict[str, object] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def build_digest_settings(
+    schedule: DigestSchedule, *, paused: bool, when_empty: bool, now: datetime, saved: bool
+) -> dict[str, object]:
+    """The rep's digest settings in words, with when the next one comes."""
+    prefix = ":white_check_mark: Saved. " if saved else ""
+    if paused:
+        text = f"{prefix}Your daily digest is *paused*. `/digest resume` restarts it."
+    else:
+        days = ", ".join(DAY_NAMES[day] for day in sorted(schedule.days))
+        following = format_moment(next_digest_at(schedule, now), schedule.tz)
+        text = (
+            f"{prefix}Your digest comes at *{format_digest_time(schedule.at)}* your time "
+            f"({schedule.tz.key}) on *{days}*. Next one: {following}."
+        )
+    empty = (
+        "On days with nothing due you get an empty digest all the same."
+        if when_empty
+        else "On days with nothing due, no digest is sent."
+    )
+    return ephemeral([section(text), context(empty)], fallback=text)
