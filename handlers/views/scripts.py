@@ -1,5 +1,7 @@
-"""Modal submissions. Bad input is answered in the modal itself, field by field, and
-nothing is written until every field reads."""
+"""/vmscript modals: the rep's profile and a wrong-number caller saved as a prospect.
+
+Bad input is answered in the modal itself, field by field, and nothing is written until
+every field reads."""
 
 from __future__ import annotations
 

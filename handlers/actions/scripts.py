@@ -1,4 +1,4 @@
-"""Buttons in our messages. Each click is acknowledged at once, then acted on."""
+"""/vmscript buttons: the wrong-number playbook's "Save caller as prospect"."""
 
 from __future__ import annotations
 

@@ -1,0 +1,9 @@
+"""Modal submissions, one module per feature; field errors go back into the modal."""
+
+from slack_bolt import App
+
+from handlers.views import scripts
+
+
+def register(app: App) -> None:
+    scripts.register(app)
