@@ -1,0 +1,65 @@
+"""The weekly numbers as Block Kit: this week so far against last week at the same point.
+
+Pure builders shared by the Friday DM, the App Home and the team version a manager asks for.
+"""
+
+from __future__ import annotations
+
+from bot.blocks import context
+from bot.weekly import WeekReport
+
+METRICS: tuple[tuple[str, str], ...] = (
+    ("dials", "Dials"),
+    ("connects", "Connects"),
+    ("voicemails", "Voicemails left"),
+    ("meetings", "Meetings set"),
+    ("return_calls_in_time", "Return calls within 24 h"),
+)
+
+SAME_POINT = "Last week is counted up to the same day and time, so the weeks compare fairly."
+
+
+def build_week_blocks(report: WeekReport) -> list[dict[str, object]]:
+    """Heading, one field per number with its change, and what "last week" means."""
+    fields = [
+        {"type": "mrkdwn", "text": f"*{label}*\n{_with_change(report, name)}"}
+        for name, label in METRICS
+    ]
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": _heading(report)}},
+        {"type": "section", "fields": fields},
+        context(SAME_POINT),
+    ]
+
+
+def build_week_message(report: WeekReport) -> dict[str, object]:
+    """`text` (the notification line) and `blocks` for chat.postMessage.
+
+    The heatmap goes up separately with files_upload_v2, which takes no blocks.
+    """
+    return {"text": week_summary(report), "blocks": build_week_blocks(report)}
+
+
+def week_summary(report: WeekReport) -> str:
+    """One line for notifications and screen readers, e.g.
+    "Your week so far: 42 dials (37 last week), 9 connects (7), ..."."""
+    parts = [
+        f"{getattr(report.this_week, name)} {label.lower()} ({getattr(report.last_week, name)}"
+        + (" last week)" if i == 0 else ")")
+        for i, (name, label) in enumerate(METRICS)
+    ]
+    return f"{_heading(report)}: {', '.join(parts)}"
+
+
+def _heading(report: WeekReport) -> str:
+    return "Your week so far" if report.user_id is not None else "Your team's week so far"
+
+
+def _with_change(report: WeekReport, name: str) -> str:
+    """'42  ▲ 5 from 37', '12  ▼ 3 from 15' or '9, same as last week'."""
+    now: int = getattr(report.this_week, name)
+    before: int = getattr(report.last_week, name)
+    if now == before:
+        return f"{now}, same as last week"
+    arrow = "▲" if now > before else "▼"
+    return f"{now}  {arrow} {abs(now - before)} from {before}"

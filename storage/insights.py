@@ -1,0 +1,177 @@
+"""Insights storage: a workspace's dials by prospect-local hour, and its reps' weeks.
+
+Each read is one query per workspace, however many reps and prospects it has. The hour that
+matters is the prospect's local hour, which depends on each prospect's own zone and on the
+daylight-saving rules in force on the day of the call. PostgreSQL could group by
+`at AT TIME ZONE tz`, but SQLite has no time-zone support, so the query streams just the
+columns needed (rep, zones, outcome, time) and the grouping happens in Python with zoneinfo,
+identically on both databases.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import String, and_, cast, literal, null, select, union_all
+from sqlalchemy.orm import Session
+
+from bot.calls import OUTBOUND_DIALS, Outcome
+from bot.insights import CONNECTS, CallGrid, Cell, TeamDials, area_segment
+from bot.weekly import Week, WeekBounds, WeekNumbers, WeekReport, week_bounds
+from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow
+
+logger = logging.getLogger(__name__)
+
+STREAM_BATCH = 2000
+"""Rows fetched at a time: months of a big team's dials never sit in memory at once."""
+
+# Last week's Monday midnight is at most 14 days before now on the rep's clock; a day more
+# covers any zone offset and DST change.
+_WEEKS_LOOKBACK = timedelta(days=15)
+
+
+def team_dials(session: Session, team_id: str, since: datetime, until: datetime) -> TeamDials:
+    """The workspace's dials in [since, until), by rep, area and prospect-local hour.
+
+    A prospect without a known zone is placed on their rep's clock, as the digest does; a dial
+    with neither zone usable is left out, since its local hour is unknowable.
+    """
+    rows = session.execute(
+        select(
+            CallLogRow.rep_user_id,
+            CallLogRow.outcome,
+            CallLogRow.at,
+            ProspectRow.tz.label("prospect_tz"),
+            RepRow.tz.label("rep_tz"),
+        )
+        .join(
+            ProspectRow,
+            and_(ProspectRow.id == CallLogRow.prospect_id, ProspectRow.team_id == team_id),
+        )
+        .outerjoin(
+            RepRow, and_(RepRow.team_id == team_id, RepRow.user_id == CallLogRow.rep_user_id)
+        )
+        .where(
+            CallLogRow.team_id == team_id,
+            CallLogRow.at >= since,
+            CallLogRow.at < until,
+            CallLogRow.outcome.in_([str(outcome) for outcome in OUTBOUND_DIALS]),
+        )
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    dials: defaultdict[tuple[str, str], list[tuple[Cell, bool]]] = defaultdict(list)
+    for row in rows:
+        zone = _zone(row.prospect_tz) or _zone(row.rep_tz)
+        if zone is None:
+            continue
+        key = (row.rep_user_id, area_segment(row.prospect_tz))
+        dials[key].append((_cell(row.at, zone), row.outcome in CONNECTS))
+    return TeamDials({key: CallGrid.count(pairs) for key, pairs in dials.items()})
+
+
+def week_reports(session: Session, team_id: str, now: datetime) -> dict[str, WeekReport]:
+    """Every rep's week so far against last week at the same point, keyed by user id.
+
+    One query: the reps, outer-joined to their calls and their in-time return calls (a union),
+    so reps with a quiet fortnight still get a report of zeros. A rep whose zone no longer
+    parses is logged and left out rather than stopping the others.
+    """
+    since = now - _WEEKS_LOOKBACK
+    calls = (
+        select(
+            CallLogRow.rep_user_id.label("user_id"),
+            cast(literal("call"), String).label("kind"),
+            CallLogRow.outcome.label("outcome"),
+            CallLogRow.at.label("at"),
+            ProspectRow.tz.label("prospect_tz"),
+        )
+        .join(
+            ProspectRow,
+            and_(ProspectRow.id == CallLogRow.prospect_id, ProspectRow.team_id == team_id),
+        )
+        .where(CallLogRow.team_id == team_id, CallLogRow.at >= since, CallLogRow.at <= now)
+    )
+    # Returned by the due time means within the 24 hours the inbound call started.
+    returns = select(
+        OwedReturnCallRow.rep_user_id,
+        cast(literal("return"), String),
+        cast(null(), String),
+        OwedReturnCallRow.returned_at,
+        cast(null(), String),
+    ).where(
+        OwedReturnCallRow.team_id == team_id,
+        OwedReturnCallRow.returned_at >= since,
+        OwedReturnCallRow.returned_at <= now,
+        OwedReturnCallRow.returned_at <= OwedReturnCallRow.due_at,
+    )
+    activity = union_all(calls, returns).subquery()
+    rows = session.execute(
+        select(
+            RepRow.user_id,
+            RepRow.tz,
+            activity.c.kind,
+            activity.c.outcome,
+            activity.c.at,
+            activity.c.prospect_tz,
+        )
+        .outerjoin(activity, activity.c.user_id == RepRow.user_id)
+        .where(RepRow.team_id == team_id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    outcomes: defaultdict[tuple[str, Week], list[Outcome]] = defaultdict(list)
+    returned: defaultdict[tuple[str, Week], int] = defaultdict(int)
+    dials: defaultdict[str, list[tuple[Cell, bool]]] = defaultdict(list)
+    bounds: dict[str, WeekBounds] = {}
+    unusable: set[str] = set()
+    for row in rows:
+        if row.user_id not in bounds:
+            rep_zone = _zone(row.tz)
+            if rep_zone is None:
+                if row.user_id not in unusable:
+                    logger.warning(
+                        "no week report for %s/%s: zone %r", team_id, row.user_id, row.tz
+                    )
+                    unusable.add(row.user_id)
+                continue
+            bounds[row.user_id] = week_bounds(now, rep_zone)
+        week = bounds[row.user_id].which(row.at) if row.kind is not None else None
+        if week is None:
+            continue
+        if row.kind == "return":
+            returned[row.user_id, week] += 1
+            continue
+        outcome = Outcome(row.outcome)
+        outcomes[row.user_id, week].append(outcome)
+        if week is Week.THIS and outcome in OUTBOUND_DIALS:
+            zone = _zone(row.prospect_tz) or _zone(row.tz)
+            dials[row.user_id].append((_cell(row.at, zone), outcome in CONNECTS))
+    return {
+        user_id: WeekReport(
+            user_id=user_id,
+            week_start=rep_bounds.this_start.date(),
+            this_week=WeekNumbers.count(outcomes[user_id, Week.THIS], returned[user_id, Week.THIS]),
+            last_week=WeekNumbers.count(outcomes[user_id, Week.LAST], returned[user_id, Week.LAST]),
+            grid=CallGrid.count(dials[user_id]),
+        )
+        for user_id, rep_bounds in bounds.items()
+    }
+
+
+def _cell(at: datetime, zone: ZoneInfo) -> Cell:
+    local = at.astimezone(zone)
+    return Cell(local.weekday(), local.hour)
+
+
+@cache
+def _zone(key: str | None) -> ZoneInfo | None:
+    """The zone named `key`, or None when unset or no longer in tzdata."""
+    if not key:
+        return None
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
