@@ -13,19 +13,33 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import digest_tick
 from bench.http_load import LoadResult, peak_memory_mib, run_load
-from bench.servers import SIGNING_SECRET, server
 from bot.slack_standin import SlackStandIn
 from tests.postgres import ThrowawayPostgres
+from tests.servers import SIGNING_SECRET, server
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 CLIENTS = (1, 8, 32)
+SERVE = ["bot", "serve", "--port", "{port}"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--requests", type=int, default=800, help="requests per level")
+    parser.add_argument(
+        "--digest-reps", default="100,1000,10000", help="database sizes for the digest tick"
+    )
     args = parser.parse_args()
+    http_rows, memory = _http(args.requests)
+    print(digest_tick.HEADER)
+    ticks = digest_tick.run([int(n) for n in args.digest_reps.split(",")])
+    report = _report(http_rows, memory, ticks)
+    RESULTS.write_text(report)
+    print(report)
+
+
+def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]]:
     rows: list[tuple[str, LoadResult]] = []
     memory: dict[str, float] = {}
     with SlackStandIn() as standin, tempfile.TemporaryDirectory() as tmp:
@@ -41,26 +55,24 @@ def main() -> None:
             targets = {
                 "bare Bolt app": (["bench.bare_app"], {}),
                 "phonetag serve, SQLite": (
-                    ["bot", "serve"],
+                    SERVE,
                     {"DATABASE_URL": f"sqlite:///{tmp}/bench.db"},
                 ),
-                "phonetag serve, PostgreSQL": (["bot", "serve"], {"DATABASE_URL": pg_url}),
+                "phonetag serve, PostgreSQL": (SERVE, {"DATABASE_URL": pg_url}),
             }
             for name, (command, env) in targets.items():
                 env = {**env, "SLACK_API_URL": standin.base_url}
                 with server(command, env) as (port, pid):
                     run_load(port, SIGNING_SECRET, 4, 10)
                     for clients in CLIENTS:
-                        per_client = max(1, args.requests // clients)
+                        per_client = max(1, requests // clients)
                         result = run_load(port, SIGNING_SECRET, clients, per_client)
                         rows.append((name, result))
                         print(_row(name, result), flush=True)
                     memory[name] = peak_memory_mib(pid)
         finally:
             postgres.stop()
-    report = _report(rows, memory)
-    RESULTS.write_text(report)
-    print(report)
+    return rows, memory
 
 
 def _row(name: str, result: LoadResult) -> str:
@@ -85,7 +97,11 @@ def _machine() -> str:
     )
 
 
-def _report(rows: list[tuple[str, LoadResult]], memory: dict[str, float]) -> str:
+def _report(
+    rows: list[tuple[str, LoadResult]],
+    memory: dict[str, float],
+    ticks: list[digest_tick.TickResult],
+) -> str:
     bare = {r.clients: r.rps for name, r in rows if name == "bare Bolt app"}
     lines = [
         "# Benchmark results",
@@ -107,6 +123,14 @@ def _report(rows: list[tuple[str, LoadResult]], memory: dict[str, float]) -> str
             for name, r in rows
             if name != "bare Bolt app" and r.clients in bare
         ),
+        "",
+        "## Digest tick (PostgreSQL, every rep due, Slack stand-in on loopback)",
+        "",
+        "Each rep has 200 prospects and 2,000 call logs. The last column compares the time",
+        "spent per rep with the one second per message per channel that Slack allows.",
+        "",
+        digest_tick.HEADER,
+        *(digest_tick.row(tick) for tick in ticks),
         "",
         "## Peak memory (resident high-water mark after the load)",
         "",

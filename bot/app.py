@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,7 +88,7 @@ def handle_error(error: Exception, body: dict[str, object], respond) -> BoltResp
 
 def _apology(error: Exception, body: dict[str, object]) -> str:
     """A database outage is the rep's most likely retry: hand back what they typed."""
-    if isinstance(error, DBAPIError | SQLAlchemyTimeoutError):
+    if isinstance(error, OperationalError | InterfaceError | SQLAlchemyTimeoutError):
         typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
         return f"{DATABASE_DOWN}:\n```{typed}```"
     return SOMETHING_WENT_WRONG

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import ids
 from bot.cadence import CadenceState
 from bot.calls import OUTCOME_LABELS, CallWindow, Outcome, Prospect
 from bot.mrkdwn import escape
@@ -28,6 +29,22 @@ def context(text: str) -> dict[str, object]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
 
 
+def button(
+    label: str, action_id: str, value: str | None = None, style: str | None = None
+) -> dict[str, object]:
+    """Values are ids only: whatever a click sends back is looked up again, never trusted."""
+    element: dict[str, object] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+    }
+    if value is not None:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
 def ephemeral(blocks: list[dict[str, object]], fallback: str) -> dict[str, object]:
     return {"response_type": "ephemeral", "text": escape(fallback), "blocks": blocks}
 
@@ -38,6 +55,11 @@ def build_problem(problem: str, usage: str) -> dict[str, object]:
         [section(f":warning: {escape(problem)}"), context(escape(usage))],
         fallback=problem,
     )
+
+
+def build_warning(problem: str) -> dict[str, object]:
+    """A refusal or failure for a button click, where there is no command usage to show."""
+    return ephemeral([section(f":warning: {escape(problem)}")], fallback=problem)
 
 
 def build_usage(usage: str) -> dict[str, object]:
@@ -60,7 +82,10 @@ def build_logcall_reply(
     tz_known: bool,
     rep_tz: ZoneInfo,
     now: datetime,
+    call_id: int,
 ) -> dict[str, object]:
+    """The logged call, the cadence and the next window, with buttons to take the call back,
+    draft the voicemail to leave, or pick a follow-up time."""
     who = f"*{escape(prospect.name)}*"
     if prospect.company:
         who += f" ({escape(prospect.company)})"
@@ -77,4 +102,15 @@ def build_logcall_reply(
     blocks.append(section(window_text))
     if prospect.follow_up_at:
         blocks.append(context(f"Follow-up set for {format_moment(prospect.follow_up_at, rep_tz)}."))
+    if prospect.id is not None:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button("Undo", ids.LOGCALL_UNDO, str(call_id)),
+                    button("Draft voicemail", ids.LOGCALL_DRAFT_VOICEMAIL, str(prospect.id)),
+                    button("Set follow-up", ids.LOGCALL_SET_FOLLOW_UP, str(prospect.id)),
+                ],
+            }
+        )
     return ephemeral(blocks, fallback=f"Logged {OUTCOME_LABELS[outcome]} with {prospect.name}.")

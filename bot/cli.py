@@ -9,17 +9,27 @@ import secrets
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from sqlalchemy import Engine
+from tqdm import tqdm
 
 from bot.app import Services, create_app
 from bot.config import Settings
 from bot.console import PROMPT, Console, ConsoleUser, render_blocks
 from bot.delivery import run_digest_tick, single_workspace_clients
+from bot.prospect_import import (
+    UnreadableFile,
+    default_report_path,
+    read_export,
+    run_import,
+    write_report,
+)
 from bot.scheduler import start_digest_scheduler
 from bot.slack_standin import SlackStandIn
+from bot.weekly_delivery import run_weekly_tick
 from storage.db import make_engine, make_session_factory, upgrade
 
 
@@ -50,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     socket.set_defaults(run=_socket)
 
     digest = commands.add_parser(
-        "digest", help="one scheduler tick: send every daily digest due now and not yet sent"
+        "digest",
+        help="one scheduler tick: send every daily digest (and Friday weekly picture) due now "
+        "and not yet sent",
     )
     digest.add_argument(
         "--at",
@@ -59,13 +71,24 @@ def _parser() -> argparse.ArgumentParser:
         "e.g. 2026-11-23T07:30:00-06:00",
     )
     digest.add_argument(
-        "--dry-run", action="store_true", help="print the digests that are due; send nothing"
+        "--dry-run", action="store_true", help="print the messages that are due; send nothing"
     )
     digest.set_defaults(run=_digest)
 
     db = commands.add_parser("db", help="database chores")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+
+    bulk = commands.add_parser(
+        "import", help="import prospects for one rep from a CRM export (CSV)"
+    )
+    bulk.add_argument("file", type=Path, help="CSV from HubSpot, Salesforce or a plain sheet")
+    bulk.add_argument("--team", required=True, help="Slack team id of the workspace")
+    bulk.add_argument("--owner", required=True, help="Slack user id of the rep who owns them")
+    bulk.add_argument(
+        "--errors", type=Path, help="per-row report of skipped rows (default: FILE.errors.csv)"
+    )
+    bulk.set_defaults(run=_import)
     return parser
 
 
@@ -187,11 +210,45 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dry_run:
         _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     session_factory = make_session_factory(open_database(settings))
-    report = run_digest_tick(
-        session_factory, single_workspace_clients(settings), now, dry_run=args.dry_run
+    clients = single_workspace_clients(settings)
+    for run in (run_digest_tick, run_weekly_tick):
+        report = run(session_factory, clients, now, dry_run=args.dry_run)
+        for key, message in sorted(report.previews.items()):
+            print(f"--- {report.label} {key.team_id}/{key.rep_user_id} {key.local_date}")
+            print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")  # type: ignore[arg-type]
+        print(report.summary())
+    return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 2 only when nothing could be read; bad rows go to the report and the rest in."""
+    try:
+        export = read_export(args.file)
+    except UnreadableFile as problem:
+        print(f"phonetag import: {problem.message}", file=sys.stderr)
+        return 2
+    if export.columns.ignored:
+        print(f"ignoring columns: {', '.join(export.columns.ignored)}", file=sys.stderr)
+    engine = open_database(settings)
+    try:
+        with tqdm(total=len(export.rows), unit="row", file=sys.stderr, desc="importing") as bar:
+            report = run_import(
+                make_session_factory(engine),
+                export,
+                args.team,
+                args.owner,
+                datetime.now(UTC),
+                progress=bar.update,
+            )
+    finally:
+        engine.dispose()
+    summary = (
+        f"imported {report.imported}, skipped {report.duplicates} duplicates,"
+        f" {report.errors} errors"
     )
-    for key, message in sorted(report.previews.items()):
-        print(f"--- {key.team_id}/{key.rep_user_id} {key.local_date}")
-        print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")  # type: ignore[arg-type]
-    print(report.summary())
+    if report.skipped:
+        report_path = args.errors or default_report_path(args.file)
+        write_report(report_path, export.headers, report.skipped)
+        summary += f" (see {report_path})"
+    print(summary)
     return 0

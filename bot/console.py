@@ -123,8 +123,10 @@ def render_blocks(blocks: list[dict[str, object]]) -> str:
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
-        if kind in {"section", "header"}:
+        if kind in {"section", "header"} and "text" in block:
             lines.append(plain(block["text"]["text"]))  # type: ignore[index]
+        if kind == "section" and "fields" in block:
+            lines.extend("  " + plain(f["text"]).replace("\n", " ") for f in block["fields"])  # type: ignore[union-attr,index,attr-defined]
         elif kind == "context":
             lines.extend("  " + plain(e.get("text", "")) for e in block["elements"])  # type: ignore[union-attr,attr-defined]
         elif kind == "actions":

@@ -20,10 +20,11 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 from urllib.error import URLError
 from zoneinfo import ZoneInfo
 
@@ -33,14 +34,17 @@ from slack_sdk.http_retry import RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.web import SlackResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.digest import plan_digest
 from bot.digest_blocks import build_digest_message
 from bot.schedule import due_date
+from bot.window_advice import WindowEvidence
 from storage import digest as store
-from storage.digest import DeliveryKey, DeliveryStatus, DigestRecipient
+from storage import insights as insights_store
+from storage.digest import DAILY, DeliveryKey, DeliveryStatus, DigestRecipient
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,7 @@ class TickReport:
     """What one tick did, for the CLI's summary line and for tests."""
 
     now: datetime
+    label: str = "digest"
     due: int = 0
     sent: list[DeliveryKey] = field(default_factory=list)
     empty: list[DeliveryKey] = field(default_factory=list)
@@ -95,7 +100,7 @@ class TickReport:
             f"{len(self.failed)} failed (retried next tick), {len(self.skipped)} skipped "
             f"(account gone), {len(self.unknown)} unknown (not retried)"
         )
-        return f"digest tick at {self.now.isoformat()}: {self.due} due; {counts}"
+        return f"{self.label} tick at {self.now.isoformat()}: {self.due} due; {counts}"
 
 
 def run_digest_tick(
@@ -121,20 +126,28 @@ def run_digest_tick(
         }
         taken = store.unavailable_deliveries(session, due.keys(), now)
     report.due = len(due)
-    pending = [key for key in due if key not in taken]
-    # Concurrent ticks start at different reps, so they rarely contend for the same claims.
-    random.shuffle(pending)
-    for start in range(0, len(pending), CLAIM_BATCH):
-        batch = pending[start : start + CLAIM_BATCH]
+    evidence: dict[str, WindowEvidence] = {}
+    for batch in pending_batches(due.keys(), taken):
         if dry_run:
-            report.previews.update(_build(session_factory, batch, due, now))
+            report.previews.update(_build(session_factory, batch, due, now, evidence))
             continue
         with session_factory.begin() as session:
             claimed = store.claim_deliveries(session, batch, worker, now)
         if claimed:
-            messages = _build(session_factory, claimed, due, now)
+            messages = _build(session_factory, claimed, due, now, evidence)
             _deliver_all(session_factory, client_for_team, messages, worker, now, report)
     return report
+
+
+def pending_batches(
+    due: Iterable[DeliveryKey], taken: Collection[DeliveryKey]
+) -> Iterator[list[DeliveryKey]]:
+    """The due deliveries no tick holds, in claim-sized batches, in random order: concurrent
+    ticks start at different reps, so they rarely contend for the same claims."""
+    pending = [key for key in due if key not in taken]
+    random.shuffle(pending)
+    for start in range(0, len(pending), CLAIM_BATCH):
+        yield pending[start : start + CLAIM_BATCH]
 
 
 def worker_id() -> str:
@@ -147,11 +160,18 @@ def _build(
     keys: Sequence[DeliveryKey],
     due: dict[DeliveryKey, DigestRecipient],
     now: datetime,
+    evidence: dict[str, WindowEvidence],
 ) -> dict[DeliveryKey, dict[str, object]]:
     """The digest message per rep, or an empty dict for reps with nothing due who did not
-    ask for empty digests."""
+    ask for empty digests.
+
+    `evidence` caches each workspace's dials for the whole tick: read once per workspace,
+    not once per batch of reps.
+    """
     with session_factory() as session:
         inputs = store.digest_inputs(session, [(k.team_id, k.rep_user_id) for k in keys], now)
+        for team_id in {key.team_id for key in keys} - evidence.keys():
+            evidence[team_id] = insights_store.window_evidence(session, team_id, now)
     messages: dict[DeliveryKey, dict[str, object]] = {}
     for key in keys:
         recipient = due[key]
@@ -162,6 +182,7 @@ def _build(
             prospects=rep_inputs.prospects,
             owed_calls=rep_inputs.owed_calls,
             rules=rep_inputs.rules,
+            advisor=evidence[key.team_id].advisor(key.rep_user_id),
         )
         messages[key] = (
             build_digest_message(plan) if recipient.when_empty or not plan.is_empty else {}
@@ -184,37 +205,53 @@ def _deliver_all(
                 store.record_outcome(session, key, worker, DeliveryStatus.EMPTY)
             report.add(DeliveryStatus.EMPTY, key)
             return
-        status = _post(session_factory, client_for_team(key.team_id), key, message, worker, now)
-        if status is not None:
-            report.add(status, key)
+        client = client_for_team(key.team_id)
+        posted = post_once(
+            session_factory, key, worker, now, lambda: _post_digest(client, key, message)
+        )
+        if posted is not None:
+            report.add(posted.status, key)
 
     with ThreadPoolExecutor(POSTING_THREADS, thread_name_prefix="digest") as pool:
         # list() so an unexpected error in any post surfaces here rather than vanishing.
         list(pool.map(deliver, messages))
 
 
-def _post(
+def _post_digest(client: WebClient, key: DeliveryKey, message: dict[str, object]) -> SlackResponse:
+    # A user id as the channel lands in the rep's DM with the bot.
+    return client.chat_postMessage(
+        channel=key.rep_user_id,
+        text=str(message["text"]),
+        blocks=message["blocks"],  # type: ignore[arg-type]
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+
+
+class Posted(NamedTuple):
+    status: DeliveryStatus
+    channel: str | None = None
+    """Where the message landed, when SENT: the rep's DM."""
+
+
+def post_once(
     session_factory: sessionmaker[Session],
-    client: WebClient,
     key: DeliveryKey,
-    message: dict[str, object],
     worker: str,
     now: datetime,
-) -> DeliveryStatus | None:
-    """Post one digest; returns how it went, or None if another tick took the claim over."""
+    send: Callable[[], SlackResponse],
+    *,
+    kind: str = DAILY,
+) -> Posted | None:
+    """Mark the claimed delivery POSTING, `send` it, record how it went; None if another
+    tick took the claim over. `send` makes the one Slack call that creates the message
+    (and any idempotent calls before it), and returns that call's response."""
     with session_factory.begin() as session:
-        if not store.start_posting(session, key, worker, now):
+        if not store.start_posting(session, key, worker, now, kind):
             return None
     error: str | None = None
     try:
-        # A user id as the channel lands in the rep's DM with the bot.
-        response = client.chat_postMessage(
-            channel=key.rep_user_id,
-            text=str(message["text"]),
-            blocks=message["blocks"],  # type: ignore[arg-type]
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        response = send()
     except SlackApiError as refused:
         error = str(refused.response.get("error") or "slack_error")
         status = DeliveryStatus.SKIPPED if error in GONE_ACCOUNTS else DeliveryStatus.FAILED
@@ -224,16 +261,15 @@ def _post(
     except (TimeoutError, ConnectionError, http.client.HTTPException) as lost:
         error, status = f"outcome unknown: {type(lost).__name__}", DeliveryStatus.UNKNOWN
     else:
+        channel = str(response["channel"])
         with session_factory.begin() as session:
-            store.record_sent(
-                session, key, worker, str(response["channel"]), str(response["ts"]), now
-            )
-        return DeliveryStatus.SENT
+            store.record_sent(session, key, worker, channel, str(response["ts"]), now, kind)
+        return Posted(DeliveryStatus.SENT, channel)
     log = logger.info if status is DeliveryStatus.SKIPPED else logger.warning
-    log("digest for %s/%s %s: %s", key.team_id, key.rep_user_id, status.value, error)
+    log("%s for %s/%s %s: %s", kind, key.team_id, key.rep_user_id, status.value, error)
     with session_factory.begin() as session:
-        store.record_outcome(session, key, worker, status, error)
-    return status
+        store.record_outcome(session, key, worker, status, error, kind)
+    return Posted(status)
 
 
 class UnsentRequestRetryHandler(RetryHandler):

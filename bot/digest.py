@@ -5,8 +5,10 @@ one of those windows of the prospect's day and shown on both clocks. The order i
 of the rep's obligations: calls they owe first (a prospect who called in is the warmest
 lead, and returning within a day is the promise that keeps them calling), then the early
 window (the best one, and the first to close), then lunch and evening for prospects who
-were last tried at another time of day, then prospects that calls have failed on (email
-instead), then "will call back" promises to chase.
+were last tried at another time of day, then the hour the team's own dials connect best when
+it beats those (learned, see `bot.window_advice`), then prospects that calls have failed on
+(email instead), then "will call back" promises to chase. Each window entry says why it was
+chosen, in the estimate's words.
 
 Pure: the clock, the zones and every row are parameters; `storage/` supplies them.
 """
@@ -22,12 +24,16 @@ from zoneinfo import ZoneInfo
 
 from bot.cadence import CadenceRules, CadenceState, NextStep, cadence_state
 from bot.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
-from bot.windows import DEFAULT_WINDOWS, WindowSpec, windows_on
+from bot.insights import CANDIDATE_WINDOWS, TeamDials, area_segment
+from bot.window_advice import WindowAdvisor
+from bot.windows import DEFAULT_WINDOWS
 
 DEFAULT_RULES = CadenceRules()
 
 EARLY = DEFAULT_WINDOWS[0].label
 """The label of the 07:00–08:30 window, the one that gets its own section."""
+
+_DEFAULT_LABELS = frozenset(spec.label for spec in DEFAULT_WINDOWS)
 
 
 class Section(StrEnum):
@@ -36,6 +42,8 @@ class Section(StrEnum):
     RETURN_CALLS = "return_calls"
     BEFORE_830 = "before_830"
     LUNCH_AND_EVENING = "lunch_and_evening"
+    BEST_WINDOW = "best_window"
+    """A studies' hour (8–9 AM, 4–5 PM) the team's dials rank above the default windows."""
     SWITCH_TO_EMAIL = "switch_to_email"
     PROMISES = "promises"
 
@@ -71,6 +79,8 @@ class DigestEntry:
     due_at: datetime | None = None
     overdue: bool = False
     last_tried: str | None = None
+    reason: str | None = None
+    """Why this window: the estimate's sentence, quoting dials or experience."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ def plan_digest(
     prospects: Sequence[ProspectHistory],
     owed_calls: Sequence[OwedCall],
     rules: CadenceRules = DEFAULT_RULES,
-    specs: Sequence[WindowSpec] = DEFAULT_WINDOWS,
+    advisor: WindowAdvisor | None = None,
 ) -> DigestPlan:
     """Sort the rep's prospects into the digest's sections for the rep's day at `now`.
 
@@ -112,10 +122,12 @@ def plan_digest(
     section except owed return calls: the rep chose that day.
 
     Call windows count when they have not closed yet and open before the rep's local
-    midnight; a due prospect with no such window left (the prospect's weekend, or a late
+    midnight; of those, `advisor` picks the best-ranked (experience alone when none is
+    given). A due prospect with no such window left (the prospect's weekend, or a late
     tick) is left for a later digest. A prospect whose zone is unknown (toll-free number,
     no phone) is placed on the rep's clock, and the entry says so.
     """
+    advisor = advisor or WindowAdvisor(TeamDials(), learning=False)
     local_date = now.astimezone(rep_tz).date()
     day_end = datetime.combine(local_date + timedelta(days=1), datetime.min.time(), rep_tz)
     by_id = {item.prospect.id: item for item in prospects}
@@ -165,14 +177,23 @@ def plan_digest(
         )
         if not callable_today:
             continue
-        last_slot = _last_dial_slot(item.history, prospect_tz, specs)
-        window = _varied_window(prospect_tz, now, day_end, last_slot, specs)
-        if window is None:
+        tried = _last_dial_slots(item.history, prospect_tz)
+        advised = advisor.advise(
+            prospect_tz, area_segment(prospect.tz), now, before=day_end, avoid=tried
+        )
+        if advised is None:
             continue
-        section = Section.BEFORE_830 if window.label == EARLY else Section.LUNCH_AND_EVENING
-        sections[section].append(entry(section=section, window=window, last_tried=last_slot))
+        section = _section_of(advised.window.label)
+        sections[section].append(
+            entry(
+                section=section,
+                window=advised.window,
+                last_tried=tried[0] if tried else None,
+                reason=advised.reason,
+            )
+        )
 
-    for section in (Section.BEFORE_830, Section.LUNCH_AND_EVENING):
+    for section in (Section.BEFORE_830, Section.LUNCH_AND_EVENING, Section.BEST_WINDOW):
         sections[section].sort(key=_by_window_then_value)
     sections[Section.SWITCH_TO_EMAIL].sort(key=_by_value)
     sections[Section.PROMISES].sort(key=lambda e: (e.due_at, *_by_value(e)))
@@ -205,44 +226,24 @@ def _emailed_since_last_dial(history: Sequence[CallLog]) -> bool:
     return False
 
 
-def _last_dial_slot(
-    history: Sequence[CallLog], prospect_tz: ZoneInfo, specs: Sequence[WindowSpec]
-) -> str | None:
-    """Which window (on the prospect's clock) the latest dial fell in, if any.
+def _last_dial_slots(history: Sequence[CallLog], prospect_tz: ZoneInfo) -> list[str]:
+    """The windows (on the prospect's clock) the latest dial fell in, defaults first.
 
     A dial outside every window (mid-morning, say) blocks none of them.
     """
     dials = [log for log in history if log.outcome in OUTBOUND_DIALS]
     if not dials:
-        return None
+        return []
     local = max(dials, key=lambda log: log.at).at.astimezone(prospect_tz).time()
-    for spec in specs:
-        if spec.start <= local < spec.end:
-            return spec.label
-    return None
+    return [spec.label for spec in CANDIDATE_WINDOWS if spec.start <= local < spec.end]
 
 
-def _varied_window(
-    prospect_tz: ZoneInfo,
-    now: datetime,
-    day_end: datetime,
-    last_slot: str | None,
-    specs: Sequence[WindowSpec],
-) -> CallWindow | None:
-    """The first window left in the rep's day, preferring another time of day than the last
-    dial: someone who never picks up at lunch may well pick up at 7:45.
-
-    Falls back to the same time of day when it is the only window left today.
-    """
-    prospect_today = now.astimezone(prospect_tz).date()
-    candidates = [
-        window
-        for day in (prospect_today, prospect_today + timedelta(days=1))
-        for window in windows_on(day, prospect_tz, specs)
-        if window.end > now and window.start < day_end
-    ]
-    varied = [window for window in candidates if window.label != last_slot]
-    return (varied or candidates or [None])[0]
+def _section_of(label: str) -> Section:
+    if label == EARLY:
+        return Section.BEFORE_830
+    if label in _DEFAULT_LABELS:
+        return Section.LUNCH_AND_EVENING
+    return Section.BEST_WINDOW
 
 
 def _by_value(entry: DigestEntry) -> tuple[int, str]:

@@ -8,21 +8,25 @@ than being refused by Slack or cut mid-section.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.blocks import (
     MESSAGE_BLOCK_LIMIT,
     UNKNOWN_ZONE,
+    button,
     context,
     ephemeral,
     format_moment,
     section,
 )
 from bot.digest import DigestEntry, DigestPlan, Section
+from bot.insights_blocks import learning_line
 from bot.mrkdwn import escape
 from bot.phones import speakable_phone
 from bot.schedule import DAY_NAMES, DigestSchedule, format_digest_time, next_digest_at
+from bot.weekly import DEFAULT_WEEKLY_TIME
 from bot.windows import describe_window
 
 SECTION_TITLES: dict[Section, str] = {
@@ -32,6 +36,9 @@ SECTION_TITLES: dict[Section, str] = {
         ":sandwich: *At lunch (12:00–1:00) and after 5:30 their time* – "
         "a different time of day than the last try"
     ),
+    Section.BEST_WINDOW: (
+        ":dart: *At the hour your calls connect best* – learned from your team's dials, their time"
+    ),
     Section.SWITCH_TO_EMAIL: ":email: *Switch to email* – calls have done their part",
     Section.PROMISES: ":hourglass: *Promises to chase* – “will call back”, 3+ business days ago",
 }
@@ -40,11 +47,27 @@ SECTION_NOUNS: dict[Section, str] = {
     Section.RETURN_CALLS: "return calls owed",
     Section.BEFORE_830: "before 8:30",
     Section.LUNCH_AND_EVENING: "at lunch or after 5:30",
+    Section.BEST_WINDOW: "at your best hour",
     Section.SWITCH_TO_EMAIL: "to email",
     Section.PROMISES: "promises to chase",
 }
 
 NOTHING_DUE = "Nothing due today: no return calls, follow-ups or promises to chase."
+
+
+class SnoozeFor(StrEnum):
+    """The Snooze menu's choices; "date" asks for the day in a modal."""
+
+    DAY = "day"
+    WEEK = "week"
+    DATE = "date"
+
+
+SNOOZE_LABELS: dict[SnoozeFor, str] = {
+    SnoozeFor.DAY: "Snooze 1 day",
+    SnoozeFor.WEEK: "Snooze 1 week",
+    SnoozeFor.DATE: "Snooze until a date…",
+}
 
 
 def build_digest_message(plan: DigestPlan) -> dict[str, object]:
@@ -55,17 +78,26 @@ def build_digest_message(plan: DigestPlan) -> dict[str, object]:
     }
     if plan.is_empty:
         return {"text": f"{_day(plan)}: {NOTHING_DUE}", "blocks": [header, section(NOTHING_DUE)]}
-    # Section titles ride with their first entry, so a cut never leaves a title alone.
+    blocks = [header, *build_plan_blocks(plan, MESSAGE_BLOCK_LIMIT - 1)]
+    return {"text": _summary(plan), "blocks": blocks}
 
+
+def build_plan_blocks(plan: DigestPlan, limit: int) -> list[dict[str, object]]:
+    """The plan's sections and entries in at most `limit` blocks, for the digest message and
+    the App Home alike; a long plan keeps its top entries and says how many more there are."""
+    if plan.is_empty:
+        return [section(NOTHING_DUE)]
+    # Section titles ride with their first entry, so a cut never leaves a title alone.
     entries = [
-        ([section(SECTION_TITLES[kind])] if position == 0 else []) + _entry_blocks(entry, plan)
+        ([section(SECTION_TITLES[kind])] if position == 0 else [])
+        + _entry_blocks(entry, plan, _new_reason(in_section, position))
         for kind, in_section in plan.sections.items()
         for position, entry in enumerate(in_section)
     ]
-    blocks: list[dict[str, object]] = [header]
-    if 1 + sum(map(len, entries)) <= MESSAGE_BLOCK_LIMIT:
-        return {"text": _summary(plan), "blocks": blocks + [b for e in entries for b in e]}
-    budget = MESSAGE_BLOCK_LIMIT - 1  # room for the "and N more" line
+    if sum(map(len, entries)) <= limit:
+        return [b for e in entries for b in e]
+    budget = limit - 1  # room for the "and N more" line
+    blocks: list[dict[str, object]] = []
     shown = 0
     for entry_blocks in entries:
         if len(blocks) + len(entry_blocks) > budget:
@@ -78,7 +110,7 @@ def build_digest_message(plan: DigestPlan) -> dict[str, object]:
             "As you log calls, `/digest now` shows the next ones."
         )
     )
-    return {"text": _summary(plan), "blocks": blocks}
+    return blocks
 
 
 def _day(plan: DigestPlan) -> str:
@@ -90,13 +122,26 @@ def _summary(plan: DigestPlan) -> str:
     return f"Your calls for {_day(plan)}: " + ", ".join(counts) + "."
 
 
-def _entry_blocks(entry: DigestEntry, plan: DigestPlan) -> list[dict[str, object]]:
+def _new_reason(in_section: tuple[DigestEntry, ...], position: int) -> str | None:
+    """An entry's reason, unless the entry above said the same: prospects in one zone share
+    their window and its reason, and the sentence once is enough."""
+    reason = in_section[position].reason
+    if position and in_section[position - 1].reason == reason:
+        return None
+    return reason
+
+
+def _entry_blocks(
+    entry: DigestEntry, plan: DigestPlan, reason: str | None
+) -> list[dict[str, object]]:
     lines = [_who(entry)]
     rep_tz = plan.rep_tz
     if entry.section is Section.RETURN_CALLS:
         lines.append(_return_call_line(entry, rep_tz))
     elif entry.window is not None:
         lines.append(describe_window(entry.window, rep_tz, plan.now))
+        if reason:
+            lines.append(f"_{escape(reason)}_")
         if entry.last_tried and entry.last_tried != entry.window.label:
             lines.append(f"_Last tried {entry.last_tried} their time: try this time instead._")
     if entry.state is not None and entry.section in (Section.SWITCH_TO_EMAIL, Section.PROMISES):
@@ -133,33 +178,49 @@ def _buttons(entry: DigestEntry) -> dict[str, object]:
     offered is the email instead."""
     value = str(entry.prospect.id)
     if entry.section is Section.SWITCH_TO_EMAIL:
-        draft = _button("Draft email", ids.DIGEST_DRAFT_EMAIL, value)
+        draft = button("Draft email", ids.DIGEST_DRAFT_EMAIL, value)
     else:
-        draft = _button("Draft voicemail", ids.DIGEST_DRAFT_VOICEMAIL, value)
+        draft = button("Draft voicemail", ids.DIGEST_DRAFT_VOICEMAIL, value)
     return {
         "type": "actions",
         "elements": [
-            _button("Log call", ids.DIGEST_LOG_CALL, value, style="primary"),
+            button("Log call", ids.DIGEST_LOG_CALL, value, style="primary"),
             draft,
-            _button("Snooze", ids.DIGEST_SNOOZE, value),
+            _snooze_menu(value),
         ],
     }
 
 
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, object]:
-    button: dict[str, object] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label},
-        "action_id": action_id,
-        "value": value,
+def _snooze_menu(prospect_id: str) -> dict[str, object]:
+    """Each option's value is the prospect id and a fixed choice, nothing else."""
+    return {
+        "type": "static_select",
+        "action_id": ids.DIGEST_SNOOZE,
+        "placeholder": {"type": "plain_text", "text": "Snooze"},
+        "options": [
+            {"text": {"type": "plain_text", "text": label}, "value": f"{prospect_id}:{choice}"}
+            for choice, label in SNOOZE_LABELS.items()
+        ],
     }
-    if style:
-        button["style"] = style
-    return button
+
+
+def read_snooze_choice(value: str) -> tuple[int, SnoozeFor] | None:
+    """(prospect id, choice) from a Snooze option's value; None for anything we did not send."""
+    prospect_id, _, choice = value.partition(":")
+    if not prospect_id.isdigit() or choice not in {c.value for c in SnoozeFor}:
+        return None
+    return int(prospect_id), SnoozeFor(choice)
 
 
 def build_digest_settings(
-    schedule: DigestSchedule, *, paused: bool, when_empty: bool, now: datetime, saved: bool
+    schedule: DigestSchedule,
+    *,
+    paused: bool,
+    when_empty: bool,
+    now: datetime,
+    saved: bool,
+    weekly_time: str | None = DEFAULT_WEEKLY_TIME,
+    learning: bool = True,
 ) -> dict[str, object]:
     """The rep's digest settings in words, with when the next one comes."""
     prefix = ":white_check_mark: Saved. " if saved else ""
@@ -177,4 +238,12 @@ def build_digest_settings(
         if when_empty
         else "On days with nothing due, no digest is sent."
     )
-    return ephemeral([section(text), context(empty)], fallback=text)
+    weekly = (
+        f"Your weekly picture comes on Fridays at *{weekly_time}* your time."
+        if weekly_time
+        else "No weekly picture: `/digest weekly 15:00` brings it back."
+    )
+    return ephemeral(
+        [section(text), context(empty), context(f"{weekly} {learning_line(learning)}")],
+        fallback=text,
+    )

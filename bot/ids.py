@@ -23,3 +23,25 @@ DIGEST_SNOOZE = "digest_snooze"
 VMSCRIPT_SAVE_CALLER = "vmscript_save_caller"
 VMSCRIPT_SAVE_CALLER_VIEW = "vmscript_save_caller_view"
 VMSCRIPT_PROFILE_VIEW = "vmscript_profile_view"
+
+# /logcall: the form (with its prospect type-ahead) and the buttons on the confirmation.
+# Button values are the call log id or the prospect id, re-checked against the clicker.
+LOGCALL_VIEW = "logcall_view"
+LOGCALL_PROSPECT = "logcall_prospect"
+LOGCALL_UNDO = "logcall_undo"
+LOGCALL_DRAFT_VOICEMAIL = "logcall_draft_voicemail"
+LOGCALL_SET_FOLLOW_UP = "logcall_set_follow_up"
+FOLLOW_UP_VIEW = "follow_up_view"
+
+# The digest's Snooze menu: "until a date" opens this modal.
+SNOOZE_UNTIL_VIEW = "snooze_until_view"
+
+# App Home buttons.
+HOME_LOG_CALL = "home_log_call"
+HOME_EDIT_PROFILE = "home_edit_profile"
+HOME_DIGEST_SETTINGS = "home_digest_settings"
+
+# /prospect: the edit form, and the Delete button (its value is the prospect id, re-checked
+# against the clicker's own prospects in their workspace).
+PROSPECT_EDIT_VIEW = "prospect_edit_view"
+PROSPECT_DELETE = "prospect_delete"

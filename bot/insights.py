@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from enum import StrEnum
 from itertools import pairwise
 from typing import NamedTuple
@@ -54,12 +54,17 @@ WEEKDAYS = range(7)
 WORKDAYS = range(5)
 HOURS = range(24)
 
-CANDIDATE_WINDOWS: tuple[WindowSpec, ...] = (
-    *DEFAULT_WINDOWS,
+STUDY_WINDOWS: tuple[WindowSpec, ...] = (
     # The studies' best hours, so the team's data can vote for them too.
     WindowSpec("8–9 AM", time(8, 0), time(9, 0)),
     WindowSpec("4–5 PM", time(16, 0), time(17, 0)),
 )
+
+CANDIDATE_WINDOWS: tuple[WindowSpec, ...] = (*DEFAULT_WINDOWS, *STUDY_WINDOWS)
+
+LEARNING_LOOKBACK = timedelta(days=180)
+"""Dials older than this are not learned from: half a year holds hundreds of dials per window
+for a working team, and is recent enough to follow a market whose habits change."""
 
 # Experience per local hour on an average workday: gatekeepers away before 8:30, at lunch and
 # after 5:30; the studies' 8–9 AM and 4–5 PM; nobody answers at night. Mean over 7–19 is ~12%.

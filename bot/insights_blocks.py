@@ -1,12 +1,31 @@
 """The weekly numbers as Block Kit: this week so far against last week at the same point.
 
-Pure builders shared by the Friday DM, the App Home and the team version a manager asks for.
+Pure builders shared by the Friday DM, the App Home and the team version a manager asks for,
+plus the replies of the `/digest` commands that post the team's week or set learning.
 """
 
 from __future__ import annotations
 
-from bot.blocks import context
+from bot.blocks import context, ephemeral, section
+from bot.insights import LEARNING_LOOKBACK
 from bot.weekly import WeekReport
+
+TEAM_TITLE = "Your team's week: dials and connect rate by hour"
+
+ADMINS_ONLY = (
+    "Only workspace admins and owners can change how call windows are ranked. Nothing was changed."
+)
+NOT_IN_CHANNEL = (
+    "I'm not in that channel, so nothing was posted. Invite me there with "
+    "`/invite @Phone Tag`, then try again."
+)
+CHANNEL_GONE = "I can't find that channel (archived, or private without me), so nothing was posted."
+TEAM_CHANNEL_ERRORS = {
+    "not_in_channel": NOT_IN_CHANNEL,
+    "channel_not_found": CHANNEL_GONE,
+    "is_archived": CHANNEL_GONE,
+}
+"""Slack's answers to a post in a channel we cannot use, in the words the rep needs."""
 
 METRICS: tuple[tuple[str, str], ...] = (
     ("dials", "Dials"),
@@ -63,3 +82,28 @@ def _with_change(report: WeekReport, name: str) -> str:
         return f"{now}, same as last week"
     arrow = "▲" if now > before else "▼"
     return f"{now}  {arrow} {abs(now - before)} from {before}"
+
+
+def build_team_posted(channel_id: str, *, picture_error: str | None) -> dict[str, object]:
+    """The reply to `/digest team`; `channel_id` comes from Slack, so it is safe to link."""
+    text = f":white_check_mark: Posted the team's week in <#{channel_id}>: totals only, no names."
+    blocks = [section(text)]
+    if picture_error:
+        blocks.append(context(f"The heatmap could not be added ({picture_error})."))
+    return ephemeral(blocks, fallback="Posted the team's week.")
+
+
+def build_learning_settings(learning: bool, *, saved: bool) -> dict[str, object]:
+    prefix = ":white_check_mark: Saved. " if saved else ""
+    return ephemeral([section(prefix + learning_line(learning))], fallback=learning_line(learning))
+
+
+def learning_line(learning: bool) -> str:
+    """How this workspace's call windows are ranked, in a sentence."""
+    if learning:
+        return (
+            "Call windows are ranked by your team's own dials of the last "
+            f"{LEARNING_LOOKBACK.days} days, weighed against experience until there are "
+            "enough of them."
+        )
+    return "Call windows are ranked by experience alone: learning from dials is off."

@@ -25,6 +25,8 @@ DEFAULT_DAYS = "mon,tue,wed,thu,fri"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _HH_MM = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})")
+# How Slack sends a channel picked from the # menu in an escaped command: <#C123|sales>.
+_CHANNEL_MENTION = re.compile(r"<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 class ScheduleError(ValueError):
@@ -122,6 +124,10 @@ USAGE = (
     "/digest days mon,tue,wed,thu,fri: the days it comes\n"
     "/digest pause | resume: stop or restart it\n"
     "/digest empty on|off: also send it on days with nothing due\n"
+    "/digest weekly HH:MM|off: when your Friday picture of the week comes, or none\n"
+    "/digest team [#channel]: post the team's week in a channel (here if none is named)\n"
+    "/digest learning on|off: workspace admins: rank call windows by your team's dials, "
+    "or by experience alone\n"
     "/digest: show your settings"
 )
 
@@ -139,12 +145,26 @@ class DigestCommand:
     digest_days: str | None = None
     paused: bool | None = None
     when_empty: bool | None = None
+    weekly_time: str | None = None
+    weekly_off: bool = False
+    learning: bool | None = None
+    """The workspace's setting, for admins only; None when not asked."""
+    team: bool = False
+    """Post the team's week in a channel: `team_channel`, or the one the command came from."""
+    team_channel: str | None = None
 
     @property
     def changes_settings(self) -> bool:
-        return any(
+        """Whether the rep's own settings change (the workspace's `learning` is apart)."""
+        return self.weekly_off or any(
             value is not None
-            for value in (self.digest_time, self.digest_days, self.paused, self.when_empty)
+            for value in (
+                self.digest_time,
+                self.digest_days,
+                self.paused,
+                self.when_empty,
+                self.weekly_time,
+            )
         )
 
 
@@ -169,10 +189,35 @@ def parse_digest_command(text: str) -> DigestCommand:
         return DigestCommand(digest_time=format_digest_time(parse_digest_time(rest)))
     if verb == "days":
         return DigestCommand(digest_days=format_digest_days(parse_digest_days(rest)))
-    if verb == "empty":
+    if verb in ("empty", "learning"):
         if rest.casefold() not in ("on", "off"):
-            raise ScheduleError(f"“{rest}”: say `/digest empty on` or `/digest empty off`")
-        return DigestCommand(when_empty=rest.casefold() == "on")
+            raise ScheduleError(f"“{rest}”: say `/digest {verb} on` or `/digest {verb} off`")
+        on = rest.casefold() == "on"
+        return DigestCommand(when_empty=on) if verb == "empty" else DigestCommand(learning=on)
+    if verb == "weekly":
+        if not rest:
+            raise ScheduleError("`/digest weekly` needs a time or off, e.g. `/digest weekly 15:00`")
+        if rest.casefold() == "off":
+            return DigestCommand(weekly_off=True)
+        return DigestCommand(weekly_time=format_digest_time(parse_digest_time(rest)))
+    if verb == "team":
+        return DigestCommand(team=True, team_channel=parse_channel(rest) if rest else None)
     raise ScheduleError(
-        f"“{text.strip()}” is not a digest command; try now, time, days, pause, resume or empty"
+        f"“{text.strip()}” is not a digest command; try now, time, days, pause, resume, empty, "
+        "weekly, team or learning"
     )
+
+
+def parse_channel(text: str) -> str:
+    """The channel id in Slack's escaped mention `<#C123|sales>`.
+
+    A bare "#sales" is refused: names change and repeat across workspaces, ids do not, and
+    Slack sends the id when the channel is picked from the list that opens at "#".
+    """
+    match = _CHANNEL_MENTION.fullmatch(text.strip())
+    if match is None:
+        raise ScheduleError(
+            f"“{text.strip()}”: pick the channel from the list that opens as you type #, "
+            "or run `/digest team` in that channel"
+        )
+    return match["id"]

@@ -1,7 +1,8 @@
-"""The once-a-minute digest tick inside `serve`, `socket` and `console`.
+"""The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, then the
+Friday weekly pictures.
 
 Every process that serves Slack also ticks, so a deployment needs no separate cron; many
-processes ticking at once is safe because each rep's day is claimed in the database.
+processes ticking at once is safe because each rep's day (or week) is claimed in the database.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import ClientForTeam, run_digest_tick
+from bot.weekly_delivery import run_weekly_tick
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +35,11 @@ def start_digest_scheduler(
     """
 
     def tick() -> None:
-        report = run_digest_tick(session_factory, client_for_team, clock())
-        if report.acted:
-            logger.info(report.summary())
+        now = clock()
+        for run in (run_digest_tick, run_weekly_tick):
+            report = run(session_factory, client_for_team, now)
+            if report.acted:
+                logger.info(report.summary())
 
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
@@ -10,8 +12,22 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.config import Settings
+from bot.logs import configure_logging
+
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 WsgiApp = Callable[[dict[str, object], StartResponse], Iterable[bytes]]
+
+
+def create() -> WsgiApp:
+    """Gunicorn's entry point, `gunicorn -w 4 'bot.web:create()'`: each worker builds its own
+    app from the environment and shares nothing with the others but the database."""
+    from bot.cli import build_app, open_database
+
+    settings = Settings.from_env(os.environ)
+    configure_logging(logging.INFO, [settings.slack_signing_secret, settings.slack_client_secret])
+    engine = open_database(settings)
+    return wsgi_app(build_app(settings, engine), engine)
 
 
 def wsgi_app(app: App, engine: Engine) -> WsgiApp:

@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from bot.calls import OUTBOUND_DIALS, Outcome
 from bot.insights import CONNECTS, CallGrid
 
+DEFAULT_WEEKLY_TIME = "15:00"
+FRIDAY = 4
+
 
 @dataclass(frozen=True)
 class WeekNumbers:
@@ -75,6 +78,19 @@ def week_bounds(now: datetime, tz: ZoneInfo) -> WeekBounds:
         # Same-zone arithmetic on aware datetimes is wall-clock arithmetic: 3 PM stays 3 PM.
         last_cutoff=local - timedelta(days=7),
     )
+
+
+def weekly_picture_due(at: time, tz: ZoneInfo, now: datetime) -> date | None:
+    """The rep's local Monday whose picture is due at `now`, or None when none is.
+
+    Due on Friday from `at` on the rep's wall clock until their midnight: late enough that the
+    week is mostly done, early enough to act on before the weekend; a tick that runs late
+    still delivers that day. The Monday keys the once-a-week delivery.
+    """
+    local = now.astimezone(tz)
+    if local.weekday() != FRIDAY or local.time().replace(tzinfo=None) < at:
+        return None
+    return local.date() - timedelta(days=FRIDAY)
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.cadence import CadenceRules, NextStep, cadence_state
 from bot.calls import Prospect, Rep
+from bot.insights import area_segment
 from bot.scripts import (
     Draft,
     DraftKind,
@@ -27,7 +28,7 @@ from bot.scripts import (
     draft_wrong_number,
 )
 from bot.vmscript_grammar import DraftRequest
-from bot.windows import next_call_window
+from storage import insights as insights_store
 from storage import queries
 from storage import scripts as script_store
 
@@ -80,9 +81,16 @@ def compose_draft(
         raise CannotDraft(f"{prospect.name}: {state.rule}")
     switched = not request.kind_given and state.next_step is NextStep.EMAIL
     kind = DraftKind.EMAIL if switched else request.kind
-    window = next_call_window(
-        ZoneInfo(prospect.tz) if prospect.tz else rep_tz, max(now, state.laid_off_until or now)
+    # The time proposed is the one the digest would pick: the best-ranked window on the
+    # prospect's next day with one open, after any lay-off.
+    advisor = insights_store.window_evidence(session, team_id, now).advisor(rep.user_id)
+    advised = advisor.advise(
+        ZoneInfo(prospect.tz) if prospect.tz else rep_tz,
+        area_segment(prospect.tz),
+        max(now, state.laid_off_until or now),
     )
+    assert advised is not None, "every week has a weekday with a window"
+    window = advised.window
     facts = script_store.list_facts(session, team_id, rep.user_id)
     used = script_store.used_facts(session, team_id, rep.user_id, row.id)
     if kind is DraftKind.SCREENER:

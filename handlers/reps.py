@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -49,3 +51,11 @@ def _slack_profile(client: WebClient, user_id: str) -> tuple[str, str]:
     except (ZoneInfoNotFoundError, ValueError):
         tz = FALLBACK_TZ
     return tz, user.get("real_name") or user.get("name") or ""
+
+
+def interaction_rep_ids(body: Mapping[str, Any]) -> tuple[str, str]:
+    """(team_id, user_id) of whoever clicked or submitted. Org-wide installs send no `team`,
+    only the user's own team."""
+    user = body["user"]
+    team = body.get("team") or {}
+    return str(team.get("id") or user["team_id"]), str(user["id"])

@@ -20,7 +20,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.cadence import CadenceRules
@@ -28,6 +27,7 @@ from bot.calls import CallLog, Outcome, ProspectStatus, Rep
 from bot.digest import OwedCall, ProspectHistory
 from bot.schedule import DigestSchedule, ScheduleError
 from storage import queries
+from storage.db import insert_for
 from storage.models import (
     CallLogRow,
     DeliveryRow,
@@ -159,9 +159,8 @@ def claim_deliveries(
     wanted = sorted(set(keys))
     if not wanted:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = session.execute(
-        dialect.insert(DeliveryRow)
+        insert_for(session, DeliveryRow)
         .values(
             [
                 {
@@ -246,6 +245,13 @@ def record_outcome(
 ) -> None:
     """EMPTY, FAILED, SKIPPED or UNKNOWN, with Slack's error code or the exception's name."""
     _finish(session, key, worker, kind, status=status, last_error=error[:200] if error else None)
+
+
+def note_error(
+    session: Session, key: DeliveryKey, worker: str, error: str, kind: str = DAILY
+) -> None:
+    """Keep what went wrong after the message was sent (its picture, say), status unchanged."""
+    _finish(session, key, worker, kind, last_error=error[:200])
 
 
 def delivery_row(
@@ -348,6 +354,8 @@ def set_digest_settings(
         values["digest_paused"] = paused
     if when_empty is not None:
         values["digest_when_empty"] = when_empty
+    if not values:
+        return
     session.execute(
         update(RepRow)
         .where(RepRow.team_id == team_id, RepRow.user_id == user_id)

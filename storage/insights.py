@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import String, and_, cast, literal, null, select, union_all
+from sqlalchemy import String, and_, cast, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from bot.calls import OUTBOUND_DIALS, Outcome
-from bot.insights import CONNECTS, CallGrid, Cell, TeamDials, area_segment
+from bot.insights import CONNECTS, LEARNING_LOOKBACK, CallGrid, Cell, TeamDials, area_segment
+from bot.schedule import ScheduleError, parse_digest_time
 from bot.weekly import Week, WeekBounds, WeekNumbers, WeekReport, week_bounds
-from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow
+from bot.window_advice import WindowEvidence
+from storage import queries
+from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,75 @@ def team_dials(session: Session, team_id: str, since: datetime, until: datetime)
         key = (row.rep_user_id, area_segment(row.prospect_tz))
         dials[key].append((_cell(row.at, zone), row.outcome in CONNECTS))
     return TeamDials({key: CallGrid.count(pairs) for key, pairs in dials.items()})
+
+
+def window_evidence(session: Session, team_id: str, now: datetime) -> WindowEvidence:
+    """What ranking a workspace's windows needs: its setting and, when learning, its dials of
+    the look-back. One read per workspace, shared by all its reps' digests and drafts."""
+    learning = window_learning(session, team_id)
+    if not learning:
+        return WindowEvidence(learning=False)
+    return WindowEvidence(team_dials(session, team_id, now - LEARNING_LOOKBACK, now))
+
+
+def window_learning(session: Session, team_id: str) -> bool:
+    """On unless an admin turned it off; a workspace without a row yet learns."""
+    stored = session.scalar(select(Workspace.window_learning).where(Workspace.team_id == team_id))
+    return stored is not False
+
+
+def set_window_learning(session: Session, team_id: str, learning: bool, now: datetime) -> None:
+    queries.workspace(session, team_id, now)
+    session.execute(
+        update(Workspace)
+        .where(Workspace.team_id == team_id)
+        .values(window_learning=learning)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class WeeklyRecipient:
+    team_id: str
+    user_id: str
+    tz: ZoneInfo
+    at: time
+    """When on Friday, on the rep's clock."""
+
+
+def weekly_recipients(session: Session) -> list[WeeklyRecipient]:
+    """Every rep with the weekly picture on, in every workspace this database serves.
+
+    One row per rep; a row whose zone or time no longer parses is logged and left out.
+    """
+    rows = session.execute(
+        select(RepRow.team_id, RepRow.user_id, RepRow.tz, RepRow.weekly_time).where(
+            RepRow.weekly_time.is_not(None)
+        )
+    ).all()
+    recipients = []
+    for row in rows:
+        zone = _zone(row.tz)
+        try:
+            at = parse_digest_time(row.weekly_time)
+        except ScheduleError as problem:
+            logger.warning("weekly time of %s/%s unusable: %s", row.team_id, row.user_id, problem)
+            continue
+        if zone is None:
+            logger.warning("weekly picture of %s/%s: zone %r", row.team_id, row.user_id, row.tz)
+            continue
+        recipients.append(WeeklyRecipient(row.team_id, row.user_id, zone, at))
+    return recipients
+
+
+def set_weekly_time(session: Session, team_id: str, user_id: str, at: str | None) -> None:
+    """`at` is "15:00" on the rep's clock, or None for no weekly picture; the row must exist."""
+    session.execute(
+        update(RepRow)
+        .where(RepRow.team_id == team_id, RepRow.user_id == user_id)
+        .values(weekly_time=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def week_reports(session: Session, team_id: str, now: datetime) -> dict[str, WeekReport]:

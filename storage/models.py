@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -58,6 +59,8 @@ class Workspace(Base):
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     cadence_rules: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    window_learning: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Whether call windows are ranked from the team's own dials, or by experience alone."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -79,13 +82,17 @@ class RepRow(Base):
     digest_days: Mapped[str] = mapped_column(String(40), default="mon,tue,wed,thu,fri")
     digest_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     digest_when_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    weekly_time: Mapped[str | None] = mapped_column(
+        String(5), default="15:00", server_default="15:00"
+    )
+    """When the Friday picture comes, on the rep's clock; NULL when the rep turned it off."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ProspectRow(Base):
     __tablename__ = "prospects"
     __table_args__ = (
-        Index("ix_prospects_owner_name", "team_id", "owner_id", "name_key"),
+        Index("ix_prospects_owner_name", "team_id", "owner_id", "name_key", unique=True),
         Index("ix_prospects_owner_phone", "team_id", "owner_id", "phone"),
     )
 
@@ -125,6 +132,9 @@ class CallLogRow(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text, default="")
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undo_snapshot: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    """What Undo puts back: the prospect's fields before this call (or that the call created
+    the prospect) and the owed return calls it closed. NULL for calls logged before Undo."""
 
     prospect: Mapped[ProspectRow] = relationship(back_populates="calls")
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
+from storage.db import insert_for
 from storage.models import (
     CallLogRow,
     OwedReturnCallRow,
@@ -25,12 +26,16 @@ def name_key(name: str) -> str:
 
 
 def workspace(session: Session, team_id: str, now: datetime) -> Workspace:
+    """The workspace row, created by whichever of many concurrent first requests gets there."""
     found = session.get(Workspace, team_id)
     if found is None:
-        found = Workspace(team_id=team_id, cadence_rules={}, created_at=now)
-        session.add(found)
-        session.flush()
-    return found
+        session.execute(
+            insert_for(session, Workspace)
+            .values(team_id=team_id, cadence_rules={}, created_at=now)
+            .on_conflict_do_nothing()
+        )
+        found = session.get(Workspace, team_id)
+    return found  # type: ignore[return-value]
 
 
 def rep_row(session: Session, team_id: str, user_id: str) -> RepRow | None:
@@ -90,10 +95,43 @@ def call_history(session: Session, team_id: str, prospect_id: int) -> list[CallL
     ]
 
 
+def own_prospect(
+    session: Session, team_id: str, owner_id: str, prospect_id: int
+) -> ProspectRow | None:
+    """The prospect only if this rep owns it in this workspace: ids from Slack are never trusted."""
+    return session.scalars(
+        select(ProspectRow).where(
+            ProspectRow.team_id == team_id,
+            ProspectRow.owner_id == owner_id,
+            ProspectRow.id == prospect_id,
+        )
+    ).one_or_none()
+
+
+def prospects_matching(
+    session: Session, team_id: str, owner_id: str, typed: str, limit: int
+) -> list[ProspectRow]:
+    """The rep's own prospects whose name contains `typed` (any case), names starting with
+    it first, for a type-ahead that shows the likeliest pick on top."""
+    key = name_key(typed)
+    rows = session.scalars(
+        select(ProspectRow)
+        .where(
+            ProspectRow.team_id == team_id,
+            ProspectRow.owner_id == owner_id,
+            ProspectRow.name_key.contains(key, autoescape=True),
+        )
+        .order_by(ProspectRow.name_key, ProspectRow.id)
+        .limit(limit * 4)
+    ).all()
+    return sorted(rows, key=lambda row: not row.name_key.startswith(key))[:limit]
+
+
 def close_owed_return_calls(
     session: Session, team_id: str, prospect_id: int, returned_at: datetime
-) -> None:
-    session.execute(
+) -> list[int]:
+    """Returns the ids it closed, so an Undo can reopen exactly those."""
+    closed = session.execute(
         update(OwedReturnCallRow)
         .where(
             OwedReturnCallRow.team_id == team_id,
@@ -101,7 +139,10 @@ def close_owed_return_calls(
             OwedReturnCallRow.returned_at.is_(None),
         )
         .values(returned_at=returned_at)
+        .returning(OwedReturnCallRow.id)
+        .execution_options(synchronize_session=False)
     )
+    return sorted(closed.scalars())
 
 
 def to_prospect(row: ProspectRow) -> Prospect:

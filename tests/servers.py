@@ -36,7 +36,10 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 
 
 @contextmanager
 def server(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, int]]:
-    """Yields (port, pid) of a server started with `python -m ...args` and stops it after."""
+    """Yields (port, pid) of a server started with `python -m ...args` and stops it after.
+
+    `{port}` in the arguments becomes the free port picked for it (also in $PORT).
+    """
     port = free_port()
     full_env = {
         **os.environ,
@@ -46,9 +49,7 @@ def server(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, int]]:
         "PYTHONPATH": str(ROOT),
         **env,
     }
-    command = [sys.executable, "-m", *args]
-    if args[0] == "bot":
-        command += ["--port", str(port)]
+    command = [sys.executable, "-m", *(arg.format(port=port) for arg in args)]
     process = subprocess.Popen(
         command, env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

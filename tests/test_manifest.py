@@ -90,6 +90,7 @@ def test_every_request_goes_to_the_bolt_endpoint(manifest: dict[str, Any]) -> No
     urls |= {
         settings["event_subscriptions"]["request_url"],
         settings["interactivity"]["request_url"],
+        settings["interactivity"]["message_menu_options_url"],
     }
     assert urls == {EVENTS_URL}
 

@@ -2,8 +2,12 @@
 
 from slack_bolt import App
 
-from handlers.actions import scripts
+from handlers.actions import digest, drafts, logcall, prospect, scripts
 
 
 def register(app: App) -> None:
     scripts.register(app)
+    prospect.register(app)
+    logcall.register(app)
+    digest.register(app)
+    drafts.register(app)

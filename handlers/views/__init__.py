@@ -2,8 +2,11 @@
 
 from slack_bolt import App
 
-from handlers.views import scripts
+from handlers.views import logcall, prospect, scripts, snooze
 
 
 def register(app: App) -> None:
     scripts.register(app)
+    prospect.register(app)
+    logcall.register(app)
+    snooze.register(app)

@@ -247,7 +247,13 @@ def test_user_text_is_escaped_and_buttons_carry_only_the_prospect_id() -> None:
     text = text_of(message)
     assert "<!channel>" not in text and "<https://evil|Acme>" not in text
     actions = next(b for b in message["blocks"] if b["type"] == "actions")  # type: ignore[union-attr,index]
-    assert {e["value"] for e in actions["elements"]} == {str(sneaky.id)}  # type: ignore[index]
+    buttons, snooze = actions["elements"][:2], actions["elements"][2]  # type: ignore[index]
+    assert {e["value"] for e in buttons} == {str(sneaky.id)}
+    assert [o["value"] for o in snooze["options"]] == [  # type: ignore[index]
+        f"{sneaky.id}:day",
+        f"{sneaky.id}:week",
+        f"{sneaky.id}:date",
+    ]
     assert [e["action_id"] for e in actions["elements"]] == [  # type: ignore[index]
         ids.DIGEST_LOG_CALL,
         ids.DIGEST_DRAFT_VOICEMAIL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from itertools import count
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ CREATED = datetime(2026, 1, 5, tzinfo=UTC)
 # Friday 20 November 2026, 3 PM in Chicago: when the weekly DM goes out.
 FRIDAY_AFTERNOON = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
 
+_serial = count(1)
+
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
@@ -29,11 +32,13 @@ def add_rep(session: Session, team: str, user: str, tz: str = "America/Chicago")
 
 
 def add_prospect(session: Session, team: str, owner: str, tz: str | None) -> ProspectRow:
+    # Names are unique per rep; the serial keeps two prospects in one zone apart.
+    name = f"{owner} {tz} {next(_serial)}"
     row = ProspectRow(
         team_id=team,
         owner_id=owner,
-        name=f"{owner} {tz}",
-        name_key=f"{owner} {tz}".casefold(),
+        name=name,
+        name_key=name.casefold(),
         tz=tz,
         tz_inferred=False,
         status="active",

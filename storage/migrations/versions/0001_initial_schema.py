@@ -69,7 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("prospects", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_prospects_owner_name", ["team_id", "owner_id", "name_key"], unique=False
+            "ix_prospects_owner_name", ["team_id", "owner_id", "name_key"], unique=True
         )
         batch_op.create_index(
             "ix_prospects_owner_phone", ["team_id", "owner_id", "phone"], unique=False

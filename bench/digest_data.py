@@ -1,0 +1,100 @@
+"""Synthetic teams for the digest benchmark, bulk-loaded with PostgreSQL's COPY.
+
+Each rep has 200 prospects and 2,000 call logs, spread over time zones and the last 60 days,
+so a tick has real cadence work to do for every prospect.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "Europe/London",
+)
+OUTCOMES = ("vm", "noanswer", "gatekeeper", "connected", "noanswer", "vm", "callback", "email")
+PROSPECTS_PER_REP = 200
+CALLS_PER_PROSPECT = 10
+REPS_PER_TEAM = 500
+
+
+def load(url: str, reps: int, now: datetime) -> None:
+    """Adds reps numbered from the current count, so the database can be grown in steps."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        start = conn.execute("SELECT count(*) FROM reps").fetchone()[0]  # type: ignore[index]
+        next_prospect = conn.execute("SELECT coalesce(max(id), 0) FROM prospects").fetchone()[0]  # type: ignore[index]
+        with conn.cursor() as cursor:
+            with cursor.copy(
+                "COPY reps (team_id, user_id, name, tz, digest_time, digest_days,"
+                " digest_paused, digest_when_empty, created_at) FROM STDIN"
+            ) as copy:
+                for n in range(start, start + reps):
+                    copy.write_row(
+                        (
+                            _team(n),
+                            _user(n),
+                            f"Rep {n}",
+                            ZONES[n % 3],
+                            "07:30",
+                            "mon,tue,wed,thu,fri",
+                            False,
+                            False,
+                            now,
+                        )
+                    )
+            with cursor.copy(
+                "COPY prospects (id, team_id, owner_id, name, name_key, phone, tz, tz_inferred,"
+                " deal_value, status, follow_up_at, created_at) FROM STDIN"
+            ) as copy:
+                prospect_id = next_prospect
+                for n in range(start, start + reps):
+                    for p in range(PROSPECTS_PER_REP):
+                        prospect_id += 1
+                        follow_up = now + timedelta(hours=(p % 48) - 24) if p % 5 == 0 else None
+                        copy.write_row(
+                            (
+                                prospect_id,
+                                _team(n),
+                                _user(n),
+                                f"Prospect {n}-{p}",
+                                f"prospect {n}-{p}",
+                                f"+1312555{p:04d}",
+                                ZONES[p % len(ZONES)],
+                                True,
+                                1000 * (1 + p % 50),
+                                "active",
+                                follow_up,
+                                now,
+                            )
+                        )
+            with cursor.copy(
+                "COPY call_logs (team_id, prospect_id, rep_user_id, at, outcome, notes) FROM STDIN"
+            ) as copy:
+                prospect_id = next_prospect
+                for n in range(start, start + reps):
+                    for p in range(PROSPECTS_PER_REP):
+                        prospect_id += 1
+                        for c in range(CALLS_PER_PROSPECT):
+                            at = now - timedelta(days=60 - 6 * c, hours=p % 9)
+                            outcome = OUTCOMES[(p + c) % len(OUTCOMES)]
+                            copy.write_row((_team(n), prospect_id, _user(n), at, outcome, ""))
+            cursor.execute("SELECT setval('prospects_id_seq', %s)", (prospect_id,))
+        conn.execute("ANALYZE")
+
+
+def _team(n: int) -> str:
+    return f"TB{n // REPS_PER_TEAM:04d}"
+
+
+def _user(n: int) -> str:
+    return f"UB{n:06d}"
+
+
+# Monday 09:00 in Chicago: every rep (New York, Chicago, Denver) is past 07:30.
+TICK_AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -1,0 +1,72 @@
+"""The App Home tab as Block Kit: the rep's dashboard, built from the digest's own plan.
+
+Pure functions returning dicts. The Home holds 100 blocks, so the plan gets what the
+header, the week's numbers and the buttons leave, cut the same way the digest is.
+"""
+
+from __future__ import annotations
+
+from bot import ids
+from bot.blocks import button, context, section
+from bot.digest import DigestPlan, Section
+from bot.digest_blocks import build_plan_blocks
+from bot.home import WeekAtAGlance
+
+SURFACE_BLOCK_LIMIT = 100
+DIGEST_COMMANDS = (
+    "Change it with `/digest time 06:45`, `/digest days mon,tue,wed,thu`, "
+    "`/digest pause` or `/digest resume`, and preview it with `/digest now`."
+)
+
+
+def build_home_view(
+    plan: DigestPlan, week: WeekAtAGlance, digest_settings: list[dict[str, object]]
+) -> dict[str, object]:
+    """Buttons first (the rep opens Home to act), then the week, then today's list."""
+    day = f"{plan.local_date:%a %b} {plan.local_date.day}"
+    blocks: list[dict[str, object]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Phone Tag · {day}"}},
+        {
+            "type": "actions",
+            "elements": [
+                button("Log a call", ids.HOME_LOG_CALL, style="primary"),
+                button("Edit profile", ids.HOME_EDIT_PROFILE),
+                button("Digest settings", ids.HOME_DIGEST_SETTINGS),
+            ],
+        },
+        _week_numbers(week),
+        {"type": "divider"},
+    ]
+    if not plan.entries(Section.RETURN_CALLS):
+        blocks.append(section(":white_check_mark: *Return calls owed:* none."))
+    footer = [{"type": "divider"}, *digest_settings]
+    blocks += build_plan_blocks(plan, SURFACE_BLOCK_LIMIT - len(blocks) - len(footer))
+    return {"type": "home", "blocks": blocks + footer}
+
+
+def build_digest_settings_modal(settings: list[dict[str, object]]) -> dict[str, object]:
+    """The settings as `/digest` shows them, with the commands that change them."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Daily digest"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [*settings, context(DIGEST_COMMANDS)],
+    }
+
+
+def _week_numbers(week: WeekAtAGlance) -> dict[str, object]:
+    rate = f"{week.connect_rate:.0%}" if week.connect_rate is not None else "–"
+    numbers = {
+        "Dials": str(week.dials),
+        "Connects": str(week.connects),
+        "Voicemails left": str(week.voicemails),
+        "Connect rate": rate,
+        "Meetings set": str(week.meetings),
+    }
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": ":bar_chart: *This week* (since Monday, your time)"},
+        "fields": [
+            {"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in numbers.items()
+        ],
+    }

@@ -1,0 +1,140 @@
+"""App Home: the rep's dashboard, published when they open it and after every logged call.
+
+Today's list is the digest's own plan, so Home and the morning DM never disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import ids
+from bot.calls import Rep
+from bot.digest import plan_digest
+from bot.digest_blocks import build_digest_settings
+from bot.home import WeekAtAGlance, week_start
+from bot.home_blocks import build_digest_settings_modal, build_home_view
+from bot.logcall_blocks import build_logcall_modal
+from bot.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
+from bot.script_blocks import build_profile_modal
+from handlers.reps import ActingRep, acting_rep, interaction_rep_ids
+from storage import digest as digest_store
+from storage import queries
+from storage import scripts as script_store
+from storage.logbook import outcome_counts
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(handle_home_opened)
+    app.action(ids.HOME_LOG_CALL)(handle_home_log_call)
+    app.action(ids.HOME_EDIT_PROFILE)(handle_home_edit_profile)
+    app.action(ids.HOME_DIGEST_SETTINGS)(handle_home_digest_settings)
+
+
+def handle_home_opened(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends this for the Messages tab too; only the Home tab is ours to draw."""
+    if event.get("tab") != "home":
+        return
+    services = context["services"]
+    rep = acting_rep(services.session_factory, client, str(body["team_id"]), event["user"])
+    publish_home(services.session_factory, client, rep, services.clock())
+
+
+def handle_home_log_call(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    rep = _clicker(body, client, context)
+    client.views_open(trigger_id=body["trigger_id"], view=build_logcall_modal(rep.tz))
+
+
+def handle_home_edit_profile(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The /vmscript profile form; its own submission listener saves it."""
+    ack()
+    rep = _clicker(body, client, context)
+    with context["services"].session_factory() as session:
+        profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+    profile = profile or Rep(user_id=rep.user_id, tz=rep.tz.key, name=rep.name)
+    client.views_open(trigger_id=body["trigger_id"], view=build_profile_modal(profile))
+
+
+def handle_home_digest_settings(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    services = context["services"]
+    rep = _clicker(body, client, context)
+    settings = _digest_settings(services.session_factory, rep, services.clock())
+    client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
+
+
+def publish_home(
+    session_factory: sessionmaker[Session], client: WebClient, rep: ActingRep, now: datetime
+) -> None:
+    key = (rep.team_id, rep.user_id)
+    monday = week_start(now, rep.tz)
+    with session_factory() as session:
+        inputs = digest_store.digest_inputs(session, [key], now)[key]
+        counts = outcome_counts(
+            session, rep.team_id, rep.user_id, monday, monday + timedelta(days=7)
+        )
+    plan = plan_digest(
+        rep_tz=rep.tz,
+        now=now,
+        prospects=inputs.prospects,
+        owed_calls=inputs.owed_calls,
+        rules=inputs.rules,
+    )
+    settings = _digest_settings(session_factory, rep, now)
+    view = build_home_view(plan, WeekAtAGlance.from_counts(counts), settings)
+    client.views_publish(user_id=rep.user_id, view=view)
+
+
+def refresh_home(
+    session_factory: sessionmaker[Session], client: WebClient, rep: ActingRep, now: datetime
+) -> None:
+    """After a call is logged or undone; the change is saved, so a Slack failure here is only
+    logged: the Home catches up the next time it is opened."""
+    try:
+        publish_home(session_factory, client, rep, now)
+    except SlackApiError as error:
+        logger.warning("views.publish failed for %s: %s", rep.user_id, error.response.get("error"))
+
+
+def _digest_settings(
+    session_factory: sessionmaker[Session], rep: ActingRep, now: datetime
+) -> list[dict[str, object]]:
+    """As `/digest` shows them; a rep who never changed anything gets the defaults."""
+    with session_factory() as session:
+        row = queries.rep_row(session, rep.team_id, rep.user_id)
+    schedule = DigestSchedule.from_settings(
+        row.digest_time if row else DEFAULT_TIME,
+        row.digest_days if row else DEFAULT_DAYS,
+        rep.tz.key,
+    )
+    reply = build_digest_settings(
+        schedule,
+        paused=bool(row and row.digest_paused),
+        when_empty=bool(row and row.digest_when_empty),
+        now=now,
+        saved=False,
+    )
+    return reply["blocks"]  # type: ignore[return-value]
+
+
+def _clicker(body: dict[str, Any], client: WebClient, context: BoltContext) -> ActingRep:
+    team_id, user_id = interaction_rep_ids(body)
+    return acting_rep(context["services"].session_factory, client, team_id, user_id)

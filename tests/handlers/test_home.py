@@ -1,0 +1,106 @@
+"""App Home: published on app_home_opened and after each logged call, with working buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot import ids
+from storage.models import CallLogRow
+from tests.handlers.interactions import click, count, open_home, text_of, views, week_numbers
+from tests.slack import MONDAY_MORNING, SlackHarness
+
+# The rep is in Chicago; their week began Monday 23 Nov 00:00 CST = 06:00 UTC.
+SUNDAY_NIGHT = datetime(2026, 11, 23, 5, 59, tzinfo=UTC)
+MONDAY_EARLY = datetime(2026, 11, 23, 6, 1, tzinfo=UTC)
+
+
+def logcall_at(slack: SlackHarness, moment: datetime, text: str, **who: str) -> None:
+    slack.clock.now = moment
+    assert slack.command(ids.LOGCALL, text, **who).status == 200
+
+
+def home(slack: SlackHarness) -> dict[str, object]:
+    published = slack.standin.calls_to("views.publish")
+    assert published, "the Home was published"
+    assert published[-1].args["user_id"] == "U1"
+    return views(slack, "views.publish")[-1]
+
+
+def test_home_shows_todays_list_owed_calls_and_the_weeks_numbers(slack: SlackHarness) -> None:
+    logcall_at(slack, SUNDAY_NIGHT, "Lars Last vm phone:+1 212 555 0100")
+    logcall_at(slack, MONDAY_EARLY, "Vera Vance vm phone:+1 212 555 0101")
+    logcall_at(slack, MONDAY_EARLY, "Carl Cole connected phone:+1 212 555 0102")
+    logcall_at(slack, MONDAY_EARLY, "Mia Moss meeting phone:+1 212 555 0103")
+    logcall_at(slack, MONDAY_EARLY, "Nora Nash noanswer phone:+1 212 555 0104")
+    logcall_at(slack, MONDAY_EARLY, "Ian Irwin inbound phone:+1 212 555 0105")
+    logcall_at(slack, MONDAY_EARLY, "Eve Ellis email phone:+1 212 555 0106")
+    logcall_at(slack, MONDAY_EARLY, "Otto Other vm phone:+1 212 555 0107", team="T2")
+    slack.clock.now = MONDAY_MORNING
+    slack.standin.clear()
+
+    open_home(slack)
+    view = home(slack)
+    assert view["type"] == "home"
+    assert week_numbers(view) == {
+        "Dials": "4",
+        "Connects": "2",
+        "Voicemails left": "1",
+        "Connect rate": "50%",
+        "Meetings set": "1",
+    }
+    shown = text_of(view)  # type: ignore[arg-type]
+    assert "Return calls owed" in shown and "Ian Irwin" in shown
+    assert "none." not in shown
+    assert "Nora Nash" in shown  # due again at lunch, their time
+    assert "Otto Other" not in shown
+    assert "7:30 AM" in shown  # the digest settings, as /digest shows them
+    action_ids = [
+        e["action_id"]
+        for b in view["blocks"]  # type: ignore[attr-defined]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert action_ids[:3] == [ids.HOME_LOG_CALL, ids.HOME_EDIT_PROFILE, ids.HOME_DIGEST_SETTINGS]
+
+
+def test_an_empty_week_shows_no_rate_and_nothing_owed(slack: SlackHarness) -> None:
+    open_home(slack)
+    view = home(slack)
+    assert week_numbers(view)["Dials"] == "0"
+    assert week_numbers(view)["Connect rate"] == "–"
+    assert "Return calls owed:* none" in text_of(view)  # type: ignore[arg-type]
+
+
+def test_the_messages_tab_publishes_nothing(slack: SlackHarness) -> None:
+    event = {"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "messages"}
+    assert slack.event(event).status == 200
+    assert slack.standin.calls_to("views.publish") == []
+
+
+def test_home_is_refreshed_after_each_logged_call(slack: SlackHarness) -> None:
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert week_numbers(home(slack))["Voicemails left"] == "1"
+    slack.command(ids.LOGCALL, "Jane Doe meeting")
+    assert week_numbers(home(slack))["Meetings set"] == "1"
+    assert len(slack.standin.calls_to("views.publish")) == 2
+
+
+def test_a_failed_home_refresh_never_fails_the_log(slack: SlackHarness) -> None:
+    slack.standin.fail_next("views.publish", error="internal_error", status=200)
+    reply = slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert "Voicemail left" in reply.text
+    assert count(slack, CallLogRow) == 1
+
+
+def test_home_buttons_open_the_call_form_the_profile_and_the_digest_settings(
+    slack: SlackHarness,
+) -> None:
+    slack.command(ids.VMSCRIPT, 'profile name:"Sam Lee" phone:+1 312 555 0100')
+    slack.standin.clear()
+    for action_id in (ids.HOME_LOG_CALL, ids.HOME_EDIT_PROFILE, ids.HOME_DIGEST_SETTINGS):
+        click(slack, action_id)
+    call_form, profile, settings = views(slack, "views.open")
+    assert call_form["callback_id"] == ids.LOGCALL_VIEW
+    assert profile["callback_id"] == ids.VMSCRIPT_PROFILE_VIEW
+    assert "Sam Lee" in text_of(profile)
+    assert "7:30 AM" in text_of(settings) and "/digest time" in text_of(settings)
