@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bench.digest_data import TICK_AT, load
 from bot.config import Settings
-from bot.delivery import run_digest_tick, single_workspace_clients
+from bot.delivery import run_digest_tick, team_web_clients
 from bot.slack_standin import SlackStandIn
 from storage.db import make_engine, make_session_factory, upgrade
 from tests.postgres import ThrowawayPostgres
@@ -40,8 +40,8 @@ def run(sizes: list[int]) -> list[TickResult]:
     loaded = 0
     try:
         with SlackStandIn() as standin:
-            clients = single_workspace_clients(
-                Settings(slack_bot_token="xoxb-bench", slack_api_url=standin.base_url)
+            clients = team_web_clients(
+                Settings(slack_bot_token="xoxb-bench", slack_api_url=standin.base_url), engine
             )
             for size in sizes:
                 load(url, size - loaded, TICK_AT)

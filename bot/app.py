@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from bot.config import Settings
 from bot.mrkdwn import escape
 from bot.oauth import oauth_flow
 from handlers import register_listeners
+from storage.db import make_engine, make_session_factory, upgrade
 
 logger = logging.getLogger("phonetag")
 
@@ -92,3 +94,15 @@ def _apology(error: Exception, body: dict[str, object]) -> str:
         typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
         return f"{DATABASE_DOWN}:\n```{typed}```"
     return SOMETHING_WENT_WRONG
+
+
+def open_database(settings: Settings) -> Engine:
+    """Embedded SQLite needs no setup step: an empty file is brought up to date on start."""
+    engine = make_engine(settings.database_url)
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+    return engine
+
+
+def build_app(settings: Settings, engine: Engine) -> App:
+    return create_app(settings, Services(session_factory=make_session_factory(engine)))

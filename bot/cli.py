@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App
 from sqlalchemy import Engine
 from tqdm import tqdm
 
-from bot.app import Services, create_app
+from bot.app import build_app, open_database
 from bot.config import Settings
 from bot.console import PROMPT, Console, ConsoleUser, render_blocks
-from bot.delivery import run_digest_tick, single_workspace_clients
+from bot.delivery import run_digest_tick, team_web_clients
+from bot.logs import configure_logging
 from bot.prospect_import import (
     UnreadableFile,
     default_report_path,
@@ -35,8 +35,11 @@ from storage.db import make_engine, make_session_factory, upgrade
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env(os.environ)
+    configure_logging(
+        logging.INFO,
+        [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_client_secret],
+    )
     return int(args.run(args, settings) or 0)
 
 
@@ -92,20 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_database(settings: Settings) -> Engine:
-    """Embedded SQLite needs no setup step: an empty file is brought up to date on start."""
-    engine = make_engine(settings.database_url)
-    if engine.dialect.name == "sqlite":
-        upgrade(engine)
-    return engine
-
-
-def build_app(settings: Settings, engine: Engine) -> App:
-    return create_app(settings, Services(session_factory=make_session_factory(engine)))
-
-
 def start_digests(settings: Settings, engine: Engine) -> BackgroundScheduler:
-    return start_digest_scheduler(make_session_factory(engine), single_workspace_clients(settings))
+    return start_digest_scheduler(make_session_factory(engine), team_web_clients(settings, engine))
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,7 +144,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web import wsgi_app
 
     _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
-    _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    if not settings.oauth_enabled:
+        _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     engine = open_database(settings)
     scheduler = start_digests(settings, engine)
     try:
@@ -207,10 +199,11 @@ def _instant(text: str) -> datetime:
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     now = args.at or datetime.now(UTC)
-    if not args.dry_run:
+    if not args.dry_run and not settings.oauth_enabled:
         _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
-    session_factory = make_session_factory(open_database(settings))
-    clients = single_workspace_clients(settings)
+    engine = open_database(settings)
+    session_factory = make_session_factory(engine)
+    clients = team_web_clients(settings, engine)
     for run in (run_digest_tick, run_weekly_tick):
         report = run(session_factory, clients, now, dry_run=args.dry_run)
         for key, message in sorted(report.previews.items()):

@@ -35,16 +35,19 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web import SlackResponse
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.digest import plan_digest
 from bot.digest_blocks import build_digest_message
+from bot.oauth import NotInstalledError, team_clients
 from bot.schedule import due_date
 from bot.window_advice import WindowEvidence
 from storage import digest as store
 from storage import insights as insights_store
 from storage.digest import DAILY, DeliveryKey, DeliveryStatus, DigestRecipient
+from storage.installations import installation_store
 
 logger = logging.getLogger(__name__)
 
@@ -205,9 +208,12 @@ def _deliver_all(
                 store.record_outcome(session, key, worker, DeliveryStatus.EMPTY)
             report.add(DeliveryStatus.EMPTY, key)
             return
-        client = client_for_team(key.team_id)
         posted = post_once(
-            session_factory, key, worker, now, lambda: _post_digest(client, key, message)
+            session_factory,
+            key,
+            worker,
+            now,
+            lambda: _post_digest(client_for_team(key.team_id), key, message),
         )
         if posted is not None:
             report.add(posted.status, key)
@@ -255,6 +261,8 @@ def post_once(
     except SlackApiError as refused:
         error = str(refused.response.get("error") or "slack_error")
         status = DeliveryStatus.SKIPPED if error in GONE_ACCOUNTS else DeliveryStatus.FAILED
+    except NotInstalledError:
+        error, status = "app not installed in this workspace", DeliveryStatus.SKIPPED
     except URLError as unreachable:
         # Raised while connecting or sending: Slack never got the whole request.
         error, status = f"unreachable: {unreachable.reason}", DeliveryStatus.FAILED
@@ -325,7 +333,11 @@ def digest_web_client(settings: Settings) -> WebClient:
     )
 
 
-def single_workspace_clients(settings: Settings) -> ClientForTeam:
-    """Every team gets the one bot token's client; OAuth installations will replace this."""
-    client = digest_web_client(settings)
-    return lambda team_id: client
+def team_web_clients(settings: Settings, engine: Engine) -> ClientForTeam:
+    """One bot token for every team, or each installed workspace's own token under OAuth."""
+    store = (
+        installation_store(engine, settings.slack_client_id)
+        if settings.oauth_enabled and settings.slack_client_id
+        else None
+    )
+    return team_clients(digest_web_client(settings), store)

@@ -12,6 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app import build_app, open_database
 from bot.config import Settings
 from bot.logs import configure_logging
 
@@ -22,8 +23,6 @@ WsgiApp = Callable[[dict[str, object], StartResponse], Iterable[bytes]]
 def create() -> WsgiApp:
     """Gunicorn's entry point, `gunicorn -w 4 'bot.web:create()'`: each worker builds its own
     app from the environment and shares nothing with the others but the database."""
-    from bot.cli import build_app, open_database
-
     settings = Settings.from_env(os.environ)
     configure_logging(logging.INFO, [settings.slack_signing_secret, settings.slack_client_secret])
     engine = open_database(settings)

@@ -139,19 +139,19 @@ def _deliver_all(
 ) -> None:
     def deliver(key: DeliveryKey) -> None:
         picture = pictures[key]
-        client = client_for_team(key.team_id)
         posted = post_once(
             session_factory,
             key,
             worker,
             now,
-            lambda: _post_numbers(client, key, picture.message),
+            lambda: _post_numbers(client_for_team(key.team_id), key, picture.message),
             kind=WEEKLY,
         )
         if posted is None:
             return
         report.add(posted.status, key)
         if posted.status is DeliveryStatus.SENT and posted.channel is not None:
+            client = client_for_team(key.team_id)
             _upload_picture(session_factory, client, key, worker, posted.channel, picture)
 
     with ThreadPoolExecutor(POSTING_THREADS, thread_name_prefix="weekly") as pool:

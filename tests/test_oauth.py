@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import Engine
 
 from bot import ids
+from bot.config import Settings
+from bot.delivery import run_digest_tick, team_web_clients
 from bot.oauth import NotInstalledError, team_clients
 from bot.slack_standin import SlackStandIn
+from storage.db import make_session_factory
 from tests.slack import Clock, SlackHarness
+from tests.test_delivery import add_rep
 
 
 @pytest.fixture
@@ -68,3 +73,27 @@ def test_uninstall_removes_the_workspaces_tokens(oauth_slack: SlackHarness) -> N
     with pytest.raises(NotInstalledError):
         clients("T9")
     assert clients("T10").token == "xoxb-T10-installed"
+
+
+def test_digests_use_the_installed_token_and_skip_uninstalled_workspaces(
+    oauth_slack: SlackHarness, engine: Engine
+) -> None:
+    install(oauth_slack, "T1")
+    factory = make_session_factory(engine)
+    add_rep(factory, "U1", "America/New_York")
+    settings = Settings(
+        slack_api_url=oauth_slack.standin.base_url,
+        slack_client_id="111.222",
+        slack_client_secret="oauth-client-secret",
+    )
+    clients = team_web_clients(settings, engine)
+    monday = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)
+
+    run_digest_tick(factory, clients, monday)
+    posts = oauth_slack.standin.calls_to("chat.postMessage")
+    assert [(call.args["channel"], call.token) for call in posts] == [("U1", "xoxb-T1-installed")]
+
+    oauth_slack.event({"type": "app_uninstalled"}, team="T1")
+    report = run_digest_tick(factory, clients, monday + timedelta(days=1))
+    assert len(oauth_slack.standin.calls_to("chat.postMessage")) == 1
+    assert "1 skipped" in report.summary()
