@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -64,7 +64,7 @@ def create_app(settings: Settings, services: Services) -> App:
     )
 
     @app.middleware
-    def provide_services(context, next) -> None:  # type: ignore[no-untyped-def]
+    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
         context["services"] = services
         next()
 
@@ -73,7 +73,7 @@ def create_app(settings: Settings, services: Services) -> App:
     return app
 
 
-def handle_error(error: Exception, body: dict[str, object], respond) -> BoltResponse:  # type: ignore[no-untyped-def]
+def handle_error(error: Exception, body: dict[str, object], respond: Respond) -> BoltResponse:
     """The one place unexpected errors land: log it, tell the rep plainly, never a 500."""
     logger.exception("unhandled error in listener", exc_info=error)
     if body.get("command"):

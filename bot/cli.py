@@ -7,9 +7,10 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
@@ -120,7 +121,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _prompted(stream):  # type: ignore[no-untyped-def]
+def _prompted(stream: TextIO) -> Iterator[str]:
     interactive = stream.isatty()
     while True:
         if interactive:

@@ -24,6 +24,7 @@ from bot.blocks import (
 from bot.digest import DigestEntry, DigestPlan, Section
 from bot.insights_blocks import learning_line
 from bot.mrkdwn import escape
+from bot.payload_ids import read_row_id
 from bot.phones import speakable_phone
 from bot.schedule import DAY_NAMES, DigestSchedule, format_digest_time, next_digest_at
 from bot.weekly import DEFAULT_WEEKLY_TIME
@@ -206,10 +207,11 @@ def _snooze_menu(prospect_id: str) -> dict[str, object]:
 
 def read_snooze_choice(value: str) -> tuple[int, SnoozeFor] | None:
     """(prospect id, choice) from a Snooze option's value; None for anything we did not send."""
-    prospect_id, _, choice = value.partition(":")
-    if not prospect_id.isdigit() or choice not in {c.value for c in SnoozeFor}:
+    raw_id, _, choice = value.partition(":")
+    prospect_id = read_row_id(raw_id)
+    if prospect_id is None or choice not in {c.value for c in SnoozeFor}:
         return None
-    return int(prospect_id), SnoozeFor(choice)
+    return prospect_id, SnoozeFor(choice)
 
 
 def build_digest_settings(

@@ -21,6 +21,8 @@ from bot.phones import PhoneError, normalize_phone
 
 MAX_NAME = 120
 MAX_NOTES = 2000
+MAX_DEAL_VALUE = 1_000_000_000_000
+"""A trillion dollars: past any real deal, and a number every database column holds."""
 
 OUTCOME_ALIASES: dict[str, Outcome] = {outcome.value: outcome for outcome in Outcome} | {
     "voicemail": Outcome.VOICEMAIL,
@@ -205,12 +207,26 @@ def parse_logcall(text: str) -> LogCallRequest:
     )
 
 
+class DealValueError(ValueError):
+    """Text that is no deal value; `problem` ends a sentence that quotes it."""
+
+    def __init__(self, raw: str, problem: str) -> None:
+        super().__init__(raw)
+        self.problem = problem
+
+
 def parse_deal_value(raw: str) -> int:
-    """Whole dollars from $12k, 12,000, $1.5m, 15K; cents round half up. Raises ValueError."""
+    """Whole dollars from $12k, 12,000, $1.5m, 15K; cents round half up.
+
+    Raises DealValueError (a ValueError).
+    """
     match = _MONEY.fullmatch(raw.strip().lower())
     if match is None:
-        raise ValueError(raw)
+        negative = raw.strip().lstrip("$ ").startswith("-")
+        raise DealValueError(raw, "is negative" if negative else "isn't a dollar amount")
     amount = Decimal(match["number"].replace(",", "")) * _SCALES[match["scale"]]
+    if amount > MAX_DEAL_VALUE:
+        raise DealValueError(raw, f"is more than ${MAX_DEAL_VALUE:,}")
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -273,10 +289,9 @@ def phone_option(key: str, first: str, rest: list[str]) -> tuple[str, str, int]:
 def _deal_value_option(value: str, token: str) -> int:
     try:
         return parse_deal_value(value)
-    except ValueError:
-        problem = "is negative" if value.lstrip("$ ").startswith("-") else "isn't a dollar amount"
+    except DealValueError as problem:
         raise GrammarError(
-            f"“{token}” {problem}. Write the deal value like value:$12k, value:12,000"
+            f"“{token}” {problem.problem}. Write the deal value like value:$12k, value:12,000"
             " or value:$1.5m."
         ) from None
 

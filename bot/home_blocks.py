@@ -1,4 +1,5 @@
-"""The App Home tab as Block Kit: the rep's dashboard, built from the digest's own plan.
+"""The App Home tab as Block Kit: the rep's dashboard, built from the digest's own plan and
+the weekly picture's own numbers.
 
 Pure functions returning dicts. The Home holds 100 blocks, so the plan gets what the
 header, the week's numbers and the buttons leave, cut the same way the digest is.
@@ -10,7 +11,8 @@ from bot import ids
 from bot.blocks import button, context, section
 from bot.digest import DigestPlan, Section
 from bot.digest_blocks import build_plan_blocks
-from bot.home import WeekAtAGlance
+from bot.insights_blocks import build_week_blocks
+from bot.weekly import WeekReport
 
 SURFACE_BLOCK_LIMIT = 100
 DIGEST_COMMANDS = (
@@ -20,7 +22,7 @@ DIGEST_COMMANDS = (
 
 
 def build_home_view(
-    plan: DigestPlan, week: WeekAtAGlance, digest_settings: list[dict[str, object]]
+    plan: DigestPlan, week: WeekReport, digest_settings: list[dict[str, object]]
 ) -> dict[str, object]:
     """Buttons first (the rep opens Home to act), then the week, then today's list."""
     day = f"{plan.local_date:%a %b} {plan.local_date.day}"
@@ -34,7 +36,7 @@ def build_home_view(
                 button("Digest settings", ids.HOME_DIGEST_SETTINGS),
             ],
         },
-        _week_numbers(week),
+        *build_week_blocks(week, with_connect_rate=True),
         {"type": "divider"},
     ]
     if not plan.entries(Section.RETURN_CALLS):
@@ -51,22 +53,4 @@ def build_digest_settings_modal(settings: list[dict[str, object]]) -> dict[str, 
         "title": {"type": "plain_text", "text": "Daily digest"},
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": [*settings, context(DIGEST_COMMANDS)],
-    }
-
-
-def _week_numbers(week: WeekAtAGlance) -> dict[str, object]:
-    rate = f"{week.connect_rate:.0%}" if week.connect_rate is not None else "–"
-    numbers = {
-        "Dials": str(week.dials),
-        "Connects": str(week.connects),
-        "Voicemails left": str(week.voicemails),
-        "Connect rate": rate,
-        "Meetings set": str(week.meetings),
-    }
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": ":bar_chart: *This week* (since Monday, your time)"},
-        "fields": [
-            {"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in numbers.items()
-        ],
     }

@@ -35,15 +35,23 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("return_calls_in_time", "Return calls within 24 h"),
 )
 
+CONNECT_RATE = "Connect rate"
+
 SAME_POINT = "Last week is counted up to the same day and time, so the weeks compare fairly."
 
 
-def build_week_blocks(report: WeekReport) -> list[dict[str, object]]:
-    """Heading, one field per number with its change, and what "last week" means."""
-    fields = [
-        {"type": "mrkdwn", "text": f"*{label}*\n{_with_change(report, name)}"}
-        for name, label in METRICS
-    ]
+def build_week_blocks(
+    report: WeekReport, *, with_connect_rate: bool = False
+) -> list[dict[str, object]]:
+    """Heading, one field per number with its change, and what "last week" means.
+
+    The App Home adds the connect rate; the weekly DM leaves it to its heatmap, which is
+    coloured by it.
+    """
+    numbers = [(label, _with_change(report, name)) for name, label in METRICS]
+    if with_connect_rate:
+        numbers.append((CONNECT_RATE, _rate_with_change(report)))
+    fields = [{"type": "mrkdwn", "text": f"*{label}*\n{shown}"} for label, shown in numbers]
     return [
         {"type": "header", "text": {"type": "plain_text", "text": _heading(report)}},
         {"type": "section", "fields": fields},
@@ -82,6 +90,24 @@ def _with_change(report: WeekReport, name: str) -> str:
         return f"{now}, same as last week"
     arrow = "▲" if now > before else "▼"
     return f"{now}  {arrow} {abs(now - before)} from {before}"
+
+
+def _rate_with_change(report: WeekReport) -> str:
+    """'25%  ▲ 5 pts from 20%', '25%, same as last week', or '–' before the first dial."""
+    now, before = _percent(report.this_week.connect_rate), _percent(report.last_week.connect_rate)
+    if now is None:
+        return "–" if before is None else f"–, {before}% last week"
+    if before is None:
+        return f"{now}%, no dials last week"
+    if now == before:
+        return f"{now}%, same as last week"
+    arrow = "▲" if now > before else "▼"
+    return f"{now}%  {arrow} {abs(now - before)} pts from {before}%"
+
+
+def _percent(rate: float | None) -> int | None:
+    """Whole percent, so the change is the difference of the numbers the rep sees."""
+    return None if rate is None else round(rate * 100)
 
 
 def build_team_posted(channel_id: str, *, picture_error: str | None) -> dict[str, object]:

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from bot import ids
 from bot.blocks import format_moment, section
 from bot.calls import OUTCOME_LABELS, Outcome, Prospect
-from bot.grammar import MAX_NAME, MAX_NOTES, parse_deal_value
+from bot.grammar import MAX_NAME, MAX_NOTES, DealValueError, parse_deal_value
 from bot.mrkdwn import escape
+from bot.payload_ids import read_row_id
 from bot.phones import PhoneError, normalize_phone
 
 FIELD = "value"
@@ -37,6 +38,7 @@ _EXISTING = "id:"
 _NEW = "new:"
 _MAX_VALUE_TEXT = 40
 _MAX_PHONE = 40
+_PICK_A_TIME = "Pick a date and time."
 
 
 class FormErrors(ValueError):
@@ -119,14 +121,12 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
     values = state.get("values") or {}
     errors: dict[str, str] = {}
     picked = _selected(values, PROSPECT, ids.LOGCALL_PROSPECT)
-    prospect_id, new_name = None, None
-    if picked.startswith(_EXISTING) and picked.removeprefix(_EXISTING).isdigit():
-        prospect_id = int(picked.removeprefix(_EXISTING))
-    elif picked.startswith(_NEW) and " ".join(picked.removeprefix(_NEW).split()):
-        new_name = " ".join(picked.removeprefix(_NEW).split())
-        if len(new_name) > MAX_NAME:
-            errors[PROSPECT] = f"Keep the name to {MAX_NAME} characters."
-    else:
+    existing = picked.removeprefix(_EXISTING) if picked.startswith(_EXISTING) else None
+    prospect_id = read_row_id(existing)
+    new_name = " ".join(picked.removeprefix(_NEW).split()) if picked.startswith(_NEW) else ""
+    if len(new_name) > MAX_NAME:
+        errors[PROSPECT] = f"Keep the name to {MAX_NAME} characters."
+    elif prospect_id is None and not new_name:
         errors[PROSPECT] = "Pick one of your prospects, or type a new name and pick “New prospect”."
     outcome = _selected(values, OUTCOME, FIELD)
     if outcome not in {o.value for o in Outcome}:
@@ -134,18 +134,18 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
     notes = str(_element(values, NOTES, FIELD).get("value") or "").strip()
     if len(notes) > MAX_NOTES:
         errors[NOTES] = f"Keep the notes to {MAX_NOTES} characters."
-    follow_up_at = _moment(_element(values, FOLLOW_UP, FIELD).get("selected_date_time"))
-    if follow_up_at is not None and follow_up_at < now:
+    follow_up_at, unreadable = _moment(_element(values, FOLLOW_UP, FIELD).get("selected_date_time"))
+    if unreadable:
+        errors[FOLLOW_UP] = unreadable
+    elif follow_up_at is not None and follow_up_at < now:
         errors[FOLLOW_UP] = "That time has passed: pick a follow-up in the future."
     deal_value = None
     raw_value = str(_element(values, DEAL_VALUE, FIELD).get("value") or "").strip()
     if raw_value:
         try:
             deal_value = parse_deal_value(raw_value)
-        except ValueError:
-            errors[DEAL_VALUE] = (
-                f"“{raw_value}” isn't a dollar amount. Write it like $12k or 12,000."
-            )
+        except DealValueError as problem:
+            errors[DEAL_VALUE] = f"“{raw_value}” {problem.problem}. Write it like $12k or 12,000."
     phone = None
     raw_phone = str(_element(values, PHONE, FIELD).get("value") or "").strip()
     if raw_phone:
@@ -157,7 +157,7 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
         raise FormErrors(errors)
     return LoggedInForm(
         prospect_id=prospect_id,
-        new_name=new_name,
+        new_name=new_name or None,
         outcome=Outcome(outcome),
         notes=notes,
         follow_up_at=follow_up_at,
@@ -181,9 +181,9 @@ def build_follow_up_modal(prospect: Prospect) -> dict[str, object]:
 def read_follow_up_form(state: Mapping[str, Any], now: datetime) -> datetime:
     """Raises FormErrors for a missing or past time."""
     values = state.get("values") or {}
-    when = _moment(_element(values, FOLLOW_UP, FIELD).get("selected_date_time"))
+    when, unreadable = _moment(_element(values, FOLLOW_UP, FIELD).get("selected_date_time"))
     if when is None:
-        raise FormErrors({FOLLOW_UP: "Pick a date and time."})
+        raise FormErrors({FOLLOW_UP: unreadable or _PICK_A_TIME})
     if when < now:
         raise FormErrors({FOLLOW_UP: "That time has passed: pick a follow-up in the future."})
     return when
@@ -226,9 +226,20 @@ def describe_follow_up(prospect: Prospect, rep_tz: ZoneInfo) -> str:
     return f":calendar: Follow-up with *{escape(prospect.name)}* set for {when}."
 
 
-def _moment(epoch: object) -> datetime | None:
-    """Slack's datetimepicker sends epoch seconds: an instant, whatever the rep's zone."""
-    return datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int) else None
+def _moment(epoch: object) -> tuple[datetime | None, str | None]:
+    """Slack's datetimepicker sends epoch seconds: an instant, whatever the rep's zone.
+
+    (instant, None); (None, None) when nothing was picked; (None, problem) for a value no
+    calendar shows (not whole seconds, or years away from any date we can write down).
+    """
+    if epoch is None:
+        return None, None
+    if isinstance(epoch, bool) or not isinstance(epoch, int):
+        return None, _PICK_A_TIME
+    try:
+        return datetime.fromtimestamp(epoch, UTC), None
+    except (OverflowError, OSError, ValueError):
+        return None, _PICK_A_TIME
 
 
 def _element(values: Mapping[str, Any], block_id: str, action_id: str) -> Mapping[str, Any]:

@@ -18,6 +18,7 @@ from bot.grammar import (
     MAX_NAME,
     MAX_NOTES,
     OPTION_EXAMPLES,
+    DealValueError,
     GrammarError,
     email_address,
     parse_deal_value,
@@ -198,10 +199,9 @@ def deal_value_option(value: str, quoted: str) -> int:
     """Whole dollars; `quoted` is what the rep typed, shown back when it can't be read."""
     try:
         return parse_deal_value(value)
-    except ValueError:
-        problem = "is negative" if value.lstrip("$ ").startswith("-") else "isn't a dollar amount"
+    except DealValueError as problem:
         raise GrammarError(
-            f"“{quoted}” {problem}. Write the deal value like $12k, 12,000 or $1.5m."
+            f"“{quoted}” {problem.problem}. Write the deal value like $12k, 12,000 or $1.5m."
         ) from None
 
 

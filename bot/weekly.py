@@ -39,6 +39,11 @@ class WeekNumbers:
             tally["meetings"] += outcome is Outcome.MEETING
         return cls(**tally, return_calls_in_time=return_calls_in_time)
 
+    @property
+    def connect_rate(self) -> float | None:
+        """None before the first dial: 0% would read as a bad week that has not started."""
+        return self.connects / self.dials if self.dials else None
+
     def __add__(self, other: WeekNumbers) -> WeekNumbers:
         return WeekNumbers(
             **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Respond
 
 from bot.blocks import build_warning
+from bot.payload_ids import read_row_id
 
 NOT_YOURS = (
     "You can't act on that prospect: it isn't one of yours in this workspace. Nothing was changed."
@@ -19,8 +20,7 @@ NOT_YOURS = (
 
 def clicked_id(body: dict[str, Any]) -> int | None:
     """The id in the clicked button's value; None for anything that is not one."""
-    value = str(body["actions"][0].get("value") or "")
-    return int(value) if value.isdigit() else None
+    return read_row_id(body["actions"][0].get("value"))
 
 
 def say(respond: Respond, reply: dict[str, object], *, replace: bool = False) -> None:

@@ -1,12 +1,13 @@
 """App Home: the rep's dashboard, published when they open it and after every logged call.
 
-Today's list is the digest's own plan, so Home and the morning DM never disagree.
+Today's list is the digest's own plan and the week is the weekly picture's own count, so
+Home, the morning DM and Friday's DM never disagree.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -17,18 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ids
 from bot.calls import Rep
-from bot.digest import plan_digest
 from bot.digest_blocks import build_digest_settings
-from bot.home import WeekAtAGlance, week_start
 from bot.home_blocks import build_digest_settings_modal, build_home_view
 from bot.logcall_blocks import build_logcall_modal
 from bot.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
 from bot.script_blocks import build_profile_modal
+from bot.weekly import WeekReport, week_bounds
 from handlers.reps import ActingRep, acting_rep, interaction_rep_ids
 from storage import digest as digest_store
+from storage import insights as insights_store
 from storage import queries
 from storage import scripts as script_store
-from storage.logbook import outcome_counts
 
 logger = logging.getLogger(__name__)
 
@@ -84,22 +84,13 @@ def handle_home_digest_settings(
 def publish_home(
     session_factory: sessionmaker[Session], client: WebClient, rep: ActingRep, now: datetime
 ) -> None:
-    key = (rep.team_id, rep.user_id)
-    monday = week_start(now, rep.tz)
     with session_factory() as session:
-        inputs = digest_store.digest_inputs(session, [key], now)[key]
-        counts = outcome_counts(
-            session, rep.team_id, rep.user_id, monday, monday + timedelta(days=7)
-        )
-    plan = plan_digest(
-        rep_tz=rep.tz,
-        now=now,
-        prospects=inputs.prospects,
-        owed_calls=inputs.owed_calls,
-        rules=inputs.rules,
-    )
+        plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now)
+        week = insights_store.rep_week_report(session, rep.team_id, rep.user_id, now)
+    # A rep with no row yet has logged nothing: their week is all zeros.
+    week = week or WeekReport(rep.user_id, week_bounds(now, rep.tz).this_start.date())
     settings = _digest_settings(session_factory, rep, now)
-    view = build_home_view(plan, WeekAtAGlance.from_counts(counts), settings)
+    view = build_home_view(plan, week, settings)
     client.views_publish(user_id=rep.user_id, view=view)
 
 

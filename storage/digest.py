@@ -17,15 +17,16 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.cadence import CadenceRules
 from bot.calls import CallLog, Outcome, ProspectStatus, Rep
-from bot.digest import OwedCall, ProspectHistory
+from bot.digest import DigestPlan, OwedCall, ProspectHistory, plan_digest
 from bot.schedule import DigestSchedule, ScheduleError
+from storage import insights as insights_store
 from storage import queries
 from storage.db import insert_for
 from storage.models import (
@@ -39,6 +40,7 @@ from storage.models import (
 
 logger = logging.getLogger(__name__)
 
+IDS_PER_QUERY = 5000
 DAILY = "daily"
 
 MAX_ATTEMPTS = 5
@@ -267,8 +269,9 @@ def digest_inputs(
 ) -> dict[tuple[str, str], DigestInputs]:
     """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
 
-    Four queries whatever the number of reps or prospects. Only active, unsnoozed
-    prospects are read: the rest can never appear in a digest.
+    Four queries for any batch of reps (the call logs in chunks of IDS_PER_QUERY prospects,
+    within SQLite's limit on bound values). Only active, unsnoozed prospects are read: the
+    rest can never appear in a digest.
     """
     if not reps:
         return {}
@@ -281,26 +284,27 @@ def digest_inputs(
     )
     prospect_rows = session.scalars(select(ProspectRow).where(callable_prospects)).all()
     histories: dict[int, list[CallLog]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            CallLogRow.prospect_id,
-            CallLogRow.outcome,
-            CallLogRow.at,
-            CallLogRow.notes,
-            CallLogRow.follow_up_at,
-        )
-        .join(
-            ProspectRow,
-            and_(
-                ProspectRow.id == CallLogRow.prospect_id, ProspectRow.team_id == CallLogRow.team_id
-            ),
-        )
-        .where(callable_prospects)
-        .order_by(CallLogRow.at, CallLogRow.id)
-    ):
-        histories[row.prospect_id].append(
-            CallLog(Outcome(row.outcome), row.at, row.notes, row.follow_up_at)
-        )
+    ids = [row.id for row in prospect_rows]
+    for chunk in range(0, len(ids), IDS_PER_QUERY):
+        for row in session.execute(
+            select(
+                CallLogRow.prospect_id,
+                CallLogRow.outcome,
+                CallLogRow.at,
+                CallLogRow.notes,
+                CallLogRow.follow_up_at,
+            )
+            # By the ids just read, so the (team_id, prospect_id, at) index answers it: the
+            # cost follows these reps' calls, not the size of the whole table.
+            .where(
+                CallLogRow.team_id.in_(teams),
+                CallLogRow.prospect_id.in_(ids[chunk : chunk + IDS_PER_QUERY]),
+            )
+            .order_by(CallLogRow.at, CallLogRow.id)
+        ):
+            histories[row.prospect_id].append(
+                CallLog(Outcome(row.outcome), row.at, row.notes, row.follow_up_at)
+            )
     prospects = {row.id: queries.to_prospect(row) for row in prospect_rows}
     owners = {row.id: (row.team_id, row.owner_id) for row in prospect_rows}
 
@@ -332,6 +336,25 @@ def digest_inputs(
                 OwedCall(prospects[owed.prospect_id], called_at=owed.at, due_at=owed.due_at)
             )
     return inputs
+
+
+def rep_digest_plan(
+    session: Session, team_id: str, user_id: str, rep_tz: ZoneInfo, now: datetime
+) -> DigestPlan:
+    """The rep's digest as the daily tick would plan it at `now`, windows ranked by what the
+    workspace's dials have taught: `/digest now`, the App Home and `/prospect list due` show
+    this, so none of them disagrees with the morning DM."""
+    rep = (team_id, user_id)
+    inputs = digest_inputs(session, [rep], now)[rep]
+    evidence = insights_store.window_evidence(session, team_id, now)
+    return plan_digest(
+        rep_tz=rep_tz,
+        now=now,
+        prospects=inputs.prospects,
+        owed_calls=inputs.owed_calls,
+        rules=inputs.rules,
+        advisor=evidence.advisor(user_id),
+    )
 
 
 def set_digest_settings(

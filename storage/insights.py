@@ -153,7 +153,26 @@ def week_reports(session: Session, team_id: str, now: datetime) -> dict[str, Wee
     so reps with a quiet fortnight still get a report of zeros. A rep whose zone no longer
     parses is logged and left out rather than stopping the others.
     """
+    return _week_reports(session, team_id, now)
+
+
+def rep_week_report(
+    session: Session, team_id: str, user_id: str, now: datetime
+) -> WeekReport | None:
+    """One rep's week exactly as `week_reports` counts it, in one query over their rows only.
+
+    None when the rep has no row yet (nothing logged, so nothing to count) or their zone no
+    longer parses.
+    """
+    return _week_reports(session, team_id, now, user_id=user_id).get(user_id)
+
+
+def _week_reports(
+    session: Session, team_id: str, now: datetime, *, user_id: str | None = None
+) -> dict[str, WeekReport]:
+    """The query and the counting behind both: every rep's, or only `user_id`'s."""
     since = now - _WEEKS_LOOKBACK
+    reps = select(RepRow.user_id, RepRow.tz).where(RepRow.team_id == team_id)
     calls = (
         select(
             CallLogRow.rep_user_id.label("user_id"),
@@ -181,18 +200,14 @@ def week_reports(session: Session, team_id: str, now: datetime) -> dict[str, Wee
         OwedReturnCallRow.returned_at <= now,
         OwedReturnCallRow.returned_at <= OwedReturnCallRow.due_at,
     )
+    if user_id is not None:
+        calls = calls.where(CallLogRow.rep_user_id == user_id)
+        returns = returns.where(OwedReturnCallRow.rep_user_id == user_id)
+        reps = reps.where(RepRow.user_id == user_id)
     activity = union_all(calls, returns).subquery()
     rows = session.execute(
-        select(
-            RepRow.user_id,
-            RepRow.tz,
-            activity.c.kind,
-            activity.c.outcome,
-            activity.c.at,
-            activity.c.prospect_tz,
-        )
+        reps.add_columns(activity.c.kind, activity.c.outcome, activity.c.at, activity.c.prospect_tz)
         .outerjoin(activity, activity.c.user_id == RepRow.user_id)
-        .where(RepRow.team_id == team_id)
         .execution_options(yield_per=STREAM_BATCH)
     )
     outcomes: defaultdict[tuple[str, Week], list[Outcome]] = defaultdict(list)

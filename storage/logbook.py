@@ -264,23 +264,6 @@ def set_follow_up(
     return row
 
 
-def outcome_counts(
-    session: Session, team_id: str, rep_user_id: str, since: datetime, until: datetime
-) -> dict[Outcome, int]:
-    """How many calls of each outcome the rep logged in [since, until): one grouped query."""
-    rows = session.execute(
-        select(CallLogRow.outcome, func.count())
-        .where(
-            CallLogRow.team_id == team_id,
-            CallLogRow.rep_user_id == rep_user_id,
-            CallLogRow.at >= since,
-            CallLogRow.at < until,
-        )
-        .group_by(CallLogRow.outcome)
-    ).all()
-    return {Outcome(outcome): count for outcome, count in rows}
-
-
 def _snapshot(row: ProspectRow) -> dict[str, object]:
     """JSON-safe: moments as ISO text with their offset."""
     fields: dict[str, object] = {name: getattr(row, name) for name in _SNAPSHOT_FIELDS}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.cadence import CadenceRules, cadence_state
 from bot.calls import CallLog, Outcome, Prospect, ProspectStatus
-from bot.digest import Section, plan_digest
+from bot.digest import Section
 from bot.prospects import (
     DraftUse,
     Duplicate,
@@ -363,15 +363,7 @@ def _by_status(
 def _due(
     session: Session, team_id: str, owner_id: str, now: datetime, rep_tz: ZoneInfo
 ) -> list[ListedProspect]:
-    rep = (team_id, owner_id)
-    inputs = digest_store.digest_inputs(session, [rep], now)[rep]
-    plan = plan_digest(
-        rep_tz=rep_tz,
-        now=now,
-        prospects=inputs.prospects,
-        owed_calls=inputs.owed_calls,
-        rules=inputs.rules,
-    )
+    plan = digest_store.rep_digest_plan(session, team_id, owner_id, rep_tz, now)
     return [
         ListedProspect(
             entry.prospect,

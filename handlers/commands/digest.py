@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import build_problem, build_usage, build_warning, ephemeral
-from bot.digest import plan_digest
 from bot.digest_blocks import build_digest_message, build_digest_settings
 from bot.heatmap import render_week_heatmap
 from bot.insights_blocks import (
@@ -73,17 +72,7 @@ def handle_digest(
     if request.preview:
         # Read-only: the preview never touches the deliveries, so the daily one still comes.
         with services.session_factory() as session:
-            inputs = digest_store.digest_inputs(session, [(team_id, user_id)], now)
-            evidence = insights_store.window_evidence(session, team_id, now)
-        rep_inputs = inputs[(team_id, user_id)]
-        plan = plan_digest(
-            rep_tz=rep.tz,
-            now=now,
-            prospects=rep_inputs.prospects,
-            owed_calls=rep_inputs.owed_calls,
-            rules=rep_inputs.rules,
-            advisor=evidence.advisor(user_id),
-        )
+            plan = digest_store.rep_digest_plan(session, team_id, user_id, rep.tz, now)
         message = build_digest_message(plan)
         ack(ephemeral(message["blocks"], str(message["text"])))  # type: ignore[arg-type]
         return

@@ -26,6 +26,7 @@ from bot.logcall_blocks import (
     read_follow_up_form,
     read_logcall_form,
 )
+from bot.payload_ids import read_row_id
 from bot.script_blocks import build_saved_modal
 from handlers.call_logging import log_and_confirm
 from handlers.clicks import NOT_YOURS
@@ -108,12 +109,12 @@ def handle_follow_up_submission(
         ack(response_action="errors", errors=problem.errors)
         return
     team_id, user_id = interaction_rep_ids(body)
-    metadata = str(view.get("private_metadata") or "")
+    prospect_id = read_row_id(view.get("private_metadata"))
     rep = acting_rep(services.session_factory, client, team_id, user_id)
     with services.session_factory.begin() as session:
         row = (
-            set_follow_up(session, team_id, user_id, int(metadata), when)
-            if metadata.isdigit()
+            set_follow_up(session, team_id, user_id, prospect_id, when)
+            if prospect_id is not None
             else None
         )
         prospect = queries.to_prospect(row) if row is not None else None

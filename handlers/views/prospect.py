@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 
 from bot import ids
+from bot.payload_ids import read_row_id
 from bot.prospect_blocks import build_saved_modal, duplicate_error, read_edit_form
 from bot.prospects import Duplicate
 from handlers.reps import interaction_rep_ids
@@ -34,14 +35,12 @@ def handle_edit_submission(
         ack(response_action="errors", errors=form.errors)
         return
     team_id, user_id = interaction_rep_ids(body)
-    metadata = str(view.get("private_metadata") or "")
-    if not metadata.isdecimal():
+    prospect_id = read_row_id(view.get("private_metadata"))
+    if prospect_id is None:
         ack(response_action="errors", errors={"name": GONE})
         return
     with context["services"].session_factory.begin() as session:
-        saved = prospect_store.update_prospect(
-            session, team_id, user_id, int(metadata), form.fields
-        )
+        saved = prospect_store.update_prospect(session, team_id, user_id, prospect_id, form.fields)
         if saved is None:
             ack(response_action="errors", errors={"name": GONE})
             return

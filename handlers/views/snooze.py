@@ -12,6 +12,7 @@ from bot import ids
 from bot.blocks import format_moment
 from bot.logcall_blocks import SNOOZE_UNTIL, FormErrors, read_snooze_form
 from bot.mrkdwn import escape
+from bot.payload_ids import read_row_id
 from bot.script_blocks import build_saved_modal
 from handlers.clicks import NOT_YOURS
 from handlers.home import refresh_home
@@ -36,11 +37,11 @@ def handle_snooze_submission(
     except FormErrors as problem:
         ack(response_action="errors", errors=problem.errors)
         return
-    metadata = str(view.get("private_metadata") or "")
+    prospect_id = read_row_id(view.get("private_metadata"))
     with services.session_factory.begin() as session:
         row = (
-            prospect_store.snooze(session, team_id, user_id, int(metadata), until)
-            if metadata.isdigit()
+            prospect_store.snooze(session, team_id, user_id, prospect_id, until)
+            if prospect_id is not None
             else None
         )
         name = row.name if row is not None else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.insights_blocks import build_week_blocks, build_week_message, week_summary
 from bot.weekly import WeekNumbers, WeekReport
 from tests.blockkit import assert_valid_blocks, assert_valid_message, assert_valid_view
@@ -37,8 +39,34 @@ def test_each_number_shows_its_change_from_last_week() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("this", "last", "shown"),
+    [
+        (THIS, LAST, "*Connect rate*\n21%  ▼ 3 pts from 24%"),
+        (
+            WeekNumbers(dials=4, connects=1),
+            WeekNumbers(dials=8, connects=2),
+            "*Connect rate*\n25%, same as last week",
+        ),
+        (
+            WeekNumbers(dials=4, connects=2),
+            WeekNumbers(),
+            "*Connect rate*\n50%, no dials last week",
+        ),
+        (WeekNumbers(), WeekNumbers(dials=5, connects=1), "*Connect rate*\n–, 20% last week"),
+        (WeekNumbers(), WeekNumbers(), "*Connect rate*\n–"),
+    ],
+)
+def test_the_home_adds_the_connect_rate_with_its_change(
+    this: WeekNumbers, last: WeekNumbers, shown: str
+) -> None:
+    report = WeekReport("U1", MONDAY, this, last)
+    with_rate = fields_text(build_week_blocks(report, with_connect_rate=True))
+    assert with_rate == [*fields_text(build_week_blocks(report)), shown]
+
+
 def test_the_blocks_fit_the_app_home_too() -> None:
-    blocks = build_week_blocks(WeekReport("U1", MONDAY))
+    blocks = build_week_blocks(WeekReport("U1", MONDAY), with_connect_rate=True)
     assert_valid_blocks(blocks)
     assert_valid_view({"type": "home", "blocks": blocks})
 

@@ -147,7 +147,16 @@ def text_of(payload: dict[str, Any]) -> str:
 
 
 def week_numbers(home: dict[str, Any]) -> dict[str, str]:
-    """The Home's "This week" fields as name -> shown value."""
-    block = next(b for b in home["blocks"] if "This week" in b.get("text", {}).get("text", ""))
-    pairs = (field["text"].split("\n") for field in block["fields"])
+    """The Home's "Your week so far" fields as name -> this week's number, without the change
+    from last week ("4  ▲ 1 from 3" -> "4"); `week_changes` has the whole line."""
+    return {name: shown.split(",")[0].split()[0] for name, shown in week_changes(home).items()}
+
+
+def week_changes(home: dict[str, Any]) -> dict[str, str]:
+    """The Home's "Your week so far" fields as name -> shown value."""
+    blocks = home["blocks"]
+    heading = next(
+        i for i, b in enumerate(blocks) if b.get("text", {}).get("text") == "Your week so far"
+    )
+    pairs = (field["text"].split("\n") for field in blocks[heading + 1]["fields"])
     return {name.strip("*"): value for name, value in pairs}

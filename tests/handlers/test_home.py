@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import ids
+from bot.insights_blocks import build_week_blocks
+from storage.insights import week_reports
 from storage.models import CallLogRow
-from tests.handlers.interactions import click, count, open_home, text_of, views, week_numbers
+from tests.handlers.interactions import (
+    click,
+    count,
+    open_home,
+    text_of,
+    views,
+    week_changes,
+    week_numbers,
+)
+from tests.handlers.learned_windows import LEARNED, MONDAY_0600, add_prospect, four_pm_history
 from tests.slack import MONDAY_MORNING, SlackHarness
 
 # The rep is in Chicago; their week began Monday 23 Nov 00:00 CST = 06:00 UTC.
 SUNDAY_NIGHT = datetime(2026, 11, 23, 5, 59, tzinfo=UTC)
 MONDAY_EARLY = datetime(2026, 11, 23, 6, 1, tzinfo=UTC)
+LAST_MONDAY_EARLY = MONDAY_EARLY - timedelta(days=7)
 
 
 def logcall_at(slack: SlackHarness, moment: datetime, text: str, **who: str) -> None:
@@ -47,6 +59,7 @@ def test_home_shows_todays_list_owed_calls_and_the_weeks_numbers(slack: SlackHar
         "Voicemails left": "1",
         "Connect rate": "50%",
         "Meetings set": "1",
+        "Return calls within 24 h": "0",
     }
     shown = text_of(view)  # type: ignore[arg-type]
     assert "Return calls owed" in shown and "Ian Irwin" in shown
@@ -61,6 +74,34 @@ def test_home_shows_todays_list_owed_calls_and_the_weeks_numbers(slack: SlackHar
         for e in b["elements"]
     ]
     assert action_ids[:3] == [ids.HOME_LOG_CALL, ids.HOME_EDIT_PROFILE, ids.HOME_DIGEST_SETTINGS]
+
+
+def test_the_weeks_numbers_are_the_weekly_pictures_against_last_week(slack: SlackHarness) -> None:
+    # Last Monday just after midnight in Chicago: before the same point a week ago.
+    for name in ("Amy Ames", "Ben Bell", "Cy Cole"):
+        logcall_at(slack, LAST_MONDAY_EARLY, f"{name} vm phone:+1 212 555 0110")
+    logcall_at(slack, MONDAY_EARLY, "Ian Irwin inbound phone:+1 212 555 0105")
+    logcall_at(slack, MONDAY_EARLY + timedelta(hours=1), "Ian Irwin connected")
+    slack.clock.now = MONDAY_MORNING
+    slack.standin.clear()
+
+    open_home(slack)
+    shown = week_changes(home(slack))
+    assert shown == {
+        "Dials": "1  ▼ 2 from 3",
+        "Connects": "1  ▲ 1 from 0",
+        "Voicemails left": "0  ▼ 3 from 3",
+        "Meetings set": "0, same as last week",
+        "Return calls within 24 h": "1  ▲ 1 from 0",
+        "Connect rate": "100%  ▲ 100 pts from 0%",
+    }
+    with slack.session_factory() as session:
+        friday_dm = build_week_blocks(week_reports(session, "T1", MONDAY_MORNING)["U1"])
+    assert friday_dm[1]["fields"] == [
+        {"type": "mrkdwn", "text": f"*{name}*\n{value}"}
+        for name, value in shown.items()
+        if name != "Connect rate"
+    ]
 
 
 def test_an_empty_week_shows_no_rate_and_nothing_owed(slack: SlackHarness) -> None:
@@ -104,3 +145,14 @@ def test_home_buttons_open_the_call_form_the_profile_and_the_digest_settings(
     assert profile["callback_id"] == ids.VMSCRIPT_PROFILE_VIEW
     assert "Sam Lee" in text_of(profile)
     assert "7:30 AM" in text_of(settings) and "/digest time" in text_of(settings)
+
+
+def test_todays_list_ranks_windows_as_the_digest_does(slack: SlackHarness) -> None:
+    slack.clock.now = MONDAY_0600
+    four_pm_history(slack)
+    add_prospect(slack, "Dana Due")
+    open_home(slack)
+    shown = text_of(home(slack))  # type: ignore[arg-type]
+    assert "Dana Due" in shown
+    assert LEARNED.search(shown), shown
+    assert "Before 8:30 their time" not in shown

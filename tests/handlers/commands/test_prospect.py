@@ -13,6 +13,7 @@ from bot import ids
 from bot.slack_standin import RESPONSE_URL
 from storage.models import CallLogRow, DraftRow, OwedReturnCallRow, ProspectRow, RepRow
 from tests.blockkit import assert_valid_message, assert_valid_view
+from tests.handlers.learned_windows import MONDAY_0600, add_prospect, four_pm_history
 from tests.slack import Reply, SlackHarness
 
 JANE = (
@@ -297,6 +298,18 @@ def test_a_long_list_stays_within_fifty_blocks_and_says_how_many_more(
     assert "*Active prospects* (45)" in reply.text
     assert "*Prospect 39*" in reply.text and "*Prospect 40*" not in reply.text
     assert "…and 5 more" in reply.text
+
+
+def test_list_due_names_the_window_the_digest_would(slack: SlackHarness) -> None:
+    slack.clock.now = MONDAY_0600
+    add_prospect(slack, "Dana Due")
+    before = prospect(slack, "list due").text
+    assert "7:00–8:30 AM EST" in before
+    four_pm_history(slack)
+    after = prospect(slack, "list due").text
+    assert "*Dana Due*" in after
+    assert "4:00–5:00 PM EST (3:00–4:00 PM your time)" in after, after
+    assert "7:00–8:30 AM EST" not in after
 
 
 # --- snooze ------------------------------------------------------------------------------

@@ -1,0 +1,23 @@
+"""The fuzzed workspace: one SQLite file and one Slack stand-in per test module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.slack_standin import SlackStandIn
+from storage.db import make_engine, upgrade
+from tests.robustness.fuzzing import FuzzWorkspace
+from tests.slack import MONDAY_MORNING, Clock, SlackHarness
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzWorkspace]:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
+    upgrade(engine)
+    with SlackStandIn() as standin:
+        fuzzed = FuzzWorkspace(SlackHarness(engine, standin, Clock(MONDAY_MORNING)))
+        yield fuzzed
+        fuzzed.close()
+    engine.dispose()
