@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from slack_bolt import App, BoltContext, BoltResponse, Respond
@@ -33,12 +34,33 @@ SOMETHING_WENT_WRONG = (
 DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. Please retry"
 
 
+Job = Callable[[], None]
+
+
 @dataclass(frozen=True)
 class Services:
-    """What listeners need beyond Slack's own arguments, handed over through Bolt's context."""
+    """What listeners need beyond Slack's own arguments, handed over through Bolt's context.
+
+    `later` runs work the rep need not wait for (refreshing the App Home) after the ack:
+    Slack gives us 3 seconds, and the reply should not spend them on a dashboard.
+    """
 
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    later: Callable[[Job], object] = field(default_factory=lambda: background_runner())
+
+
+def background_runner(threads: int = 4) -> Callable[[Job], object]:
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="after-ack")
+
+    def run_logged(job: Job) -> None:
+        """Background work's app.error: nobody is waiting on a reply, so log it loudly."""
+        try:
+            job()
+        except Exception:
+            logger.exception("background work after the ack failed")
+
+    return lambda job: pool.submit(run_logged, job)
 
 
 def web_client(settings: Settings) -> WebClient:

@@ -12,6 +12,7 @@ from bot.blocks import button, context, section
 from bot.digest import DigestPlan, Section
 from bot.digest_blocks import build_plan_blocks
 from bot.insights_blocks import build_week_blocks
+from bot.modals import info_modal
 from bot.weekly import WeekReport
 
 SURFACE_BLOCK_LIMIT = 100
@@ -48,9 +49,4 @@ def build_home_view(
 
 def build_digest_settings_modal(settings: list[dict[str, object]]) -> dict[str, object]:
     """The settings as `/digest` shows them, with the commands that change them."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Daily digest"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [*settings, context(DIGEST_COMMANDS)],
-    }
+    return info_modal("Daily digest", [*settings, context(DIGEST_COMMANDS)], close="Close")

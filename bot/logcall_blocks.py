@@ -17,11 +17,11 @@ from bot import ids
 from bot.blocks import format_moment, section
 from bot.calls import OUTCOME_LABELS, Outcome, Prospect
 from bot.grammar import MAX_NAME, MAX_NOTES, DealValueError, parse_deal_value
+from bot.modals import FIELD, input_block, modal, option, text_input
 from bot.mrkdwn import escape
 from bot.payload_ids import read_row_id
 from bot.phones import PhoneError, normalize_phone
 
-FIELD = "value"
 PROSPECT = "prospect"
 OUTCOME = "outcome"
 NOTES = "notes"
@@ -71,48 +71,50 @@ def build_logcall_modal(rep_tz: ZoneInfo, prospect: Prospect | None = None) -> d
         "min_query_length": 1,
     }
     if prospect is not None and prospect.id is not None:
-        picker["initial_option"] = _option(prospect.name, f"{_EXISTING}{prospect.id}")
+        picker["initial_option"] = option(prospect.name, f"{_EXISTING}{prospect.id}")
     outcome = {
         "type": "static_select",
         "action_id": FIELD,
         "placeholder": {"type": "plain_text", "text": "How did it go?"},
-        "options": [_option(label, value.value) for value, label in OUTCOME_LABELS.items()],
+        "options": [option(label, value.value) for value, label in OUTCOME_LABELS.items()],
     }
     follow_up = {"type": "datetimepicker", "action_id": FIELD}
     blocks = [
-        _input(PROSPECT, "Prospect", picker, hint="One of yours, or type a new name to add them."),
-        _input(OUTCOME, "Outcome", outcome),
-        _input(NOTES, "Notes", _text(MAX_NOTES, multiline=True), optional=True),
-        _input(
+        input_block(
+            PROSPECT, "Prospect", picker, hint="One of yours, or type a new name to add them."
+        ),
+        input_block(OUTCOME, "Outcome", outcome),
+        input_block(NOTES, "Notes", text_input(MAX_NOTES, multiline=True), optional=True),
+        input_block(
             FOLLOW_UP,
             "Follow-up",
             follow_up,
             optional=True,
             hint=f"On your clock ({rep_tz.key}).",
         ),
-        _input(
+        input_block(
             DEAL_VALUE,
             "Deal value",
-            _text(_MAX_VALUE_TEXT, placeholder="$12k"),
+            text_input(_MAX_VALUE_TEXT, placeholder="$12k"),
             optional=True,
         ),
-        _input(
+        input_block(
             PHONE,
             "Phone",
-            _text(_MAX_PHONE, placeholder="+1 312 555 0100"),
+            text_input(_MAX_PHONE, placeholder="+1 312 555 0100"),
             optional=True,
             hint="For a new prospect; their time zone comes from it.",
         ),
     ]
-    return _modal(ids.LOGCALL_VIEW, "Log a call", "Log", blocks)
+    return modal(ids.LOGCALL_VIEW, "Log a call", "Log", blocks)
 
 
 def build_prospect_options(prospects: Sequence[Prospect], typed: str) -> list[dict[str, object]]:
     """The rep's matches, then "New prospect" unless the typed name is already one of them."""
-    options = [_option(p.name, f"{_EXISTING}{p.id}") for p in prospects]
+    options = [option(p.name, f"{_EXISTING}{p.id}") for p in prospects]
     name = " ".join(typed.split())[:MAX_NAME]
     if name and name.casefold() not in {p.name.casefold() for p in prospects}:
-        options.append(_option(f"➕ New prospect: {name}", f"{_NEW}{name}"))
+        options.append(option(f"➕ New prospect: {name}", f"{_NEW}{name}"))
     return options
 
 
@@ -173,9 +175,9 @@ def build_follow_up_modal(prospect: Prospect) -> dict[str, object]:
         picker["initial_date_time"] = int(prospect.follow_up_at.timestamp())
     blocks = [
         section(f"When will you call *{escape(prospect.name)}* next?"),
-        _input(FOLLOW_UP, "Follow-up", picker),
+        input_block(FOLLOW_UP, "Follow-up", picker),
     ]
-    return _modal(ids.FOLLOW_UP_VIEW, "Set follow-up", "Save", blocks, str(prospect.id))
+    return modal(ids.FOLLOW_UP_VIEW, "Set follow-up", "Save", blocks, str(prospect.id))
 
 
 def read_follow_up_form(state: Mapping[str, Any], now: datetime) -> datetime:
@@ -197,9 +199,11 @@ def build_snooze_modal(prospect: Prospect, today: date) -> dict[str, object]:
     }
     blocks = [
         section(f"Keep *{escape(prospect.name)}* off your lists until:"),
-        _input(SNOOZE_UNTIL, "Back on", picker, hint="They are back in that morning's digest."),
+        input_block(
+            SNOOZE_UNTIL, "Back on", picker, hint="They are back in that morning's digest."
+        ),
     ]
-    return _modal(ids.SNOOZE_UNTIL_VIEW, "Snooze", "Snooze", blocks, str(prospect.id))
+    return modal(ids.SNOOZE_UNTIL_VIEW, "Snooze", "Snooze", blocks, str(prospect.id))
 
 
 def read_snooze_form(state: Mapping[str, Any], now: datetime, rep_tz: ZoneInfo) -> datetime:
@@ -249,61 +253,3 @@ def _element(values: Mapping[str, Any], block_id: str, action_id: str) -> Mappin
 def _selected(values: Mapping[str, Any], block_id: str, action_id: str) -> str:
     option = _element(values, block_id, action_id).get("selected_option") or {}
     return str(option.get("value") or "")
-
-
-def _option(text: str, value: str) -> dict[str, object]:
-    if len(text) > _OPTION_TEXT:
-        text = text[: _OPTION_TEXT - 1] + "…"
-    return {"text": {"type": "plain_text", "text": text}, "value": value}
-
-
-def _text(
-    max_length: int, *, multiline: bool = False, placeholder: str | None = None
-) -> dict[str, object]:
-    element: dict[str, object] = {
-        "type": "plain_text_input",
-        "action_id": FIELD,
-        "max_length": max_length,
-        "multiline": multiline,
-    }
-    if placeholder:
-        element["placeholder"] = {"type": "plain_text", "text": placeholder}
-    return element
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, object],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, object]:
-    block: dict[str, object] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
-
-
-def _modal(
-    callback_id: str,
-    title: str,
-    submit: str,
-    blocks: list[dict[str, object]],
-    private_metadata: str = "",
-) -> dict[str, object]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": submit},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": private_metadata,
-        "blocks": blocks,
-    }

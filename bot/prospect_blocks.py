@@ -17,6 +17,7 @@ from bot.blocks import MESSAGE_BLOCK_LIMIT, UNKNOWN_ZONE, context, ephemeral, fo
 from bot.cadence import CadenceState
 from bot.calls import OUTCOME_LABELS, CallLog, CallWindow, Prospect, ProspectStatus
 from bot.grammar import MAX_NAME, MAX_NOTES, GrammarError, email_address
+from bot.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.mrkdwn import escape
 from bot.phones import PhoneError, normalize_phone, speakable_phone
 from bot.prospect_grammar import MAX_TEXT, deal_value_option, tz_option
@@ -32,8 +33,6 @@ from bot.windows import describe_window
 
 T = TypeVar("T")
 
-# Input blocks are read back by block_id; every element uses the same action_id.
-FIELD = "value"
 FORM_LABELS: dict[str, str] = {
     "name": "Name",
     "company": "Company",
@@ -265,25 +264,12 @@ def build_edit_modal(prospect_id: int, prospect: Prospect) -> dict[str, object]:
         for key in _FORM_LIMITS
     ]
     blocks.append(_status_select(prospect.status))
-    return {
-        "type": "modal",
-        "callback_id": ids.PROSPECT_EDIT_VIEW,
-        "private_metadata": str(prospect_id),
-        "title": {"type": "plain_text", "text": "Edit prospect"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
+    return modal(ids.PROSPECT_EDIT_VIEW, "Edit prospect", "Save", blocks, str(prospect_id))
 
 
 def build_saved_modal(prospect: Prospect) -> dict[str, object]:
     """Shown in place of the submitted form, so the rep sees it worked without a new message."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Prospect saved"},
-        "close": {"type": "plain_text", "text": "Done"},
-        "blocks": [section(f"Saved {_who(prospect)}."), _details(prospect)],
-    }
+    return info_modal("Prospect saved", [section(f"Saved {_who(prospect)}."), _details(prospect)])
 
 
 def read_edit_form(state: Mapping[str, Any]) -> EditReading:
@@ -422,24 +408,8 @@ def _list_block(line: ListedProspect, rep_tz: ZoneInfo, now: datetime) -> dict[s
 def _text_input(
     key: str, initial: str | None, *, optional: bool, hint: str | None
 ) -> dict[str, object]:
-    element: dict[str, object] = {
-        "type": "plain_text_input",
-        "action_id": FIELD,
-        "max_length": _FORM_LIMITS[key],
-        "multiline": key == "note",
-    }
-    if initial:
-        element["initial_value"] = initial
-    block: dict[str, object] = {
-        "type": "input",
-        "block_id": key,
-        "label": {"type": "plain_text", "text": FORM_LABELS[key]},
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
+    element = text_input(_FORM_LIMITS[key], initial=initial, multiline=key == "note")
+    return input_block(key, FORM_LABELS[key], element, optional=optional, hint=hint)
 
 
 def _status_select(status: ProspectStatus) -> dict[str, object]:

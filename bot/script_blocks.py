@@ -15,13 +15,12 @@ from bot.blocks import context, ephemeral, section
 from bot.calls import Prospect, Rep
 from bot.grammar import MAX_NAME, GrammarError, email_address
 from bot.lint import Finding, count_words, estimate_seconds
+from bot.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.mrkdwn import escape
 from bot.phones import PhoneError, normalize_phone, speakable_phone
 from bot.scripts import Draft, DraftKind
 from bot.vmscript_grammar import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT
 
-# Input blocks are read back by block_id; every element uses the same action_id.
-FIELD = "value"
 PROFILE_LABELS: dict[str, str] = {
     "name": "Your name",
     "company": "Company",
@@ -186,7 +185,7 @@ def build_profile_modal(rep: Rep) -> dict[str, object]:
         )
         for key in PROFILE_LABELS
     ]
-    return _modal(ids.VMSCRIPT_PROFILE_VIEW, "Your voicemail profile", "Save", blocks)
+    return modal(ids.VMSCRIPT_PROFILE_VIEW, "Your voicemail profile", "Save", blocks)
 
 
 def build_save_caller_modal(name: str | None) -> dict[str, object]:
@@ -196,17 +195,12 @@ def build_save_caller_modal(name: str | None) -> dict[str, object]:
         _input("phone", CALLER_LABELS["phone"], None, max_length=_MAX_PHONE),
         _input("notes", CALLER_LABELS["notes"], None, max_length=_MAX_NOTES, multiline=True),
     ]
-    return _modal(ids.VMSCRIPT_SAVE_CALLER_VIEW, "Save caller as prospect", "Save", blocks)
+    return modal(ids.VMSCRIPT_SAVE_CALLER_VIEW, "Save caller as prospect", "Save", blocks)
 
 
 def build_saved_modal(title: str, text: str) -> dict[str, object]:
     """Shown in place of a submitted form, so the rep sees it worked without a new message."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": title},
-        "close": {"type": "plain_text", "text": "Done"},
-        "blocks": [section(text)],
-    }
+    return info_modal(title, [section(text)])
 
 
 def read_profile_form(state: Mapping[str, Any]) -> FormReading:
@@ -276,37 +270,8 @@ def _input(
     multiline: bool = False,
     hint: str | None = None,
 ) -> dict[str, object]:
-    element: dict[str, object] = {
-        "type": "plain_text_input",
-        "action_id": FIELD,
-        "max_length": max_length,
-        "multiline": multiline,
-    }
-    if initial:
-        element["initial_value"] = initial
-    block: dict[str, object] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
-
-
-def _modal(
-    callback_id: str, title: str, submit: str, blocks: list[dict[str, object]]
-) -> dict[str, object]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": submit},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
+    element = text_input(max_length, initial=initial, multiline=multiline)
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def _quoted(text: str) -> str:

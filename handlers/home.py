@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
@@ -29,6 +29,9 @@ from storage import digest as digest_store
 from storage import insights as insights_store
 from storage import queries
 from storage import scripts as script_store
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 logger = logging.getLogger(__name__)
 
@@ -94,15 +97,19 @@ def publish_home(
     client.views_publish(user_id=rep.user_id, view=view)
 
 
-def refresh_home(
-    session_factory: sessionmaker[Session], client: WebClient, rep: ActingRep, now: datetime
-) -> None:
-    """After a call is logged or undone; the change is saved, so a Slack failure here is only
-    logged: the Home catches up the next time it is opened."""
-    try:
-        publish_home(session_factory, client, rep, now)
-    except SlackApiError as error:
-        logger.warning("views.publish failed for %s: %s", rep.user_id, error.response.get("error"))
+def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+    """After a call is logged or undone, behind the ack. The change is saved, so a Slack
+    failure here is only logged: the Home catches up the next time it is opened."""
+
+    def publish() -> None:
+        try:
+            publish_home(services.session_factory, client, rep, now)
+        except SlackApiError as error:
+            logger.warning(
+                "views.publish failed for %s: %s", rep.user_id, error.response.get("error")
+            )
+
+    services.later(publish)
 
 
 def _digest_settings(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -12,7 +13,7 @@ from wsgiref.util import setup_testing_defaults
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import Services, create_app
+from bot.app import Job, Services, create_app
 from bot.config import Settings
 from bot.signing import signed_headers, slash_command_body
 from bot.slack_standin import SlackStandIn
@@ -53,7 +54,15 @@ class Reply:
 
 
 class SlackHarness:
-    def __init__(self, engine: Engine, standin: SlackStandIn, clock: Clock, *, oauth: bool = False):
+    def __init__(
+        self,
+        engine: Engine,
+        standin: SlackStandIn,
+        clock: Clock,
+        *,
+        oauth: bool = False,
+        later: Callable[[Job], object] | None = None,
+    ):
         self.engine = engine
         self.standin = standin
         self.clock = clock
@@ -66,7 +75,10 @@ class SlackHarness:
             slack_client_id="111.222" if oauth else None,
             slack_client_secret="oauth-client-secret" if oauth else None,
         )
-        self.app = create_app(settings, Services(self.session_factory, clock))
+        # Unless a test says otherwise, work after the ack runs at once, so a test sees the
+        # Home as soon as it has the reply.
+        services = Services(self.session_factory, clock, later=later or (lambda job: job()))
+        self.app = create_app(settings, services)
         self.wsgi = wsgi_app(self.app, engine)
 
     def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:

@@ -54,4 +54,4 @@ def handle_logcall(
         return
     reply = log_and_confirm(services.session_factory, rep, request, follow_up, now)
     ack(reply)
-    refresh_home(services.session_factory, client, rep, now)
+    refresh_home(services, client, rep, now)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine
+
 from bot import ids
+from bot.app import Job
 from bot.insights_blocks import build_week_blocks
+from bot.slack_standin import SlackStandIn
 from storage.insights import week_reports
 from storage.models import CallLogRow
 from tests.handlers.interactions import (
@@ -18,7 +22,7 @@ from tests.handlers.interactions import (
     week_numbers,
 )
 from tests.handlers.learned_windows import LEARNED, MONDAY_0600, add_prospect, four_pm_history
-from tests.slack import MONDAY_MORNING, SlackHarness
+from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 
 # The rep is in Chicago; their week began Monday 23 Nov 00:00 CST = 06:00 UTC.
 SUNDAY_NIGHT = datetime(2026, 11, 23, 5, 59, tzinfo=UTC)
@@ -156,3 +160,18 @@ def test_todays_list_ranks_windows_as_the_digest_does(slack: SlackHarness) -> No
     assert "Dana Due" in shown
     assert LEARNED.search(shown), shown
     assert "Before 8:30 their time" not in shown
+
+
+def test_the_home_refresh_waits_until_the_rep_has_the_reply(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    pending: list[Job] = []
+    standin.clear()
+    harness = SlackHarness(engine, standin, clock, later=pending.append)
+
+    reply = harness.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert "Voicemail left" in reply.text
+    assert standin.calls_to("views.publish") == []
+    for job in pending:
+        job()
+    assert week_numbers(home(harness))["Voicemails left"] == "1"
