@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from threading import Lock
+from typing import Protocol
 
 from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -37,6 +39,10 @@ DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. 
 Job = Callable[[], None]
 
 
+class Later(Protocol):
+    def __call__(self, job: Job, key: Hashable | None = None) -> object: ...
+
+
 @dataclass(frozen=True)
 class Services:
     """What listeners need beyond Slack's own arguments, handed over through Bolt's context.
@@ -47,20 +53,38 @@ class Services:
 
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    later: Callable[[Job], object] = field(default_factory=lambda: background_runner())
+    later: Later = field(default_factory=lambda: background_runner())
 
 
-def background_runner(threads: int = 4) -> Callable[[Job], object]:
+def background_runner(threads: int = 4) -> Later:
+    """Runs jobs on a small pool; a job queued under a key that is already waiting is dropped.
+
+    A rep logging calls in a burst needs one Home refresh, not one per call: the waiting one
+    will read the latest state. A key is freed when its job starts, so a change made while a
+    refresh runs still gets its own.
+    """
     pool = ThreadPoolExecutor(threads, thread_name_prefix="after-ack")
+    waiting: set[Hashable] = set()
+    lock = Lock()
 
-    def run_logged(job: Job) -> None:
-        """Background work's app.error: nobody is waiting on a reply, so log it loudly."""
+    def run_logged(job: Job, key: Hashable | None) -> None:
+        with lock:
+            waiting.discard(key)
         try:
             job()
         except Exception:
+            # Background work's app.error: nobody waits on a reply, so log it loudly.
             logger.exception("background work after the ack failed")
 
-    return lambda job: pool.submit(run_logged, job)
+    def submit(job: Job, key: Hashable | None = None) -> object:
+        if key is not None:
+            with lock:
+                if key in waiting:
+                    return None
+                waiting.add(key)
+        return pool.submit(run_logged, job, key)
+
+    return submit
 
 
 def web_client(settings: Settings) -> WebClient:

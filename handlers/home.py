@@ -109,7 +109,7 @@ def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: dat
                 "views.publish failed for %s: %s", rep.user_id, error.response.get("error")
             )
 
-    services.later(publish)
+    services.later(publish, key=(rep.team_id, rep.user_id))
 
 
 def _digest_settings(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -13,7 +13,7 @@ from wsgiref.util import setup_testing_defaults
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import Job, Services, create_app
+from bot.app import Job, Later, Services, create_app
 from bot.config import Settings
 from bot.signing import signed_headers, slash_command_body
 from bot.slack_standin import SlackStandIn
@@ -53,6 +53,10 @@ class Reply:
         return "\n".join(parts)
 
 
+def run_now(job: Job, key: Hashable | None = None) -> None:
+    job()
+
+
 class SlackHarness:
     def __init__(
         self,
@@ -61,7 +65,7 @@ class SlackHarness:
         clock: Clock,
         *,
         oauth: bool = False,
-        later: Callable[[Job], object] | None = None,
+        later: Later | None = None,
     ):
         self.engine = engine
         self.standin = standin
@@ -77,7 +81,7 @@ class SlackHarness:
         )
         # Unless a test says otherwise, work after the ack runs at once, so a test sees the
         # Home as soon as it has the reply.
-        services = Services(self.session_factory, clock, later=later or (lambda job: job()))
+        services = Services(self.session_factory, clock, later=later or run_now)
         self.app = create_app(settings, services)
         self.wsgi = wsgi_app(self.app, engine)
 

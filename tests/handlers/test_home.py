@@ -167,7 +167,7 @@ def test_the_home_refresh_waits_until_the_rep_has_the_reply(
 ) -> None:
     pending: list[Job] = []
     standin.clear()
-    harness = SlackHarness(engine, standin, clock, later=pending.append)
+    harness = SlackHarness(engine, standin, clock, later=lambda job, key=None: pending.append(job))
 
     reply = harness.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
     assert "Voicemail left" in reply.text
