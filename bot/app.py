@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from threading import Lock
 from typing import Protocol
 
@@ -27,6 +27,7 @@ from bot.mrkdwn import escape
 from bot.oauth import oauth_flow
 from handlers import register_listeners
 from storage.db import make_engine, make_session_factory, upgrade
+from storage.insights import EvidenceCache
 
 logger = logging.getLogger("phonetag")
 
@@ -37,6 +38,8 @@ DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. 
 
 
 Job = Callable[[], None]
+# Learned windows weigh months of dials; the App Home may show ones this old.
+EVIDENCE_REUSE = timedelta(minutes=15)
 
 
 class Later(Protocol):
@@ -54,6 +57,7 @@ class Services:
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     later: Later = field(default_factory=lambda: background_runner())
+    evidence: EvidenceCache = field(default_factory=lambda: EvidenceCache(EVIDENCE_REUSE))
 
 
 def background_runner(threads: int = 4) -> Later:

@@ -51,7 +51,7 @@ def handle_home_opened(
         return
     services = context["services"]
     rep = acting_rep(services.session_factory, client, str(body["team_id"]), event["user"])
-    publish_home(services.session_factory, client, rep, services.clock())
+    publish_home(services, client, rep, services.clock())
 
 
 def handle_home_log_call(
@@ -84,15 +84,14 @@ def handle_home_digest_settings(
     client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
 
 
-def publish_home(
-    session_factory: sessionmaker[Session], client: WebClient, rep: ActingRep, now: datetime
-) -> None:
-    with session_factory() as session:
-        plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now)
+def publish_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+    with services.session_factory() as session:
+        advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
+        plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
         week = insights_store.rep_week_report(session, rep.team_id, rep.user_id, now)
     # A rep with no row yet has logged nothing: their week is all zeros.
     week = week or WeekReport(rep.user_id, week_bounds(now, rep.tz).this_start.date())
-    settings = _digest_settings(session_factory, rep, now)
+    settings = _digest_settings(services.session_factory, rep, now)
     view = build_home_view(plan, week, settings)
     client.views_publish(user_id=rep.user_id, view=view)
 
@@ -103,7 +102,7 @@ def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: dat
 
     def publish() -> None:
         try:
-            publish_home(services.session_factory, client, rep, now)
+            publish_home(services, client, rep, now)
         except SlackApiError as error:
             logger.warning(
                 "views.publish failed for %s: %s", rep.user_id, error.response.get("error")

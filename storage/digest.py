@@ -26,6 +26,7 @@ from bot.cadence import CadenceRules
 from bot.calls import CallLog, Outcome, ProspectStatus, Rep
 from bot.digest import DigestPlan, OwedCall, ProspectHistory, plan_digest
 from bot.schedule import DigestSchedule, ScheduleError
+from bot.window_advice import WindowAdvisor
 from storage import insights as insights_store
 from storage import queries
 from storage.db import insert_for
@@ -339,21 +340,27 @@ def digest_inputs(
 
 
 def rep_digest_plan(
-    session: Session, team_id: str, user_id: str, rep_tz: ZoneInfo, now: datetime
+    session: Session,
+    team_id: str,
+    user_id: str,
+    rep_tz: ZoneInfo,
+    now: datetime,
+    advisor: WindowAdvisor | None = None,
 ) -> DigestPlan:
     """The rep's digest as the daily tick would plan it at `now`, windows ranked by what the
     workspace's dials have taught: `/digest now`, the App Home and `/prospect list due` show
     this, so none of them disagrees with the morning DM."""
     rep = (team_id, user_id)
     inputs = digest_inputs(session, [rep], now)[rep]
-    evidence = insights_store.window_evidence(session, team_id, now)
+    if advisor is None:
+        advisor = insights_store.window_evidence(session, team_id, now).advisor(user_id)
     return plan_digest(
         rep_tz=rep_tz,
         now=now,
         prospects=inputs.prospects,
         owed_calls=inputs.owed_calls,
         rules=inputs.rules,
-        advisor=evidence.advisor(user_id),
+        advisor=advisor,
     )
 
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cache
+from threading import Lock
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import String, and_, cast, literal, null, select, union_all, update
@@ -24,7 +25,7 @@ from bot.calls import OUTBOUND_DIALS, Outcome
 from bot.insights import CONNECTS, LEARNING_LOOKBACK, CallGrid, Cell, TeamDials, area_segment
 from bot.schedule import ScheduleError, parse_digest_time
 from bot.weekly import Week, WeekBounds, WeekNumbers, WeekReport, week_bounds
-from bot.window_advice import WindowEvidence
+from bot.window_advice import WindowAdvisor, WindowEvidence
 from storage import queries
 from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
 
@@ -84,6 +85,33 @@ def window_evidence(session: Session, team_id: str, now: datetime) -> WindowEvid
     if not learning:
         return WindowEvidence(learning=False)
     return WindowEvidence(team_dials(session, team_id, now - LEARNING_LOOKBACK, now))
+
+
+class EvidenceCache:
+    """A workspace's learned windows, reused for `ttl` by surfaces that refresh on every call.
+
+    The estimate weighs months of dials, so minutes-old evidence ranks windows the same; the
+    App Home, refreshed after each logged call, would otherwise re-read and re-estimate them
+    every time. Reps' advisors are kept too, as each holds its estimates.
+    """
+
+    def __init__(self, ttl: timedelta) -> None:
+        self._ttl = ttl
+        self._lock = Lock()
+        self._teams: dict[str, tuple[datetime, WindowEvidence, dict[str, WindowAdvisor]]] = {}
+
+    def advisor(self, session: Session, team_id: str, user_id: str, now: datetime) -> WindowAdvisor:
+        with self._lock:
+            entry = self._teams.get(team_id)
+        if entry is None or not entry[0] <= now < entry[0] + self._ttl:
+            entry = (now, window_evidence(session, team_id, now), {})
+            with self._lock:
+                self._teams[team_id] = entry
+        _, evidence, advisors = entry
+        with self._lock:
+            if user_id not in advisors:
+                advisors[user_id] = evidence.advisor(user_id)
+            return advisors[user_id]
 
 
 def window_learning(session: Session, team_id: str) -> bool:

@@ -240,3 +240,17 @@ def test_one_reps_week_is_counted_as_the_teams_report_counts_it_in_one_query(
     assert mine == team["U1"]
     assert team["U3"].this_week.meetings == 1
     assert unknown is None
+
+
+def test_the_evidence_cache_reuses_a_workspace_read_until_it_is_stale(engine: Engine) -> None:
+    cache = store.EvidenceCache(timedelta(minutes=15))
+    now = utc(2026, 11, 23, 16)
+    with Session(engine) as session:
+        first = cache.advisor(session, "T1", "U1", now)
+        with counted_selects(engine) as reused:
+            assert cache.advisor(session, "T1", "U1", now + timedelta(minutes=14)) is first
+            cache.advisor(session, "T1", "U2", now + timedelta(minutes=1))
+        assert reused == []
+        with counted_selects(engine) as stale:
+            assert cache.advisor(session, "T1", "U1", now + timedelta(minutes=15)) is not first
+        assert stale != []
