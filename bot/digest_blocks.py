@@ -89,28 +89,30 @@ def build_plan_blocks(plan: DigestPlan, limit: int) -> list[dict[str, object]]:
     if plan.is_empty:
         return [section(NOTHING_DUE)]
     # Section titles ride with their first entry, so a cut never leaves a title alone.
-    entries = [
+    # Entries are built only as far as they fit: a rep may have hundreds due.
+    entries = (
         ([section(SECTION_TITLES[kind])] if position == 0 else [])
         + _entry_blocks(entry, plan, _new_reason(in_section, position))
         for kind, in_section in plan.sections.items()
         for position, entry in enumerate(in_section)
-    ]
-    if sum(map(len, entries)) <= limit:
-        return [b for e in entries for b in e]
-    budget = limit - 1  # room for the "and N more" line
+    )
+    total = sum(map(len, plan.sections.values()))
     blocks: list[dict[str, object]] = []
     shown = 0
     for entry_blocks in entries:
-        if len(blocks) + len(entry_blocks) > budget:
+        # Every entry but the last must leave room for the "and N more" line.
+        room = limit if shown + 1 == total else limit - 1
+        if len(blocks) + len(entry_blocks) > room:
             break
         blocks += entry_blocks
         shown += 1
-    blocks.append(
-        context(
-            f"…and {len(entries) - shown} more due today. "
-            "As you log calls, `/digest now` shows the next ones."
+    if shown < total:
+        blocks.append(
+            context(
+                f"…and {total - shown} more due today. "
+                "As you log calls, `/digest now` shows the next ones."
+            )
         )
-    )
     return blocks
 
 

@@ -35,11 +35,12 @@ Adding a connect at fixed dials never lowers any estimate.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -157,6 +158,10 @@ class CallGrid:
         return CallGrid({cell: t for cell, t in remaining.items() if t.dials})
 
 
+_NO_DIALS = CallGrid()
+_CELLS_BY_HOUR = tuple(tuple(Cell(day, hour) for day in WEEKDAYS) for hour in HOURS)
+
+
 @dataclass(frozen=True)
 class TeamDials:
     """A workspace's dials, split by rep and prospect segment so any level can be summed."""
@@ -166,12 +171,23 @@ class TeamDials:
 
     def grid(self, *, rep: str | None = None, segment: str | None = None) -> CallGrid:
         """The dials of one rep and/or one segment; no filter means the whole team."""
-        chosen = [
-            grid
-            for (rep_id, seg), grid in self.grids.items()
-            if rep in (None, rep_id) and segment in (None, seg)
-        ]
-        return sum(chosen, CallGrid())
+        return self._levels.get((rep, segment), _NO_DIALS)
+
+    @cached_property
+    def _levels(self) -> dict[tuple[str | None, str | None], CallGrid]:
+        """Every filter's sum, added up in one pass: the digest asks for the team's and each
+        segment's grid once per rep, and re-adding them each time grows with the team."""
+        dials: defaultdict[tuple[str | None, str | None], Counter[Cell]] = defaultdict(Counter)
+        connects: defaultdict[tuple[str | None, str | None], Counter[Cell]] = defaultdict(Counter)
+        for (rep_id, seg), grid in self.grids.items():
+            for level in ((None, None), (None, seg), (rep_id, None), (rep_id, seg)):
+                for cell, tally in grid.cells.items():
+                    dials[level][cell] += tally.dials
+                    connects[level][cell] += tally.connects
+        return {
+            level: CallGrid({cell: Tally(n, connects[level][cell]) for cell, n in counts.items()})
+            for level, counts in dials.items()
+        }
 
 
 def area_segment(prospect_tz: str | None) -> str:
@@ -254,21 +270,22 @@ def _shrink(own: CallGrid, parent: Mapping[Cell, float], prior: ConnectPrior) ->
     """One level's estimate: its dials, shrunk toward `parent` hour first, then cell."""
     k_hour, k_cell = prior.hour_pseudo_dials, prior.cell_pseudo_dials
     rates: dict[Cell, float] = {}
-    for hour in HOURS:
-        hour_mean = sum(parent[Cell(d, hour)] for d in WORKDAYS) / len(WORKDAYS)
-        shape = {d: parent[Cell(d, hour)] / hour_mean for d in WEEKDAYS}
+    for cells in _CELLS_BY_HOUR:
+        parents = [parent[cell] for cell in cells]
+        hour_mean = sum(parents[day] for day in WORKDAYS) / len(WORKDAYS)
+        shape = [rate / hour_mean for rate in parents]
+        tallies = [own.tally(cell) for cell in cells]
         # A weekend dial is weighed as the fraction of a workday dial experience expects it to
         # connect, so quiet Sundays do not drag the workday hour down.
-        connects = sum(own.tally(Cell(d, hour)).connects for d in WEEKDAYS)
-        exposure = sum(own.tally(Cell(d, hour)).dials * shape[d] for d in WEEKDAYS)
-        for d in WEEKDAYS:
-            mine = own.tally(Cell(d, hour))
+        connects = sum(mine.connects for mine in tallies)
+        exposure = sum(mine.dials * weight for mine, weight in zip(tallies, shape, strict=True))
+        for cell, mine, weight in zip(cells, tallies, shape, strict=True):
             others_rate = (connects - mine.connects + k_hour * hour_mean) / (
-                exposure - mine.dials * shape[d] + k_hour
+                exposure - mine.dials * weight + k_hour
             )
             # Only an absurd history (every weekend dial connecting) could push this past 1.
-            cell_mean = min(1.0, shape[d] * others_rate)
-            rates[Cell(d, hour)] = (mine.connects + k_cell * cell_mean) / (mine.dials + k_cell)
+            cell_mean = min(1.0, weight * others_rate)
+            rates[cell] = (mine.connects + k_cell * cell_mean) / (mine.dials + k_cell)
     return rates
 
 

@@ -48,11 +48,21 @@ class WindowAdvisor:
         self._rep = rep
         self._learning = learning
         self._estimates: dict[str, ConnectEstimates] = {}
+        self._rankings: dict[tuple[str, int, tuple[WindowSpec, ...]], list[RankedWindow]] = {}
 
     def rank(
         self, segment: str, weekday: int, specs: Sequence[WindowSpec] = CANDIDATE_WINDOWS
     ) -> list[RankedWindow]:
-        """`specs` on offer for a prospect of `segment` on `weekday`, best first."""
+        """`specs` on offer for a prospect of `segment` on `weekday`, best first.
+
+        A rep's prospects share a few segments and days, so each ranking is kept: the digest
+        asks for it once per prospect."""
+        key = (segment, weekday, tuple(specs))
+        if key not in self._rankings:
+            self._rankings[key] = self._rank(segment, weekday, key[2])
+        return self._rankings[key]
+
+    def _rank(self, segment: str, weekday: int, specs: Sequence[WindowSpec]) -> list[RankedWindow]:
         if segment not in self._estimates:
             self._estimates[segment] = estimate_connect_rates(
                 self._dials, rep=self._rep, segment=segment, learning=self._learning

@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.calls import Rep
@@ -80,7 +80,8 @@ def handle_home_digest_settings(
     ack()
     services = context["services"]
     rep = _clicker(body, client, context)
-    settings = _digest_settings(services.session_factory, rep, services.clock())
+    with services.session_factory() as session:
+        settings = _digest_settings(session, rep, services.clock())
     client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
 
 
@@ -89,9 +90,9 @@ def publish_home(services: Services, client: WebClient, rep: ActingRep, now: dat
         advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
         plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
         week = insights_store.rep_week_report(session, rep.team_id, rep.user_id, now)
+        settings = _digest_settings(session, rep, now)
     # A rep with no row yet has logged nothing: their week is all zeros.
     week = week or WeekReport(rep.user_id, week_bounds(now, rep.tz).this_start.date())
-    settings = _digest_settings(services.session_factory, rep, now)
     view = build_home_view(plan, week, settings)
     client.views_publish(user_id=rep.user_id, view=view)
 
@@ -111,12 +112,9 @@ def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: dat
     services.later(publish, key=(rep.team_id, rep.user_id))
 
 
-def _digest_settings(
-    session_factory: sessionmaker[Session], rep: ActingRep, now: datetime
-) -> list[dict[str, object]]:
+def _digest_settings(session: Session, rep: ActingRep, now: datetime) -> list[dict[str, object]]:
     """As `/digest` shows them; a rep who never changed anything gets the defaults."""
-    with session_factory() as session:
-        row = queries.rep_row(session, rep.team_id, rep.user_id)
+    row = queries.rep_row(session, rep.team_id, rep.user_id)
     schedule = DigestSchedule.from_settings(
         row.digest_time if row else DEFAULT_TIME,
         row.digest_days if row else DEFAULT_DAYS,

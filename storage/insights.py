@@ -233,11 +233,14 @@ def _week_reports(
         returns = returns.where(OwedReturnCallRow.rep_user_id == user_id)
         reps = reps.where(RepRow.user_id == user_id)
     activity = union_all(calls, returns).subquery()
-    rows = session.execute(
-        reps.add_columns(activity.c.kind, activity.c.outcome, activity.c.at, activity.c.prospect_tz)
-        .outerjoin(activity, activity.c.user_id == RepRow.user_id)
-        .execution_options(yield_per=STREAM_BATCH)
-    )
+    query = reps.add_columns(
+        activity.c.kind, activity.c.outcome, activity.c.at, activity.c.prospect_tz
+    ).outerjoin(activity, activity.c.user_id == RepRow.user_id)
+    if user_id is None:
+        # A team's fortnight is streamed; one rep's fits in memory without a server cursor's
+        # extra round trips, and the App Home asks for it after every logged call.
+        query = query.execution_options(yield_per=STREAM_BATCH)
+    rows = session.execute(query)
     outcomes: defaultdict[tuple[str, Week], list[Outcome]] = defaultdict(list)
     returned: defaultdict[tuple[str, Week], int] = defaultdict(int)
     dials: defaultdict[str, list[tuple[Cell, bool]]] = defaultdict(list)
