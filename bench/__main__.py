@@ -22,6 +22,11 @@ from tests.servers import SIGNING_SECRET, server
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 CLIENTS = (1, 8, 32)
 SERVE = ["bot", "serve", "--port", "{port}"]
+WORKERS = 2
+GUNICORN = [
+    *("gunicorn", "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", "8"),
+    *("--bind", "127.0.0.1:{port}", "bot.web:create()"),
+]
 
 
 def main() -> None:
@@ -59,6 +64,7 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                     {"DATABASE_URL": f"sqlite:///{tmp}/bench.db"},
                 ),
                 "phonetag serve, PostgreSQL": (SERVE, {"DATABASE_URL": pg_url}),
+                f"gunicorn, {WORKERS} workers, PostgreSQL": (GUNICORN, {"DATABASE_URL": pg_url}),
             }
             for name, (command, env) in targets.items():
                 env = {**env, "SLACK_API_URL": standin.base_url}
@@ -108,7 +114,9 @@ def _report(
         "",
         f"Machine: {_machine()}.",
         "Load generator: Python threads on the same machine, one keep-alive connection each,",
-        "signed `/logcall` requests of five real-looking kinds; waitress with 8 threads.",
+        "signed `/logcall` requests of five real-looking kinds; waitress with 8 threads, or",
+        f"gunicorn with {WORKERS} workers of 8 threads each. Each client is a different rep, and",
+        "each logged call also refreshes that rep's App Home behind the ack, as in production.",
         "",
         "## /logcall over HTTP",
         "",
@@ -132,7 +140,7 @@ def _report(
         digest_tick.HEADER,
         *(digest_tick.row(tick) for tick in ticks),
         "",
-        "## Peak memory (resident high-water mark after the load)",
+        "## Peak memory (resident high-water mark after the load, all workers counted)",
         "",
         *(f"- {name}: {mib:.0f} MiB" for name, mib in memory.items()),
         "",

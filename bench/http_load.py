@@ -78,9 +78,9 @@ def run_load(port: int, secret: str, clients: int, per_client: int) -> LoadResul
 
 
 def peak_memory_mib(pid: int) -> float:
-    """VmHWM is the resident high-water mark the kernel keeps for the process."""
+    """VmHWM is the resident high-water mark the kernel keeps for each process; a server with
+    workers (gunicorn) is counted with all of them."""
     with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return own + sum(peak_memory_mib(int(child)) for child in children.read().split())

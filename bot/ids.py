@@ -6,8 +6,17 @@ PROSPECT = "/prospect"
 DIGEST = "/digest"
 COMMANDS = (LOGCALL, VMSCRIPT, PROSPECT, DIGEST)
 
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
-BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write")
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "message.im")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "files:write",
+    "files:read",
+    "im:history",
+)
 
 INSTALL_PATH = "/slack/install"
 OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"

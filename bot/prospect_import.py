@@ -68,30 +68,38 @@ class ImportReport:
 
 
 def read_export(path: Path) -> ExportFile:
-    """Raises UnreadableFile for a file that is missing, not UTF-8 text, or has no name column.
+    """Raises UnreadableFile for a file that is missing or unreadable, or as `parse_export`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile(f"There is no file at {path}.") from None
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path} is a folder, not a CSV file.") from None
+    except OSError as problem:
+        raise UnreadableFile(f"I can't read {path}: {problem.strerror}.") from None
+    return parse_export(data, str(path))
+
+
+def parse_export(data: bytes, name: str) -> ExportFile:
+    """A CSV read off disk or downloaded from Slack; raises UnreadableFile, naming the file
+    as `name`, when it is not UTF-8 text or has no name column.
 
     Rows are numbered as a spreadsheet shows them (the header is row 1), so the report
     points at the row the rep will open. Blank rows are passed over.
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UnreadableFile(f"There is no file at {path}.") from None
-    except IsADirectoryError:
-        raise UnreadableFile(f"{path} is a folder, not a CSV file.") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
         raise UnreadableFile(
-            f"{path} is not UTF-8 text (byte {problem.start}). Save it as “CSV UTF-8”."
+            f"{name} is not UTF-8 text (byte {problem.start}). Save it as “CSV UTF-8”."
         ) from None
-    except OSError as problem:
-        raise UnreadableFile(f"I can't read {path}: {problem.strerror}.") from None
     first_line = text.split("\n", 1)[0]
     delimiter = max(_DELIMITERS, key=first_line.count)
     records: Iterator[list[str]] = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = next(records, None)
         if headers is None:
-            raise UnreadableFile(f"{path} is empty: it needs a header row and then prospects.")
+            raise UnreadableFile(f"{name} is empty: it needs a header row and then prospects.")
         try:
             columns = map_headers(headers)
         except HeaderError as problem:
@@ -102,7 +110,7 @@ def read_export(path: Path) -> ExportFile:
             if not is_blank(values)
         ]
     except csv.Error as problem:
-        raise UnreadableFile(f"{path} is not a CSV file I can read: {problem}.") from None
+        raise UnreadableFile(f"{name} is not a CSV file I can read: {problem}.") from None
     return ExportFile(headers, columns, rows)
 
 
@@ -140,12 +148,17 @@ def run_import(
 
 
 def write_report(path: Path, headers: Sequence[str], skipped: Sequence[SkippedRow]) -> None:
+    path.write_text(report_csv(headers, skipped), encoding="utf-8", newline="")
+
+
+def report_csv(headers: Sequence[str], skipped: Sequence[SkippedRow]) -> str:
     """One line per row not imported: its number, why, then the row as it was in the file."""
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["row", "skipped", "reason", *headers])
-        for row in skipped:
-            writer.writerow([row.row, row.kind, row.reason, *row.values])
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["row", "skipped", "reason", *headers])
+    for row in skipped:
+        writer.writerow([row.row, row.kind, row.reason, *row.values])
+    return out.getvalue()
 
 
 def default_report_path(source: Path) -> Path:

@@ -35,6 +35,8 @@ RESPONSE_URL = "response_url"
 
 UPLOAD_URL = "upload_url"
 """`RecordedCall.method` of the file bytes `files_upload_v2` posts to its upload URL."""
+FILE_DOWNLOAD = "file_download"
+"""`RecordedCall.method` of a GET of a shared file's `url_private_download`."""
 
 DEFAULT_TZ = "America/Chicago"
 
@@ -74,7 +76,7 @@ class _Fault:
 @dataclass(frozen=True)
 class _Answer:
     status: int
-    body: dict[str, Any] | str
+    body: dict[str, Any] | str | bytes
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -112,6 +114,7 @@ class SlackStandIn:
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
         self._uploads: dict[str, str] = {}
+        self._shared: dict[str, tuple[dict[str, Any], bytes]] = {}
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -188,6 +191,23 @@ class SlackStandIn:
 
     # -- fault injection -------------------------------------------------------------------
 
+    def share_file(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file a user uploaded to Slack, as message events carry it: `files.info` describes
+        it and its `url_private_download` serves its bytes to a bearer of a token."""
+        file_id = self._next_id("F")
+        extension = name.rpartition(".")[2].lower() if "." in name else ""
+        info = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "filetype": extension or "text",
+            "size": len(content),
+            "url_private_download": f"{self._root_url}/files/{file_id}/download/{name}",
+        }
+        with self._lock:
+            self._shared[file_id] = (info, content)
+        return info
+
     def fail_next(
         self,
         method: str,
@@ -262,9 +282,27 @@ class SlackStandIn:
             return _Answer(fault.status, {"ok": False, "error": fault.error}, headers)
         if method == UPLOAD_URL:
             return _Answer(HTTPStatus.OK, f"OK - {len(args.get('data', b''))}")
+        if method == FILE_DOWNLOAD:
+            return self._download(str(args["file_id"]), token)
+        if method == "files.info":
+            with self._lock:
+                shared = self._shared.get(str(args.get("file", "")))
+            if shared is None:
+                return _Answer(HTTPStatus.OK, {"ok": False, "error": "file_not_found"})
+            return _Answer(HTTPStatus.OK, {"ok": True, "file": shared[0]})
         build = self._builders.get(method)
         body = build(self, args) if build else {}
         return _Answer(HTTPStatus.OK, {"ok": True, **body})
+
+    def _download(self, file_id: str, token: str | None) -> _Answer:
+        with self._lock:
+            shared = self._shared.get(file_id)
+        if shared is None:
+            return _Answer(HTTPStatus.NOT_FOUND, "file not found")
+        if not token:
+            # Slack answers a download without a token with its sign-in page, not the file.
+            return _Answer(HTTPStatus.OK, "<!DOCTYPE html><title>Sign in to Slack</title>")
+        return _Answer(HTTPStatus.OK, shared[1])
 
     def _next_ts(self) -> str:
         micros = _FIRST_TS_MICROS + next(self._ids) * _TS_STEP_MICROS
@@ -466,6 +504,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif prefix == "upload" and rest:
             method = UPLOAD_URL
             args = {"file_id": rest, "data": raw}
+        elif prefix == "files" and rest:
+            method = FILE_DOWNLOAD
+            args = {"file_id": rest.partition("/")[0]}
         else:
             self._send(_Answer(HTTPStatus.NOT_FOUND, {"ok": False, "error": "unknown_path"}))
             return
@@ -473,7 +514,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(self.standin._answer(method, args, token, url.path))
 
     def _send(self, answer: _Answer) -> None:
-        if isinstance(answer.body, str):
+        if isinstance(answer.body, bytes):
+            payload, content_type = answer.body, "application/octet-stream"
+        elif isinstance(answer.body, str):
             payload, content_type = answer.body.encode(), "text/plain; charset=utf-8"
         else:
             payload, content_type = (

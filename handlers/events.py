@@ -1,11 +1,16 @@
-"""Events API: uninstalls revoke stored tokens, and Slack's retries are processed once."""
+"""Events API: uninstalls revoke stored tokens, a CSV shared in the DM is imported, and
+Slack's retries are processed once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_sdk import WebClient
 
+from handlers.file_import import import_shared_file
 from storage import queries
 
 
@@ -16,6 +21,9 @@ def register(app: App) -> None:
     else:
         app.event("app_uninstalled")(acknowledge)
         app.event("tokens_revoked")(acknowledge)
+    app.event({"type": "message", "subtype": "file_share"})(handle_file_share)
+    # Other DM messages (edits, deletions, chat) need no answer; Slack still wants a 200.
+    app.event("message")(acknowledge)
 
 
 def process_each_event_once(
@@ -37,6 +45,28 @@ def process_each_event_once(
     return None
 
 
+def handle_file_share(
+    body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Files a rep shares in their DM with us; channels and other bots' files are not ours."""
+    if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
+        return
+    services = context["services"]
+    for shared in event.get("files") or []:
+        services.later(
+            partial(
+                import_shared_file,
+                services,
+                client,
+                str(body["team_id"]),
+                str(event["user"]),
+                str(event["channel"]),
+                str(shared["id"]),
+            )
+        )
+
+
 def acknowledge(ack: Ack) -> None:
-    """Single-workspace mode keeps its token in the environment: nothing to revoke here."""
+    """Nothing to do: single-workspace mode keeps its token in the environment, so there is
+    nothing to revoke, and chat in the DM is not a command."""
     ack()

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.ids import BOT_EVENTS, COMMANDS
+from bot.ids import BOT_EVENTS, BOT_SCOPES, COMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 SCHEMA_DIR_NAME = "slack-manifest-schema"
@@ -105,3 +105,8 @@ def test_manifest_subscribes_to_exactly_the_events_we_handle() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text())
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     assert sorted(events) == sorted(BOT_EVENTS)
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_install_requests() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
