@@ -51,7 +51,11 @@ def handle_home_opened(
         return
     services = context["services"]
     rep = acting_rep(services.session_factory, client, str(body["team_id"]), event["user"])
-    publish_home(services, client, rep, services.clock())
+    now = services.clock()
+    if not rep.home_opened:
+        with services.session_factory.begin() as session:
+            queries.note_home_opened(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
+    publish_home(services, client, rep, now)
 
 
 def handle_home_log_call(
@@ -99,7 +103,13 @@ def publish_home(services: Services, client: WebClient, rep: ActingRep, now: dat
 
 def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
     """After a call is logged or undone, behind the ack. The change is saved, so a Slack
-    failure here is only logged: the Home catches up the next time it is opened."""
+    failure here is only logged: the Home catches up the next time it is opened.
+
+    A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
+    work, a digest plan and a week's count, is spared for every rep who lives in the DM.
+    """
+    if not rep.home_opened:
+        return
 
     def publish() -> None:
         try:

@@ -25,6 +25,8 @@ class ActingRep:
     user_id: str
     tz: ZoneInfo
     name: str
+    home_opened: bool = False
+    """Whether they have ever opened the App Home: until they do, there is none to refresh."""
 
 
 def acting_rep(
@@ -34,7 +36,9 @@ def acting_rep(
     with session_factory() as session:
         row = queries.rep_row(session, team_id, user_id)
     if row is not None:
-        return ActingRep(team_id, user_id, ZoneInfo(row.tz), row.name)
+        return ActingRep(
+            team_id, user_id, ZoneInfo(row.tz), row.name, row.home_opened_at is not None
+        )
     tz, name = _slack_profile(client, user_id)
     return ActingRep(team_id, user_id, ZoneInfo(tz), name)
 

@@ -86,6 +86,8 @@ class RepRow(Base):
         String(5), default="15:00", server_default="15:00"
     )
     """When the Friday picture comes, on the rep's clock; NULL when the rep turned it off."""
+    home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the rep first opened the App Home; until then there is no Home to keep fresh."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

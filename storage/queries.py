@@ -60,6 +60,15 @@ def ensure_rep(
     return row
 
 
+def note_home_opened(
+    session: Session, team_id: str, user_id: str, tz: str, name: str, now: datetime
+) -> None:
+    """The first opening only: from then on the rep has a Home to keep fresh."""
+    row = ensure_rep(session, team_id, user_id, tz, name, now)
+    if row.home_opened_at is None:
+        row.home_opened_at = now
+
+
 def find_prospect(
     session: Session, team_id: str, owner_id: str, name: str, phone: str | None
 ) -> ProspectRow | None:

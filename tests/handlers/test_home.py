@@ -122,15 +122,23 @@ def test_the_messages_tab_publishes_nothing(slack: SlackHarness) -> None:
     assert slack.standin.calls_to("views.publish") == []
 
 
-def test_home_is_refreshed_after_each_logged_call(slack: SlackHarness) -> None:
+def test_home_is_refreshed_after_each_logged_call_once_the_rep_has_one(
+    slack: SlackHarness,
+) -> None:
     slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    # Never opened: no Home to refresh, and opening it draws it with the call in it.
+    assert slack.standin.calls_to("views.publish") == []
+    open_home(slack)
     assert week_numbers(home(slack))["Voicemails left"] == "1"
     slack.command(ids.LOGCALL, "Jane Doe meeting")
     assert week_numbers(home(slack))["Meetings set"] == "1"
-    assert len(slack.standin.calls_to("views.publish")) == 2
+    slack.command(ids.LOGCALL, "Jane Doe connected")
+    assert week_numbers(home(slack))["Connects"] == "2"
+    assert len(slack.standin.calls_to("views.publish")) == 3
 
 
 def test_a_failed_home_refresh_never_fails_the_log(slack: SlackHarness) -> None:
+    open_home(slack)
     slack.standin.fail_next("views.publish", error="internal_error", status=200)
     reply = slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
     assert "Voicemail left" in reply.text
@@ -168,6 +176,8 @@ def test_the_home_refresh_waits_until_the_rep_has_the_reply(
     pending: list[Job] = []
     standin.clear()
     harness = SlackHarness(engine, standin, clock, later=lambda job, key=None: pending.append(job))
+    open_home(harness)
+    standin.clear()
 
     reply = harness.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
     assert "Voicemail left" in reply.text

@@ -14,6 +14,7 @@ from storage.models import CallLogRow, ProcessedEventRow, ProspectRow, RepRow
 from tests.handlers.interactions import (
     count,
     logcall_values,
+    open_home,
     submit,
     text_of,
     type_ahead,
@@ -110,6 +111,7 @@ def test_every_bad_field_is_reported_at_once(slack: SlackHarness) -> None:
 def test_a_valid_form_logs_the_call_confirms_by_dm_and_refreshes_home(
     slack: SlackHarness,
 ) -> None:
+    open_home(slack)
     view = open_form(slack)
     tomorrow = int((slack.clock.now + timedelta(days=1)).timestamp())
     values = logcall_values(
