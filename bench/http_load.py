@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import statistics
 import threading
 import time
@@ -33,6 +34,36 @@ class LoadResult:
         return self.requests / self.seconds
 
 
+def bench_rep(index: int) -> tuple[str, str]:
+    """(team_id, user_id) of the rep behind load client `index`: four workspaces."""
+    return f"TBENCH{index % 4}", f"UBENCH{index}"
+
+
+def open_homes(port: int, secret: str, reps: int) -> None:
+    """Each client's rep opens the App Home once, so every call they log redraws it."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for index in range(reps):
+        team_id, user_id = bench_rep(index)
+        event = {"type": "app_home_opened", "user": user_id, "tab": "home"}
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": team_id,
+                "api_app_id": "A0BENCH",
+                "event_id": f"EvBENCHHOME{index}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = {**signed_headers(secret, body), "Content-Type": "application/json"}
+        connection.request("POST", "/slack/events", body, headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"app_home_opened for {user_id} got {response.status}")
+    connection.close()
+
+
 def run_load(port: int, secret: str, clients: int, per_client: int) -> LoadResult:
     latencies: list[float] = []
     errors = 0
@@ -47,11 +78,12 @@ def run_load(port: int, secret: str, clients: int, per_client: int) -> LoadResul
             text = COMMAND_LINES[i % len(COMMAND_LINES)].format(
                 name=f"Prospect {index}-{i % 20}", n=(index * 97 + i) % 10000
             )
+            team_id, user_id = bench_rep(index)
             body = slash_command_body(
                 "/logcall",
                 text,
-                team_id=f"TBENCH{index % 4}",
-                user_id=f"UBENCH{index}",
+                team_id=team_id,
+                user_id=user_id,
                 response_url="http://127.0.0.1:9/unused",
                 trigger_id="bench",
             )

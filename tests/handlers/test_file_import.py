@@ -125,6 +125,8 @@ def test_user_text_in_a_file_name_is_escaped(slack: SlackHarness) -> None:
 def test_files_in_channels_and_from_bots_are_left_alone(slack: SlackHarness) -> None:
     share(slack, "leads.csv", EXPORT.encode(), channel_type="channel")
     share(slack, "leads.csv", EXPORT.encode(), bot_id="B0OTHER")
+    # Our own report, shared back into the DM, must not be imported in turn.
+    share(slack, "leads.errors.csv", EXPORT.encode(), user=slack.standin.bot_user_id)
     assert slack.standin.calls_to("chat.postMessage") == []
     assert count(slack, ProspectRow) == 0
 
