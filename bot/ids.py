@@ -6,7 +6,7 @@ PROSPECT = "/prospect"
 DIGEST = "/digest"
 COMMANDS = (LOGCALL, VMSCRIPT, PROSPECT, DIGEST)
 
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "message.im")
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "message.im", "user_change")
 BOT_SCOPES = (
     "commands",
     "chat:write",

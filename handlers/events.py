@@ -1,5 +1,5 @@
-"""Events API: uninstalls revoke stored tokens, a CSV shared in the DM is imported, and
-Slack's retries are processed once."""
+"""Events API: uninstalls revoke stored tokens, a rep's new time zone is followed, a CSV
+shared in the DM is imported, and Slack's retries are processed once."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from handlers.file_import import import_shared_file
+from handlers.reps import slack_name, slack_zone
 from storage import queries
 
 
@@ -21,6 +22,7 @@ def register(app: App) -> None:
     else:
         app.event("app_uninstalled")(acknowledge)
         app.event("tokens_revoked")(acknowledge)
+    app.event("user_change")(handle_user_change)
     app.event({"type": "message", "subtype": "file_share"})(handle_file_share)
     # Other DM messages (edits, deletions, chat) need no answer; Slack still wants a 200.
     app.event("message")(acknowledge)
@@ -43,6 +45,19 @@ def process_each_event_once(
         return BoltResponse(status=200, body="")
     next()
     return None
+
+
+def handle_user_change(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    """A rep who moves to another zone gets their digest, windows and dates on the new clock
+    from then on; people who never used Phone Tag are not stored."""
+    user = event.get("user") or {}
+    if not user.get("id"):
+        return
+    services = context["services"]
+    with services.session_factory.begin() as session:
+        queries.follow_slack_profile(
+            session, str(body["team_id"]), str(user["id"]), slack_zone(user), slack_name(user)
+        )
 
 
 def handle_file_share(

@@ -49,12 +49,23 @@ def _slack_profile(client: WebClient, user_id: str) -> tuple[str, str]:
     except SlackApiError as error:
         logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return FALLBACK_TZ, ""
-    tz = user.get("tz") or FALLBACK_TZ
+    return slack_zone(user) or FALLBACK_TZ, slack_name(user)
+
+
+def slack_zone(user: Mapping[str, Any]) -> str | None:
+    """The zone of a Slack user object (users.info, user_change), if set and one we know."""
+    tz = user.get("tz")
+    if not isinstance(tz, str) or not tz:
+        return None
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        tz = FALLBACK_TZ
-    return tz, user.get("real_name") or user.get("name") or ""
+        return None
+    return tz
+
+
+def slack_name(user: Mapping[str, Any]) -> str:
+    return str(user.get("real_name") or user.get("name") or "")
 
 
 def interaction_rep_ids(body: Mapping[str, Any]) -> tuple[str, str]:

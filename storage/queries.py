@@ -60,6 +60,20 @@ def ensure_rep(
     return row
 
 
+def follow_slack_profile(
+    session: Session, team_id: str, user_id: str, tz: str | None, name: str
+) -> bool:
+    """A known rep's new zone and name from Slack; False for someone who is not a rep here."""
+    row = rep_row(session, team_id, user_id)
+    if row is None:
+        return False
+    if tz is not None:
+        row.tz = tz
+    if name:
+        row.name = name
+    return True
+
+
 def note_home_opened(
     session: Session, team_id: str, user_id: str, tz: str, name: str, now: datetime
 ) -> None:
