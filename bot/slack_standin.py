@@ -108,6 +108,8 @@ class SlackStandIn:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.base_url = ""
+        self.socket_mode_url = ""
+        """What `apps.connections.open` hands a Socket Mode client: a test's websocket server."""
         self._root_url = ""
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
@@ -423,6 +425,9 @@ class SlackStandIn:
             "is_enterprise_install": False,
         }
 
+    def _connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_mode_url}
+
     def _files_upload(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args.get("filename") or "file"
         return {"file": {"id": self._next_id("F"), "name": name, "title": args.get("title", name)}}
@@ -456,6 +461,7 @@ class SlackStandIn:
         "users.info": _user_info,
         "auth.test": _auth_test,
         "oauth.v2.access": _oauth_access,
+        "apps.connections.open": _connections_open,
         "files.upload": _files_upload,
         "files.getUploadURLExternal": _get_upload_url,
         "files.completeUploadExternal": _complete_upload,
