@@ -62,6 +62,15 @@ def build_warning(problem: str) -> dict[str, object]:
     return ephemeral([section(f":warning: {escape(problem)}")], fallback=problem)
 
 
+DM_HELP = """\
+:wave: I work from slash commands, in any conversation:
+• `/logcall Jane Doe vm` logs a call; `/logcall` alone opens the form
+• `/vmscript Jane Doe` drafts the voicemail to leave; add `email` or `screener` for those
+• `/prospect list due` shows who to call; `/prospect add Jane Doe phone:…` adds one
+• `/digest now` shows today's list; `/digest time 07:00` sets when it comes
+To import prospects, drop a CSV export from your CRM right here."""
+
+
 def build_usage(usage: str) -> dict[str, object]:
     return ephemeral([section(escape(usage))], fallback=usage)
 

@@ -35,7 +35,8 @@ def log_and_confirm(
     with session_factory.begin() as session:
         if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
             return None
-        queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
+        if not rep.stored:
+            queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
         logged = log_call(
             session, rep.team_id, rep.user_id, request, follow_up, now, prospect_id=prospect_id
         )

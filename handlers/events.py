@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
+from bot.blocks import DM_HELP
 from handlers.file_import import import_shared_file
 from handlers.reps import slack_name, slack_zone
 from storage import queries
@@ -24,8 +25,7 @@ def register(app: App) -> None:
         app.event("tokens_revoked")(acknowledge)
     app.event("user_change")(handle_user_change)
     app.event({"type": "message", "subtype": "file_share"})(handle_file_share)
-    # Other DM messages (edits, deletions, chat) need no answer; Slack still wants a 200.
-    app.event("message")(acknowledge)
+    app.event("message")(handle_direct_message)
 
 
 def process_each_event_once(
@@ -81,7 +81,16 @@ def handle_file_share(
         )
 
 
+def handle_direct_message(event: dict[str, Any], client: WebClient) -> None:
+    """Someone typing to the bot in its DM gets the short help; edits, deletions and other
+    bots' messages (subtypes, bot ids) get nothing, so two bots never talk in a loop."""
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        return
+    if not event.get("user"):
+        return
+    client.chat_postMessage(channel=str(event["channel"]), text=DM_HELP)
+
+
 def acknowledge(ack: Ack) -> None:
-    """Nothing to do: single-workspace mode keeps its token in the environment, so there is
-    nothing to revoke, and chat in the DM is not a command."""
+    """Single-workspace mode keeps its token in the environment: nothing to revoke here."""
     ack()

@@ -27,6 +27,8 @@ class ActingRep:
     name: str
     home_opened: bool = False
     """Whether they have ever opened the App Home: until they do, there is none to refresh."""
+    stored: bool = False
+    """Whether their row was there when read, so writes need not ensure it again."""
 
 
 def acting_rep(
@@ -37,7 +39,12 @@ def acting_rep(
         row = queries.rep_row(session, team_id, user_id)
     if row is not None:
         return ActingRep(
-            team_id, user_id, ZoneInfo(row.tz), row.name, row.home_opened_at is not None
+            team_id,
+            user_id,
+            ZoneInfo(row.tz),
+            row.name,
+            home_opened=row.home_opened_at is not None,
+            stored=True,
         )
     tz, name = _slack_profile(client, user_id)
     return ActingRep(team_id, user_id, ZoneInfo(tz), name)

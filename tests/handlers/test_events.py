@@ -77,3 +77,21 @@ def test_profile_changes_of_people_who_are_not_reps_store_nothing(slack: SlackHa
     assert rep(slack, user="U9") is None and rep(slack, team="T2") is None
     kept = rep(slack)
     assert kept is not None and kept.tz != "Asia/Tokyo"
+
+
+def test_typing_to_the_bot_gets_the_short_help_and_nothing_else_does(slack: SlackHarness) -> None:
+    dm = {"type": "message", "user": "U1", "channel": "DU1", "channel_type": "im"}
+    assert slack.event({**dm, "text": "hi, how does this work?", "ts": "1.0"}).status == 200
+    (help_post,) = slack.standin.calls_to("chat.postMessage")
+    assert help_post.args["channel"] == "DU1"
+    assert "/logcall" in help_post.args["text"] and "CSV" in help_post.args["text"]
+    slack.standin.clear()
+    quiet = [
+        {**dm, "subtype": "message_changed", "ts": "2.0"},
+        {**dm, "bot_id": "B0OTHER", "text": "beep", "ts": "3.0"},
+        {**dm, "user": slack.standin.bot_user_id, "text": "our own", "ts": "4.0"},
+        {**dm, "channel_type": "channel", "channel": "C1", "text": "hello all", "ts": "5.0"},
+    ]
+    for event in quiet:
+        assert slack.event(event).status == 200
+    assert slack.standin.calls_to("chat.postMessage") == []

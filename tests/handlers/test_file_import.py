@@ -136,9 +136,3 @@ def test_a_file_slack_will_not_describe_gets_a_retry_hint(slack: SlackHarness) -
     share(slack, "leads.csv", EXPORT.encode())
     assert "couldn't open that file (file_not_found)" in said(slack)
     assert count(slack, ProspectRow) == 0
-
-
-def test_other_dm_messages_get_a_quiet_200(slack: SlackHarness) -> None:
-    event = {"type": "message", "user": "U1", "channel": "DU1", "channel_type": "im"}
-    assert slack.event({**event, "text": "hi", "ts": "1.0"}).status == 200
-    assert slack.standin.calls_to("chat.postMessage") == []
