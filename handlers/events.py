@@ -64,7 +64,7 @@ def handle_file_share(
     body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Files a rep shares in their DM with us; channels and other bots' files are not ours."""
-    if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
+    if not _from_a_person_in_our_dm(event):
         return
     services = context["services"]
     for shared in event.get("files") or []:
@@ -84,11 +84,13 @@ def handle_file_share(
 def handle_direct_message(event: dict[str, Any], client: WebClient) -> None:
     """Someone typing to the bot in its DM gets the short help; edits, deletions and other
     bots' messages (subtypes, bot ids) get nothing, so two bots never talk in a loop."""
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-        return
-    if not event.get("user"):
+    if event.get("subtype") or not _from_a_person_in_our_dm(event):
         return
     client.chat_postMessage(channel=str(event["channel"]), text=DM_HELP)
+
+
+def _from_a_person_in_our_dm(event: dict[str, Any]) -> bool:
+    return event.get("channel_type") == "im" and not event.get("bot_id") and bool(event.get("user"))
 
 
 def acknowledge(ack: Ack) -> None:
