@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.cadence import CadenceRules, CadenceState, NextStep, cadence_state
 from bot.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
 from bot.insights import CANDIDATE_WINDOWS, TeamDials, area_segment
+from bot.public_holidays import closed_days
 from bot.window_advice import WindowAdvisor
 from bot.windows import DEFAULT_WINDOWS
 
@@ -179,7 +180,12 @@ def plan_digest(
             continue
         tried = _last_dial_slots(item.history, prospect_tz)
         advised = advisor.advise(
-            prospect_tz, area_segment(prospect.tz), now, before=day_end, avoid=tried
+            prospect_tz,
+            area_segment(prospect.tz),
+            now,
+            before=day_end,
+            avoid=tried,
+            closed=closed_days(prospect),
         )
         if advised is None:
             continue

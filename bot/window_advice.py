@@ -11,9 +11,9 @@ Pure: the dials, the clock and the zones are parameters.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Container, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calls import CallWindow
@@ -26,10 +26,7 @@ from bot.insights import (
     estimate_connect_rates,
     rank_windows,
 )
-from bot.windows import DEFAULT_WINDOWS, WindowSpec, windows_on
-
-# Any eight consecutive days hold a weekday, so looking this far always finds a window.
-_DAYS_AHEAD = 8
+from bot.windows import DAYS_AHEAD, DEFAULT_WINDOWS, WindowSpec, windows_on
 
 
 @dataclass(frozen=True)
@@ -85,22 +82,24 @@ class WindowAdvisor:
         *,
         before: datetime | None = None,
         avoid: Collection[str] = (),
+        closed: Container[date] = (),
     ) -> AdvisedWindow | None:
         """The best-ranked window still open after `after` on the prospect's first day that has
-        one, opening before `before` if given.
+        one (not a weekend, not in `closed`: their public holidays), opening before `before`
+        if given.
 
         Windows labelled in `avoid` (the time of day of the last dial: someone who never picks
         up at lunch may well pick up at 7:45) are offered only when nothing else is left.
         """
         start_day = after.astimezone(prospect_tz).date()
         options: list[AdvisedWindow] = []
-        for offset in range(_DAYS_AHEAD):
+        for offset in range(DAYS_AHEAD):
             day = start_day + timedelta(days=offset)
             if before is not None and datetime.combine(day, time(0), prospect_tz) >= before:
                 break
             still_open = {
                 window.label: window
-                for window in windows_on(day, prospect_tz, CANDIDATE_WINDOWS)
+                for window in windows_on(day, prospect_tz, CANDIDATE_WINDOWS, closed)
                 if window.end > after and (before is None or window.start < before)
             }
             if not still_open:

@@ -8,7 +8,7 @@ mid-dial.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -38,15 +38,24 @@ _WORKDAYS = range(5)
 _DASH = "\N{EN DASH}"
 
 
+DAYS_AHEAD = 22
+"""How far ahead a window is looked for: three weeks always hold a working day, even after the
+longest public holiday break (Russia's, 1–8 January) and the weekends around it."""
+
+
 def windows_on(
-    day: date, prospect_tz: ZoneInfo, specs: Sequence[WindowSpec] = DEFAULT_WINDOWS
+    day: date,
+    prospect_tz: ZoneInfo,
+    specs: Sequence[WindowSpec] = DEFAULT_WINDOWS,
+    closed: Container[date] = (),
 ) -> list[CallWindow]:
-    """The windows on the prospect's calendar `day`, or none at their weekend.
+    """The windows on the prospect's calendar `day`, or none at their weekend or on the days
+    in `closed` (their public holidays).
 
     Built from the local wall clock so a 7:00 window stays at 7:00 for the prospect on a
     daylight-saving change day, whatever that means in UTC.
     """
-    if day.weekday() not in _WORKDAYS:
+    if day.weekday() not in _WORKDAYS or day in closed:
         return []
     return [
         CallWindow(
@@ -60,22 +69,24 @@ def windows_on(
 
 
 def next_call_window(
-    prospect_tz: ZoneInfo, after: datetime, specs: Sequence[WindowSpec] = DEFAULT_WINDOWS
+    prospect_tz: ZoneInfo,
+    after: datetime,
+    specs: Sequence[WindowSpec] = DEFAULT_WINDOWS,
+    closed: Container[date] = (),
 ) -> CallWindow:
     """The window open at `after` (with its real start, so the caller sees it is already
-    open), or else the next one to open, skipping the prospect's weekend.
+    open), or else the next one to open, skipping the prospect's weekend and `closed` days.
 
     A window is open while start <= after < end. `after` must be time-zone aware.
     """
     if not specs:
         raise ValueError("no call windows configured")
     today = after.astimezone(prospect_tz).date()
-    # Any weekday within the next week has windows, so eight days always finds one.
-    for offset in range(8):
-        for window in windows_on(today + timedelta(days=offset), prospect_tz, specs):
+    for offset in range(DAYS_AHEAD):
+        for window in windows_on(today + timedelta(days=offset), prospect_tz, specs, closed):
             if window.end > after:
                 return window
-    raise AssertionError("unreachable: every week has a weekday")
+    raise AssertionError("unreachable: three weeks always hold a working day")
 
 
 def describe_window(window: CallWindow, rep_tz: ZoneInfo, now: datetime) -> str:

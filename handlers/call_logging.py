@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks import build_logcall_reply
 from bot.cadence import cadence_state
 from bot.grammar import LogCallRequest
+from bot.public_holidays import closed_days
 from bot.windows import next_call_window
 from handlers.reps import ActingRep
 from storage import queries
@@ -49,7 +50,7 @@ def log_and_confirm(
             prospect_created=logged.prospect_created,
             notes=request.notes,
             state=state,
-            window=next_call_window(prospect_tz, earliest),
+            window=next_call_window(prospect_tz, earliest, closed=closed_days(logged.prospect)),
             tz_known=logged.prospect.tz is not None,
             rep_tz=rep.tz,
             now=now,

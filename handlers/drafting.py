@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.cadence import CadenceRules, NextStep, cadence_state
 from bot.calls import Prospect, Rep
 from bot.insights import area_segment
+from bot.public_holidays import closed_days
 from bot.scripts import (
     Draft,
     DraftKind,
@@ -88,6 +89,7 @@ def compose_draft(
         ZoneInfo(prospect.tz) if prospect.tz else rep_tz,
         area_segment(prospect.tz),
         max(now, state.laid_off_until or now),
+        closed=closed_days(prospect),
     )
     assert advised is not None, "every week has a weekday with a window"
     window = advised.window

@@ -41,6 +41,7 @@ from bot.prospect_grammar import (
     parse_prospect,
 )
 from bot.prospects import Duplicate, ProspectFields, snooze_end
+from bot.public_holidays import closed_days
 from bot.windows import next_call_window
 from handlers.reps import ActingRep, acting_rep
 from storage import prospects as prospect_store
@@ -107,7 +108,9 @@ def _add(
         prospect = queries.to_prospect(added)
         tz_inferred = added.tz_inferred
     state = cadence_state([], prospect.deal_value, now, rep.tz, rules)
-    window = next_call_window(ZoneInfo(prospect.tz) if prospect.tz else rep.tz, now)
+    window = next_call_window(
+        ZoneInfo(prospect.tz) if prospect.tz else rep.tz, now, closed=closed_days(prospect)
+    )
     return build_added_reply(
         prospect=prospect,
         tz_inferred=tz_inferred,
@@ -149,7 +152,11 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
     window = None
     if state.next_step is not NextStep.CLOSED:
         earliest = max(filter(None, [now, state.laid_off_until, prospect.follow_up_at]))
-        window = next_call_window(ZoneInfo(prospect.tz) if prospect.tz else rep.tz, earliest)
+        window = next_call_window(
+            ZoneInfo(prospect.tz) if prospect.tz else rep.tz,
+            earliest,
+            closed=closed_days(prospect),
+        )
     return build_show_reply(
         prospect=prospect,
         tz_inferred=record.tz_inferred,

@@ -273,3 +273,15 @@ def test_a_late_digest_lists_only_windows_left_in_the_reps_day() -> None:
     assert "today 5:30–6:30 PM PST (7:30–8:30 PM your time)" in text_of(
         build_digest_message(result)
     )
+
+
+def test_on_thanksgiving_us_prospects_rest_and_the_rest_of_the_world_is_called() -> None:
+    thanksgiving_0730 = MONDAY_0730 + timedelta(days=3)
+    result = plan(
+        prospect("New York", "America/New_York", phone="+12125550143"),
+        prospect("Toronto", "America/Toronto", phone="+14165550143"),
+        now=thanksgiving_0730,
+    )
+    listed = [e.prospect.name for s in Section for e in result.entries(s)]
+    assert listed == ["Toronto"]
+    assert plan(prospect("New York", "America/New_York", phone="+12125550143")).is_empty is False

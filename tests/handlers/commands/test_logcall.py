@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -159,3 +159,11 @@ def test_unexpected_failure_answers_plainly_and_saves_nothing(
     assert "nothing was saved" in reply.json["text"]
     assert "disk on fire" not in reply.body
     assert count(slack, CallLogRow) == 0
+
+
+def test_the_next_window_skips_the_prospects_public_holiday(slack: SlackHarness) -> None:
+    slack.clock.now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # Wed 7 p.m. in New York
+    us = slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert "Fri 7:00–8:30 AM EST" in us.text and "tomorrow" not in us.text
+    canada = slack.command(ids.LOGCALL, "Raj Patel vm phone:+1 416 555 0143")
+    assert "tomorrow 7:00–8:30 AM EST" in canada.text

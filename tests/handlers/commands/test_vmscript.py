@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -505,3 +505,11 @@ def test_bad_draft_line_quotes_the_problem(slack: SlackHarness) -> None:
     reply = vmscript(slack, "Jane email Doe")
     assert "“email”" in reply.text and ":warning:" in reply.text
     assert count(slack, DraftRow) == 0
+
+
+def test_the_proposed_time_is_never_the_prospects_public_holiday(slack: SlackHarness) -> None:
+    slack.clock.now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # Wed 7 p.m. in New York
+    vmscript(slack, PROFILE)
+    slack.command(ids.LOGCALL, "Jane Doe noanswer phone:+1 212 555 0143")
+    draft = vmscript(slack, "Jane Doe").text
+    assert "Friday" in draft and "Thursday" not in draft
