@@ -13,10 +13,11 @@ be replayed for any moment in tests.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -129,22 +130,21 @@ def attempt_budget(deal_value: int | None, rules: CadenceRules = CadenceRules())
     return max(rules.budget_floor, min(rules.budget_cap, math.floor(raw + 0.5)))
 
 
-def business_days_after(start: datetime, days: int, tz: ZoneInfo) -> datetime:
-    """The same wall-clock time `days` business days (Monday to Friday in `tz`) after `start`.
+def business_days_after(
+    start: datetime, days: int, tz: ZoneInfo, closed: Container[date] = ()
+) -> datetime:
+    """The same wall-clock time `days` business days (Monday to Friday in `tz`, less the days
+    in `closed`: the prospect's public holidays) after `start`.
 
-    "I'll call you back" made on a Friday should not come due over the weekend, when nobody
-    is at their desk to call. Holidays are not modelled. `start` must be time-zone aware.
+    "I'll call you back" made on a Friday should not come due over the weekend, nor on
+    Thanksgiving, when nobody is at their desk to call. `start` must be time-zone aware.
     """
     if days < 1:
         raise ValueError("days must be at least 1")
     local = start.astimezone(tz).replace(tzinfo=None)
-    weekdays = rrule(
-        DAILY,
-        byweekday=(MO, TU, WE, TH, FR),
-        dtstart=local + relativedelta(days=1),
-        count=days,
-    )
-    return weekdays[-1].replace(tzinfo=tz)
+    weekdays = rrule(DAILY, byweekday=(MO, TU, WE, TH, FR), dtstart=local + relativedelta(days=1))
+    open_days = (day for day in weekdays if day.date() not in closed)
+    return next(islice(open_days, days - 1, None)).replace(tzinfo=tz)
 
 
 class NextStep(StrEnum):
@@ -185,6 +185,7 @@ def cadence_state(
     now: datetime,
     tz: ZoneInfo,
     rules: CadenceRules = CadenceRules(),
+    closed: Container[date] = (),
 ) -> CadenceState:
     """Decide the next step for a prospect from every call logged against them.
 
@@ -196,7 +197,7 @@ def cadence_state(
     Voicemails and attempts only count since the last live conversation: once the prospect
     has talked to the rep, earlier unanswered messages no longer make the rep a pest.
     `history` may be in any order; `now` must be time-zone aware; dates in `rule` are shown
-    in `tz`.
+    in `tz`. `closed` holds the prospect's public holidays, which are not business days.
     """
     logs = sorted(history, key=lambda log: log.at)
     last_talk = max((i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS), default=-1)
@@ -207,7 +208,7 @@ def cadence_state(
     in_window = sum(1 for at in voicemails if now - at < rules.voicemail_window)
 
     return_due = _return_call_due(logs, rules)
-    callback_due = _callback_due(logs, rules, tz)
+    callback_due = _callback_due(logs, rules, tz, closed)
     capping_at, capped_count = _capping_voicemail(voicemails, rules)
     laid_off_until = capping_at + rules.layoff if capping_at is not None else None
     if laid_off_until is not None and now >= laid_off_until:
@@ -286,7 +287,9 @@ def _return_call_due(logs: Sequence[CallLog], rules: CadenceRules) -> datetime |
     return None
 
 
-def _callback_due(logs: Sequence[CallLog], rules: CadenceRules, tz: ZoneInfo) -> datetime | None:
+def _callback_due(
+    logs: Sequence[CallLog], rules: CadenceRules, tz: ZoneInfo, closed: Container[date]
+) -> datetime | None:
     """When to chase the latest "I'll call you back", unless they called or the rep dialed since.
 
     Scans back from the newest log: the first CALLBACK found is the live promise; an inbound
@@ -294,7 +297,7 @@ def _callback_due(logs: Sequence[CallLog], rules: CadenceRules, tz: ZoneInfo) ->
     """
     for log in reversed(logs):
         if log.outcome is Outcome.CALLBACK:
-            return business_days_after(log.at, rules.callback_business_days, tz)
+            return business_days_after(log.at, rules.callback_business_days, tz, closed)
         if log.outcome is Outcome.INBOUND or log.outcome in OUTBOUND_DIALS:
             return None
     return None

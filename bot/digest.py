@@ -160,7 +160,8 @@ def plan_digest(
         ):
             continue
         prospect_tz, tz_known = _zone(prospect, rep_tz)
-        state = cadence_state(item.history, prospect.deal_value, now, rep_tz, rules)
+        closed = closed_days(prospect)
+        state = cadence_state(item.history, prospect.deal_value, now, rep_tz, rules, closed)
         entry = partial(
             DigestEntry, prospect=prospect, prospect_tz=prospect_tz, tz_known=tz_known, state=state
         )
@@ -185,7 +186,7 @@ def plan_digest(
             now,
             before=day_end,
             avoid=tried,
-            closed=closed_days(prospect),
+            closed=closed,
         )
         if advised is None:
             continue

@@ -41,7 +41,10 @@ def log_and_confirm(
         logged = log_call(
             session, rep.team_id, rep.user_id, request, follow_up, now, prospect_id=prospect_id
         )
-        state = cadence_state(logged.history, logged.prospect.deal_value, now, rep.tz, logged.rules)
+        closed = closed_days(logged.prospect)
+        state = cadence_state(
+            logged.history, logged.prospect.deal_value, now, rep.tz, logged.rules, closed
+        )
         prospect_tz = ZoneInfo(logged.prospect.tz) if logged.prospect.tz else rep.tz
         earliest = max(filter(None, [now, state.laid_off_until, follow_up]))
         return build_logcall_reply(
@@ -50,7 +53,7 @@ def log_and_confirm(
             prospect_created=logged.prospect_created,
             notes=request.notes,
             state=state,
-            window=next_call_window(prospect_tz, earliest, closed=closed_days(logged.prospect)),
+            window=next_call_window(prospect_tz, earliest, closed=closed),
             tz_known=logged.prospect.tz is not None,
             rep_tz=rep.tz,
             now=now,

@@ -74,10 +74,10 @@ def compose_draft(
             " Draft kinds go last: voicemail, screener, email, wrong."
         )
     prospect = queries.to_prospect(row)
+    closed = closed_days(prospect)
     rules = CadenceRules.from_mapping(queries.workspace(session, team_id, now).cadence_rules)
-    state = cadence_state(
-        queries.call_history(session, team_id, row.id), prospect.deal_value, now, rep_tz, rules
-    )
+    history = queries.call_history(session, team_id, row.id)
+    state = cadence_state(history, prospect.deal_value, now, rep_tz, rules, closed)
     if state.next_step is NextStep.CLOSED:
         raise CannotDraft(f"{prospect.name}: {state.rule}")
     switched = not request.kind_given and state.next_step is NextStep.EMAIL
@@ -89,7 +89,7 @@ def compose_draft(
         ZoneInfo(prospect.tz) if prospect.tz else rep_tz,
         area_segment(prospect.tz),
         max(now, state.laid_off_until or now),
-        closed=closed_days(prospect),
+        closed=closed,
     )
     assert advised is not None, "every week has a weekday with a window"
     window = advised.window

@@ -148,14 +148,15 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
             return _not_found(name)
         record = prospect_store.prospect_record(session, rep.team_id, row)
     prospect = record.prospect
-    state = cadence_state(record.history, prospect.deal_value, now, rep.tz, record.rules)
+    closed = closed_days(prospect)
+    state = cadence_state(record.history, prospect.deal_value, now, rep.tz, record.rules, closed)
     window = None
     if state.next_step is not NextStep.CLOSED:
         earliest = max(filter(None, [now, state.laid_off_until, prospect.follow_up_at]))
         window = next_call_window(
             ZoneInfo(prospect.tz) if prospect.tz else rep.tz,
             earliest,
-            closed=closed_days(prospect),
+            closed=closed,
         )
     return build_show_reply(
         prospect=prospect,

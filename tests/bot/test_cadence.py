@@ -17,7 +17,8 @@ from bot.cadence import (
     business_days_after,
     cadence_state,
 )
-from bot.calls import CallLog, Outcome
+from bot.calls import CallLog, Outcome, Prospect
+from bot.public_holidays import closed_days
 
 NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
@@ -400,3 +401,16 @@ def test_custom_rules_drive_the_state_and_sentences() -> None:
     assert "2 voicemails in 7 days" in two.rule
     apart = cadence_state(logs((VM, day(1)), (VM, day(8))), BIG, day(8, 11), NY, rules)
     assert apart.next_step is NextStep.CALL
+
+
+def test_a_promise_made_before_thanksgiving_is_chased_a_day_later_in_the_us() -> None:
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
+    us = closed_days(Prospect(id=1, name="Jane Doe", phone="+12125550143"))
+    assert business_days_after(monday, 3, NY) == datetime(2026, 11, 26, 10, 0, tzinfo=NY)
+    assert business_days_after(monday, 3, NY, us) == datetime(2026, 11, 27, 10, 0, tzinfo=NY)
+    thursday = datetime(2026, 11, 26, 12, 0, tzinfo=NY)
+    promise = logs((Outcome.CALLBACK, monday))
+    assert cadence_state(promise, BIG, thursday, NY).next_step is NextStep.CHASE_CALLBACK
+    waiting = cadence_state(promise, BIG, thursday, NY, closed=us)
+    assert waiting.next_step is NextStep.WAIT_FOR_CALLBACK
+    assert waiting.callback_due == datetime(2026, 11, 27, 10, 0, tzinfo=NY)
