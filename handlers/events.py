@@ -68,7 +68,7 @@ def handle_file_share(
         return
     services = context["services"]
     for shared in event.get("files") or []:
-        services.later(
+        services.imports(
             partial(
                 import_shared_file,
                 services,

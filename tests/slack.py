@@ -81,7 +81,9 @@ class SlackHarness:
         )
         # Unless a test says otherwise, work after the ack runs at once, so a test sees the
         # Home as soon as it has the reply.
-        services = Services(self.session_factory, clock, later=later or run_now)
+        services = Services(
+            self.session_factory, clock, later=later or run_now, imports=later or run_now
+        )
         self.app = create_app(settings, services)
         self.wsgi = wsgi_app(self.app, engine)
 
