@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import http.client
-import json
 import statistics
 import threading
 import time
 from dataclasses import dataclass
 
-from bot.signing import signed_headers, slash_command_body
+from bot.signing import event_body, signed_headers, slash_command_body
 
 COMMAND_LINES = (
     "{name} vm phone:+1 312 555 {n:04d} value:$12k left msg about the bid",
@@ -45,15 +44,8 @@ def open_homes(port: int, secret: str, reps: int) -> None:
     for index in range(reps):
         team_id, user_id = bench_rep(index)
         event = {"type": "app_home_opened", "user": user_id, "tab": "home"}
-        body = json.dumps(
-            {
-                "type": "event_callback",
-                "team_id": team_id,
-                "api_app_id": "A0BENCH",
-                "event_id": f"EvBENCHHOME{index}",
-                "event_time": int(time.time()),
-                "event": event,
-            }
+        body = event_body(
+            event, team_id=team_id, event_id=f"EvBENCHHOME{index}", event_time=int(time.time())
         )
         headers = {**signed_headers(secret, body), "Content-Type": "application/json"}
         connection.request("POST", "/slack/events", body, headers)

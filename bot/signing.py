@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlencode
 
@@ -35,5 +36,19 @@ def slash_command_body(
             "api_app_id": "A0PHONETAG",
             "response_url": response_url,
             "trigger_id": trigger_id,
+        }
+    )
+
+
+def event_body(event: dict[str, object], *, team_id: str, event_id: str, event_time: int) -> str:
+    """An Events API delivery as Slack posts it (JSON, so sent with that content type)."""
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": team_id,
+            "api_app_id": "A0PHONETAG",
+            "event_id": event_id,
+            "event_time": event_time,
+            "event": event,
         }
     )

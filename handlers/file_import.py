@@ -76,7 +76,8 @@ def import_shared_file(
             " Please share the file again in a minute."
         )
         return
-    say(import_summary(report, name, export.columns.ignored))
+    summary = import_summary(report, name, export.columns.ignored)
+    say(summary)
     if report.skipped:
         stem = PurePosixPath(name).stem or "import"
         try:
@@ -88,8 +89,7 @@ def import_shared_file(
             )
         except UPLOAD_FAILURES as failed:
             say(
-                import_summary(report, name, export.columns.ignored)
-                + f"\n_The report of skipped rows didn't upload ({failure_reason(failed)});"
+                summary + f"\n_The report of skipped rows didn't upload ({failure_reason(failed)});"
                 " `phonetag import` on the same file writes it too._"
             )
 

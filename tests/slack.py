@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Job, Later, Services, create_app
 from bot.config import Settings
-from bot.signing import signed_headers, slash_command_body
+from bot.signing import event_body, signed_headers, slash_command_body
 from bot.slack_standin import SlackStandIn
 from bot.web import wsgi_app
 from storage.db import make_session_factory
@@ -140,15 +140,11 @@ class SlackHarness:
     def event(
         self, event: dict[str, object], *, team: str = "T1", headers: dict[str, str] | None = None
     ) -> Reply:
-        body = json.dumps(
-            {
-                "type": "event_callback",
-                "team_id": team,
-                "api_app_id": "A0PHONETAG",
-                "event_id": f"Ev{abs(hash(json.dumps(event))) % 10**10}",
-                "event_time": int(self.clock.now.timestamp()),
-                "event": event,
-            }
+        body = event_body(
+            event,
+            team_id=team,
+            event_id=f"Ev{abs(hash(json.dumps(event))) % 10**10}",
+            event_time=int(self.clock.now.timestamp()),
         )
         signed = signed_headers(SIGNING_SECRET, body)
         signed["Content-Type"] = "application/json"
