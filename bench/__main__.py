@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench import digest_tick
 from bench.http_load import LoadResult, open_homes, peak_memory_mib, run_load
+from bot.cli import SERVE_THREADS
 from bot.slack_standin import SlackStandIn
 from tests.postgres import ThrowawayPostgres
 from tests.servers import SIGNING_SECRET, server
@@ -27,7 +28,8 @@ HOME_OPEN = "phonetag serve, PostgreSQL, Home open"
 P99_TARGET_MS = 150.0
 THROUGHPUT_TARGET = 0.5
 GUNICORN = [
-    *("gunicorn", "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", "8"),
+    *("gunicorn", "--workers", str(WORKERS), "--worker-class", "gthread"),
+    *("--threads", str(SERVE_THREADS)),
     *("--bind", "127.0.0.1:{port}", "bot.web:create()"),
 ]
 
@@ -126,8 +128,9 @@ def _report(
         "",
         f"Machine: {_machine()}.",
         "Load generator: Python threads on the same machine, one keep-alive connection each,",
-        "signed `/logcall` requests of five real-looking kinds; waitress with 8 threads, or",
-        f"gunicorn with {WORKERS} workers of 8 threads each. Each client is a different rep. In",
+        "signed `/logcall` requests of five real-looking kinds; waitress with "
+        f"{SERVE_THREADS} threads, or gunicorn with {WORKERS} workers of {SERVE_THREADS} threads",
+        "each. Each client is a different rep. In",
         f'"{HOME_OPEN}" every rep has opened the App Home first, so each logged call also',
         "redraws it behind the ack (a digest plan, a week's count and views.publish), as it",
         "does in production for reps who use the Home; elsewhere the reps never opened it.",

@@ -12,6 +12,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from waitress import serve
 
+from bot.cli import SERVE_THREADS
+
 
 def main() -> None:
     app = App(
@@ -24,7 +26,8 @@ def main() -> None:
     def fixed(ack: Ack) -> None:
         ack("Logged.")
 
-    serve(SlackRequestHandler(app), host="127.0.0.1", port=int(os.environ["PORT"]), threads=8)
+    port = int(os.environ["PORT"])
+    serve(SlackRequestHandler(app), host="127.0.0.1", port=port, threads=SERVE_THREADS)
 
 
 if __name__ == "__main__":

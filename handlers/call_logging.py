@@ -39,7 +39,14 @@ def log_and_confirm(
         if not rep.stored:
             queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
         logged = log_call(
-            session, rep.team_id, rep.user_id, request, follow_up, now, prospect_id=prospect_id
+            session,
+            rep.team_id,
+            rep.user_id,
+            request,
+            follow_up,
+            now,
+            prospect_id=prospect_id,
+            stored_rules=rep.stored_rules,
         )
         closed = closed_days(logged.prospect)
         state = cadence_state(

@@ -29,6 +29,9 @@ class ActingRep:
     """Whether they have ever opened the App Home: until they do, there is none to refresh."""
     stored: bool = False
     """Whether their row was there when read, so writes need not ensure it again."""
+    stored_rules: Mapping[str, object] | None = None
+    """Their workspace's cadence overrides as stored, read with the row; None until the
+    workspace has one."""
 
 
 def acting_rep(
@@ -36,8 +39,9 @@ def acting_rep(
 ) -> ActingRep:
     """Reads only: the row is written with the rep's first accepted command, never on bad input."""
     with session_factory() as session:
-        row = queries.rep_row(session, team_id, user_id)
-    if row is not None:
+        found = queries.rep_and_rules(session, team_id, user_id)
+    if found is not None:
+        row, rules = found
         return ActingRep(
             team_id,
             user_id,
@@ -45,6 +49,7 @@ def acting_rep(
             row.name,
             home_opened=row.home_opened_at is not None,
             stored=True,
+            stored_rules=rules,
         )
     tz, name = _slack_profile(client, user_id)
     return ActingRep(team_id, user_id, ZoneInfo(tz), name)

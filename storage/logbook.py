@@ -6,6 +6,7 @@ wrong prospect can take it back within minutes and find everything exactly as it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,12 +79,17 @@ def log_call(
     now: datetime,
     *,
     prospect_id: int | None = None,
+    stored_rules: Mapping[str, object] | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
+    `stored_rules` are the workspace's cadence overrides when the caller has read them
+    already; without them the workspace row is read (and made, for a first call).
     Raises NotYourProspect when `prospect_id` is not the rep's own in this workspace.
     """
-    rules = CadenceRules.from_mapping(queries.workspace(session, team_id, now).cadence_rules)
+    if stored_rules is None:
+        stored_rules = queries.workspace(session, team_id, now).cadence_rules
+    rules = CadenceRules.from_mapping(stored_rules)
     if prospect_id is not None:
         row = queries.own_prospect(session, team_id, rep_user_id, prospect_id)
         if row is None:
@@ -94,18 +100,15 @@ def log_call(
         )
     created = row is None
     if row is None:
-        row, created = _new_prospect(session, team_id, rep_user_id, request.prospect_name, now)
+        row, created = _new_prospect(session, team_id, rep_user_id, request, follow_up_at, now)
     before = None if created else _snapshot(row)
-    _apply_details(row, request)
-    row.follow_up_at = follow_up_at
-    if request.outcome in CLOSING_OUTCOMES:
-        row.status = CLOSING_OUTCOMES[request.outcome]
-    elif request.outcome is Outcome.WRONG:
-        row.status = ProspectStatus.WRONG_NUMBER
-    elif request.phone and row.status == ProspectStatus.WRONG_NUMBER:
-        row.status = ProspectStatus.ACTIVE
-    session.flush()
-
+    if not created:
+        _apply_call(row, request, follow_up_at)
+    # A prospect this call created has no earlier calls and owes nothing: no reads for them.
+    history = [] if created else queries.call_history(session, team_id, row.id)
+    closed: list[int] = []
+    if not created and request.outcome in OUTBOUND_DIALS:
+        closed = queries.close_owed_return_calls(session, team_id, row.id, now)
     call = CallLogRow(
         team_id=team_id,
         prospect_id=row.id,
@@ -114,13 +117,10 @@ def log_call(
         outcome=request.outcome.value,
         notes=request.notes,
         follow_up_at=follow_up_at,
+        undo_snapshot={"created": created, "prospect": before, "closed_owed": closed},
     )
     session.add(call)
     session.flush()
-    closed: list[int] = []
-    if request.outcome in OUTBOUND_DIALS:
-        closed = queries.close_owed_return_calls(session, team_id, row.id, now)
-    call.undo_snapshot = {"created": created, "prospect": before, "closed_owed": closed}
     if request.outcome is Outcome.INBOUND:
         session.add(
             OwedReturnCallRow(
@@ -132,45 +132,56 @@ def log_call(
             )
         )
         session.flush()
+    history.append(
+        CallLog(outcome=request.outcome, at=now, notes=request.notes, follow_up_at=follow_up_at)
+    )
     return LoggedCall(
         call_id=call.id,
         prospect=queries.to_prospect(row),
         prospect_created=created,
         tz_inferred=row.tz_inferred,
-        history=queries.call_history(session, team_id, row.id),
+        history=sorted(history, key=lambda logged: logged.at),
         rules=rules,
     )
 
 
 def _new_prospect(
-    session: Session, team_id: str, owner_id: str, name: str, now: datetime
+    session: Session,
+    team_id: str,
+    owner_id: str,
+    request: LogCallRequest,
+    follow_up_at: datetime | None,
+    now: datetime,
 ) -> tuple[ProspectRow, bool]:
-    """Two calls logged at once for a new name make one prospect: the second adopts it.
+    """Two calls logged at once for a new name make one prospect: the second adopts it, as
+    it was, for the caller to update.
 
     Returns the row and whether this call created it.
     """
     row = ProspectRow(
         team_id=team_id,
         owner_id=owner_id,
-        name=name,
-        name_key=queries.name_key(name),
+        name=request.prospect_name,
+        name_key=queries.name_key(request.prospect_name),
         status=ProspectStatus.ACTIVE,
         tz_inferred=False,
         created_at=now,
     )
+    _apply_call(row, request, follow_up_at)
     try:
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        found = queries.find_prospect(session, team_id, owner_id, name, None)
+        found = queries.find_prospect(session, team_id, owner_id, request.prospect_name, None)
         if found is None:
             raise
         return found, False
     return row, True
 
 
-def _apply_details(row: ProspectRow, request: LogCallRequest) -> None:
-    """Options given on the line update the prospect; a phone's zone fills a missing tz."""
+def _apply_call(row: ProspectRow, request: LogCallRequest, follow_up_at: datetime | None) -> None:
+    """What a logged call changes on its prospect: options given on the line (a phone's zone
+    fills a missing tz), the follow-up and the status."""
     for field in ("phone", "cell", "email", "company", "referrer"):
         value = getattr(request, field)
         if value is not None:
@@ -182,6 +193,13 @@ def _apply_details(row: ProspectRow, request: LogCallRequest) -> None:
     elif (row.tz is None or row.tz_inferred) and (row.phone or row.cell):
         inferred = timezone_for_phone(row.phone or row.cell or "")
         row.tz, row.tz_inferred = inferred, inferred is not None
+    row.follow_up_at = follow_up_at
+    if request.outcome in CLOSING_OUTCOMES:
+        row.status = CLOSING_OUTCOMES[request.outcome]
+    elif request.outcome is Outcome.WRONG:
+        row.status = ProspectStatus.WRONG_NUMBER
+    elif request.phone and row.status == ProspectStatus.WRONG_NUMBER:
+        row.status = ProspectStatus.ACTIVE
 
 
 def undo_call(

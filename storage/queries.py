@@ -44,6 +44,19 @@ def rep_row(session: Session, team_id: str, user_id: str) -> RepRow | None:
     ).one_or_none()
 
 
+def rep_and_rules(
+    session: Session, team_id: str, user_id: str
+) -> tuple[RepRow, dict[str, object] | None] | None:
+    """The rep's row with their workspace's stored cadence rules (None before the workspace
+    has a row): every command needs the first and logging needs both, in one round trip."""
+    found = session.execute(
+        select(RepRow, Workspace.cadence_rules)
+        .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
+        .where(RepRow.team_id == team_id, RepRow.user_id == user_id)
+    ).one_or_none()
+    return None if found is None else (found[0], found[1])
+
+
 def ensure_rep(
     session: Session, team_id: str, user_id: str, tz: str, name: str, now: datetime
 ) -> RepRow:
