@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -33,6 +34,16 @@ def test_a_refresh_already_waiting_makes_a_second_one_for_the_same_rep_redundant
     # Once the waiting refresh has run, a new change gets a refresh of its own.
     later(lambda: ran.append("U1 again"), key=("T1", "U1")).result(5)  # type: ignore[union-attr]
     assert ran[-1] == "U1 again"
+
+
+def test_calls_logged_while_a_refresh_settles_share_it_even_when_nothing_else_is_queued() -> None:
+    later = background_runner(settle=1.0)
+    ran: list[str] = []
+    first = later(lambda: ran.append("U1 first"), key=("T1", "U1"))
+    time.sleep(0.1)  # an idle runner without the settle would have started the first by now
+    assert later(lambda: ran.append("U1 second"), key=("T1", "U1")) is None
+    first.result(5)  # type: ignore[union-attr]
+    assert ran == ["U1 first"]
 
 
 def test_a_failing_job_is_logged_and_the_next_one_still_runs(
