@@ -124,7 +124,13 @@ class ProspectRow(Base):
 
 class CallLogRow(Base):
     __tablename__ = "call_logs"
-    __table_args__ = (Index("ix_call_logs_prospect_at", "team_id", "prospect_id", "at"),)
+    __table_args__ = (
+        Index("ix_call_logs_prospect_at", "team_id", "prospect_id", "at"),
+        # ON DELETE CASCADE finds children by the foreign key alone, and PostgreSQL indexes
+        # only the referenced side: without these, deleting a prospect or undoing a call
+        # scans the whole child table.
+        Index("ix_call_logs_prospect_id", "prospect_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -145,7 +151,12 @@ class OwedReturnCallRow(Base):
     """An inbound call: the rep owes a return call within 24 hours."""
 
     __tablename__ = "owed_return_calls"
-    __table_args__ = (Index("ix_owed_open", "team_id", "rep_user_id", "returned_at"),)
+    __table_args__ = (
+        Index("ix_owed_open", "team_id", "rep_user_id", "returned_at"),
+        # Every dial closes its prospect's open ones; undo and cascades find them by call.
+        Index("ix_owed_prospect_open", "prospect_id", "returned_at"),
+        Index("ix_owed_inbound_call_id", "inbound_call_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -174,7 +185,10 @@ class DraftRow(Base):
     """What was already said to a prospect, so the next draft says something new."""
 
     __tablename__ = "drafts"
-    __table_args__ = (Index("ix_drafts_prospect", "team_id", "prospect_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_drafts_prospect", "team_id", "prospect_id", "created_at"),
+        Index("ix_drafts_prospect_id", "prospect_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
