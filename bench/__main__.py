@@ -14,7 +14,13 @@ import tempfile
 from pathlib import Path
 
 from bench import digest_tick
-from bench.http_load import LoadResult, open_homes, peak_memory_mib, run_load
+from bench.http_load import (
+    CALLS_PER_PROSPECT,
+    LoadResult,
+    open_homes,
+    peak_memory_mib,
+    run_load,
+)
 from bot.cli import SERVE_THREADS
 from bot.slack_standin import SlackStandIn
 from tests.postgres import ThrowawayPostgres
@@ -36,7 +42,7 @@ GUNICORN = [
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--requests", type=int, default=800, help="requests per level")
+    parser.add_argument("--requests", type=int, default=3200, help="requests per level")
     parser.add_argument(
         "--digest-reps", default="100,1000,10000", help="database sizes for the digest tick"
     )
@@ -78,15 +84,16 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                 # Last: once these reps have opened the Home, every later call redraws it.
                 HOME_OPEN: (SERVE, {"DATABASE_URL": pg_url}, True),
             }
-            for name, (command, env, homes) in targets.items():
+            for number, (name, (command, env, homes)) in enumerate(targets.items()):
                 env = {**env, "SLACK_API_URL": standin.base_url}
                 with server(command, env) as (port, pid):
-                    if homes:
-                        open_homes(port, SIGNING_SECRET, max(CLIENTS))
-                    run_load(port, SIGNING_SECRET, 4, 10)
+                    run_load(port, SIGNING_SECRET, f"W{number}", 4, 10)
                     for clients in CLIENTS:
+                        run = f"S{number}C{clients}"
+                        if homes:
+                            open_homes(port, SIGNING_SECRET, run, clients)
                         per_client = max(1, requests // clients)
-                        result = run_load(port, SIGNING_SECRET, clients, per_client)
+                        result = run_load(port, SIGNING_SECRET, run, clients, per_client)
                         rows.append((name, result))
                         print(_row(name, result), flush=True)
                     memory[name] = peak_memory_mib(pid)
@@ -128,10 +135,13 @@ def _report(
         "",
         f"Machine: {_machine()}.",
         "Load generator: Python threads on the same machine, one keep-alive connection each,",
-        "signed `/logcall` requests of five real-looking kinds; waitress with "
-        f"{SERVE_THREADS} threads, or gunicorn with {WORKERS} workers of {SERVE_THREADS} threads",
-        "each. Each client is a different rep. In",
-        f'"{HOME_OPEN}" every rep has opened the App Home first, so each logged call also',
+        "signed `/logcall` requests of five real-looking kinds.",
+        f"Servers: waitress with {SERVE_THREADS} threads, or gunicorn with {WORKERS} workers of "
+        f"{SERVE_THREADS} threads each.",
+        "Each client is a different rep, new at each level, and each prospect gets about "
+        f"{CALLS_PER_PROSPECT} calls,",
+        "so every level reads data of the same size.",
+        f'In "{HOME_OPEN}" every rep has opened the App Home first, so each logged call also',
         "asks for a redraw behind the ack (a digest plan, a week's count and views.publish),",
         "which waits a second to gather the rep's next calls, as in production for reps who",
         "use the Home; elsewhere the reps never opened it.",

@@ -33,19 +33,27 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-def bench_rep(index: int) -> tuple[str, str]:
-    """(team_id, user_id) of the rep behind load client `index`: four workspaces."""
-    return f"TBENCH{index % 4}", f"UBENCH{index}"
+CALLS_PER_PROSPECT = 5
+"""About as many as a prospect gets before the cadence moves them to email."""
 
 
-def open_homes(port: int, secret: str, reps: int) -> None:
+def bench_rep(run: str, index: int) -> tuple[str, str]:
+    """(team_id, user_id) of the rep behind load client `index` in one run: four workspaces.
+
+    Each run has reps of its own, so every run reads data of the same size instead of the
+    histories earlier runs piled onto the same prospects.
+    """
+    return f"T{run}X{index % 4}", f"U{run}X{index}"
+
+
+def open_homes(port: int, secret: str, run: str, reps: int) -> None:
     """Each client's rep opens the App Home once, so every call they log redraws it."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for index in range(reps):
-        team_id, user_id = bench_rep(index)
+        team_id, user_id = bench_rep(run, index)
         event = {"type": "app_home_opened", "user": user_id, "tab": "home"}
         body = event_body(
-            event, team_id=team_id, event_id=f"EvBENCHHOME{index}", event_time=int(time.time())
+            event, team_id=team_id, event_id=f"Ev{run}X{index}", event_time=int(time.time())
         )
         headers = {**signed_headers(secret, body), "Content-Type": "application/json"}
         connection.request("POST", "/slack/events", body, headers)
@@ -56,8 +64,9 @@ def open_homes(port: int, secret: str, reps: int) -> None:
     connection.close()
 
 
-def run_load(port: int, secret: str, clients: int, per_client: int) -> LoadResult:
+def run_load(port: int, secret: str, run: str, clients: int, per_client: int) -> LoadResult:
     latencies: list[float] = []
+    prospects = max(1, per_client // CALLS_PER_PROSPECT)
     errors = 0
     lock = threading.Lock()
 
@@ -68,9 +77,9 @@ def run_load(port: int, secret: str, clients: int, per_client: int) -> LoadResul
         failed = 0
         for i in range(per_client):
             text = COMMAND_LINES[i % len(COMMAND_LINES)].format(
-                name=f"Prospect {index}-{i % 20}", n=(index * 97 + i) % 10000
+                name=f"Prospect {index}-{i % prospects}", n=(index * 97 + i) % 10000
             )
-            team_id, user_id = bench_rep(index)
+            team_id, user_id = bench_rep(run, index)
             body = slash_command_body(
                 "/logcall",
                 text,

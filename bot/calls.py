@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 
 class Outcome(StrEnum):
@@ -96,6 +97,11 @@ class Prospect:
     status: ProspectStatus = ProspectStatus.ACTIVE
     snoozed_until: datetime | None = None
     follow_up_at: datetime | None = None
+
+    def zone(self, fallback: ZoneInfo) -> ZoneInfo:
+        """Their own clock when known; otherwise the rep's (`fallback`), the best guess for
+        a prospect nobody gave a zone or a phone to infer it from."""
+        return ZoneInfo(self.tz) if self.tz else fallback
 
 
 @dataclass(frozen=True)

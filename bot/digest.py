@@ -138,7 +138,7 @@ def plan_digest(
         prospect = owed.prospect
         if prospect.id in returns or not _reachable(prospect, now):
             continue
-        prospect_tz, tz_known = _zone(prospect, rep_tz)
+        prospect_tz, tz_known = prospect.zone(rep_tz), prospect.tz is not None
         returns[prospect.id] = DigestEntry(
             prospect=prospect,
             section=Section.RETURN_CALLS,
@@ -159,7 +159,7 @@ def plan_digest(
             prospect.follow_up_at.astimezone(rep_tz).date() > local_date
         ):
             continue
-        prospect_tz, tz_known = _zone(prospect, rep_tz)
+        prospect_tz, tz_known = prospect.zone(rep_tz), prospect.tz is not None
         closed = closed_days(prospect)
         state = cadence_state(item.history, prospect.deal_value, now, rep_tz, rules, closed)
         entry = partial(
@@ -217,10 +217,6 @@ def _reachable(prospect: Prospect, now: datetime) -> bool:
     if prospect.status is not ProspectStatus.ACTIVE:
         return False
     return prospect.snoozed_until is None or prospect.snoozed_until <= now
-
-
-def _zone(prospect: Prospect, rep_tz: ZoneInfo) -> tuple[ZoneInfo, bool]:
-    return (ZoneInfo(prospect.tz), True) if prospect.tz else (rep_tz, False)
 
 
 def _emailed_since_last_dial(history: Sequence[CallLog]) -> bool:

@@ -4,7 +4,6 @@ the /logcall form, so both log the same way and answer with the same reply."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,7 +51,6 @@ def log_and_confirm(
         state = cadence_state(
             logged.history, logged.prospect.deal_value, now, rep.tz, logged.rules, closed
         )
-        prospect_tz = ZoneInfo(logged.prospect.tz) if logged.prospect.tz else rep.tz
         earliest = max(filter(None, [now, state.laid_off_until, follow_up]))
         return build_logcall_reply(
             prospect=logged.prospect,
@@ -60,7 +58,7 @@ def log_and_confirm(
             prospect_created=logged.prospect_created,
             notes=request.notes,
             state=state,
-            window=next_call_window(prospect_tz, earliest, closed=closed),
+            window=next_call_window(logged.prospect.zone(rep.tz), earliest, closed=closed),
             tz_known=logged.prospect.tz is not None,
             rep_tz=rep.tz,
             now=now,

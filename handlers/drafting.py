@@ -86,7 +86,7 @@ def compose_draft(
     # prospect's next day with one open, after any lay-off.
     advisor = insights_store.window_evidence(session, team_id, now).advisor(rep.user_id)
     advised = advisor.advise(
-        ZoneInfo(prospect.tz) if prospect.tz else rep_tz,
+        prospect.zone(rep_tz),
         area_segment(prospect.tz),
         max(now, state.laid_off_until or now),
         closed=closed,

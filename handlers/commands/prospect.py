@@ -7,7 +7,6 @@ written on input we could not read: the reply quotes what was wrong instead.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack
 from slack_bolt.context import BoltContext
@@ -108,9 +107,7 @@ def _add(
         prospect = queries.to_prospect(added)
         tz_inferred = added.tz_inferred
     state = cadence_state([], prospect.deal_value, now, rep.tz, rules)
-    window = next_call_window(
-        ZoneInfo(prospect.tz) if prospect.tz else rep.tz, now, closed=closed_days(prospect)
-    )
+    window = next_call_window(prospect.zone(rep.tz), now, closed=closed_days(prospect))
     return build_added_reply(
         prospect=prospect,
         tz_inferred=tz_inferred,
@@ -153,11 +150,7 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
     window = None
     if state.next_step is not NextStep.CLOSED:
         earliest = max(filter(None, [now, state.laid_off_until, prospect.follow_up_at]))
-        window = next_call_window(
-            ZoneInfo(prospect.tz) if prospect.tz else rep.tz,
-            earliest,
-            closed=closed,
-        )
+        window = next_call_window(prospect.zone(rep.tz), earliest, closed=closed)
     return build_show_reply(
         prospect=prospect,
         tz_inferred=record.tz_inferred,

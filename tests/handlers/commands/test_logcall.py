@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import ids
-from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow
+from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
 from tests.blockkit import assert_valid_message
 from tests.slack import SlackHarness
 
@@ -57,6 +57,15 @@ def test_known_prospect_is_matched_by_name_in_any_case_and_counts_voicemails(
     assert count(slack, CallLogRow) == 3
     assert "email" in third.text.lower()
     assert "lay off" in third.text.lower()
+
+
+def test_the_workspace_cadence_rules_decide_the_reply(slack: SlackHarness) -> None:
+    logcall(slack, "Jane Doe vm phone:+1 212 555 0143")
+    with slack.session_factory.begin() as session:
+        session.get_one(Workspace, "T1").cadence_rules = {"voicemail_cap": 2}
+    slack.clock.now += timedelta(days=2)
+    second = logcall(slack, "Jane Doe vm")
+    assert "2 voicemails in 10 days: lay off calls" in second.text
 
 
 def test_known_prospect_is_matched_by_phone(slack: SlackHarness) -> None:
