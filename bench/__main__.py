@@ -93,7 +93,7 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                         if homes:
                             open_homes(port, SIGNING_SECRET, run, clients)
                         # A rep's first command asks Slack who they are: not the steady state.
-                        run_load(port, SIGNING_SECRET, run, clients, 1)
+                        run_load(port, SIGNING_SECRET, run, clients, 2)
                         per_client = max(1, requests // clients)
                         result = run_load(port, SIGNING_SECRET, run, clients, per_client)
                         rows.append((name, result))
@@ -140,7 +140,7 @@ def _report(
         "signed `/logcall` requests of five real-looking kinds.",
         f"Servers: waitress with {SERVE_THREADS} threads, or gunicorn with {WORKERS} workers of "
         f"{SERVE_THREADS} threads each.",
-        "Each client is a different rep, new at each level (one untimed call each first), and",
+        "Each client is a different rep, new at each level (two untimed calls each first), and",
         f"each prospect gets about {CALLS_PER_PROSPECT} calls, so every level reads data of the "
         "same size.",
         f'In "{HOME_OPEN}" every rep has opened the App Home first, so each logged call also',
