@@ -21,7 +21,7 @@ from bench.http_load import (
     peak_memory_mib,
     run_load,
 )
-from bot.cli import SERVE_THREADS
+from bot.config import SERVE_THREADS
 from bot.slack_standin import SlackStandIn
 from tests.postgres import ThrowawayPostgres
 from tests.servers import SIGNING_SECRET, server

@@ -12,7 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from waitress import serve
 
-from bot.cli import SERVE_THREADS
+from bot.config import SERVE_THREADS
 
 
 def main() -> None:

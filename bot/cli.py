@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from tqdm import tqdm
 
 from bot.app import build_app, open_database
-from bot.config import Settings
+from bot.config import SERVE_THREADS, Settings
 from bot.console import PROMPT, Console, ConsoleUser, render_blocks
 from bot.delivery import run_digest_tick, team_web_clients
 from bot.logs import configure_logging
@@ -32,11 +32,6 @@ from bot.scheduler import start_digest_scheduler
 from bot.slack_standin import SlackStandIn
 from bot.weekly_delivery import run_weekly_tick
 from storage.db import make_engine, make_session_factory, upgrade
-
-SERVE_THREADS = 4
-"""Requests are mostly Python holding the GIL, so more threads only take turns: measured at 32
-clients, 8 threads had a p99 about a third higher than 4, for the same throughput. Four still
-leave room for the few requests that wait on Slack (views.open, users.info) or the database."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
