@@ -17,8 +17,8 @@ from bench import digest_tick
 from bench.http_load import (
     CALLS_PER_PROSPECT,
     LoadResult,
-    open_homes,
     peak_memory_mib,
+    prepare_reps,
     run_load,
 )
 from bot.config import SERVE_THREADS
@@ -30,6 +30,7 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 CLIENTS = (1, 8, 32)
 SERVE = ["bot", "serve", "--port", "{port}"]
 WORKERS = 2
+BARE = "bare Bolt app"
 HOME_OPEN = "phonetag serve, PostgreSQL, Home open"
 P99_TARGET_MS = 150.0
 THROUGHPUT_TARGET = 0.5
@@ -69,7 +70,7 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                 capture_output=True,
             )
             targets = {
-                "bare Bolt app": (["bench.bare_app"], {}, False),
+                BARE: (["bench.bare_app"], {}, False),
                 "phonetag serve, SQLite": (
                     SERVE,
                     {"DATABASE_URL": f"sqlite:///{tmp}/bench.db"},
@@ -90,8 +91,8 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                     run_load(port, SIGNING_SECRET, f"W{number}", 4, 10)
                     for clients in CLIENTS:
                         run = f"S{number}C{clients}"
-                        if homes:
-                            open_homes(port, SIGNING_SECRET, run, clients)
+                        if name != BARE:
+                            prepare_reps(port, SIGNING_SECRET, run, clients, open_home=homes)
                         # A rep's first command asks Slack who they are: not the steady state.
                         run_load(port, SIGNING_SECRET, run, clients, 2)
                         per_client = max(1, requests // clients)
@@ -131,7 +132,7 @@ def _report(
     memory: dict[str, float],
     ticks: list[digest_tick.TickResult],
 ) -> str:
-    bare = {r.clients: r.rps for name, r in rows if name == "bare Bolt app"}
+    bare = {r.clients: r.rps for name, r in rows if name == BARE}
     lines = [
         "# Benchmark results",
         "",
@@ -140,7 +141,8 @@ def _report(
         "signed `/logcall` requests of five real-looking kinds.",
         f"Servers: waitress with {SERVE_THREADS} threads, or gunicorn with {WORKERS} workers of "
         f"{SERVE_THREADS} threads each.",
-        "Each client is a different rep, new at each level (two untimed calls each first), and",
+        "Each client is a different rep, new at each level, with their daily digest paused (the",
+        "digest tick is measured below) and two untimed calls first; and",
         f"each prospect gets about {CALLS_PER_PROSPECT} calls, so every level reads data of the "
         "same size.",
         f'In "{HOME_OPEN}" every rep has opened the App Home first, so each logged call also',
@@ -159,7 +161,7 @@ def _report(
         *(
             f"- {name}, {r.clients} clients: {r.rps / bare[r.clients]:.0%}"
             for name, r in rows
-            if name != "bare Bolt app" and r.clients in bare
+            if name != BARE and r.clients in bare
         ),
         "",
         "Against the targets (p99 under 150 ms at 32 clients, half the bare app's req/s):",
@@ -189,7 +191,7 @@ def _verdicts(rows: list[tuple[str, LoadResult]], bare: dict[int, float]) -> lis
         f"{r.rps / bare[top]:.0%} of the bare app's throughput "
         f"({_met(r.rps >= THROUGHPUT_TARGET * bare[top])})"
         for name, r in rows
-        if name != "bare Bolt app" and r.clients == top and top in bare
+        if name != BARE and r.clients == top and top in bare
     ]
 
 

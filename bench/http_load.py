@@ -46,22 +46,41 @@ def bench_rep(run: str, index: int) -> tuple[str, str]:
     return f"T{run}X{index % 4}", f"U{run}X{index}"
 
 
-def open_homes(port: int, secret: str, run: str, reps: int) -> None:
-    """Each client's rep opens the App Home once, so every call they log redraws it."""
+def prepare_reps(port: int, secret: str, run: str, reps: int, *, open_home: bool) -> None:
+    """Each client's rep pauses their daily digest, and may open the App Home.
+
+    A new rep's digest is due at once, and `serve` would build and post it in the middle of
+    the load: the digest tick is measured on its own. With the Home open, every call the rep
+    logs asks for a redraw.
+    """
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for index in range(reps):
         team_id, user_id = bench_rep(run, index)
-        event = {"type": "app_home_opened", "user": user_id, "tab": "home"}
-        body = event_body(
-            event, team_id=team_id, event_id=f"Ev{run}X{index}", event_time=int(time.time())
+        body = slash_command_body(
+            "/digest",
+            "pause",
+            team_id=team_id,
+            user_id=user_id,
+            response_url="http://127.0.0.1:9/unused",
+            trigger_id="bench",
         )
-        headers = {**signed_headers(secret, body), "Content-Type": "application/json"}
-        connection.request("POST", "/slack/events", body, headers)
-        response = connection.getresponse()
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"app_home_opened for {user_id} got {response.status}")
+        _post(connection, body, signed_headers(secret, body))
+        if open_home:
+            event = {"type": "app_home_opened", "user": user_id, "tab": "home"}
+            body = event_body(
+                event, team_id=team_id, event_id=f"Ev{run}X{index}", event_time=int(time.time())
+            )
+            headers = {**signed_headers(secret, body), "Content-Type": "application/json"}
+            _post(connection, body, headers)
     connection.close()
+
+
+def _post(connection: http.client.HTTPConnection, body: str, headers: dict[str, str]) -> None:
+    connection.request("POST", "/slack/events", body, headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"the bench's setup request got {response.status}")
 
 
 def run_load(port: int, secret: str, run: str, clients: int, per_client: int) -> LoadResult:
