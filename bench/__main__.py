@@ -82,7 +82,6 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                     {"DATABASE_URL": pg_url},
                     False,
                 ),
-                # Last: once these reps have opened the Home, every later call redraws it.
                 HOME_OPEN: (SERVE, {"DATABASE_URL": pg_url}, True),
             }
             for number, (name, (command, env, homes)) in enumerate(targets.items()):
@@ -93,7 +92,7 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                         run = f"S{number}C{clients}"
                         if name != BARE:
                             prepare_reps(port, SIGNING_SECRET, run, clients, open_home=homes)
-                        # A rep's first command asks Slack who they are: not the steady state.
+                        # Untimed: a level's first calls open connections and fill caches.
                         run_load(port, SIGNING_SECRET, run, clients, 2)
                         per_client = max(1, requests // clients)
                         result = run_load(port, SIGNING_SECRET, run, clients, per_client)
