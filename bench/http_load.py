@@ -70,8 +70,7 @@ def prepare_reps(port: int, secret: str, run: str, reps: int, *, open_home: bool
             body = event_body(
                 event, team_id=team_id, event_id=f"Ev{run}X{index}", event_time=int(time.time())
             )
-            headers = {**signed_headers(secret, body), "Content-Type": "application/json"}
-            _post(connection, body, headers)
+            _post(connection, body, signed_headers(secret, body, content_type="application/json"))
     connection.close()
 
 

@@ -73,7 +73,7 @@ class DigestEntry:
     prospect: Prospect
     section: Section
     prospect_tz: ZoneInfo
-    tz_known: bool
+    """Their own zone, or the rep's when theirs is unknown (`tz_known`)."""
     window: CallWindow | None = None
     state: CadenceState | None = None
     called_at: datetime | None = None
@@ -82,6 +82,10 @@ class DigestEntry:
     last_tried: str | None = None
     reason: str | None = None
     """Why this window: the estimate's sentence, quoting dials or experience."""
+
+    @property
+    def tz_known(self) -> bool:
+        return self.prospect.tz is not None
 
 
 @dataclass(frozen=True)
@@ -138,12 +142,10 @@ def plan_digest(
         prospect = owed.prospect
         if prospect.id in returns or not _reachable(prospect, now):
             continue
-        prospect_tz, tz_known = prospect.zone(rep_tz), prospect.tz is not None
         returns[prospect.id] = DigestEntry(
             prospect=prospect,
             section=Section.RETURN_CALLS,
-            prospect_tz=prospect_tz,
-            tz_known=tz_known,
+            prospect_tz=prospect.zone(rep_tz),
             called_at=owed.called_at,
             due_at=owed.due_at,
             overdue=now >= owed.due_at,
@@ -159,12 +161,10 @@ def plan_digest(
             prospect.follow_up_at.astimezone(rep_tz).date() > local_date
         ):
             continue
-        prospect_tz, tz_known = prospect.zone(rep_tz), prospect.tz is not None
+        prospect_tz = prospect.zone(rep_tz)
         closed = closed_days(prospect)
         state = cadence_state(item.history, prospect.deal_value, now, rep_tz, rules, closed)
-        entry = partial(
-            DigestEntry, prospect=prospect, prospect_tz=prospect_tz, tz_known=tz_known, state=state
-        )
+        entry = partial(DigestEntry, prospect=prospect, prospect_tz=prospect_tz, state=state)
         if state.next_step is NextStep.EMAIL:
             if not _emailed_since_last_dial(item.history):
                 sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))

@@ -9,13 +9,19 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 
-def signed_headers(signing_secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    signing_secret: str,
+    body: str,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
+    """Commands and interactions come form-encoded; events come as JSON (`event_body`)."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(signing_secret).generate_signature(timestamp=stamp, body=body)
     return {
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": signature or "",
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
     }
 
 
@@ -41,7 +47,7 @@ def slash_command_body(
 
 
 def event_body(event: dict[str, object], *, team_id: str, event_id: str, event_time: int) -> str:
-    """An Events API delivery as Slack posts it (JSON, so sent with that content type)."""
+    """An Events API delivery as Slack posts it; sign it with `content_type="application/json"`."""
     return json.dumps(
         {
             "type": "event_callback",

@@ -91,7 +91,7 @@ def compose_draft(
         max(now, state.laid_off_until or now),
         closed=closed,
     )
-    assert advised is not None, "every week has a weekday with a window"
+    assert advised is not None, "three weeks always hold a working day with a window"
     window = advised.window
     facts = script_store.list_facts(session, team_id, rep.user_id)
     used = script_store.used_facts(session, team_id, rep.user_id, row.id)

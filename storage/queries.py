@@ -75,16 +75,15 @@ def ensure_rep(
 
 def follow_slack_profile(
     session: Session, team_id: str, user_id: str, tz: str | None, name: str
-) -> bool:
-    """A known rep's new zone and name from Slack; False for someone who is not a rep here."""
+) -> None:
+    """A known rep's new zone and name from Slack; someone who is not a rep here is not stored."""
     row = rep_row(session, team_id, user_id)
     if row is None:
-        return False
+        return
     if tz is not None:
         row.tz = tz
     if name:
         row.name = name
-    return True
 
 
 def note_home_opened(

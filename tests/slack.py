@@ -146,6 +146,5 @@ class SlackHarness:
             event_id=f"Ev{abs(hash(json.dumps(event))) % 10**10}",
             event_time=int(self.clock.now.timestamp()),
         )
-        signed = signed_headers(SIGNING_SECRET, body)
-        signed["Content-Type"] = "application/json"
+        signed = signed_headers(SIGNING_SECRET, body, content_type="application/json")
         return self.post(body, {**signed, **(headers or {})})
