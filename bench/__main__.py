@@ -22,7 +22,7 @@ from bench.http_load import (
     run_load,
 )
 from bot.config import SERVE_THREADS
-from bot.slack_standin import SlackStandIn
+from bot.runtime.slack_standin import SlackStandIn
 from tests.postgres import ThrowawayPostgres
 from tests.servers import SIGNING_SECRET, server
 
@@ -37,7 +37,7 @@ THROUGHPUT_TARGET = 0.5
 GUNICORN = [
     *("gunicorn", "--workers", str(WORKERS), "--worker-class", "gthread"),
     *("--threads", str(SERVE_THREADS)),
-    *("--bind", "127.0.0.1:{port}", "bot.web:create()"),
+    *("--bind", "127.0.0.1:{port}", "bot.runtime.web:create()"),
 ]
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import text
 
 from bench.digest_data import TICK_AT, load
 from bot.config import Settings
-from bot.delivery import run_digest_tick, team_web_clients
-from bot.slack_standin import SlackStandIn
-from storage.db import make_engine, make_session_factory, upgrade
+from bot.runtime.slack_standin import SlackStandIn
+from bot.services.digest_delivery import run_digest_tick, team_web_clients
+from bot.storage.db import make_engine, make_session_factory, upgrade
 from tests.postgres import ThrowawayPostgres
 
 SLACK_SECONDS_PER_MESSAGE = 1.0

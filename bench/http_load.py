@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from bot.signing import event_body, signed_headers, slash_command_body
+from bot.runtime.signing import event_body, signed_headers, slash_command_body
 
 COMMAND_LINES = (
     "{name} vm phone:+1 312 555 {n:04d} value:$12k left msg about the bid",

@@ -15,4 +15,5 @@ python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/pytest "$@"
+.venv/bin/lint-imports
+.venv/bin/pytest -n auto "$@"

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 
-from bot.slack_standin import SlackStandIn
-from storage.db import make_engine, upgrade
-from storage.models import Base
+from bot.runtime.slack_standin import SlackStandIn
+from bot.storage.db import make_engine, upgrade
+from bot.storage.models import Base
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
+
+# CI replays the same examples every run and keeps no example database between runs, so a
+# red build always means a change broke something, never that Hypothesis drew a new case.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

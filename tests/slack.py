@@ -13,12 +13,13 @@ from wsgiref.util import setup_testing_defaults
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import Job, Later, Services, create_app
 from bot.config import Settings
-from bot.signing import event_body, signed_headers, slash_command_body
-from bot.slack_standin import SlackStandIn
-from bot.web import wsgi_app
-from storage.db import make_session_factory
+from bot.runtime.app import create_app
+from bot.runtime.signing import event_body, signed_headers, slash_command_body
+from bot.runtime.slack_standin import SlackStandIn
+from bot.runtime.web import wsgi_app
+from bot.services.context import Job, Later, Services
+from bot.storage.db import make_session_factory
 
 # Monday 23 November 2026, 10:00 in Chicago: a working morning.
 MONDAY_MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)

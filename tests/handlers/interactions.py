@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot import ids
-from bot.logcall_blocks import DEAL_VALUE, FIELD, FOLLOW_UP, NOTES, OUTCOME, PHONE, PROSPECT
-from bot.slack_standin import RESPONSE_URL
+from bot.blocks.logcall import DEAL_VALUE, FIELD, FOLLOW_UP, NOTES, OUTCOME, PHONE, PROSPECT
+from bot.runtime.slack_standin import RESPONSE_URL
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack import Reply, SlackHarness
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack_standin import FILE_DOWNLOAD, UPLOAD_URL
-from handlers import file_import
-from storage.models import ProspectRow
+from bot.handlers import file_import
+from bot.runtime.slack_standin import FILE_DOWNLOAD, UPLOAD_URL
+from bot.storage.models import ProspectRow
 from tests.handlers.interactions import count
 from tests.slack import SlackHarness
 

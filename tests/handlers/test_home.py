@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from bot import ids
-from bot.app import Job
-from bot.insights_blocks import build_week_blocks
-from bot.slack_standin import SlackStandIn
-from storage.insights import week_reports
-from storage.models import CallLogRow
+from bot.blocks.insights import build_week_blocks
+from bot.runtime.slack_standin import SlackStandIn
+from bot.services.context import Job
+from bot.storage.insights import week_reports
+from bot.storage.models import CallLogRow
 from tests.handlers.interactions import (
     click,
     count,

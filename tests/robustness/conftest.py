@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.slack_standin import SlackStandIn
-from storage.db import make_engine, upgrade
+from bot.runtime.slack_standin import SlackStandIn
+from bot.storage.db import make_engine, upgrade
 from tests.robustness.fuzzing import FuzzWorkspace
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot import ids
-from bot.app import SOMETHING_WENT_WRONG
-from bot.slack_standin import RESPONSE_URL, RecordedCall
-from storage.models import Base, CallLogRow, ProspectRow
+from bot.runtime.app import SOMETHING_WENT_WRONG
+from bot.runtime.slack_standin import RESPONSE_URL, RecordedCall
+from bot.storage.models import Base, CallLogRow, ProspectRow
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack import Reply, SlackHarness
 

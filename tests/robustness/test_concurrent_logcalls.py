@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Engine, select
 
-from bot.signing import signed_headers, slash_command_body
-from bot.slack_standin import SlackStandIn
-from storage.models import CallLogRow
+from bot.runtime.signing import signed_headers, slash_command_body
+from bot.runtime.slack_standin import SlackStandIn
+from bot.storage.models import CallLogRow
 from tests.servers import SIGNING_SECRET, server
 
 REQUESTS = 1000

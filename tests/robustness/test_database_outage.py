@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot import ids
-from bot.slack_standin import SlackStandIn
-from storage.db import make_engine, upgrade
-from storage.models import CallLogRow
+from bot.runtime.slack_standin import SlackStandIn
+from bot.storage.db import make_engine, upgrade
+from bot.storage.models import CallLogRow
 from tests.postgres import ThrowawayPostgres, require_postgres
 from tests.slack import Clock, SlackHarness
 

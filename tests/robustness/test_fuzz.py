@@ -16,12 +16,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import ids
-from bot.csv_import import HeaderError, RowError, map_headers, read_row
-from bot.dates import DateError, resolve_when
-from bot.grammar import MAX_DEAL_VALUE, GrammarError, parse_logcall
-from bot.prospect_grammar import parse_prospect
-from bot.schedule import ScheduleError, parse_digest_command
-from bot.vmscript_grammar import parse_vmscript
+from bot.grammar.csv_rows import HeaderError, RowError, map_headers, read_row
+from bot.grammar.logcall import MAX_DEAL_VALUE, GrammarError, parse_logcall
+from bot.grammar.prospect import parse_prospect
+from bot.grammar.vmscript import parse_vmscript
+from bot.rules.dates import DateError, resolve_when
+from bot.rules.schedule import ScheduleError, parse_digest_command
 from tests.robustness.fuzzing import FUZZ, NASTY, FuzzWorkspace
 from tests.slack import MONDAY_MORNING
 

@@ -18,9 +18,8 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from bot import ids
-from bot.calls import Outcome, ProspectStatus
-from bot.digest_blocks import SnoozeFor
-from bot.logcall_blocks import (
+from bot.blocks.digest import SnoozeFor
+from bot.blocks.logcall import (
     DEAL_VALUE,
     FIELD,
     FOLLOW_UP,
@@ -30,8 +29,9 @@ from bot.logcall_blocks import (
     PROSPECT,
     SNOOZE_UNTIL,
 )
-from bot.prospect_blocks import FORM_LABELS
-from bot.script_blocks import CALLER_LABELS, PROFILE_LABELS
+from bot.blocks.prospect import FORM_LABELS
+from bot.blocks.scripts import CALLER_LABELS, PROFILE_LABELS
+from bot.rules.calls import Outcome, ProspectStatus
 from tests.blockkit import assert_valid_view
 from tests.robustness.fuzzing import (
     ACTORS,

@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Engine, select
 
-from bot.slack_standin import SlackStandIn
-from storage.models import CallLogRow
+from bot.runtime.slack_standin import SlackStandIn
+from bot.storage.models import CallLogRow
 from tests.robustness.test_concurrent_logcalls import send
 from tests.servers import server
 
-GUNICORN = ["gunicorn", "--workers", "2", "--bind", "127.0.0.1:{port}", "bot.web:create()"]
+GUNICORN = ["gunicorn", "--workers", "2", "--bind", "127.0.0.1:{port}", "bot.runtime.web:create()"]
 
 
 def test_two_gunicorn_workers_serve_one_database(

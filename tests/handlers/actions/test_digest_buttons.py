@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import ids
-from bot.logcall_blocks import FIELD, PROSPECT, SNOOZE_UNTIL
-from storage.models import CallLogRow, DraftRow, ProspectRow
+from bot.blocks.logcall import FIELD, PROSPECT, SNOOZE_UNTIL
+from bot.storage.models import CallLogRow, DraftRow, ProspectRow
 from tests.blockkit import assert_valid_message
 from tests.handlers.interactions import (
     click,

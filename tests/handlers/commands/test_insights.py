@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.config import Settings
-from bot.delivery import digest_web_client, run_digest_tick
-from bot.slack_standin import UPLOAD_URL
-from storage.models import RepRow, Workspace
+from bot.runtime.slack_standin import UPLOAD_URL
+from bot.services.digest_delivery import digest_web_client, run_digest_tick
+from bot.storage.models import RepRow, Workspace
 from tests.blockkit import assert_valid_message
 from tests.handlers.learned_windows import (
     LEARNED,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import ids
-from bot.logcall_blocks import DEAL_VALUE, FOLLOW_UP, OUTCOME, PROSPECT
-from storage.models import CallLogRow, ProcessedEventRow, ProspectRow, RepRow
+from bot.blocks.logcall import DEAL_VALUE, FOLLOW_UP, OUTCOME, PROSPECT
+from bot.storage.models import CallLogRow, ProcessedEventRow, ProspectRow, RepRow
 from tests.handlers.interactions import (
     count,
     logcall_values,

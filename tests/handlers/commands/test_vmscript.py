@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import ids
-from bot.lint import count_words, split_sentences
-from bot.mrkdwn import plain
-from storage.models import CallLogRow, DraftRow, ProspectRow, RepFactRow, RepRow, Workspace
+from bot.blocks.mrkdwn import plain
+from bot.drafts.lint import count_words, split_sentences
+from bot.storage.models import CallLogRow, DraftRow, ProspectRow, RepFactRow, RepRow, Workspace
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack import Reply, SlackHarness
 

@@ -1,0 +1,125 @@
+"""Block Kit builders: pure functions from domain values to Slack payload dicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import ids
+from bot.blocks.mrkdwn import escape
+from bot.rules.cadence import CadenceState
+from bot.rules.calls import OUTCOME_LABELS, CallWindow, Outcome, Prospect
+from bot.rules.windows import describe_window
+
+SECTION_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+UNKNOWN_ZONE = (
+    "Their time zone is unknown (no phone, or a toll-free number): using yours. "
+    "Add `tz:` to set it."
+)
+
+
+def section(text: str) -> dict[str, object]:
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> dict[str, object]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+
+
+def button(
+    label: str, action_id: str, value: str | None = None, style: str | None = None
+) -> dict[str, object]:
+    """Values are ids only: whatever a click sends back is looked up again, never trusted."""
+    element: dict[str, object] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+    }
+    if value is not None:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
+def ephemeral(blocks: list[dict[str, object]], fallback: str) -> dict[str, object]:
+    return {"response_type": "ephemeral", "text": escape(fallback), "blocks": blocks}
+
+
+def build_problem(problem: str, usage: str) -> dict[str, object]:
+    """A reply that says exactly what was not understood, then how to say it."""
+    return ephemeral(
+        [section(f":warning: {escape(problem)}"), context(escape(usage))],
+        fallback=problem,
+    )
+
+
+def build_warning(problem: str) -> dict[str, object]:
+    """A refusal or failure for a button click, where there is no command usage to show."""
+    return ephemeral([section(f":warning: {escape(problem)}")], fallback=problem)
+
+
+DM_HELP = """\
+:wave: I work from slash commands, in any conversation:
+• `/logcall Jane Doe vm` logs a call; `/logcall` alone opens the form
+• `/vmscript Jane Doe` drafts the voicemail to leave; add `email` or `screener` for those
+• `/prospect list due` shows who to call; `/prospect add Jane Doe phone:…` adds one
+• `/digest now` shows today's list; `/digest time 07:00` sets when it comes
+To import prospects, drop a CSV export from your CRM right here."""
+
+
+def build_usage(usage: str) -> dict[str, object]:
+    return ephemeral([section(escape(usage))], fallback=usage)
+
+
+def format_moment(moment: datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    return local.strftime("%a %b %-d, %-I:%M %p ") + (local.tzname() or "")
+
+
+def build_logcall_reply(
+    *,
+    prospect: Prospect,
+    outcome: Outcome,
+    prospect_created: bool,
+    notes: str,
+    state: CadenceState,
+    window: CallWindow,
+    tz_known: bool,
+    rep_tz: ZoneInfo,
+    now: datetime,
+    call_id: int,
+) -> dict[str, object]:
+    """The logged call, the cadence and the next window, with buttons to take the call back,
+    draft the voicemail to leave, or pick a follow-up time."""
+    who = f"*{escape(prospect.name)}*"
+    if prospect.company:
+        who += f" ({escape(prospect.company)})"
+    headline = f":telephone_receiver: Logged *{OUTCOME_LABELS[outcome]}* with {who}."
+    if prospect_created:
+        headline += " New prospect added."
+    blocks = [section(headline)]
+    if notes:
+        blocks.append(context(f"Notes: {escape(notes)}"))
+    blocks.append(section(f"*Cadence:* {escape(state.rule)}"))
+    window_text = f"*Best next window:* {describe_window(window, rep_tz, now)}"
+    if not tz_known:
+        window_text += f"\n_{UNKNOWN_ZONE}_"
+    blocks.append(section(window_text))
+    if prospect.follow_up_at:
+        blocks.append(context(f"Follow-up set for {format_moment(prospect.follow_up_at, rep_tz)}."))
+    if prospect.id is not None:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button("Undo", ids.LOGCALL_UNDO, str(call_id)),
+                    button("Draft voicemail", ids.LOGCALL_DRAFT_VOICEMAIL, str(prospect.id)),
+                    button("Set follow-up", ids.LOGCALL_SET_FOLLOW_UP, str(prospect.id)),
+                ],
+            }
+        )
+    return ephemeral(blocks, fallback=f"Logged {OUTCOME_LABELS[outcome]} with {prospect.name}.")

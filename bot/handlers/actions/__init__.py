@@ -1,0 +1,13 @@
+"""Button clicks, one module per feature; every click re-checks who may act on what."""
+
+from slack_bolt import App
+
+from bot.handlers.actions import digest, drafts, logcall, prospect, scripts
+
+
+def register(app: App) -> None:
+    scripts.register(app)
+    prospect.register(app)
+    logcall.register(app)
+    digest.register(app)
+    drafts.register(app)

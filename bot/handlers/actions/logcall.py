@@ -1,0 +1,74 @@
+"""Buttons on the /logcall confirmation: Undo and Set follow-up (drafts are in `drafts`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.blocks.common import ephemeral, section
+from bot.blocks.logcall import build_follow_up_modal
+from bot.blocks.mrkdwn import escape
+from bot.handlers.clicks import clicked_id, refuse, say
+from bot.handlers.home import refresh_home
+from bot.handlers.reps import acting_rep, interaction_rep_ids
+from bot.rules.calls import OUTCOME_LABELS
+from bot.storage import queries
+from bot.storage.logbook import UndoRefused, undo_call
+
+
+def register(app: App) -> None:
+    app.action(ids.LOGCALL_UNDO)(handle_undo)
+    app.action(ids.LOGCALL_SET_FOLLOW_UP)(handle_set_follow_up)
+
+
+def handle_undo(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Replaces the confirmation, so the rep never sees a receipt for a call that is gone."""
+    ack()
+    services = context["services"]
+    team_id, user_id = interaction_rep_ids(body)
+    call_id = clicked_id(body)
+    if call_id is None:
+        refuse(respond, "There's no call of yours to undo there. Nothing was changed.")
+        return
+    now = services.clock()
+    try:
+        with services.session_factory.begin() as session:
+            undone = undo_call(session, team_id, user_id, call_id, now)
+    except UndoRefused as problem:
+        refuse(respond, problem.message)
+        return
+    who = f"*{escape(undone.prospect_name)}*"
+    text = f":leftwards_arrow_with_hook: Undone: *{OUTCOME_LABELS[undone.outcome]}* with {who}."
+    text += (
+        " The prospect it added is removed."
+        if undone.prospect_removed
+        else " The prospect is back as it was."
+    )
+    say(respond, ephemeral([section(text)], fallback=text), replace=True)
+    rep = acting_rep(services.session_factory, client, team_id, user_id)
+    refresh_home(services, client, rep, now)
+
+
+def handle_set_follow_up(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    team_id, user_id = interaction_rep_ids(body)
+    prospect_id = clicked_id(body)
+    with context["services"].session_factory() as session:
+        row = (
+            queries.own_prospect(session, team_id, user_id, prospect_id)
+            if prospect_id is not None
+            else None
+        )
+        prospect = queries.to_prospect(row) if row is not None else None
+    if prospect is None:
+        refuse(respond)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=build_follow_up_modal(prospect))

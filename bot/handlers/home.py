@@ -1,0 +1,145 @@
+"""App Home: the rep's dashboard, published when they open it and after every logged call.
+
+Today's list is the digest's own plan and the week is the weekly picture's own count, so
+Home, the morning DM and Friday's DM never disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot import ids
+from bot.blocks.digest import build_digest_settings
+from bot.blocks.home import build_digest_settings_modal, build_home_view
+from bot.blocks.logcall import build_logcall_modal
+from bot.blocks.scripts import build_profile_modal
+from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids
+from bot.insights.weekly import WeekReport, week_bounds
+from bot.rules.calls import Rep
+from bot.rules.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
+from bot.storage import digest as digest_store
+from bot.storage import insights as insights_store
+from bot.storage import queries
+from bot.storage import scripts as script_store
+
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(handle_home_opened)
+    app.action(ids.HOME_LOG_CALL)(handle_home_log_call)
+    app.action(ids.HOME_EDIT_PROFILE)(handle_home_edit_profile)
+    app.action(ids.HOME_DIGEST_SETTINGS)(handle_home_digest_settings)
+
+
+def handle_home_opened(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends this for the Messages tab too; only the Home tab is ours to draw."""
+    if event.get("tab") != "home":
+        return
+    services = context["services"]
+    rep = acting_rep(services.session_factory, client, str(body["team_id"]), event["user"])
+    now = services.clock()
+    if not rep.home_opened:
+        with services.session_factory.begin() as session:
+            queries.note_home_opened(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
+    publish_home(services, client, rep, now)
+
+
+def handle_home_log_call(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    rep = _clicker(body, client, context)
+    client.views_open(trigger_id=body["trigger_id"], view=build_logcall_modal(rep.tz))
+
+
+def handle_home_edit_profile(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The /vmscript profile form; its own submission listener saves it."""
+    ack()
+    rep = _clicker(body, client, context)
+    with context["services"].session_factory() as session:
+        profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+    profile = profile or Rep(user_id=rep.user_id, tz=rep.tz.key, name=rep.name)
+    client.views_open(trigger_id=body["trigger_id"], view=build_profile_modal(profile))
+
+
+def handle_home_digest_settings(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    services = context["services"]
+    rep = _clicker(body, client, context)
+    with services.session_factory() as session:
+        settings = _digest_settings(session, rep, services.clock())
+    client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
+
+
+def publish_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+    with services.session_factory() as session:
+        advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
+        plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
+        week = insights_store.rep_week_report(session, rep.team_id, rep.user_id, now)
+        settings = _digest_settings(session, rep, now)
+    # A rep with no row yet has logged nothing: their week is all zeros.
+    week = week or WeekReport(rep.user_id, week_bounds(now, rep.tz).this_start.date())
+    view = build_home_view(plan, week, settings)
+    client.views_publish(user_id=rep.user_id, view=view)
+
+
+def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+    """After a call is logged or undone, behind the ack. The change is saved, so a Slack
+    failure here is only logged: the Home catches up the next time it is opened.
+
+    A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
+    work, a digest plan and a week's count, is spared for every rep who lives in the DM.
+    """
+    if not rep.home_opened:
+        return
+
+    def publish() -> None:
+        try:
+            publish_home(services, client, rep, now)
+        except SlackApiError as error:
+            logger.warning(
+                "views.publish failed for %s: %s", rep.user_id, error.response.get("error")
+            )
+
+    services.later(publish, key=(rep.team_id, rep.user_id))
+
+
+def _digest_settings(session: Session, rep: ActingRep, now: datetime) -> list[dict[str, object]]:
+    """As `/digest` shows them; a rep who never changed anything gets the defaults."""
+    row = queries.rep_row(session, rep.team_id, rep.user_id)
+    schedule = DigestSchedule.from_settings(
+        row.digest_time if row else DEFAULT_TIME,
+        row.digest_days if row else DEFAULT_DAYS,
+        rep.tz.key,
+    )
+    reply = build_digest_settings(
+        schedule,
+        paused=bool(row and row.digest_paused),
+        when_empty=bool(row and row.digest_when_empty),
+        now=now,
+        saved=False,
+    )
+    return reply["blocks"]  # type: ignore[return-value]
+
+
+def _clicker(body: dict[str, Any], client: WebClient, context: BoltContext) -> ActingRep:
+    team_id, user_id = interaction_rep_ids(body)
+    return acting_rep(context["services"].session_factory, client, team_id, user_id)

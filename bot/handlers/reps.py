@@ -1,0 +1,88 @@
+"""Who the acting rep is. A first-time rep's zone comes from Slack's users.info."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage import queries
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_TZ = "UTC"
+
+
+@dataclass(frozen=True)
+class ActingRep:
+    team_id: str
+    user_id: str
+    tz: ZoneInfo
+    name: str
+    home_opened: bool = False
+    """Whether they have ever opened the App Home: until they do, there is none to refresh."""
+    stored: bool = False
+    """Whether their row was there when read, so writes need not ensure it again."""
+    stored_rules: Mapping[str, object] | None = None
+    """Their workspace's cadence overrides as stored, read with the row; None until the
+    workspace has one."""
+
+
+def acting_rep(
+    session_factory: sessionmaker[Session], client: WebClient, team_id: str, user_id: str
+) -> ActingRep:
+    """Reads only: the row is written with the rep's first accepted command, never on bad input."""
+    with session_factory() as session:
+        found = queries.rep_and_rules(session, team_id, user_id)
+    if found is not None:
+        row, rules = found
+        return ActingRep(
+            team_id,
+            user_id,
+            ZoneInfo(row.tz),
+            row.name,
+            home_opened=row.home_opened_at is not None,
+            stored=True,
+            stored_rules=rules,
+        )
+    tz, name = _slack_profile(client, user_id)
+    return ActingRep(team_id, user_id, ZoneInfo(tz), name)
+
+
+def _slack_profile(client: WebClient, user_id: str) -> tuple[str, str]:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+        return FALLBACK_TZ, ""
+    return slack_zone(user) or FALLBACK_TZ, slack_name(user)
+
+
+def slack_zone(user: Mapping[str, Any]) -> str | None:
+    """The zone of a Slack user object (users.info, user_change), if set and one we know."""
+    tz = user.get("tz")
+    if not isinstance(tz, str) or not tz:
+        return None
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return tz
+
+
+def slack_name(user: Mapping[str, Any]) -> str:
+    return str(user.get("real_name") or user.get("name") or "")
+
+
+def interaction_rep_ids(body: Mapping[str, Any]) -> tuple[str, str]:
+    """(team_id, user_id) of whoever clicked or submitted. Org-wide installs send no `team`,
+    only the user's own team."""
+    user = body["user"]
+    team = body.get("team") or {}
+    return str(team.get("id") or user["team_id"]), str(user["id"])

@@ -1,0 +1,12 @@
+"""Modal submissions, one module per feature; field errors go back into the modal."""
+
+from slack_bolt import App
+
+from bot.handlers.views import logcall, prospect, scripts, snooze
+
+
+def register(app: App) -> None:
+    scripts.register(app)
+    prospect.register(app)
+    logcall.register(app)
+    snooze.register(app)

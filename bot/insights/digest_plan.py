@@ -1,0 +1,260 @@
+"""The daily digest: who the rep should call today, and when, on the prospect's clock.
+
+Gatekeepers are away before 8:30, at lunch and after 5:30, so every call entry is placed in
+one of those windows of the prospect's day and shown on both clocks. The order is the order
+of the rep's obligations: calls they owe first (a prospect who called in is the warmest
+lead, and returning within a day is the promise that keeps them calling), then the early
+window (the best one, and the first to close), then lunch and evening for prospects who
+were last tried at another time of day, then the hour the team's own dials connect best when
+it beats those (learned, see `bot.window_advice`), then prospects that calls have failed on
+(email instead), then "will call back" promises to chase. Each window entry says why it was
+chosen, in the estimate's words.
+
+Pure: the clock, the zones and every row are parameters; `storage/` supplies them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from bot.insights.rates import CANDIDATE_WINDOWS, TeamDials, area_segment
+from bot.insights.window_advice import WindowAdvisor
+from bot.rules.cadence import CadenceRules, CadenceState, NextStep, cadence_state
+from bot.rules.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
+from bot.rules.public_holidays import closed_days
+from bot.rules.windows import DEFAULT_WINDOWS
+
+DEFAULT_RULES = CadenceRules()
+
+EARLY = DEFAULT_WINDOWS[0].label
+"""The label of the 07:00–08:30 window, the one that gets its own section."""
+
+_DEFAULT_LABELS = frozenset(spec.label for spec in DEFAULT_WINDOWS)
+
+
+class Section(StrEnum):
+    """The digest's sections, in the order the rep should work through them."""
+
+    RETURN_CALLS = "return_calls"
+    BEFORE_830 = "before_830"
+    LUNCH_AND_EVENING = "lunch_and_evening"
+    BEST_WINDOW = "best_window"
+    """A studies' hour (8–9 AM, 4–5 PM) the team's dials rank above the default windows."""
+    SWITCH_TO_EMAIL = "switch_to_email"
+    PROMISES = "promises"
+
+
+@dataclass(frozen=True)
+class ProspectHistory:
+    """One prospect and every call logged against them, as the planner needs them."""
+
+    prospect: Prospect
+    history: Sequence[CallLog] = ()
+
+
+@dataclass(frozen=True)
+class OwedCall:
+    """An inbound call not yet returned."""
+
+    prospect: Prospect
+    called_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One line of the digest: who, when on both clocks, and why."""
+
+    prospect: Prospect
+    section: Section
+    prospect_tz: ZoneInfo
+    """Their own zone, or the rep's when theirs is unknown (`tz_known`)."""
+    window: CallWindow | None = None
+    state: CadenceState | None = None
+    called_at: datetime | None = None
+    due_at: datetime | None = None
+    overdue: bool = False
+    last_tried: str | None = None
+    reason: str | None = None
+    """Why this window: the estimate's sentence, quoting dials or experience."""
+
+    @property
+    def tz_known(self) -> bool:
+        return self.prospect.tz is not None
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """What the rep should do today, ordered section by section."""
+
+    rep_tz: ZoneInfo
+    now: datetime
+    local_date: date
+    sections: dict[Section, tuple[DigestEntry, ...]] = field(default_factory=dict)
+
+    def entries(self, section: Section) -> tuple[DigestEntry, ...]:
+        return self.sections.get(section, ())
+
+    @property
+    def all_entries(self) -> list[DigestEntry]:
+        return [entry for section in Section for entry in self.entries(section)]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.sections.values())
+
+
+def plan_digest(
+    *,
+    rep_tz: ZoneInfo,
+    now: datetime,
+    prospects: Sequence[ProspectHistory],
+    owed_calls: Sequence[OwedCall],
+    rules: CadenceRules = DEFAULT_RULES,
+    advisor: WindowAdvisor | None = None,
+) -> DigestPlan:
+    """Sort the rep's prospects into the digest's sections for the rep's day at `now`.
+
+    A prospect appears at most once. Snoozed, laid-off (voicemail cap reached and the email
+    sent), won, lost, not-interested, do-not-call and wrong-number prospects never appear.
+    "Due today" means a follow-up set for the rep's today or earlier, or no follow-up and a
+    cadence that says call. A follow-up set for a later day keeps a prospect out of every
+    section except owed return calls: the rep chose that day.
+
+    Call windows count when they have not closed yet and open before the rep's local
+    midnight; of those, `advisor` picks the best-ranked (experience alone when none is
+    given). A due prospect with no such window left (the prospect's weekend, or a late
+    tick) is left for a later digest. A prospect whose zone is unknown (toll-free number,
+    no phone) is placed on the rep's clock, and the entry says so.
+    """
+    advisor = advisor or WindowAdvisor(TeamDials(), learning=False)
+    local_date = now.astimezone(rep_tz).date()
+    day_end = datetime.combine(local_date + timedelta(days=1), datetime.min.time(), rep_tz)
+    by_id = {item.prospect.id: item for item in prospects}
+
+    returns: dict[int | None, DigestEntry] = {}
+    for owed in sorted(owed_calls, key=lambda o: o.called_at):
+        prospect = owed.prospect
+        if prospect.id in returns or not _reachable(prospect, now):
+            continue
+        returns[prospect.id] = DigestEntry(
+            prospect=prospect,
+            section=Section.RETURN_CALLS,
+            prospect_tz=prospect.zone(rep_tz),
+            called_at=owed.called_at,
+            due_at=owed.due_at,
+            overdue=now >= owed.due_at,
+        )
+
+    sections: dict[Section, list[DigestEntry]] = {section: [] for section in Section}
+    sections[Section.RETURN_CALLS] = list(returns.values())
+    for prospect_id, item in by_id.items():
+        prospect = item.prospect
+        if prospect_id in returns or not _reachable(prospect, now):
+            continue
+        if prospect.follow_up_at is not None and (
+            prospect.follow_up_at.astimezone(rep_tz).date() > local_date
+        ):
+            continue
+        prospect_tz = prospect.zone(rep_tz)
+        closed = closed_days(prospect)
+        state = cadence_state(item.history, prospect.deal_value, now, rep_tz, rules, closed)
+        entry = partial(DigestEntry, prospect=prospect, prospect_tz=prospect_tz, state=state)
+        if state.next_step is NextStep.EMAIL:
+            if not _emailed_since_last_dial(item.history):
+                sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
+            continue
+        if state.next_step is NextStep.CHASE_CALLBACK:
+            promise = entry(section=Section.PROMISES, due_at=state.callback_due)
+            sections[Section.PROMISES].append(promise)
+            continue
+        # Waiting on a promised callback is no reason to call, unless the rep set the day.
+        callable_today = state.next_step is NextStep.CALL or (
+            state.next_step is NextStep.WAIT_FOR_CALLBACK and prospect.follow_up_at is not None
+        )
+        if not callable_today:
+            continue
+        tried = _last_dial_slots(item.history, prospect_tz)
+        advised = advisor.advise(
+            prospect_tz,
+            area_segment(prospect.tz),
+            now,
+            before=day_end,
+            avoid=tried,
+            closed=closed,
+        )
+        if advised is None:
+            continue
+        section = _section_of(advised.window.label)
+        sections[section].append(
+            entry(
+                section=section,
+                window=advised.window,
+                last_tried=tried[0] if tried else None,
+                reason=advised.reason,
+            )
+        )
+
+    for section in (Section.BEFORE_830, Section.LUNCH_AND_EVENING, Section.BEST_WINDOW):
+        sections[section].sort(key=_by_window_then_value)
+    sections[Section.SWITCH_TO_EMAIL].sort(key=_by_value)
+    sections[Section.PROMISES].sort(key=lambda e: (e.due_at, *_by_value(e)))
+    return DigestPlan(
+        rep_tz=rep_tz,
+        now=now,
+        local_date=local_date,
+        sections={section: tuple(entries) for section, entries in sections.items() if entries},
+    )
+
+
+def _reachable(prospect: Prospect, now: datetime) -> bool:
+    """Still being pursued and not snoozed: only active prospects can be called."""
+    if prospect.status is not ProspectStatus.ACTIVE:
+        return False
+    return prospect.snoozed_until is None or prospect.snoozed_until <= now
+
+
+def _emailed_since_last_dial(history: Sequence[CallLog]) -> bool:
+    """The email the cadence asked for has gone out; listing it again would nag."""
+    for log in sorted(history, key=lambda log: log.at, reverse=True):
+        if log.outcome is Outcome.EMAIL:
+            return True
+        if log.outcome in OUTBOUND_DIALS:
+            return False
+    return False
+
+
+def _last_dial_slots(history: Sequence[CallLog], prospect_tz: ZoneInfo) -> list[str]:
+    """The windows (on the prospect's clock) the latest dial fell in, defaults first.
+
+    A dial outside every window (mid-morning, say) blocks none of them.
+    """
+    dials = [log for log in history if log.outcome in OUTBOUND_DIALS]
+    if not dials:
+        return []
+    local = max(dials, key=lambda log: log.at).at.astimezone(prospect_tz).time()
+    return [spec.label for spec in CANDIDATE_WINDOWS if spec.start <= local < spec.end]
+
+
+def _section_of(label: str) -> Section:
+    if label == EARLY:
+        return Section.BEFORE_830
+    if label in _DEFAULT_LABELS:
+        return Section.LUNCH_AND_EVENING
+    return Section.BEST_WINDOW
+
+
+def _by_value(entry: DigestEntry) -> tuple[int, str]:
+    """Bigger deals first; unknown values after known ones; then by name for a stable list."""
+    value = entry.prospect.deal_value
+    return (-(value if value is not None else -1), entry.prospect.name.casefold())
+
+
+def _by_window_then_value(entry: DigestEntry) -> tuple[datetime, int, str]:
+    assert entry.window is not None
+    return (entry.window.start, *_by_value(entry))

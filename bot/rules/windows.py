@@ -1,0 +1,139 @@
+"""When to dial so the prospect, not the gatekeeper, picks up.
+
+Screeners and assistants work office hours; decision makers are at their desks before 8:30,
+over lunch and after 5:30. So the windows are fixed in the prospect's local wall-clock time on
+their weekdays, and shown to the rep in both clocks so nobody does time-zone arithmetic
+mid-dial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.rules.calls import CallWindow
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """A daily stretch in the prospect's local time when gatekeepers are away."""
+
+    label: str
+    start: time
+    end: time
+
+
+DEFAULT_WINDOWS: tuple[WindowSpec, ...] = (
+    WindowSpec("before 8:30", time(7, 0), time(8, 30)),
+    WindowSpec("at lunch", time(12, 0), time(13, 0)),
+    WindowSpec("after 5:30", time(17, 30), time(18, 30)),
+)
+
+# Monday..Friday as date.weekday() numbers: nobody's screener is the problem at weekends, but
+# nobody is at their desk either.
+_WORKDAYS = range(5)
+
+_DASH = "\N{EN DASH}"
+
+
+DAYS_AHEAD = 22
+"""How far ahead a window is looked for: three weeks always hold a working day, even after the
+longest public holiday break (Russia's, 1–8 January) and the weekends around it."""
+
+
+def windows_on(
+    day: date,
+    prospect_tz: ZoneInfo,
+    specs: Sequence[WindowSpec] = DEFAULT_WINDOWS,
+    closed: Container[date] = (),
+) -> list[CallWindow]:
+    """The windows on the prospect's calendar `day`, or none at their weekend or on the days
+    in `closed` (their public holidays).
+
+    Built from the local wall clock so a 7:00 window stays at 7:00 for the prospect on a
+    daylight-saving change day, whatever that means in UTC.
+    """
+    if day.weekday() not in _WORKDAYS or day in closed:
+        return []
+    return [
+        CallWindow(
+            start=datetime.combine(day, spec.start, tzinfo=prospect_tz),
+            end=datetime.combine(day, spec.end, tzinfo=prospect_tz),
+            label=spec.label,
+            tz=prospect_tz.key,
+        )
+        for spec in specs
+    ]
+
+
+def next_call_window(
+    prospect_tz: ZoneInfo,
+    after: datetime,
+    specs: Sequence[WindowSpec] = DEFAULT_WINDOWS,
+    closed: Container[date] = (),
+) -> CallWindow:
+    """The window open at `after` (with its real start, so the caller sees it is already
+    open), or else the next one to open, skipping the prospect's weekend and `closed` days.
+
+    A window is open while start <= after < end. `after` must be time-zone aware.
+    """
+    if not specs:
+        raise ValueError("no call windows configured")
+    today = after.astimezone(prospect_tz).date()
+    for offset in range(DAYS_AHEAD):
+        for window in windows_on(today + timedelta(days=offset), prospect_tz, specs, closed):
+            if window.end > after:
+                return window
+    raise AssertionError("unreachable: three weeks always hold a working day")
+
+
+def describe_window(window: CallWindow, rep_tz: ZoneInfo, now: datetime) -> str:
+    """Say the window in the prospect's clock and the rep's, e.g.
+    "Thu 7:00-8:30 AM CST (8:00-9:30 AM your time)", with en dashes.
+
+    The rep plans in their own day, so "today"/"tomorrow" are judged in the rep's zone. When
+    the two clocks show different dates, each side gets its own day so the rep is not misled
+    into calling a day early. When both clocks agree, one time is enough.
+    """
+    their_start, their_end = window.start, window.end
+    your_start, your_end = their_start.astimezone(rep_tz), their_end.astimezone(rep_tz)
+    your_day = _day_word(your_start, now.astimezone(rep_tz).date())
+    your_times = _time_range(your_start, your_end)
+    their_times = _time_range(their_start, their_end)
+    if (their_times, their_start.tzname(), their_start.date()) == (
+        your_times,
+        your_start.tzname(),
+        your_start.date(),
+    ):
+        return f"{your_day} {your_times} (your time and theirs)"
+    if their_start.date() == your_start.date():
+        return f"{your_day} {their_times} {their_start.tzname()} ({your_times} your time)"
+    return (
+        f"{their_start:%a} {their_times} {their_start.tzname()} ({your_day} {your_times} your time)"
+    )
+
+
+def _day_word(at: datetime, today: date) -> str:
+    """'today', 'tomorrow' or the weekday ('Thu'): the rep's calendar, in the rep's words."""
+    if at.date() == today:
+        return "today"
+    if at.date() == today + timedelta(days=1):
+        return "tomorrow"
+    return f"{at:%a}"
+
+
+def _time_range(start: datetime, end: datetime) -> str:
+    """'7:00-8:30 AM', or '11:00 AM-12:00 PM' when the range crosses noon or midnight.
+
+    An en dash, as in print: the message is read by people, not parsed.
+    """
+    if start.strftime("%p") == end.strftime("%p"):
+        return f"{_clock(start)}{_DASH}{_clock(end)} {end:%p}"
+    return f"{_clock(start)} {start:%p}{_DASH}{_clock(end)} {end:%p}"
+
+
+def _clock(at: datetime) -> str:
+    """'7:00', '12:30': twelve-hour clock without a leading zero, as people say times."""
+    return f"{at.hour % 12 or 12}:{at:%M}"

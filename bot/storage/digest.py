@@ -1,0 +1,454 @@
+"""Digest storage: who may be due, what their digests need, and the claim that sends each once.
+
+Reads are set-based: for a batch of reps, one query each for their workspaces' rules, their
+prospects, those prospects' call logs and their owed return calls, so a tick costs in
+proportion to the reps due, never to prospects or to the size of the database.
+
+Exactly once rests on the deliveries table's unique key (team, rep, kind, local date): any
+number of ticks on any number of hosts may try to claim a rep's day, and the database lets
+one of them win. Claims are atomic single statements on PostgreSQL and on SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, plan_digest
+from bot.insights.window_advice import WindowAdvisor
+from bot.rules.cadence import CadenceRules
+from bot.rules.calls import CallLog, Outcome, ProspectStatus, Rep
+from bot.rules.schedule import DigestSchedule, ScheduleError
+from bot.storage import insights as insights_store
+from bot.storage import queries
+from bot.storage.db import insert_for
+from bot.storage.models import (
+    CallLogRow,
+    DeliveryRow,
+    OwedReturnCallRow,
+    ProspectRow,
+    RepRow,
+    Workspace,
+)
+
+logger = logging.getLogger(__name__)
+
+IDS_PER_QUERY = 5000
+DAILY = "daily"
+
+MAX_ATTEMPTS = 5
+"""Posts per rep and day before giving up: a persistent error should not retry all day."""
+
+STALE_CLAIM = timedelta(minutes=10)
+"""A claim this old whose post never started belongs to a tick that died: take it over."""
+
+
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"
+    """A tick owns the day and is building the digest; nothing has gone to Slack yet."""
+    POSTING = "posting"
+    """The post is on its way. Left in this state, the outcome is unknown: never retried."""
+    SENT = "sent"
+    EMPTY = "empty"
+    """Nothing was due and the rep did not ask for empty digests: nothing was sent."""
+    FAILED = "failed"
+    """Slack refused or could not be reached before the message existed: retried later."""
+    SKIPPED = "skipped"
+    """The rep's Slack account is gone."""
+    UNKNOWN = "unknown"
+    """The post may or may not have landed (timeout after sending): not retried."""
+
+
+@dataclass(frozen=True, order=True)
+class DeliveryKey:
+    team_id: str
+    rep_user_id: str
+    local_date: date
+
+
+@dataclass(frozen=True)
+class DigestRecipient:
+    team_id: str
+    rep: Rep
+    schedule: DigestSchedule
+    when_empty: bool
+
+
+@dataclass(frozen=True)
+class DigestInputs:
+    """Everything `plan_digest` needs for one rep."""
+
+    prospects: list[ProspectHistory]
+    owed_calls: list[OwedCall]
+    rules: CadenceRules
+
+
+def digest_recipients(session: Session) -> list[DigestRecipient]:
+    """Every rep with an unpaused digest, in every workspace this database serves.
+
+    One row per rep, so reading them all each minute is cheap; whether each is due is
+    decided on the rep's own clock in Python. A row with settings that no longer parse
+    (a zone removed from tzdata) is logged and left out rather than stopping the others.
+    """
+    rows = session.execute(
+        select(
+            RepRow.team_id,
+            RepRow.user_id,
+            RepRow.tz,
+            RepRow.name,
+            RepRow.digest_time,
+            RepRow.digest_days,
+            RepRow.digest_when_empty,
+        ).where(RepRow.digest_paused.is_(False))
+    ).all()
+    recipients = []
+    for row in rows:
+        try:
+            schedule = DigestSchedule.from_settings(row.digest_time, row.digest_days, row.tz)
+        except (ScheduleError, ZoneInfoNotFoundError, ValueError) as problem:
+            logger.warning(
+                "digest settings of %s/%s unusable: %s", row.team_id, row.user_id, problem
+            )
+            continue
+        recipients.append(
+            DigestRecipient(
+                team_id=row.team_id,
+                rep=Rep(user_id=row.user_id, tz=row.tz, name=row.name),
+                schedule=schedule,
+                when_empty=row.digest_when_empty,
+            )
+        )
+    return recipients
+
+
+def unavailable_deliveries(
+    session: Session, keys: Collection[DeliveryKey], now: datetime, kind: str = DAILY
+) -> set[DeliveryKey]:
+    """Of `keys`, those no tick may claim now: done, given up on, or in another tick's hands.
+
+    Only rows for the few local dates in play are read, so this grows with the reps
+    delivered today, not with the table's history.
+    """
+    if not keys:
+        return set()
+    rows = session.execute(
+        select(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).where(
+            DeliveryRow.kind == kind,
+            DeliveryRow.local_date.in_({key.local_date for key in keys}),
+            ~_claimable(now),
+        )
+    ).all()
+    return {DeliveryKey(*row) for row in rows} & set(keys)
+
+
+def claim_deliveries(
+    session: Session, keys: Iterable[DeliveryKey], worker: str, now: datetime, kind: str = DAILY
+) -> list[DeliveryKey]:
+    """Claim the reps' days for `worker`; returns the keys this call won.
+
+    A day nobody has touched is claimed by inserting its row (a concurrent insert of the
+    same key does nothing); a failed or abandoned day by a conditional update that only one
+    claimant can satisfy. Keys are inserted in sorted order so concurrent claimants on
+    PostgreSQL wait for each other in the same order and cannot deadlock.
+    """
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    inserted = session.execute(
+        insert_for(session, DeliveryRow)
+        .values(
+            [
+                {
+                    "team_id": key.team_id,
+                    "rep_user_id": key.rep_user_id,
+                    "kind": kind,
+                    "local_date": key.local_date,
+                    "status": DeliveryStatus.CLAIMED,
+                    "claimed_by": worker,
+                    "claimed_at": now,
+                    "attempts": 0,
+                }
+                for key in wanted
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["team_id", "rep_user_id", "kind", "local_date"])
+        .returning(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date)
+    ).all()
+    won = {DeliveryKey(*row) for row in inserted}
+    others = [key for key in wanted if key not in won]
+    if others:
+        reclaimed = session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.kind == kind,
+                tuple_(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).in_(
+                    [(key.team_id, key.rep_user_id, key.local_date) for key in others]
+                ),
+                _claimable(now),
+            )
+            .values(status=DeliveryStatus.CLAIMED, claimed_by=worker, claimed_at=now)
+            .returning(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date)
+            .execution_options(synchronize_session=False)
+        ).all()
+        won |= {DeliveryKey(*row) for row in reclaimed}
+    return sorted(won)
+
+
+def start_posting(
+    session: Session, key: DeliveryKey, worker: str, now: datetime, kind: str = DAILY
+) -> bool:
+    """Move a claimed day to POSTING just before the post; False if the claim was lost.
+
+    Committed before Slack is called, so a tick that dies mid-post leaves POSTING behind,
+    which no other tick takes over: a possibly posted message is never posted again.
+    """
+    result = session.execute(
+        update(DeliveryRow)
+        .where(
+            *_is(key, kind),
+            DeliveryRow.status == DeliveryStatus.CLAIMED,
+            DeliveryRow.claimed_by == worker,
+        )
+        .values(status=DeliveryStatus.POSTING, attempts=DeliveryRow.attempts + 1, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def record_sent(
+    session: Session,
+    key: DeliveryKey,
+    worker: str,
+    channel: str,
+    ts: str,
+    now: datetime,
+    kind: str = DAILY,
+) -> None:
+    """Keep Slack's channel and ts: the message can later be updated or threaded on."""
+    _finish(
+        session, key, worker, kind, status=DeliveryStatus.SENT, channel=channel, ts=ts, sent_at=now
+    )
+
+
+def record_outcome(
+    session: Session,
+    key: DeliveryKey,
+    worker: str,
+    status: DeliveryStatus,
+    error: str | None = None,
+    kind: str = DAILY,
+) -> None:
+    """EMPTY, FAILED, SKIPPED or UNKNOWN, with Slack's error code or the exception's name."""
+    _finish(session, key, worker, kind, status=status, last_error=error[:200] if error else None)
+
+
+def note_error(
+    session: Session, key: DeliveryKey, worker: str, error: str, kind: str = DAILY
+) -> None:
+    """Keep what went wrong after the message was sent (its picture, say), status unchanged."""
+    _finish(session, key, worker, kind, last_error=error[:200])
+
+
+def delivery_row(
+    session: Session, team_id: str, rep_user_id: str, local_date: date, kind: str = DAILY
+) -> DeliveryRow | None:
+    return session.scalars(
+        select(DeliveryRow).where(*_is(DeliveryKey(team_id, rep_user_id, local_date), kind))
+    ).one_or_none()
+
+
+def digest_inputs(
+    session: Session, reps: Collection[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], DigestInputs]:
+    """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
+
+    Four queries for any batch of reps (the call logs in chunks of IDS_PER_QUERY prospects,
+    within SQLite's limit on bound values). Only active, unsnoozed prospects are read: the
+    rest can never appear in a digest.
+    """
+    if not reps:
+        return {}
+    teams = {team for team, _ in reps}
+    rules = _rules_by_team(session, teams)
+    callable_prospects = and_(
+        _owned_by(ProspectRow.team_id, ProspectRow.owner_id, reps),
+        ProspectRow.status == ProspectStatus.ACTIVE,
+        or_(ProspectRow.snoozed_until.is_(None), ProspectRow.snoozed_until <= now),
+    )
+    prospect_rows = session.scalars(select(ProspectRow).where(callable_prospects)).all()
+    histories: dict[int, list[CallLog]] = defaultdict(list)
+    ids = [row.id for row in prospect_rows]
+    for chunk in range(0, len(ids), IDS_PER_QUERY):
+        for row in session.execute(
+            select(
+                CallLogRow.prospect_id,
+                CallLogRow.outcome,
+                CallLogRow.at,
+                CallLogRow.notes,
+                CallLogRow.follow_up_at,
+            )
+            # By the ids just read, so the (team_id, prospect_id, at) index answers it: the
+            # cost follows these reps' calls, not the size of the whole table.
+            .where(
+                CallLogRow.team_id.in_(teams),
+                CallLogRow.prospect_id.in_(ids[chunk : chunk + IDS_PER_QUERY]),
+            )
+            .order_by(CallLogRow.at, CallLogRow.id)
+        ):
+            histories[row.prospect_id].append(
+                CallLog(Outcome(row.outcome), row.at, row.notes, row.follow_up_at)
+            )
+    prospects = {row.id: queries.to_prospect(row) for row in prospect_rows}
+    owners = {row.id: (row.team_id, row.owner_id) for row in prospect_rows}
+
+    inputs = {rep: DigestInputs([], [], rules.get(rep[0], CadenceRules())) for rep in reps}
+    for prospect_id, prospect in prospects.items():
+        inputs[owners[prospect_id]].prospects.append(
+            ProspectHistory(prospect, tuple(histories[prospect_id]))
+        )
+    for owed in session.execute(
+        select(
+            OwedReturnCallRow.team_id,
+            OwedReturnCallRow.rep_user_id,
+            OwedReturnCallRow.prospect_id,
+            OwedReturnCallRow.due_at,
+            CallLogRow.at,
+        )
+        .join(CallLogRow, CallLogRow.id == OwedReturnCallRow.inbound_call_id)
+        .where(
+            _owned_by(OwedReturnCallRow.team_id, OwedReturnCallRow.rep_user_id, reps),
+            OwedReturnCallRow.returned_at.is_(None),
+        )
+    ):
+        # Owed calls to prospects not read above are to closed or snoozed prospects.
+        if owed.prospect_id in prospects and owners[owed.prospect_id] == (
+            owed.team_id,
+            owed.rep_user_id,
+        ):
+            inputs[(owed.team_id, owed.rep_user_id)].owed_calls.append(
+                OwedCall(prospects[owed.prospect_id], called_at=owed.at, due_at=owed.due_at)
+            )
+    return inputs
+
+
+def rep_digest_plan(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    rep_tz: ZoneInfo,
+    now: datetime,
+    advisor: WindowAdvisor | None = None,
+) -> DigestPlan:
+    """The rep's digest as the daily tick would plan it at `now`, windows ranked by what the
+    workspace's dials have taught: `/digest now`, the App Home and `/prospect list due` show
+    this, so none of them disagrees with the morning DM."""
+    rep = (team_id, user_id)
+    inputs = digest_inputs(session, [rep], now)[rep]
+    if advisor is None:
+        advisor = insights_store.window_evidence(session, team_id, now).advisor(user_id)
+    return plan_digest(
+        rep_tz=rep_tz,
+        now=now,
+        prospects=inputs.prospects,
+        owed_calls=inputs.owed_calls,
+        rules=inputs.rules,
+        advisor=advisor,
+    )
+
+
+def set_digest_settings(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    digest_time: str | None = None,
+    digest_days: str | None = None,
+    paused: bool | None = None,
+    when_empty: bool | None = None,
+) -> None:
+    """Change only what was given; the rep's row must exist (queries.ensure_rep)."""
+    values: dict[str, object] = {}
+    if digest_time is not None:
+        values["digest_time"] = digest_time
+    if digest_days is not None:
+        values["digest_days"] = digest_days
+    if paused is not None:
+        values["digest_paused"] = paused
+    if when_empty is not None:
+        values["digest_when_empty"] = when_empty
+    if not values:
+        return
+    session.execute(
+        update(RepRow)
+        .where(RepRow.team_id == team_id, RepRow.user_id == user_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Failed with attempts left, or claimed by a tick that died before posting."""
+    return or_(
+        and_(DeliveryRow.status == DeliveryStatus.FAILED, DeliveryRow.attempts < MAX_ATTEMPTS),
+        and_(
+            DeliveryRow.status == DeliveryStatus.CLAIMED,
+            DeliveryRow.claimed_at < now - STALE_CLAIM,
+        ),
+    )
+
+
+def _is(key: DeliveryKey, kind: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        DeliveryRow.team_id == key.team_id,
+        DeliveryRow.rep_user_id == key.rep_user_id,
+        DeliveryRow.kind == kind,
+        DeliveryRow.local_date == key.local_date,
+    )
+
+
+def _finish(session: Session, key: DeliveryKey, worker: str, kind: str, **values: object) -> None:
+    """Only the worker that holds the day writes its outcome."""
+    session.execute(
+        update(DeliveryRow)
+        .where(*_is(key, kind), DeliveryRow.claimed_by == worker)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _owned_by(
+    team_column: InstrumentedAttribute[str],
+    user_column: InstrumentedAttribute[str],
+    reps: Collection[tuple[str, str]],
+) -> ColumnElement[bool]:
+    """Rows of these reps, always scoped by team: user ids are only unique within a team."""
+    by_team: dict[str, set[str]] = defaultdict(set)
+    for team, user in reps:
+        by_team[team].add(user)
+    return or_(
+        false(),
+        *(and_(team_column == team, user_column.in_(users)) for team, users in by_team.items()),
+    )
+
+
+def _rules_by_team(session: Session, teams: Collection[str]) -> dict[str, CadenceRules]:
+    """Each workspace's cadence; a workspace whose stored rules are broken gets the defaults
+    for the digest (and a warning in the log) rather than no digest at all."""
+    rules = {}
+    for team_id, stored in session.execute(
+        select(Workspace.team_id, Workspace.cadence_rules).where(Workspace.team_id.in_(teams))
+    ):
+        try:
+            rules[team_id] = CadenceRules.from_mapping(stored or {})
+        except ValueError as problem:
+            logger.warning("cadence rules of %s unusable, using defaults: %s", team_id, problem)
+            rules[team_id] = CadenceRules()
+    return rules

@@ -1,0 +1,306 @@
+"""Writing a logged call: the prospect it is about, the call itself and what it owes.
+
+Every call keeps a snapshot of what it changed, so a rep who logged the wrong outcome or the
+wrong prospect can take it back within minutes and find everything exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.grammar.logcall import LogCallRequest
+from bot.rules.cadence import CadenceRules
+from bot.rules.calls import (
+    CLOSING_OUTCOMES,
+    OUTBOUND_DIALS,
+    CallLog,
+    Outcome,
+    Prospect,
+    ProspectStatus,
+)
+from bot.rules.phones import timezone_for_phone
+from bot.storage import queries
+from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow
+
+UNDO_WINDOW = timedelta(minutes=10)
+"""Long enough to notice a slip right after logging; after that the log is history that the
+cadence, the digest and the week's numbers have already relied on."""
+
+# Every prospect field a logged call can change, and so what Undo puts back.
+_SNAPSHOT_FIELDS = (
+    "phone",
+    "cell",
+    "email",
+    "company",
+    "referrer",
+    "deal_value",
+    "tz",
+    "tz_inferred",
+    "status",
+)
+_SNAPSHOT_MOMENTS = ("follow_up_at",)
+
+
+class NotYourProspect(LookupError):
+    """The prospect id given is not the rep's own in this workspace; nothing was written."""
+
+
+class UndoRefused(Exception):
+    """Why a call cannot be undone, in words for the rep; nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class UndoneCall:
+    prospect_id: int
+    prospect_name: str
+    outcome: Outcome
+    prospect_removed: bool
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    call_id: int
+    prospect: Prospect
+    prospect_created: bool
+    tz_inferred: bool
+    history: list[CallLog]
+    rules: CadenceRules
+
+
+def log_call(
+    session: Session,
+    team_id: str,
+    rep_user_id: str,
+    request: LogCallRequest,
+    follow_up_at: datetime | None,
+    now: datetime,
+    *,
+    prospect_id: int | None = None,
+    stored_rules: Mapping[str, object] | None = None,
+) -> LoggedCall:
+    """Log against the prospect picked by id (a form's picker) or matched by name and phone.
+
+    `stored_rules` are the workspace's cadence overrides when the caller has read them
+    already; without them the workspace row is read (and made, for a first call).
+    Raises NotYourProspect when `prospect_id` is not the rep's own in this workspace.
+    """
+    if stored_rules is None:
+        stored_rules = queries.workspace(session, team_id, now).cadence_rules
+    rules = CadenceRules.from_mapping(stored_rules)
+    if prospect_id is not None:
+        row = queries.own_prospect(session, team_id, rep_user_id, prospect_id)
+        if row is None:
+            raise NotYourProspect(prospect_id)
+    else:
+        row = queries.find_prospect(
+            session, team_id, rep_user_id, request.prospect_name, request.phone
+        )
+    created = row is None
+    if row is None:
+        row, created = _new_prospect(session, team_id, rep_user_id, request, follow_up_at, now)
+    before = None if created else _snapshot(row)
+    if not created:
+        _apply_call(row, request, follow_up_at)
+    # A prospect this call created has no earlier calls and owes nothing: no reads for them.
+    history = [] if created else queries.call_history(session, team_id, row.id)
+    closed: list[int] = []
+    if not created and request.outcome in OUTBOUND_DIALS:
+        closed = queries.close_owed_return_calls(session, team_id, row.id, now)
+    call = CallLogRow(
+        team_id=team_id,
+        prospect_id=row.id,
+        rep_user_id=rep_user_id,
+        at=now,
+        outcome=request.outcome.value,
+        notes=request.notes,
+        follow_up_at=follow_up_at,
+        undo_snapshot={"created": created, "prospect": before, "closed_owed": closed},
+    )
+    session.add(call)
+    session.flush()
+    if request.outcome is Outcome.INBOUND:
+        session.add(
+            OwedReturnCallRow(
+                team_id=team_id,
+                rep_user_id=rep_user_id,
+                prospect_id=row.id,
+                inbound_call_id=call.id,
+                due_at=now + rules.return_call_within,
+            )
+        )
+        session.flush()
+    history.append(
+        CallLog(outcome=request.outcome, at=now, notes=request.notes, follow_up_at=follow_up_at)
+    )
+    return LoggedCall(
+        call_id=call.id,
+        prospect=queries.to_prospect(row),
+        prospect_created=created,
+        tz_inferred=row.tz_inferred,
+        history=sorted(history, key=lambda logged: logged.at),
+        rules=rules,
+    )
+
+
+def _new_prospect(
+    session: Session,
+    team_id: str,
+    owner_id: str,
+    request: LogCallRequest,
+    follow_up_at: datetime | None,
+    now: datetime,
+) -> tuple[ProspectRow, bool]:
+    """Two calls logged at once for a new name make one prospect: the second adopts it, as
+    it was, for the caller to update.
+
+    Returns the row and whether this call created it.
+    """
+    row = ProspectRow(
+        team_id=team_id,
+        owner_id=owner_id,
+        name=request.prospect_name,
+        name_key=queries.name_key(request.prospect_name),
+        status=ProspectStatus.ACTIVE,
+        tz_inferred=False,
+        created_at=now,
+    )
+    _apply_call(row, request, follow_up_at)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = queries.find_prospect(session, team_id, owner_id, request.prospect_name, None)
+        if found is None:
+            raise
+        return found, False
+    return row, True
+
+
+def _apply_call(row: ProspectRow, request: LogCallRequest, follow_up_at: datetime | None) -> None:
+    """What a logged call changes on its prospect: options given on the line (a phone's zone
+    fills a missing tz), the follow-up and the status."""
+    for field in ("phone", "cell", "email", "company", "referrer"):
+        value = getattr(request, field)
+        if value is not None:
+            setattr(row, field, value)
+    if request.deal_value is not None:
+        row.deal_value = request.deal_value
+    if request.tz is not None:
+        row.tz, row.tz_inferred = request.tz, False
+    elif (row.tz is None or row.tz_inferred) and (row.phone or row.cell):
+        inferred = timezone_for_phone(row.phone or row.cell or "")
+        row.tz, row.tz_inferred = inferred, inferred is not None
+    row.follow_up_at = follow_up_at
+    if request.outcome in CLOSING_OUTCOMES:
+        row.status = CLOSING_OUTCOMES[request.outcome]
+    elif request.outcome is Outcome.WRONG:
+        row.status = ProspectStatus.WRONG_NUMBER
+    elif request.phone and row.status == ProspectStatus.WRONG_NUMBER:
+        row.status = ProspectStatus.ACTIVE
+
+
+def undo_call(
+    session: Session, team_id: str, rep_user_id: str, call_id: int, now: datetime
+) -> UndoneCall:
+    """Take back the rep's own call logged less than UNDO_WINDOW ago, restoring the prospect.
+
+    Only the prospect's latest call can be undone: an earlier one's snapshot no longer
+    describes the prospect. A call that created the prospect removes it. Raises UndoRefused.
+    """
+    call = session.scalars(
+        select(CallLogRow)
+        .where(
+            CallLogRow.team_id == team_id,
+            CallLogRow.rep_user_id == rep_user_id,
+            CallLogRow.id == call_id,
+        )
+        .with_for_update()
+    ).one_or_none()
+    if call is None:
+        raise UndoRefused(
+            "There's no call of yours to undo there: it may be undone already. Nothing was changed."
+        )
+    if now - call.at > UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise UndoRefused(
+            f"Undo works for {minutes} minutes after logging, and this call is older."
+            " Log a new call with the right outcome instead; nothing was changed."
+        )
+    snapshot = call.undo_snapshot
+    prospect = queries.own_prospect(session, team_id, rep_user_id, call.prospect_id)
+    if snapshot is None or prospect is None:
+        raise UndoRefused("This call was logged before Undo existed; nothing was changed.")
+    later = session.scalar(
+        select(func.count())
+        .select_from(CallLogRow)
+        .where(
+            CallLogRow.team_id == team_id,
+            CallLogRow.prospect_id == call.prospect_id,
+            CallLogRow.id > call.id,
+        )
+    )
+    if later:
+        raise UndoRefused(
+            f"A later call to {prospect.name} is logged: undo that one first. Nothing was changed."
+        )
+    created = bool(snapshot["created"])
+    undone = UndoneCall(prospect.id, prospect.name, Outcome(call.outcome), created)
+    closed = [int(owed_id) for owed_id in snapshot["closed_owed"]]  # type: ignore[union-attr]
+    if closed:
+        session.execute(
+            update(OwedReturnCallRow)
+            .where(OwedReturnCallRow.team_id == team_id, OwedReturnCallRow.id.in_(closed))
+            .values(returned_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        delete(OwedReturnCallRow).where(
+            OwedReturnCallRow.team_id == team_id, OwedReturnCallRow.inbound_call_id == call.id
+        )
+    )
+    session.delete(call)
+    if undone.prospect_removed:
+        session.delete(prospect)
+    else:
+        _restore(prospect, snapshot["prospect"])  # type: ignore[arg-type]
+    session.flush()
+    return undone
+
+
+def set_follow_up(
+    session: Session, team_id: str, owner_id: str, prospect_id: int, at: datetime | None
+) -> ProspectRow | None:
+    """What the confirmation's Set follow-up saves; None (nothing written) when the prospect
+    is not this rep's in this workspace."""
+    row = queries.own_prospect(session, team_id, owner_id, prospect_id)
+    if row is not None:
+        row.follow_up_at = at
+        session.flush()
+    return row
+
+
+def _snapshot(row: ProspectRow) -> dict[str, object]:
+    """JSON-safe: moments as ISO text with their offset."""
+    fields: dict[str, object] = {name: getattr(row, name) for name in _SNAPSHOT_FIELDS}
+    for name in _SNAPSHOT_MOMENTS:
+        moment = getattr(row, name)
+        fields[name] = moment.isoformat() if moment is not None else None
+    return fields
+
+
+def _restore(row: ProspectRow, fields: dict[str, object]) -> None:
+    for name in _SNAPSHOT_FIELDS:
+        setattr(row, name, fields[name])
+    for name in _SNAPSHOT_MOMENTS:
+        moment = fields[name]
+        setattr(row, name, datetime.fromisoformat(moment) if isinstance(moment, str) else None)

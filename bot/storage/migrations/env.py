@@ -1,0 +1,20 @@
+"""Alembic runs against the engine handed over in config.attributes; no ini file needed."""
+
+from alembic import context
+from sqlalchemy import Engine
+
+from bot.storage.installations import OAUTH_METADATA
+from bot.storage.models import Base
+
+engine: Engine = context.config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=[Base.metadata, OAUTH_METADATA],
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

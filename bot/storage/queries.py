@@ -1,0 +1,221 @@
+"""Named queries. Each takes a session and the Slack team_id; handlers never build SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
+from bot.storage.db import insert_for
+from bot.storage.models import (
+    CallLogRow,
+    OwedReturnCallRow,
+    ProcessedEventRow,
+    ProspectRow,
+    RepRow,
+    Workspace,
+)
+
+
+def name_key(name: str) -> str:
+    """Reps type names in any case; matching ignores it."""
+    return " ".join(name.casefold().split())
+
+
+def workspace(session: Session, team_id: str, now: datetime) -> Workspace:
+    """The workspace row, created by whichever of many concurrent first requests gets there."""
+    found = session.get(Workspace, team_id)
+    if found is None:
+        session.execute(
+            insert_for(session, Workspace)
+            .values(team_id=team_id, cadence_rules={}, created_at=now)
+            .on_conflict_do_nothing()
+        )
+        found = session.get(Workspace, team_id)
+    return found  # type: ignore[return-value]
+
+
+def rep_row(session: Session, team_id: str, user_id: str) -> RepRow | None:
+    return session.scalars(
+        select(RepRow).where(RepRow.team_id == team_id, RepRow.user_id == user_id)
+    ).one_or_none()
+
+
+def rep_and_rules(
+    session: Session, team_id: str, user_id: str
+) -> tuple[RepRow, dict[str, object] | None] | None:
+    """The rep's row with their workspace's stored cadence rules (None before the workspace
+    has a row): every command needs the first and logging needs both, in one round trip."""
+    found = session.execute(
+        select(RepRow, Workspace.cadence_rules)
+        .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
+        .where(RepRow.team_id == team_id, RepRow.user_id == user_id)
+    ).one_or_none()
+    return None if found is None else (found[0], found[1])
+
+
+def ensure_rep(
+    session: Session, team_id: str, user_id: str, tz: str, name: str, now: datetime
+) -> RepRow:
+    """The rep's row, inserted on first use; a concurrent first request wins harmlessly."""
+    found = rep_row(session, team_id, user_id)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            row = RepRow(team_id=team_id, user_id=user_id, tz=tz, name=name, created_at=now)
+            session.add(row)
+    except IntegrityError:
+        return rep_row(session, team_id, user_id)  # type: ignore[return-value]
+    return row
+
+
+def follow_slack_profile(
+    session: Session, team_id: str, user_id: str, tz: str | None, name: str
+) -> None:
+    """A known rep's new zone and name from Slack; someone who is not a rep here is not stored."""
+    row = rep_row(session, team_id, user_id)
+    if row is None:
+        return
+    if tz is not None:
+        row.tz = tz
+    if name:
+        row.name = name
+
+
+def note_home_opened(
+    session: Session, team_id: str, user_id: str, tz: str, name: str, now: datetime
+) -> None:
+    """The first opening only: from then on the rep has a Home to keep fresh."""
+    row = ensure_rep(session, team_id, user_id, tz, name, now)
+    if row.home_opened_at is None:
+        row.home_opened_at = now
+
+
+def find_prospect(
+    session: Session, team_id: str, owner_id: str, name: str, phone: str | None
+) -> ProspectRow | None:
+    """The rep's own prospect by name (any case) or by phone, preferring the name match."""
+    matches = [ProspectRow.name_key == name_key(name)]
+    if phone:
+        matches.append(ProspectRow.phone == phone)
+        matches.append(ProspectRow.cell == phone)
+    rows = session.scalars(
+        select(ProspectRow)
+        .where(ProspectRow.team_id == team_id, ProspectRow.owner_id == owner_id, or_(*matches))
+        .order_by(ProspectRow.id)
+    ).all()
+    by_name = [row for row in rows if row.name_key == name_key(name)]
+    return (by_name or list(rows) or [None])[0]
+
+
+def prospect_row(session: Session, team_id: str, prospect_id: int) -> ProspectRow | None:
+    return session.scalars(
+        select(ProspectRow).where(ProspectRow.team_id == team_id, ProspectRow.id == prospect_id)
+    ).one_or_none()
+
+
+def call_history(session: Session, team_id: str, prospect_id: int) -> list[CallLog]:
+    rows = session.scalars(
+        select(CallLogRow)
+        .where(CallLogRow.team_id == team_id, CallLogRow.prospect_id == prospect_id)
+        .order_by(CallLogRow.at, CallLogRow.id)
+    ).all()
+    return [
+        CallLog(outcome=Outcome(r.outcome), at=r.at, notes=r.notes, follow_up_at=r.follow_up_at)
+        for r in rows
+    ]
+
+
+def own_prospect(
+    session: Session, team_id: str, owner_id: str, prospect_id: int
+) -> ProspectRow | None:
+    """The prospect only if this rep owns it in this workspace: ids from Slack are never trusted."""
+    return session.scalars(
+        select(ProspectRow).where(
+            ProspectRow.team_id == team_id,
+            ProspectRow.owner_id == owner_id,
+            ProspectRow.id == prospect_id,
+        )
+    ).one_or_none()
+
+
+def prospects_matching(
+    session: Session, team_id: str, owner_id: str, typed: str, limit: int
+) -> list[ProspectRow]:
+    """The rep's own prospects whose name contains `typed` (any case), names starting with
+    it first, for a type-ahead that shows the likeliest pick on top."""
+    key = name_key(typed)
+    rows = session.scalars(
+        select(ProspectRow)
+        .where(
+            ProspectRow.team_id == team_id,
+            ProspectRow.owner_id == owner_id,
+            ProspectRow.name_key.contains(key, autoescape=True),
+        )
+        .order_by(ProspectRow.name_key, ProspectRow.id)
+        .limit(limit * 4)
+    ).all()
+    return sorted(rows, key=lambda row: not row.name_key.startswith(key))[:limit]
+
+
+def close_owed_return_calls(
+    session: Session, team_id: str, prospect_id: int, returned_at: datetime
+) -> list[int]:
+    """Returns the ids it closed, so an Undo can reopen exactly those."""
+    closed = session.execute(
+        update(OwedReturnCallRow)
+        .where(
+            OwedReturnCallRow.team_id == team_id,
+            OwedReturnCallRow.prospect_id == prospect_id,
+            OwedReturnCallRow.returned_at.is_(None),
+        )
+        .values(returned_at=returned_at)
+        .returning(OwedReturnCallRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(closed.scalars())
+
+
+def to_prospect(row: ProspectRow) -> Prospect:
+    return Prospect(
+        id=row.id,
+        name=row.name,
+        company=row.company,
+        phone=row.phone,
+        cell=row.cell,
+        email=row.email,
+        tz=row.tz,
+        deal_value=row.deal_value,
+        referrer=row.referrer,
+        connection_note=row.connection_note,
+        status=ProspectStatus(row.status),
+        snoozed_until=row.snoozed_until,
+        follow_up_at=row.follow_up_at,
+    )
+
+
+def to_rep(row: RepRow) -> Rep:
+    return Rep(
+        user_id=row.user_id,
+        tz=row.tz,
+        name=row.name,
+        company=row.company,
+        phone=row.phone,
+        cell=row.cell,
+        email=row.email,
+        benefit=row.benefit,
+    )
+
+
+def claim_event(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
+    """True for the first delivery of an event; Slack's retries of it get False."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEventRow(event_id=event_id, team_id=team_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True

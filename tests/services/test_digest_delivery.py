@@ -1,0 +1,340 @@
+"""Digest ticks against the Slack stand-in: on time in every zone, once, through Slack's moods."""
+
+from __future__ import annotations
+
+import time as stopwatch
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from http.client import RemoteDisconnected
+from urllib.error import URLError
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryState
+from slack_sdk.http_retry.request import HttpRequest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.runtime.scheduler import DIGEST_JOB, start_digest_scheduler
+from bot.runtime.slack_standin import SlackStandIn
+from bot.services.digest_delivery import (
+    UnsentRequestRetryHandler,
+    digest_web_client,
+    run_digest_tick,
+)
+from bot.storage.db import make_session_factory
+from bot.storage.models import CallLogRow, DeliveryRow, OwedReturnCallRow, ProspectRow, RepRow
+from tests.blockkit import assert_valid_message
+
+SETUP = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+EVERY_DAY = "mon,tue,wed,thu,fri,sat,sun"
+
+
+@pytest.fixture
+def slack_api(standin: SlackStandIn) -> Iterator[SlackStandIn]:
+    standin.clear()
+    yield standin
+    standin.clear()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+def client_for(slack_api: SlackStandIn) -> WebClient:
+    return digest_web_client(
+        Settings(slack_bot_token="xoxb-test", slack_api_url=slack_api.base_url)
+    )
+
+
+def add_rep(
+    factory: sessionmaker[Session],
+    user: str,
+    tz: str,
+    *,
+    days: str = "mon,tue,wed,thu,fri",
+    owes_a_call: bool = True,
+    **digest: object,
+) -> None:
+    """A rep in team T1 who, unless told otherwise, owes a return call: due every day."""
+    with factory.begin() as session:
+        session.add(
+            RepRow(team_id="T1", user_id=user, tz=tz, created_at=SETUP, digest_days=days, **digest)
+        )
+        if not owes_a_call:
+            return
+        prospect = ProspectRow(
+            team_id="T1",
+            owner_id=user,
+            name=f"Caller of {user}",
+            name_key=f"caller of {user.casefold()}",
+            tz="America/New_York",
+            tz_inferred=False,
+            status="active",
+            created_at=SETUP,
+        )
+        session.add(prospect)
+        session.flush()
+        inbound = CallLogRow(
+            team_id="T1",
+            prospect_id=prospect.id,
+            rep_user_id=user,
+            at=SETUP,
+            outcome="inbound",
+            notes="",
+        )
+        session.add(inbound)
+        session.flush()
+        session.add(
+            OwedReturnCallRow(
+                team_id="T1",
+                rep_user_id=user,
+                prospect_id=prospect.id,
+                inbound_call_id=inbound.id,
+                due_at=SETUP + timedelta(hours=24),
+            )
+        )
+
+
+def tick(factory: sessionmaker[Session], slack_api: SlackStandIn, now: datetime):  # type: ignore[no-untyped-def]
+    return run_digest_tick(factory, lambda team_id: client_for(slack_api), now)
+
+
+def posted(slack_api: SlackStandIn) -> Counter[str]:
+    """Messages Slack accepted, per rep."""
+    return Counter(
+        c.args["channel"] for c in slack_api.calls_to("chat.postMessage") if c.answered_ok
+    )
+
+
+def deliveries(factory: sessionmaker[Session]) -> list[DeliveryRow]:
+    with factory() as session:
+        return list(session.scalars(select(DeliveryRow).order_by(DeliveryRow.rep_user_id)))
+
+
+def local(moment: datetime, tz: str) -> datetime:
+    return moment.astimezone(ZoneInfo(tz))
+
+
+def ticks_around(start: datetime, end: datetime, reps: dict[str, str]) -> list[datetime]:
+    """Every 30 minutes, plus every minute from 07:20 to 07:40 on each rep's own clock."""
+    instants = set()
+    moment = start
+    while moment < end:
+        instants.add(moment)
+        moment += timedelta(minutes=30)
+    for tz in reps.values():
+        day = local(start, tz).date() - timedelta(days=1)
+        while day <= local(end, tz).date():
+            around = datetime.combine(day, datetime.min.time(), ZoneInfo(tz)).replace(hour=7)
+            instants |= {around + timedelta(minutes=m) for m in range(20, 41)}
+            day += timedelta(days=1)
+    return sorted(i for i in instants if start <= i < end)
+
+
+@pytest.mark.parametrize(
+    ("start", "dst_day"),
+    [
+        (datetime(2026, 3, 6, 12, 0, tzinfo=UTC), date(2026, 3, 8)),  # clocks go forward
+        (datetime(2026, 10, 30, 12, 0, tzinfo=UTC), date(2026, 11, 1)),  # clocks go back
+    ],
+)
+def test_every_rep_gets_one_digest_a_day_at_0730_their_time_across_dst(
+    factory: sessionmaker[Session], slack_api: SlackStandIn, start: datetime, dst_day: date
+) -> None:
+    reps = {
+        "U_NY": "America/New_York",
+        "U_LA": "America/Los_Angeles",
+        "U_PHX": "America/Phoenix",
+        "U_KOL": "Asia/Kolkata",
+        "U_CHA": "Pacific/Chatham",
+    }
+    for user, tz in reps.items():
+        add_rep(factory, user, tz, days=EVERY_DAY)
+    end = start + timedelta(days=4)
+    for instant in ticks_around(start, end, reps):
+        tick(factory, slack_api, instant)
+
+    sent = deliveries(factory)
+    assert all(row.status == "sent" for row in sent)
+    for user, tz in reps.items():
+        zone = ZoneInfo(tz)
+        mine = {row.local_date: row.sent_at for row in sent if row.rep_user_id == user}
+        first_day = local(start, tz).date()
+        expected_days = [first_day + timedelta(days=n) for n in range(6)]
+        on_time = {
+            day: max(start, datetime.combine(day, time(7, 30), zone)) for day in expected_days
+        }
+        # Every local day gets one digest at 07:30 on the rep's clock, the DST day included;
+        # a day whose 07:30 passed before the first tick gets it from that first tick.
+        assert mine == {day: at for day, at in on_time.items() if at < end}
+        assert posted(slack_api)[user] == len(mine)
+    ny_days = {row.local_date for row in sent if row.rep_user_id == "U_NY"}
+    assert dst_day in ny_days
+
+
+def test_workdays_only_and_repeated_ticks_send_once(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    friday_0730 = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)
+    for minutes in (-1, 0, 0, 0, 1, 60, 600):
+        tick(factory, slack_api, friday_0730 + timedelta(minutes=minutes))
+    for days in (1, 2):  # the weekend
+        tick(factory, slack_api, friday_0730 + timedelta(days=days))
+    assert posted(slack_api) == {"U1": 1}
+    tick(factory, slack_api, friday_0730 + timedelta(days=3))  # Monday
+    assert posted(slack_api) == {"U1": 2}
+    (message, _) = slack_api.calls_to("chat.postMessage")
+    assert_valid_message(message.args)
+    assert "Caller of U1" in str(message.args["blocks"])
+
+
+def test_ts_is_recorded_so_the_digest_can_be_found_again(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    tick(factory, slack_api, datetime(2026, 11, 23, 13, 30, tzinfo=UTC))
+    (row,) = deliveries(factory)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert (row.status, row.channel, row.attempts) == ("sent", "DU1", 1)
+    assert row.ts is not None and row.ts.startswith("17")
+
+
+def test_a_429_is_waited_out_and_the_digest_posted_once(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    slack_api.fail_next("chat.postMessage", retry_after=1)
+    started = stopwatch.monotonic()
+    report = tick(factory, slack_api, datetime(2026, 11, 23, 13, 30, tzinfo=UTC))
+    assert stopwatch.monotonic() - started >= 1  # Retry-After was honoured
+    assert len(slack_api.calls_to("chat.postMessage")) == 2
+    assert posted(slack_api) == {"U1": 1}
+    assert len(report.sent) == 1
+
+
+def test_a_long_rate_limit_fails_one_rep_for_now_and_keeps_the_others_moving(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    for user in ("U1", "U2", "U3"):
+        add_rep(factory, user, "America/Chicago")
+    slack_api.fail_next("chat.postMessage", retry_after=120)
+    started = stopwatch.monotonic()
+    report = tick(factory, slack_api, datetime(2026, 11, 23, 13, 30, tzinfo=UTC))
+    assert stopwatch.monotonic() - started < 10
+    assert (len(report.sent), len(report.failed)) == (2, 1)
+    tick(factory, slack_api, datetime(2026, 11, 23, 13, 31, tzinfo=UTC))
+    assert posted(slack_api) == {"U1": 1, "U2": 1, "U3": 1}
+
+
+def test_a_rep_who_left_is_skipped_and_the_others_still_get_theirs(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    for user in ("U1", "U_GONE", "U_INACTIVE", "U2"):
+        add_rep(factory, user, "America/Chicago")
+    slack_api.fail_for("chat.postMessage", {"channel": "U_GONE"}, "user_not_found")
+    slack_api.fail_for("chat.postMessage", {"channel": "U_INACTIVE"}, "account_inactive")
+    monday = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+    report = tick(factory, slack_api, monday)
+    assert sorted(k.rep_user_id for k in report.skipped) == ["U_GONE", "U_INACTIVE"]
+    assert posted(slack_api) == {"U1": 1, "U2": 1}
+    tick(factory, slack_api, monday + timedelta(minutes=5))
+    assert len(slack_api.calls_to("chat.postMessage")) == 4  # the gone are not retried today
+    statuses = {row.rep_user_id: (row.status, row.last_error) for row in deliveries(factory)}
+    assert statuses["U_GONE"] == ("skipped", "user_not_found")
+
+
+def test_a_failed_post_is_retried_on_a_later_tick_the_same_day(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    slack_api.fail_next("chat.postMessage", error="internal_error", status=200)
+    monday = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+    assert len(tick(factory, slack_api, monday).failed) == 1
+    assert posted(slack_api) == {}
+    assert len(tick(factory, slack_api, monday + timedelta(minutes=1)).sent) == 1
+    tick(factory, slack_api, monday + timedelta(minutes=2))
+    assert posted(slack_api) == {"U1": 1}
+    (row,) = deliveries(factory)
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+def test_a_post_with_unknown_outcome_is_never_posted_again(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    slack_api.delay("chat.postMessage", 1.5)
+    slow = client_for(slack_api)
+    slow.timeout = 1
+    monday = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+    report = run_digest_tick(factory, lambda team_id: slow, monday)
+    assert len(report.unknown) == 1
+    slack_api.clear_faults()
+    run_digest_tick(factory, lambda team_id: slow, monday + timedelta(minutes=20))
+    # Slack did get the first post; a retry would have been a second digest.
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert deliveries(factory)[0].status == "unknown"
+
+
+def test_connection_retries_only_requests_that_never_reached_slack() -> None:
+    handler = UnsentRequestRetryHandler(max_retry_count=2)
+    request = HttpRequest(method="POST", url="https://slack.com/api/chat.postMessage", headers={})
+
+    def retries(error: Exception) -> bool:
+        return handler.can_retry(state=RetryState(), request=request, error=error)
+
+    assert retries(URLError(ConnectionRefusedError()))
+    assert not retries(RemoteDisconnected("closed while waiting for the answer"))
+    assert not retries(ConnectionResetError())
+    assert not retries(TimeoutError())
+
+
+def test_nothing_due_sends_nothing_unless_the_rep_asked_for_empty_digests(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U_QUIET", "America/Chicago", owes_a_call=False)
+    add_rep(factory, "U_WANTS", "America/Chicago", owes_a_call=False, digest_when_empty=True)
+    add_rep(factory, "U_PAUSED", "America/Chicago", digest_paused=True)
+    monday = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+    report = tick(factory, slack_api, monday)
+    tick(factory, slack_api, monday + timedelta(hours=3))
+    assert posted(slack_api) == {"U_WANTS": 1}
+    assert [k.rep_user_id for k in report.empty] == ["U_QUIET"]
+    (call,) = slack_api.calls_to("chat.postMessage")
+    assert "Nothing due today" in call.args["text"]
+
+
+def test_a_dry_run_shows_what_is_due_and_sends_and_claims_nothing(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    monday = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+    report = run_digest_tick(factory, lambda team_id: client_for(slack_api), monday, dry_run=True)
+    assert [k.rep_user_id for k in report.previews] == ["U1"]
+    assert slack_api.calls_to("chat.postMessage") == []
+    assert deliveries(factory) == []
+
+
+def test_serve_and_console_tick_every_minute_in_process(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    monday_0731 = datetime(2026, 11, 23, 13, 31, tzinfo=UTC)
+    scheduler = start_digest_scheduler(
+        factory, lambda team_id: client_for(slack_api), clock=lambda: monday_0731
+    )
+    try:
+        job = scheduler.get_job(DIGEST_JOB)
+        assert job is not None and job.next_run_time.second == 0
+        job.modify(next_run_time=datetime.now(UTC))  # don't wait for the top of the minute
+        deadline = stopwatch.monotonic() + 10
+        while not posted(slack_api) and stopwatch.monotonic() < deadline:
+            stopwatch.sleep(0.05)
+    finally:
+        scheduler.shutdown()
+    assert posted(slack_api) == {"U1": 1}
