@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.common import build_logcall_reply
 from bot.grammar.logcall import LogCallRequest
-from bot.handlers.reps import ActingRep
+from bot.handlers.reps import ActingRep, new_rep, stored_rep
 from bot.rules.cadence import cadence_state
+from bot.rules.dates import resolve_when
 from bot.rules.public_holidays import closed_days
 from bot.rules.windows import next_call_window
 from bot.storage import queries
@@ -35,32 +37,69 @@ def log_and_confirm(
     with session_factory.begin() as session:
         if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
             return None
-        if not rep.stored:
-            queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
-        logged = log_call(
-            session,
-            rep.team_id,
-            rep.user_id,
-            request,
-            follow_up,
-            now,
-            prospect_id=prospect_id,
-            stored_rules=rep.stored_rules,
-        )
-        closed = closed_days(logged.prospect)
-        state = cadence_state(
-            logged.history, logged.prospect.deal_value, now, rep.tz, logged.rules, closed
-        )
-        earliest = max(filter(None, [now, state.laid_off_until, follow_up]))
-        return build_logcall_reply(
-            prospect=logged.prospect,
-            outcome=request.outcome,
-            prospect_created=logged.prospect_created,
-            notes=request.notes,
-            state=state,
-            window=next_call_window(logged.prospect.zone(rep.tz), earliest, closed=closed),
-            tz_known=logged.prospect.tz is not None,
-            rep_tz=rep.tz,
-            now=now,
-            call_id=logged.call_id,
-        )
+        return _log_and_reply(session, rep, request, follow_up, now, prospect_id)
+
+
+def log_line(
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    request: LogCallRequest,
+    now: datetime,
+) -> tuple[ActingRep, dict[str, object]]:
+    """The one-line /logcall in one transaction, the rep read inside it: a known rep's call
+    is one session and one commit. Only a first-time rep's zone is asked of Slack, outside
+    any transaction. Raises DateError, with nothing written, when `next:` is not a date."""
+    with session_factory.begin() as session:
+        rep = stored_rep(session, team_id, user_id)
+        if rep is not None:
+            follow_up = _follow_up(request, rep, now)
+            return rep, _log_and_reply(session, rep, request, follow_up, now)
+    rep = new_rep(client, team_id, user_id)
+    follow_up = _follow_up(request, rep, now)
+    with session_factory.begin() as session:
+        return rep, _log_and_reply(session, rep, request, follow_up, now)
+
+
+def _follow_up(request: LogCallRequest, rep: ActingRep, now: datetime) -> datetime | None:
+    return resolve_when(request.next_text, now, rep.tz) if request.next_text else None
+
+
+def _log_and_reply(
+    session: Session,
+    rep: ActingRep,
+    request: LogCallRequest,
+    follow_up: datetime | None,
+    now: datetime,
+    prospect_id: int | None = None,
+) -> dict[str, object]:
+    if not rep.stored:
+        queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
+    logged = log_call(
+        session,
+        rep.team_id,
+        rep.user_id,
+        request,
+        follow_up,
+        now,
+        prospect_id=prospect_id,
+        stored_rules=rep.stored_rules,
+    )
+    closed = closed_days(logged.prospect)
+    state = cadence_state(
+        logged.history, logged.prospect.deal_value, now, rep.tz, logged.rules, closed
+    )
+    earliest = max(filter(None, [now, state.laid_off_until, follow_up]))
+    return build_logcall_reply(
+        prospect=logged.prospect,
+        outcome=request.outcome,
+        prospect_created=logged.prospect_created,
+        notes=request.notes,
+        state=state,
+        window=next_call_window(logged.prospect.zone(rep.tz), earliest, closed=closed),
+        tz_known=logged.prospect.tz is not None,
+        rep_tz=rep.tz,
+        now=now,
+        call_id=logged.call_id,
+    )

@@ -39,18 +39,28 @@ def acting_rep(
 ) -> ActingRep:
     """Reads only: the row is written with the rep's first accepted command, never on bad input."""
     with session_factory() as session:
-        found = queries.rep_and_rules(session, team_id, user_id)
-    if found is not None:
-        row, rules = found
-        return ActingRep(
-            team_id,
-            user_id,
-            ZoneInfo(row.tz),
-            row.name,
-            home_opened=row.home_opened_at is not None,
-            stored=True,
-            stored_rules=rules,
-        )
+        found = stored_rep(session, team_id, user_id)
+    return found or new_rep(client, team_id, user_id)
+
+
+def stored_rep(session: Session, team_id: str, user_id: str) -> ActingRep | None:
+    """The rep as stored, read in the caller's transaction; None for a first-time rep."""
+    found = queries.rep_and_rules(session, team_id, user_id)
+    if found is None:
+        return None
+    return ActingRep(
+        team_id,
+        user_id,
+        ZoneInfo(found.tz),
+        found.name,
+        home_opened=found.home_opened_at is not None,
+        stored=True,
+        stored_rules=found.cadence_rules,
+    )
+
+
+def new_rep(client: WebClient, team_id: str, user_id: str) -> ActingRep:
+    """A first-time rep, their zone and name from Slack's profile (nothing is stored yet)."""
     tz, name = _slack_profile(client, user_id)
     return ActingRep(team_id, user_id, ZoneInfo(tz), name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from alembic import command
@@ -10,8 +11,10 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -31,7 +34,45 @@ def make_engine(url: str) -> Engine:
         )
         _use_sqlite_transactions(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine)
+    return engine
+
+
+POOL_RECYCLE_SECONDS = 1800
+"""Connections older than this are replaced: servers and proxies drop idle ones after a while."""
+
+IDLE_PING_SECONDS = 5.0
+"""A connection unused this long is pinged before use. Pinging every checkout (pre-ping) was a
+round trip per transaction; busy connections are the ones that cannot have died unnoticed."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """The database restarting between requests costs no request: a dead idle connection is
+    found here and the pool replaces it (SQLAlchemy retries a checkout that raises
+    DisconnectionError with a fresh connection)."""
+
+    driver_error = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(
+        dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: object
+    ) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except driver_error as dead:
+            raise DisconnectionError(str(dead)) from dead
+        finally:
+            del record.info["idle_since"]
 
 
 def _use_sqlite_transactions(engine: Engine) -> None:

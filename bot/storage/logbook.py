@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,10 @@ class LoggedCall:
     rules: CadenceRules
 
 
+_INSERT_CALL = insert(CallLogRow).returning(CallLogRow.id)
+"""Built once; a Core insert, since nothing reads the new row back but its id."""
+
+
 def log_call(
     session: Session,
     team_id: str,
@@ -112,44 +116,54 @@ def log_call(
     if not created:
         _apply_call(row, request, follow_up_at)
     # A prospect this call created has no earlier calls and owes nothing: no reads for them.
-    history = [] if created else queries.call_history(session, team_id, row.id)
+    numbered = [] if created else queries.numbered_call_history(session, team_id, row.id)
+    history = [log for _, log in numbered]
     closed: list[int] = []
-    if not created and request.outcome in OUTBOUND_DIALS:
+    if request.outcome in OUTBOUND_DIALS and _may_owe_a_return_call(numbered):
         closed = queries.close_owed_return_calls(session, team_id, row.id, now)
-    call = CallLogRow(
-        team_id=team_id,
-        prospect_id=row.id,
-        rep_user_id=rep_user_id,
-        at=now,
-        outcome=request.outcome.value,
-        notes=request.notes,
-        follow_up_at=follow_up_at,
-        undo_snapshot={"created": created, "prospect": before, "closed_owed": closed},
+    call_id = session.scalar(
+        _INSERT_CALL,
+        {
+            "team_id": team_id,
+            "prospect_id": row.id,
+            "rep_user_id": rep_user_id,
+            "at": now,
+            "outcome": request.outcome.value,
+            "notes": request.notes,
+            "follow_up_at": follow_up_at,
+            "undo_snapshot": {"created": created, "prospect": before, "closed_owed": closed},
+        },
     )
-    session.add(call)
-    session.flush()
+    assert call_id is not None
     if request.outcome is Outcome.INBOUND:
-        session.add(
-            OwedReturnCallRow(
+        session.execute(
+            insert(OwedReturnCallRow).values(
                 team_id=team_id,
                 rep_user_id=rep_user_id,
                 prospect_id=row.id,
-                inbound_call_id=call.id,
+                inbound_call_id=call_id,
                 due_at=now + rules.return_call_within,
             )
         )
-        session.flush()
     history.append(
         CallLog(outcome=request.outcome, at=now, notes=request.notes, follow_up_at=follow_up_at)
     )
     return LoggedCall(
-        call_id=call.id,
+        call_id=call_id,
         prospect=queries.to_prospect(row),
         prospect_created=created,
         tz_inferred=row.tz_inferred,
         history=sorted(history, key=lambda logged: logged.at),
         rules=rules,
     )
+
+
+def _may_owe_a_return_call(numbered: list[tuple[int, CallLog]]) -> bool:
+    """Whether an inbound call was logged after every dial: only then can a return call be
+    owed (each inbound call owes one, and any later dial returns it), so only then is the
+    owed-calls table worth an UPDATE."""
+    last_dial = max((id_ for id_, log in numbered if log.outcome in OUTBOUND_DIALS), default=0)
+    return any(id_ > last_dial and log.outcome is Outcome.INBOUND for id_, log in numbered)
 
 
 def _new_prospect(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,17 +45,18 @@ def rep_row(session: Session, team_id: str, user_id: str) -> RepRow | None:
     ).one_or_none()
 
 
-def rep_and_rules(
-    session: Session, team_id: str, user_id: str
-) -> tuple[RepRow, dict[str, object] | None] | None:
-    """The rep's row with their workspace's stored cadence rules (None before the workspace
-    has a row): every command needs the first and logging needs both, in one round trip."""
-    found = session.execute(
-        select(RepRow, Workspace.cadence_rules)
-        .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
-        .where(RepRow.team_id == team_id, RepRow.user_id == user_id)
-    ).one_or_none()
-    return None if found is None else (found[0], found[1])
+_REP_AND_RULES = (
+    select(RepRow.tz, RepRow.name, RepRow.home_opened_at, Workspace.cadence_rules)
+    .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
+    .where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
+)
+
+
+def rep_and_rules(session: Session, team_id: str, user_id: str) -> Row[Any] | None:
+    """The rep's zone, name and first Home opening with their workspace's stored cadence
+    rules (None before the workspace has a row): every command needs the first and logging
+    needs both, in one round trip."""
+    return session.execute(_REP_AND_RULES, {"team_id": team_id, "user_id": user_id}).one_or_none()
 
 
 def ensure_rep(
@@ -95,20 +97,40 @@ def note_home_opened(
         row.home_opened_at = now
 
 
+_BY_NAME = (
+    select(ProspectRow)
+    .where(
+        ProspectRow.team_id == bindparam("team_id"),
+        ProspectRow.owner_id == bindparam("owner_id"),
+        ProspectRow.name_key == bindparam("name_key"),
+    )
+    .order_by(ProspectRow.id)
+)
+_BY_NAME_OR_PHONE = (
+    select(ProspectRow)
+    .where(
+        ProspectRow.team_id == bindparam("team_id"),
+        ProspectRow.owner_id == bindparam("owner_id"),
+        or_(
+            ProspectRow.name_key == bindparam("name_key"),
+            ProspectRow.phone == bindparam("phone"),
+            ProspectRow.cell == bindparam("phone"),
+        ),
+    )
+    .order_by(ProspectRow.id)
+)
+
+
 def find_prospect(
     session: Session, team_id: str, owner_id: str, name: str, phone: str | None
 ) -> ProspectRow | None:
     """The rep's own prospect by name (any case) or by phone, preferring the name match."""
-    matches = [ProspectRow.name_key == name_key(name)]
-    if phone:
-        matches.append(ProspectRow.phone == phone)
-        matches.append(ProspectRow.cell == phone)
+    key = name_key(name)
     rows = session.scalars(
-        select(ProspectRow)
-        .where(ProspectRow.team_id == team_id, ProspectRow.owner_id == owner_id, or_(*matches))
-        .order_by(ProspectRow.id)
+        _BY_NAME_OR_PHONE if phone else _BY_NAME,
+        {"team_id": team_id, "owner_id": owner_id, "name_key": key, "phone": phone},
     ).all()
-    by_name = [row for row in rows if row.name_key == name_key(name)]
+    by_name = [row for row in rows if row.name_key == key]
     return (by_name or list(rows) or [None])[0]
 
 
@@ -118,16 +140,29 @@ def prospect_row(session: Session, team_id: str, prospect_id: int) -> ProspectRo
     ).one_or_none()
 
 
+_CALL_HISTORY = (
+    select(
+        CallLogRow.id, CallLogRow.outcome, CallLogRow.at, CallLogRow.notes, CallLogRow.follow_up_at
+    )
+    .where(
+        CallLogRow.team_id == bindparam("team_id"),
+        CallLogRow.prospect_id == bindparam("prospect_id"),
+    )
+    .order_by(CallLogRow.at, CallLogRow.id)
+)
+"""Built once: the columns a cadence needs, never the undo snapshot beside them."""
+
+
 def call_history(session: Session, team_id: str, prospect_id: int) -> list[CallLog]:
-    rows = session.scalars(
-        select(CallLogRow)
-        .where(CallLogRow.team_id == team_id, CallLogRow.prospect_id == prospect_id)
-        .order_by(CallLogRow.at, CallLogRow.id)
-    ).all()
-    return [
-        CallLog(outcome=Outcome(r.outcome), at=r.at, notes=r.notes, follow_up_at=r.follow_up_at)
-        for r in rows
-    ]
+    return [log for _, log in numbered_call_history(session, team_id, prospect_id)]
+
+
+def numbered_call_history(
+    session: Session, team_id: str, prospect_id: int
+) -> list[tuple[int, CallLog]]:
+    """The prospect's calls oldest first, each with its id: the order they were logged in."""
+    rows = session.execute(_CALL_HISTORY, {"team_id": team_id, "prospect_id": prospect_id})
+    return [(r.id, CallLog(Outcome(r.outcome), r.at, r.notes, r.follow_up_at)) for r in rows]
 
 
 def own_prospect(

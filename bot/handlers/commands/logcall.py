@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.common import build_problem, build_usage
 from bot.blocks.logcall import build_logcall_modal
 from bot.grammar.logcall import USAGE, GrammarError, parse_logcall
-from bot.handlers.call_logging import log_and_confirm
+from bot.handlers.call_logging import log_line
 from bot.handlers.home import refresh_home
 from bot.handlers.reps import acting_rep
-from bot.rules.dates import DateError, resolve_when
+from bot.rules.dates import DateError
 
 
 def handle_logcall(
@@ -46,12 +46,10 @@ def handle_logcall(
         ack(build_problem(problem.message, USAGE))
         return
     now = services.clock()
-    rep = acting_rep(services.session_factory, client, team_id, user_id)
     try:
-        follow_up = resolve_when(request.next_text, now, rep.tz) if request.next_text else None
+        rep, reply = log_line(services.session_factory, client, team_id, user_id, request, now)
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))
         return
-    reply = log_and_confirm(services.session_factory, rep, request, follow_up, now)
     ack(reply)
     refresh_home(services, client, rep, now)
