@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from bot import ids
 from bot.runtime.slack_standin import SlackStandIn
+from bot.storage import db
 from bot.storage.db import make_engine, upgrade
 from bot.storage.models import CallLogRow
 from tests.postgres import ThrowawayPostgres, require_postgres
@@ -53,3 +54,20 @@ def test_requests_during_an_outage_are_refused_plainly_and_recovered_without_res
         outcomes = session.scalars(select(CallLogRow.outcome).order_by(CallLogRow.id)).all()
         assert outcomes == ["vm", "connected"]
         assert session.scalar(select(func.count()).select_from(CallLogRow)) == 2
+
+
+def test_a_database_restart_between_requests_costs_no_request(
+    cluster: ThrowawayPostgres,
+    outage_engine: Engine,
+    standin: SlackStandIn,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Connections idle longer than this are pinged before use: here, every one.
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)
+    slack = SlackHarness(outage_engine, standin, clock)
+    assert "Voicemail left" in slack.command(ids.LOGCALL, "Jane Doe vm").json["text"]
+    cluster.pause()
+    cluster.resume()
+    after = slack.command(ids.LOGCALL, "Jane Doe connected")
+    assert "Connected" in after.json["text"]
