@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import partial
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from bot.insights.rates import CANDIDATE_WINDOWS, TeamDials, area_segment
 from bot.insights.window_advice import WindowAdvisor
 from bot.rules.cadence import CadenceRules, CadenceState, NextStep, cadence_state
+from bot.rules.call_summary import CallSummary
 from bot.rules.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
 from bot.rules.public_holidays import closed_days
 from bot.rules.windows import DEFAULT_WINDOWS
@@ -35,6 +36,7 @@ EARLY = DEFAULT_WINDOWS[0].label
 """The label of the 07:00–08:30 window, the one that gets its own section."""
 
 _DEFAULT_LABELS = frozenset(spec.label for spec in DEFAULT_WINDOWS)
+_DIALS_OR_EMAIL = OUTBOUND_DIALS | {Outcome.EMAIL}
 
 
 class Section(StrEnum):
@@ -51,10 +53,16 @@ class Section(StrEnum):
 
 @dataclass(frozen=True)
 class ProspectHistory:
-    """One prospect and every call logged against them, as the planner needs them."""
+    """One prospect and their calls, as the planner needs them: every call, or the summary
+    the digest reads straight from the database."""
 
     prospect: Prospect
-    history: Sequence[CallLog] = ()
+    history: Sequence[CallLog] | CallSummary = ()
+
+    @cached_property
+    def calls(self) -> CallSummary:
+        history = self.history
+        return history if isinstance(history, CallSummary) else CallSummary.of(history)
 
 
 @dataclass(frozen=True)
@@ -163,10 +171,10 @@ def plan_digest(
             continue
         prospect_tz = prospect.zone(rep_tz)
         closed = closed_days(prospect)
-        state = cadence_state(item.history, prospect.deal_value, now, rep_tz, rules, closed)
+        state = cadence_state(item.calls, prospect.deal_value, now, rep_tz, rules, closed)
         entry = partial(DigestEntry, prospect=prospect, prospect_tz=prospect_tz, state=state)
         if state.next_step is NextStep.EMAIL:
-            if not _emailed_since_last_dial(item.history):
+            if not _emailed_since_last_dial(item.calls):
                 sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
             continue
         if state.next_step is NextStep.CHASE_CALLBACK:
@@ -179,7 +187,7 @@ def plan_digest(
         )
         if not callable_today:
             continue
-        tried = _last_dial_slots(item.history, prospect_tz)
+        tried = _last_dial_slots(item.calls, prospect_tz)
         advised = advisor.advise(
             prospect_tz,
             area_segment(prospect.tz),
@@ -219,25 +227,21 @@ def _reachable(prospect: Prospect, now: datetime) -> bool:
     return prospect.snoozed_until is None or prospect.snoozed_until <= now
 
 
-def _emailed_since_last_dial(history: Sequence[CallLog]) -> bool:
+def _emailed_since_last_dial(calls: CallSummary) -> bool:
     """The email the cadence asked for has gone out; listing it again would nag."""
-    for log in sorted(history, key=lambda log: log.at, reverse=True):
-        if log.outcome is Outcome.EMAIL:
-            return True
-        if log.outcome in OUTBOUND_DIALS:
-            return False
-    return False
+    latest = calls.last_of(_DIALS_OR_EMAIL)
+    return latest is not None and latest.outcome is Outcome.EMAIL
 
 
-def _last_dial_slots(history: Sequence[CallLog], prospect_tz: ZoneInfo) -> list[str]:
+def _last_dial_slots(calls: CallSummary, prospect_tz: ZoneInfo) -> list[str]:
     """The windows (on the prospect's clock) the latest dial fell in, defaults first.
 
     A dial outside every window (mid-morning, say) blocks none of them.
     """
-    dials = [log for log in history if log.outcome in OUTBOUND_DIALS]
-    if not dials:
+    dial = calls.last_of(OUTBOUND_DIALS)
+    if dial is None:
         return []
-    local = max(dials, key=lambda log: log.at).at.astimezone(prospect_tz).time()
+    local = dial.at.astimezone(prospect_tz).time()
     return [spec.label for spec in CANDIDATE_WINDOWS if spec.start <= local < spec.end]
 
 

@@ -17,13 +17,10 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from itertools import islice
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
-from dateutil.rrule import DAILY, FR, MO, TH, TU, WE, rrule
-
-from bot.rules.calls import CONVERSATIONS, OUTBOUND_DIALS, OUTCOME_LABELS, CallLog, Outcome
+from bot.rules.call_summary import CallSummary
+from bot.rules.calls import OUTBOUND_DIALS, OUTCOME_LABELS, CallLog, Outcome
 
 # The latest outcome that ends the pursuit: no rule below can revive the prospect.
 _CLOSED_OUTCOMES = frozenset({Outcome.WON, Outcome.LOST, Outcome.NOT_INTERESTED, Outcome.DNC})
@@ -142,9 +139,12 @@ def business_days_after(
     if days < 1:
         raise ValueError("days must be at least 1")
     local = start.astimezone(tz).replace(tzinfo=None)
-    weekdays = rrule(DAILY, byweekday=(MO, TU, WE, TH, FR), dtstart=local + relativedelta(days=1))
-    open_days = (day for day in weekdays if day.date() not in closed)
-    return next(islice(open_days, days - 1, None)).replace(tzinfo=tz)
+    day = local.date()
+    while days:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in closed:
+            days -= 1
+    return datetime.combine(day, local.time()).replace(tzinfo=tz)
 
 
 class NextStep(StrEnum):
@@ -180,7 +180,7 @@ class CadenceState:
 
 
 def cadence_state(
-    history: Sequence[CallLog],
+    history: Sequence[CallLog] | CallSummary,
     deal_value: int | None,
     now: datetime,
     tz: ZoneInfo,
@@ -196,19 +196,18 @@ def cadence_state(
 
     Voicemails and attempts only count since the last live conversation: once the prospect
     has talked to the rep, earlier unanswered messages no longer make the rep a pest.
-    `history` may be in any order; `now` must be time-zone aware; dates in `rule` are shown
-    in `tz`. `closed` holds the prospect's public holidays, which are not business days.
+    `history` is every call in any order, or their summary; `now` must be time-zone aware;
+    dates in `rule` are shown in `tz`. `closed` holds the prospect's public holidays, which
+    are not business days.
     """
-    logs = sorted(history, key=lambda log: log.at)
-    last_talk = max((i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS), default=-1)
-    since_talk = logs[last_talk + 1 :]
-    attempts = sum(1 for log in since_talk if log.outcome in OUTBOUND_DIALS)
+    calls = history if isinstance(history, CallSummary) else CallSummary.of(history)
+    attempts = calls.dials_since_talk
     budget = attempt_budget(deal_value, rules)
-    voicemails = [log.at for log in since_talk if log.outcome is Outcome.VOICEMAIL]
+    voicemails = calls.voicemails_since_talk
     in_window = sum(1 for at in voicemails if now - at < rules.voicemail_window)
 
-    return_due = _return_call_due(logs, rules)
-    callback_due = _callback_due(logs, rules, tz, closed)
+    return_due = _return_call_due(calls, rules)
+    callback_due = _callback_due(calls, rules, tz, closed)
     capping_at, capped_count = _capping_voicemail(voicemails, rules)
     laid_off_until = capping_at + rules.layoff if capping_at is not None else None
     if laid_off_until is not None and now >= laid_off_until:
@@ -227,7 +226,7 @@ def cadence_state(
             rule=rule,
         )
 
-    latest = logs[-1].outcome if logs else None
+    latest = calls.last.outcome if calls.last else None
     window_days = _number(rules.voicemail_window / timedelta(days=1))
     deal = _deal_phrase(deal_value, rules)
 
@@ -259,7 +258,8 @@ def cadence_state(
         )
         head = f"{capped_count} voicemails in {window_days} days{over}"
         until = _day(laid_off_until, tz)
-        if any(log.outcome is Outcome.EMAIL and log.at >= capping_at for log in logs):
+        email = calls.last_of((Outcome.EMAIL,))
+        if email is not None and email.at >= capping_at:
             return state(NextStep.LAY_OFF, f"{head} and the email is sent: no calls until {until}.")
         text = f"{head}: lay off calls until {until} and send an email instead."
         return state(NextStep.EMAIL, text)
@@ -274,33 +274,33 @@ def cadence_state(
     return state(NextStep.CALL, f"No unanswered dials yet: {budget} attempts budgeted for {deal}.")
 
 
-def _return_call_due(logs: Sequence[CallLog], rules: CadenceRules) -> datetime | None:
+_ANSWERS = OUTBOUND_DIALS | {Outcome.INBOUND}
+"""Calls that answer an inbound call or a promise to call back: either side reached out."""
+
+
+def _return_call_due(calls: CallSummary, rules: CadenceRules) -> datetime | None:
     """When the latest inbound call must be returned, if no dial has answered it yet.
 
     Returning every call within a day is the promise that keeps prospects calling in.
     """
-    for log in reversed(logs):
-        if log.outcome in OUTBOUND_DIALS:
-            return None
-        if log.outcome is Outcome.INBOUND:
-            return log.at + rules.return_call_within
-    return None
+    latest = calls.last_of(_ANSWERS)
+    if latest is None or latest.outcome is not Outcome.INBOUND:
+        return None
+    return latest.at + rules.return_call_within
 
 
 def _callback_due(
-    logs: Sequence[CallLog], rules: CadenceRules, tz: ZoneInfo, closed: Container[date]
+    calls: CallSummary, rules: CadenceRules, tz: ZoneInfo, closed: Container[date]
 ) -> datetime | None:
     """When to chase the latest "I'll call you back", unless they called or the rep dialed since.
 
-    Scans back from the newest log: the first CALLBACK found is the live promise; an inbound
-    call or any other dial found first means the promise was kept or already chased.
+    The promise is live when it is the latest inbound call or dial: anything after it means
+    the promise was kept or already chased.
     """
-    for log in reversed(logs):
-        if log.outcome is Outcome.CALLBACK:
-            return business_days_after(log.at, rules.callback_business_days, tz, closed)
-        if log.outcome is Outcome.INBOUND or log.outcome in OUTBOUND_DIALS:
-            return None
-    return None
+    latest = calls.last_of(_ANSWERS)
+    if latest is None or latest.outcome is not Outcome.CALLBACK:
+        return None
+    return business_days_after(latest.at, rules.callback_business_days, tz, closed)
 
 
 def _capping_voicemail(

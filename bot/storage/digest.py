@@ -25,10 +25,12 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, plan_digest
 from bot.insights.window_advice import WindowAdvisor
 from bot.rules.cadence import CadenceRules
-from bot.rules.calls import CallLog, Outcome, ProspectStatus, Rep
+from bot.rules.call_summary import CallSummary
+from bot.rules.calls import ProspectStatus, Rep
 from bot.rules.schedule import DigestSchedule, ScheduleError
 from bot.storage import insights as insights_store
 from bot.storage import queries
+from bot.storage.call_summaries import call_summaries
 from bot.storage.db import insert_for
 from bot.storage.models import (
     CallLogRow,
@@ -41,8 +43,8 @@ from bot.storage.models import (
 
 logger = logging.getLogger(__name__)
 
-IDS_PER_QUERY = 5000
 DAILY = "daily"
+NO_CALLS = CallSummary()
 
 MAX_ATTEMPTS = 5
 """Posts per rep and day before giving up: a persistent error should not retry all day."""
@@ -270,9 +272,9 @@ def digest_inputs(
 ) -> dict[tuple[str, str], DigestInputs]:
     """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
 
-    Four queries for any batch of reps (the call logs in chunks of IDS_PER_QUERY prospects,
-    within SQLite's limit on bound values). Only active, unsnoozed prospects are read: the
-    rest can never appear in a digest.
+    Four queries for any batch of reps, the calls summarized by the database (see
+    `call_summaries`). Only active, unsnoozed prospects are read: the rest can never appear
+    in a digest.
     """
     if not reps:
         return {}
@@ -283,36 +285,20 @@ def digest_inputs(
         ProspectRow.status == ProspectStatus.ACTIVE,
         or_(ProspectRow.snoozed_until.is_(None), ProspectRow.snoozed_until <= now),
     )
-    prospect_rows = session.scalars(select(ProspectRow).where(callable_prospects)).all()
-    histories: dict[int, list[CallLog]] = defaultdict(list)
+    prospect_rows = session.execute(
+        select(ProspectRow.team_id, ProspectRow.owner_id, *queries.PROSPECT_COLUMNS).where(
+            callable_prospects
+        )
+    ).all()
     ids = [row.id for row in prospect_rows]
-    for chunk in range(0, len(ids), IDS_PER_QUERY):
-        for row in session.execute(
-            select(
-                CallLogRow.prospect_id,
-                CallLogRow.outcome,
-                CallLogRow.at,
-                CallLogRow.notes,
-                CallLogRow.follow_up_at,
-            )
-            # By the ids just read, so the (team_id, prospect_id, at) index answers it: the
-            # cost follows these reps' calls, not the size of the whole table.
-            .where(
-                CallLogRow.team_id.in_(teams),
-                CallLogRow.prospect_id.in_(ids[chunk : chunk + IDS_PER_QUERY]),
-            )
-            .order_by(CallLogRow.at, CallLogRow.id)
-        ):
-            histories[row.prospect_id].append(
-                CallLog(Outcome(row.outcome), row.at, row.notes, row.follow_up_at)
-            )
+    summaries = call_summaries(session, teams, ids)
     prospects = {row.id: queries.to_prospect(row) for row in prospect_rows}
     owners = {row.id: (row.team_id, row.owner_id) for row in prospect_rows}
 
     inputs = {rep: DigestInputs([], [], rules.get(rep[0], CadenceRules())) for rep in reps}
     for prospect_id, prospect in prospects.items():
         inputs[owners[prospect_id]].prospects.append(
-            ProspectHistory(prospect, tuple(histories[prospect_id]))
+            ProspectHistory(prospect, summaries.get(prospect_id, NO_CALLS))
         )
     for owed in session.execute(
         select(

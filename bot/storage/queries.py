@@ -215,7 +215,25 @@ def close_owed_return_calls(
     return sorted(closed.scalars())
 
 
-def to_prospect(row: ProspectRow) -> Prospect:
+PROSPECT_COLUMNS = (
+    ProspectRow.id,
+    ProspectRow.name,
+    ProspectRow.company,
+    ProspectRow.phone,
+    ProspectRow.cell,
+    ProspectRow.email,
+    ProspectRow.tz,
+    ProspectRow.deal_value,
+    ProspectRow.referrer,
+    ProspectRow.connection_note,
+    ProspectRow.status,
+    ProspectRow.snoozed_until,
+    ProspectRow.follow_up_at,
+)
+"""What `to_prospect` reads: selecting just these spares loading whole rows for reads."""
+
+
+def to_prospect(row: ProspectRow | Row[Any]) -> Prospect:
     return Prospect(
         id=row.id,
         name=row.name,

@@ -102,8 +102,9 @@ def test_digest_inputs_cost_the_same_few_queries_for_3_or_30_reps(engine: Engine
         assert len(selects) == 4  # rules, prospects, call logs, owed return calls
         assert len(inputs) == reps
         assert all(len(i.prospects) == 4 and len(i.owed_calls) == 4 for i in inputs.values())
-        histories = inputs[("T1", "U0")].prospects[0].history
-        assert [log.outcome.value for log in histories] == ["noanswer", "inbound"]
+        calls = inputs[("T1", "U0")].prospects[0].calls
+        assert [log.outcome.value for log in calls.latest] == ["noanswer", "inbound"]
+        assert calls.since_talk == ()
 
 
 def test_digest_inputs_keep_teams_apart_and_leave_out_closed_and_snoozed(engine: Engine) -> None:

@@ -1,0 +1,83 @@
+"""Prospects' call summaries straight from the database: the rows the cadence reads, no others.
+
+A digest weighs every active prospect of every rep due, each with up to hundreds of calls;
+reading them all into Python cost most of a tick. One windowed query per batch returns, for
+each prospect, the latest call of each outcome and the calls since the last conversation,
+which is all `CallSummary` holds. Both databases run it the same way (window functions are
+in PostgreSQL and in SQLite since 3.25).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.rules.call_summary import CallSummary
+from bot.rules.calls import CONVERSATIONS, CallLog, Outcome
+from bot.storage.models import CallLogRow
+
+IDS_PER_QUERY = 5000
+"""Prospect ids bound per query: well within SQLite's limit on bound values."""
+
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
+_NEWEST_FIRST = (CallLogRow.at.desc(), CallLogRow.id.desc())
+_IS_CONVERSATION = CallLogRow.outcome.in_([str(outcome) for outcome in CONVERSATIONS])
+
+
+def call_summaries(
+    session: Session, teams: Collection[str], prospect_ids: Sequence[int]
+) -> dict[int, CallSummary]:
+    """The call summary of each of `prospect_ids` (of workspaces `teams`) that has calls.
+
+    Per call, newest first within its prospect: its rank among calls of its outcome, and how
+    many conversations happened at or after it. Kept are the first of each outcome and those
+    with no conversation since. Ties in time go by the order the calls were logged.
+    """
+    rows: defaultdict[int, list[tuple[object, ...]]] = defaultdict(list)
+    for start in range(0, len(prospect_ids), IDS_PER_QUERY):
+        ranked = (
+            select(
+                CallLogRow.prospect_id,
+                CallLogRow.id,
+                CallLogRow.outcome,
+                CallLogRow.at,
+                CallLogRow.follow_up_at,
+                func.row_number()
+                .over(
+                    partition_by=(CallLogRow.prospect_id, CallLogRow.outcome),
+                    order_by=_NEWEST_FIRST,
+                )
+                .label("nth_of_outcome"),
+                func.sum(
+                    case((CallLogRow.outcome.in_([str(o) for o in CONVERSATIONS]), 1), else_=0)
+                )
+                .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, 0))
+                .label("talks_since"),
+            )
+            # By the ids given, so the (team_id, prospect_id, at) index answers it.
+            .where(
+                CallLogRow.team_id.in_(teams),
+                CallLogRow.prospect_id.in_(prospect_ids[start : start + IDS_PER_QUERY]),
+            )
+            .subquery()
+        )
+        for row in session.execute(
+            select(ranked).where(or_(ranked.c.nth_of_outcome == 1, ranked.c.talks_since == 0))
+        ):
+            rows[row.prospect_id].append(tuple(row))
+    return {prospect_id: _summary(found) for prospect_id, found in rows.items()}
+
+
+def _summary(rows: list[tuple[object, ...]]) -> CallSummary:
+    rows.sort(key=lambda row: (row[3], row[1]))  # type: ignore[return-value]
+    latest, since_talk = [], []
+    for _, _, outcome, at, follow_up_at, nth_of_outcome, talks_since in rows:
+        log = CallLog(_OUTCOMES[outcome], at, follow_up_at=follow_up_at)  # type: ignore[index,arg-type]
+        if nth_of_outcome == 1:
+            latest.append(log)
+        if talks_since == 0:
+            since_talk.append(log)
+    return CallSummary(tuple(latest), tuple(since_talk))
