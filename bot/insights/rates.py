@@ -173,6 +173,20 @@ class TeamDials:
         """The dials of one rep and/or one segment; no filter means the whole team."""
         return self._levels.get((rep, segment), _NO_DIALS)
 
+    def rest_of_team(self, segment: str, prior: ConnectPrior) -> Mapping[Cell, float]:
+        """The estimate from the team's dials outside `segment`, the first level every rep's
+        estimate for that segment shrinks toward; kept, since every rep asks for it."""
+        kept = self._rest_of_team.get(segment)
+        if kept is None or kept[0] is not prior:
+            rates = _shrink(self.grid() - self.grid(segment=segment), prior.rates, prior)
+            kept = self._rest_of_team[segment] = (prior, rates)
+        return kept[1]
+
+    @cached_property
+    def _rest_of_team(self) -> dict[str, tuple[ConnectPrior, Mapping[Cell, float]]]:
+        """Segment -> (the prior it was estimated with, the estimate)."""
+        return {}
+
     @cached_property
     def _levels(self) -> dict[tuple[str | None, str | None], CallGrid]:
         """Every filter's sum, added up in one pass: the digest asks for the team's and each
@@ -257,7 +271,12 @@ def estimate_connect_rates(
     if rep is not None:
         levels.append(dials.grid(rep=rep, segment=segment))
     parent = prior.rates
-    for outer, inner in pairwise(levels):
+    pairs = list(pairwise(levels))
+    if segment is not None:
+        # The same for every rep of the workspace: computed once per segment.
+        parent = dials.rest_of_team(segment, prior)
+        pairs = pairs[1:]
+    for outer, inner in pairs:
         parent = _shrink(outer - inner, parent, prior)
     return ConnectEstimates(
         rates=_shrink(levels[-1], parent, prior),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 import phonenumbers
@@ -33,7 +33,10 @@ def closed_days(prospect: Prospect) -> Container[date]:
     return NO_HOLIDAYS
 
 
+@lru_cache(maxsize=65536)
 def _region(number: str | None) -> str | None:
+    """Kept per number: a digest asks for every prospect's, and parsing is the slow part
+    (reps' prospects share area codes and switchboards, so the cache stays small)."""
     if not number:
         return None
     try:

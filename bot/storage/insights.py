@@ -16,12 +16,36 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cache
 from threading import Lock
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import String, and_, cast, literal, null, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    null,
+    select,
+    table,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from bot.insights.rates import CONNECTS, LEARNING_LOOKBACK, CallGrid, Cell, TeamDials, area_segment
+from bot.insights.rates import (
+    CONNECTS,
+    LEARNING_LOOKBACK,
+    CallGrid,
+    Cell,
+    Tally,
+    TeamDials,
+    area_segment,
+)
 from bot.insights.weekly import Week, WeekBounds, WeekNumbers, WeekReport, week_bounds
 from bot.insights.window_advice import WindowAdvisor, WindowEvidence
 from bot.rules.calls import OUTBOUND_DIALS, Outcome
@@ -44,15 +68,59 @@ def team_dials(session: Session, team_id: str, since: datetime, until: datetime)
 
     A prospect without a known zone is placed on their rep's clock, as the digest does; a dial
     with neither zone usable is left out, since its local hour is unknowable.
+
+    PostgreSQL groups the dials itself (a 500-rep workspace's million dials become a few
+    thousand rows); SQLite, which has no time zones, streams them to Python.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        return _grouped_team_dials(session, team_id, since, until)
+    return _streamed_team_dials(session, team_id, since, until)
+
+
+def _grouped_team_dials(
+    session: Session, team_id: str, since: datetime, until: datetime
+) -> TeamDials:
+    # A zone the server does not know (removed from its tzdata) would fail the whole query.
+    known = select(column("name")).select_from(table("pg_timezone_names")).scalar_subquery()
+    zone = case(
+        (ProspectRow.tz.in_(known), ProspectRow.tz),
+        (RepRow.tz.in_(known), RepRow.tz),
+        else_=null(),
+    )
+    local = func.timezone(zone, CallLogRow.at)
+    weekday = (func.extract("isodow", local) - 1).label("weekday")
+    hour = func.extract("hour", local).label("hour")
+    connected = case((CallLogRow.outcome.in_([str(o) for o in CONNECTS]), 1), else_=0)
     rows = session.execute(
-        select(
+        _team_dial_rows(
+            team_id,
+            since,
+            until,
             CallLogRow.rep_user_id,
-            CallLogRow.outcome,
-            CallLogRow.at,
             ProspectRow.tz.label("prospect_tz"),
-            RepRow.tz.label("rep_tz"),
+            weekday,
+            hour,
+            func.count().label("dials"),
+            func.sum(connected).label("connects"),
         )
+        .where(zone.is_not(None))
+        .group_by(CallLogRow.rep_user_id, ProspectRow.tz, weekday, hour)
+    )
+    cells: defaultdict[tuple[str, str], dict[Cell, Tally]] = defaultdict(dict)
+    for row in rows:
+        key = (row.rep_user_id, area_segment(row.prospect_tz))
+        cell = Cell(int(row.weekday), int(row.hour))
+        cells[key][cell] = cells[key].get(cell, Tally()) + Tally(row.dials, row.connects)
+    return TeamDials({key: CallGrid(found) for key, found in cells.items()})
+
+
+def _team_dial_rows(
+    team_id: str, since: datetime, until: datetime, *columns: ColumnElement[object]
+) -> Select[Any]:
+    """The workspace's dials in [since, until) with their prospects and reps joined."""
+    return (
+        select(*columns)
+        .select_from(CallLogRow)
         .join(
             ProspectRow,
             and_(ProspectRow.id == CallLogRow.prospect_id, ProspectRow.team_id == team_id),
@@ -66,7 +134,23 @@ def team_dials(session: Session, team_id: str, since: datetime, until: datetime)
             CallLogRow.at < until,
             CallLogRow.outcome.in_([str(outcome) for outcome in OUTBOUND_DIALS]),
         )
-        .execution_options(yield_per=STREAM_BATCH)
+    )
+
+
+def _streamed_team_dials(
+    session: Session, team_id: str, since: datetime, until: datetime
+) -> TeamDials:
+    rows = session.execute(
+        _team_dial_rows(
+            team_id,
+            since,
+            until,
+            CallLogRow.rep_user_id,
+            CallLogRow.outcome,
+            CallLogRow.at,
+            ProspectRow.tz.label("prospect_tz"),
+            RepRow.tz.label("rep_tz"),
+        ).execution_options(yield_per=STREAM_BATCH)
     )
     dials: defaultdict[tuple[str, str], list[tuple[Cell, bool]]] = defaultdict(list)
     for row in rows:

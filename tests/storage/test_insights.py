@@ -254,3 +254,13 @@ def test_the_evidence_cache_reuses_a_workspace_read_until_it_is_stale(engine: En
         with counted_selects(engine) as stale:
             assert cache.advisor(session, "T1", "U1", now + timedelta(minutes=15)) is not first
         assert stale != []
+
+
+def test_a_prospect_zone_nobody_knows_puts_their_dials_on_the_reps_clock(engine: Engine) -> None:
+    with make_session_factory(engine).begin() as session:
+        add_rep(session, "T1", "U1", tz="America/Chicago")
+        nowhere = add_prospect(session, "T1", "U1", "Mars/Olympus_Mons")
+        add_call(session, nowhere, "connected", utc(2026, 11, 2, 14, 0))  # 8 AM in Chicago
+    with make_session_factory(engine)() as session:
+        dials = store.team_dials(session, "T1", utc(2026, 10, 1), utc(2026, 12, 1))
+    assert dials.grid(segment="Mars/Olympus_Mons") == CallGrid({Cell(0, 8): Tally(1, 1)})
