@@ -15,7 +15,7 @@ Pure: the clock, the zones and every row are parameters; `storage/` supplies the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -23,7 +23,7 @@ from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from bot.insights.rates import CANDIDATE_WINDOWS, TeamDials, area_segment
-from bot.insights.window_advice import WindowAdvisor
+from bot.insights.window_advice import AdvisedWindow, WindowAdvisor
 from bot.rules.cadence import CadenceRules, CadenceState, NextStep, cadence_state
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
@@ -161,6 +161,8 @@ def plan_digest(
 
     sections: dict[Section, list[DigestEntry]] = {section: [] for section in Section}
     sections[Section.RETURN_CALLS] = list(returns.values())
+    # The calendar is kept with its answer, so its id cannot be reused while cached.
+    advice: dict[tuple[object, ...], tuple[Container[date], AdvisedWindow | None]] = {}
     for prospect_id, item in by_id.items():
         prospect = item.prospect
         if prospect_id in returns or not _reachable(prospect, now):
@@ -188,14 +190,21 @@ def plan_digest(
         if not callable_today:
             continue
         tried = _last_dial_slots(item.calls, prospect_tz)
-        advised = advisor.advise(
-            prospect_tz,
-            area_segment(prospect.tz),
-            now,
-            before=day_end,
-            avoid=tried,
-            closed=closed,
-        )
+        # Prospects sharing a zone, holidays and last-tried window share the answer.
+        question = (prospect_tz, prospect.tz, tuple(tried), id(closed))
+        if question not in advice:
+            advice[question] = (
+                closed,
+                advisor.advise(
+                    prospect_tz,
+                    area_segment(prospect.tz),
+                    now,
+                    before=day_end,
+                    avoid=tried,
+                    closed=closed,
+                ),
+            )
+        advised = advice[question][1]
         if advised is None:
             continue
         section = _section_of(advised.window.label)

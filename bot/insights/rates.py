@@ -40,7 +40,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -142,7 +142,7 @@ class CallGrid:
         return cls({cell: Tally(n, connects[cell]) for cell, n in totals.items()})
 
     def tally(self, cell: Cell) -> Tally:
-        return self.cells.get(cell, Tally())
+        return self.cells.get(cell, _NO_TALLY)
 
     def total(self, cells: Iterable[Cell] | None = None) -> Tally:
         chosen = self.cells.keys() if cells is None else cells
@@ -159,6 +159,7 @@ class CallGrid:
 
 
 _NO_DIALS = CallGrid()
+_NO_TALLY = Tally()
 _CELLS_BY_HOUR = tuple(tuple(Cell(day, hour) for day in WEEKDAYS) for hour in HOURS)
 
 
@@ -323,8 +324,9 @@ def window_dials(spec: WindowSpec, grid: CallGrid, weekdays: Collection[int] = W
     return grid.total(Cell(d, h) for h in _window_minutes(spec) for d in weekdays).dials
 
 
+@cache
 def _window_minutes(spec: WindowSpec) -> dict[int, int]:
-    """Hour -> minutes of it inside the window."""
+    """Hour -> minutes of it inside the window (a handful of windows, asked for constantly)."""
     start = spec.start.hour * 60 + spec.start.minute
     end = spec.end.hour * 60 + spec.end.minute
     if end <= start:

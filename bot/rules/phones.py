@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, timezone
@@ -56,6 +57,7 @@ def timezone_for_phone(e164: str) -> str | None:
     return zones[0] if len(zones) == 1 else None
 
 
+@lru_cache(maxsize=65536)
 def speakable_phone(e164: str, listener_phone: str | None = None) -> str:
     """The number as a rep reads it aloud, in the form the listener must dial.
 

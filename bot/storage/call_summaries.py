@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.rules.call_summary import CallSummary
@@ -28,16 +28,24 @@ _IS_CONVERSATION = CallLogRow.outcome.in_([str(outcome) for outcome in CONVERSAT
 
 
 def call_summaries(
-    session: Session, teams: Collection[str], prospect_ids: Sequence[int]
+    session: Session, teams: Collection[str], prospects: Sequence[int] | Select[tuple[int]]
 ) -> dict[int, CallSummary]:
-    """The call summary of each of `prospect_ids` (of workspaces `teams`) that has calls.
+    """The call summary of each prospect (of workspaces `teams`) that has calls: `prospects`
+    are ids, or a query selecting them, which spares binding thousands of ids.
 
     Per call, newest first within its prospect: its rank among calls of its outcome, and how
     many conversations happened at or after it. Kept are the first of each outcome and those
     with no conversation since. Ties in time go by the order the calls were logged.
     """
+    if isinstance(prospects, Select):
+        chunks: list[Sequence[int] | Select[tuple[int]]] = [prospects]
+    else:
+        chunks = [
+            prospects[start : start + IDS_PER_QUERY]
+            for start in range(0, len(prospects), IDS_PER_QUERY)
+        ]
     rows: defaultdict[int, list[tuple[object, ...]]] = defaultdict(list)
-    for start in range(0, len(prospect_ids), IDS_PER_QUERY):
+    for chunk in chunks:
         ranked = (
             select(
                 CallLogRow.prospect_id,
@@ -51,17 +59,12 @@ def call_summaries(
                     order_by=_NEWEST_FIRST,
                 )
                 .label("nth_of_outcome"),
-                func.sum(
-                    case((CallLogRow.outcome.in_([str(o) for o in CONVERSATIONS]), 1), else_=0)
-                )
+                func.sum(case((_IS_CONVERSATION, 1), else_=0))
                 .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, 0))
                 .label("talks_since"),
             )
-            # By the ids given, so the (team_id, prospect_id, at) index answers it.
-            .where(
-                CallLogRow.team_id.in_(teams),
-                CallLogRow.prospect_id.in_(prospect_ids[start : start + IDS_PER_QUERY]),
-            )
+            # By prospect, so the (team_id, prospect_id, at) index answers it.
+            .where(CallLogRow.team_id.in_(teams), CallLogRow.prospect_id.in_(chunk))
             .subquery()
         )
         for row in session.execute(

@@ -290,8 +290,7 @@ def digest_inputs(
             callable_prospects
         )
     ).all()
-    ids = [row.id for row in prospect_rows]
-    summaries = call_summaries(session, teams, ids)
+    summaries = call_summaries(session, teams, select(ProspectRow.id).where(callable_prospects))
     prospects = {row.id: queries.to_prospect(row) for row in prospect_rows}
     owners = {row.id: (row.team_id, row.owner_id) for row in prospect_rows}
 
