@@ -68,6 +68,10 @@ class _Fault:
     retry_after: int | None
     remaining: int | None
     match: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] | str | None = None
+    """Answered instead of `{"ok": false, "error": ...}`."""
+    performed: bool = False
+    """Whether the call takes effect all the same (a message posted behind a bad answer)."""
 
     def applies_to(self, args: Mapping[str, Any]) -> bool:
         return all(args.get(key) == value for key, value in self.match.items())
@@ -117,6 +121,7 @@ class SlackStandIn:
         self._delays: dict[str, float] = {}
         self._uploads: dict[str, str] = {}
         self._shared: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self._history: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -180,11 +185,19 @@ class SlackStandIn:
             return [call for call in self._calls if call.method == method]
 
     def clear(self) -> None:
-        """Forget calls, faults and delays so one running stand-in can serve test after test."""
+        """Forget calls, faults, delays and posted messages so one running stand-in can serve
+        test after test."""
         with self._lock:
             self._calls.clear()
             self._faults.clear()
             self._delays.clear()
+            self._history.clear()
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        """Messages posted to `channel` (a user id reads their DM with the bot), oldest first,
+        metadata included: what `conversations.history` would show."""
+        with self._lock:
+            return list(self._history.get(self._channel_for(channel), []))
 
     def response_url(self, name: str) -> str:
         """A `response_url` to put in a slash command or action payload; posts are recorded."""
@@ -222,6 +235,30 @@ class SlackStandIn:
         with self._lock:
             self._faults.setdefault(method, []).append(
                 _Fault(error=error, status=status, retry_after=retry_after, remaining=times)
+            )
+
+    def answer_next(
+        self,
+        method: str,
+        body: dict[str, Any] | str,
+        status: int = 200,
+        *,
+        performed: bool = True,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls to `method` with `body` (an HTML error page, a JSON
+        answer missing a field). With `performed`, the call takes effect all the same, as when
+        a proxy in front of Slack loses the answer to a message Slack did post."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(
+                _Fault(
+                    error="",
+                    status=status,
+                    retry_after=None,
+                    remaining=times,
+                    body=body,
+                    performed=performed,
+                )
             )
 
     def fail_for(
@@ -277,6 +314,12 @@ class SlackStandIn:
             delay = self._delays.get(method, 0.0)
         if delay:
             self._stopping.wait(delay)
+        if fault is not None and fault.performed:
+            build = self._builders.get(method)
+            if build:
+                build(self, args)
+        if fault is not None and fault.body is not None:
+            return _Answer(fault.status, fault.body)
         if fault is not None:
             headers = {}
             if fault.status == HTTPStatus.TOO_MANY_REQUESTS and fault.retry_after is not None:
@@ -331,10 +374,39 @@ class SlackStandIn:
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if key in args:
                 message[key] = args[key]
+        channel = self._channel_for(str(args.get("channel", "")))
+        with self._lock:
+            self._history.setdefault(channel, []).append(message)
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _conversation_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, between `oldest` and `latest`, at most `limit` (Slack's default 100,
+        most 999); message metadata only with `include_all_metadata`, as Slack documents.
+        One page: `has_more` says there are more, and no cursor is offered."""
+        channel = str(args.get("channel", ""))
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        inclusive = _truthy(args.get("inclusive"))
+        limit = min(int(args.get("limit") or 100), 999)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+
+        def in_range(message: dict[str, Any]) -> bool:
+            ts = float(message["ts"])
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        with self._lock:
+            found = [m for m in reversed(self._history.get(channel, [])) if in_range(m)]
+        shown = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in found[:limit]
+        ]
         return {
-            "channel": self._channel_for(str(args.get("channel", ""))),
-            "ts": ts,
-            "message": message,
+            "messages": shown,
+            "has_more": len(found) > limit,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
         }
 
     def _update_message(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -454,6 +526,7 @@ class SlackStandIn:
         "chat.update": _update_message,
         "chat.postEphemeral": _post_ephemeral,
         "conversations.open": _open_conversation,
+        "conversations.history": _conversation_history,
         "views.open": _view,
         "views.update": _view,
         "views.publish": _view,
@@ -540,6 +613,11 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up first, which is exactly what a `delay()` test provokes.
             logger.debug("slack stand-in: client hung up before the answer")
+
+
+def _truthy(value: Any) -> bool:
+    """Slack's boolean arguments arrive as JSON booleans or as form text ("true", "1")."""
+    return value is True or str(value).lower() in ("true", "1")
 
 
 def _bearer_token(header: str | None) -> str | None:

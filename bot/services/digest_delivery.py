@@ -1,15 +1,17 @@
 """One digest tick: send every daily digest due at an instant and not sent yet.
 
-Ticks are safe to run anywhere, any number at once (every `serve` worker's scheduler, cron
-on several hosts): each rep's day is claimed in the database before anything is built, and
+Ticks are safe to run anywhere, any number at once (`phonetag worker`, cron on several hosts,
+`serve`'s own tick): each rep's day is claimed in the database before anything is built, and
 only the claimant posts. The order per rep is claim → build → mark POSTING → post → record.
+Building and posting overlap: while up to `posts_in_flight` posts wait on Slack, the next
+batch of reps is claimed and built, and outcomes are written a batch at a time.
 
-Never twice, at the price of sometimes never: Slack has no idempotency key for
-chat.postMessage, so a post whose outcome is unknown (a read timeout or a dropped
-connection after the request went out) is recorded UNKNOWN and not retried, in this tick
-or later ones; the rep can still ask for `/digest now`. Retries happen only when the
-message provably does not exist: a 429 (Slack refused it), a connection that never
-carried the request, or an `ok: false` answer.
+Never twice: Slack has no idempotency key for chat.postMessage, so every digest carries
+message metadata naming its delivery. A post whose outcome is unknown (a read timeout, a
+dropped connection after the request went out, a 5xx, an answer that is not Slack's, or
+`ok` without a `ts`) is recorded UNKNOWN; the next tick that claims the day reads the rep's
+DM (`conversations.history`, a day back at most) and posts again only if the digest is not
+there. A 429 (Slack refused it) pauses every post to that workspace for its Retry-After.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from threading import BoundedSemaphore, Lock
 from typing import NamedTuple
 from urllib.error import URLError
 from zoneinfo import ZoneInfo
@@ -31,7 +35,6 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler, RetryState
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web import SlackResponse
@@ -41,12 +44,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.digest import build_digest_message
 from bot.config import Settings
 from bot.insights.digest_plan import plan_digest
-from bot.insights.window_advice import WindowEvidence
 from bot.rules.schedule import due_date
+from bot.services.context import EVIDENCE_REUSE
 from bot.services.oauth import NotInstalledError, team_clients
 from bot.storage import digest as store
-from bot.storage import insights as insights_store
-from bot.storage.digest import DAILY, DeliveryKey, DeliveryStatus, DigestRecipient
+from bot.storage.digest import DAILY, WEEKLY, DeliveryKey, DeliveryStatus, DigestRecipient
+from bot.storage.insights import EvidenceCache
 from bot.storage.installations import installation_store
 
 logger = logging.getLogger(__name__)
@@ -57,15 +60,31 @@ ClientForTeam = Callable[[str], WebClient]
 GONE_ACCOUNTS = frozenset({"user_not_found", "account_inactive", "user_disabled"})
 """Slack errors meaning the rep has left: skip them for the day, keep the others going."""
 
-CLAIM_BATCH = 10
+CLAIM_BATCH = 25
 """Reps claimed at a time: small, so concurrent ticks share the work instead of one tick
 claiming everyone and posting alone."""
 
+POSTS_IN_FLIGHT = 16
+"""Posts waiting on Slack at once (PHONETAG_POSTS_IN_FLIGHT): each waits on the network,
+not the CPU, and Slack's 1-message-per-second limit is per channel, so reps' DMs in parallel
+are within it."""
+
 POSTING_THREADS = 4
-"""Posts in flight at once, so one rep's rate-limit wait does not hold up the others."""
+"""Weekly pictures in flight at once: few, and each uploads a file."""
 
 LONGEST_RATE_LIMIT_WAIT = 10
 """Seconds of Retry-After worth waiting inside a tick; longer, and the next tick retries."""
+
+RATE_LIMIT_RETRIES = 2
+"""Refused posts retried within a tick, each after its Retry-After."""
+
+EVENT_TYPES = {DAILY: "phonetag_digest", WEEKLY: "phonetag_weekly"}
+"""Message metadata `event_type` per kind of delivery: how an earlier post is recognised."""
+
+HISTORY_LIMIT = 20
+"""Newest messages of the DM read for an earlier post. A day's delivery is looked for on its
+day, and a rep's DM with the bot gets a few messages a day, so an earlier post is among
+them; reading by count rather than by time also holds when clocks disagree."""
 
 
 @dataclass
@@ -101,7 +120,7 @@ class TickReport:
         counts = (
             f"{len(self.sent)} sent, {len(self.empty)} with nothing due, "
             f"{len(self.failed)} failed (retried next tick), {len(self.skipped)} skipped "
-            f"(account gone), {len(self.unknown)} unknown (not retried)"
+            f"(account gone), {len(self.unknown)} unknown (checked in the DM next tick)"
         )
         return f"{self.label} tick at {self.now.isoformat()}: {self.due} due; {counts}"
 
@@ -113,13 +132,18 @@ def run_digest_tick(
     *,
     dry_run: bool = False,
     worker: str | None = None,
+    posts_in_flight: int = POSTS_IN_FLIGHT,
+    evidence: EvidenceCache | None = None,
 ) -> TickReport:
     """Send every daily digest due at `now` that no tick has sent yet.
 
     A dry run claims nothing and posts nothing: it returns the messages that are due.
+    `evidence` keeps workspaces' learned windows across ticks (a worker passes its own);
+    without it they are read once per tick.
     """
     worker = worker or worker_id()
     report = TickReport(now=now)
+    evidence = evidence or EvidenceCache(EVIDENCE_REUSE)
     with session_factory() as session:
         recipients = store.digest_recipients(session)
         due = {
@@ -129,16 +153,18 @@ def run_digest_tick(
         }
         taken = store.unavailable_deliveries(session, due.keys(), now)
     report.due = len(due)
-    evidence: dict[str, WindowEvidence] = {}
-    for batch in pending_batches(due.keys(), taken):
-        if dry_run:
+    if dry_run:
+        for batch in pending_batches(due.keys(), taken):
             report.previews.update(_build(session_factory, batch, due, now, evidence))
-            continue
-        with session_factory.begin() as session:
-            claimed = store.claim_deliveries(session, batch, worker, now)
-        if claimed:
-            messages = _build(session_factory, claimed, due, now, evidence)
-            _deliver_all(session_factory, client_for_team, messages, worker, now, report)
+        return report
+    with Postbox(session_factory, client_for_team, worker, now, report, posts_in_flight) as box:
+        for batch in pending_batches(due.keys(), taken):
+            box.record()
+            with session_factory.begin() as session:
+                claimed = store.claim_deliveries(session, batch, worker, now)
+                tried = store.tried_before(session, claimed)
+            if claimed:
+                box.send(_build(session_factory, claimed, due, now, evidence), tried)
     return report
 
 
@@ -163,18 +189,15 @@ def _build(
     keys: Sequence[DeliveryKey],
     due: dict[DeliveryKey, DigestRecipient],
     now: datetime,
-    evidence: dict[str, WindowEvidence],
+    evidence: EvidenceCache,
 ) -> dict[DeliveryKey, dict[str, object]]:
     """The digest message per rep, or an empty dict for reps with nothing due who did not
-    ask for empty digests.
-
-    `evidence` caches each workspace's dials for the whole tick: read once per workspace,
-    not once per batch of reps.
-    """
+    ask for empty digests."""
     with session_factory() as session:
         inputs = store.digest_inputs(session, [(k.team_id, k.rep_user_id) for k in keys], now)
-        for team_id in {key.team_id for key in keys} - evidence.keys():
-            evidence[team_id] = insights_store.window_evidence(session, team_id, now)
+        advisors = {
+            key: evidence.advisor(session, key.team_id, key.rep_user_id, now) for key in keys
+        }
     messages: dict[DeliveryKey, dict[str, object]] = {}
     for key in keys:
         recipient = due[key]
@@ -185,7 +208,7 @@ def _build(
             prospects=rep_inputs.prospects,
             owed_calls=rep_inputs.owed_calls,
             rules=rep_inputs.rules,
-            advisor=evidence[key.team_id].advisor(key.rep_user_id),
+            advisor=advisors[key],
         )
         messages[key] = (
             build_digest_message(plan) if recipient.when_empty or not plan.is_empty else {}
@@ -193,34 +216,85 @@ def _build(
     return messages
 
 
-def _deliver_all(
-    session_factory: sessionmaker[Session],
-    client_for_team: ClientForTeam,
-    messages: dict[DeliveryKey, dict[str, object]],
-    worker: str,
-    now: datetime,
-    report: TickReport,
-) -> None:
-    def deliver(key: DeliveryKey) -> None:
-        message = messages[key]
-        if not message:
-            with session_factory.begin() as session:
-                store.record_outcome(session, key, worker, DeliveryStatus.EMPTY)
-            report.add(DeliveryStatus.EMPTY, key)
-            return
-        posted = post_once(
-            session_factory,
-            key,
-            worker,
-            now,
-            lambda: _post_digest(client_for_team(key.team_id), key, message),
-        )
-        if posted is not None:
-            report.add(posted.status, key)
+class Postbox:
+    """Posts claimed digests on a pool of threads while the tick builds the next batch, and
+    writes their outcomes to the database a batch at a time.
 
-    with ThreadPoolExecutor(POSTING_THREADS, thread_name_prefix="digest") as pool:
-        # list() so an unexpected error in any post surfaces here rather than vanishing.
-        list(pool.map(deliver, messages))
+    At most twice `posts_in_flight` messages wait at once, so a fast builder does not pile
+    thousands of built digests in memory ahead of Slack.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client_for_team: ClientForTeam,
+        worker: str,
+        now: datetime,
+        report: TickReport,
+        posts_in_flight: int,
+    ) -> None:
+        self._factory = session_factory
+        self._client_for_team = client_for_team
+        self._worker = worker
+        self._now = now
+        self._report = report
+        self._pool = ThreadPoolExecutor(max(1, posts_in_flight), thread_name_prefix="digest")
+        self._room = BoundedSemaphore(2 * max(1, posts_in_flight))
+        self._limits = RateLimits()
+        self._lock = Lock()
+        self._outcomes: list[store.DeliveryOutcome] = []
+        self._posts: list[Future[None]] = []
+
+    def __enter__(self) -> Postbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+        self.record()
+        # Any unexpected error in a post surfaces here rather than vanishing.
+        for post in self._posts:
+            post.result()
+
+    def send(self, messages: dict[DeliveryKey, dict[str, object]], tried: set[DeliveryKey]) -> None:
+        """Queue claimed days' messages; an empty message settles the day as EMPTY."""
+        for key in [key for key, message in messages.items() if not message]:
+            self._settle(store.DeliveryOutcome(key, DeliveryStatus.EMPTY))
+        with self._factory.begin() as session:
+            started = store.start_posting_many(
+                session,
+                [key for key, message in messages.items() if message],
+                self._worker,
+                self._now,
+            )
+        for key in sorted(started):
+            self._room.acquire()
+            post = self._pool.submit(self._post, key, messages[key], key in tried)
+            post.add_done_callback(lambda _: self._room.release())
+            self._posts.append(post)
+
+    def record(self) -> None:
+        """Write the outcomes gathered so far, in one statement."""
+        with self._lock:
+            outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            with self._factory.begin() as session:
+                store.record_outcomes(session, outcomes, self._worker, self._now)
+
+    def _post(self, key: DeliveryKey, message: dict[str, object], tried: bool) -> None:
+        outcome = deliver(
+            self._client_for_team,
+            key,
+            DAILY,
+            lambda client: _post_digest(client, key, message),
+            self._limits,
+            tried=tried,
+        )
+        self._settle(outcome)
+
+    def _settle(self, outcome: store.DeliveryOutcome) -> None:
+        with self._lock:
+            self._outcomes.append(outcome)
+            self._report.add(outcome.status, outcome.key)
 
 
 def _post_digest(client: WebClient, key: DeliveryKey, message: dict[str, object]) -> SlackResponse:
@@ -229,9 +303,44 @@ def _post_digest(client: WebClient, key: DeliveryKey, message: dict[str, object]
         channel=key.rep_user_id,
         text=str(message["text"]),
         blocks=message["blocks"],  # type: ignore[arg-type]
+        metadata=delivery_metadata(key, DAILY),
         unfurl_links=False,
         unfurl_media=False,
     )
+
+
+def delivery_metadata(key: DeliveryKey, kind: str) -> dict[str, object]:
+    """What a posted delivery carries, so a later tick can tell it is already in the DM."""
+    return {"event_type": EVENT_TYPES[kind], "event_payload": _payload(key)}
+
+
+def _payload(key: DeliveryKey) -> dict[str, str]:
+    return {
+        "team_id": key.team_id,
+        "rep_user_id": key.rep_user_id,
+        "local_date": key.local_date.isoformat(),
+    }
+
+
+class RateLimits:
+    """Each workspace's Retry-After, shared by every post in flight: after a 429, the other
+    posts to that workspace wait too instead of collecting 429s of their own."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._until: dict[str, float] = {}
+
+    def wait(self, team_id: str) -> None:
+        with self._lock:
+            until = self._until.get(team_id, 0.0)
+        pause = until - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+
+    def hold(self, team_id: str, seconds: float) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._until[team_id] = max(self._until.get(team_id, 0.0), until)
 
 
 class Posted(NamedTuple):
@@ -240,27 +349,36 @@ class Posted(NamedTuple):
     """Where the message landed, when SENT: the rep's DM."""
 
 
-def post_once(
-    session_factory: sessionmaker[Session],
+def deliver(
+    client_for_team: ClientForTeam,
     key: DeliveryKey,
-    worker: str,
-    now: datetime,
-    send: Callable[[], SlackResponse],
+    kind: str,
+    send: Callable[[WebClient], SlackResponse],
+    limits: RateLimits,
     *,
-    kind: str = DAILY,
-) -> Posted | None:
-    """Mark the claimed delivery POSTING, `send` it, record how it went; None if another
-    tick took the claim over. `send` makes the one Slack call that creates the message
-    (and any idempotent calls before it), and returns that call's response."""
-    with session_factory.begin() as session:
-        if not store.start_posting(session, key, worker, now, kind):
-            return None
+    tried: bool = False,
+) -> store.DeliveryOutcome:
+    """Post a claimed day's message (`send` makes the one call that creates it, with the
+    workspace's client) and say how it went. A day `tried` before is looked for in the DM
+    first, and not posted again if it is there."""
     error: str | None = None
     try:
-        response = send()
+        client = client_for_team(key.team_id)
+        if tried:
+            earlier = _find_earlier_post(client, key, kind)
+            if earlier is not None:
+                channel, ts = earlier
+                return store.DeliveryOutcome(key, DeliveryStatus.SENT, channel, ts)
+        response = _send_within_rate_limits(key.team_id, lambda: send(client), limits)
     except SlackApiError as refused:
-        error = str(refused.response.get("error") or "slack_error")
-        status = DeliveryStatus.SKIPPED if error in GONE_ACCOUNTS else DeliveryStatus.FAILED
+        error = _slack_error(refused)
+        if _uncertain(refused):
+            status = DeliveryStatus.UNKNOWN
+            error = f"outcome unknown: HTTP {refused.response.status_code} {error}"
+        elif error in GONE_ACCOUNTS:
+            status = DeliveryStatus.SKIPPED
+        else:
+            status = DeliveryStatus.FAILED
     except NotInstalledError:
         error, status = "app not installed in this workspace", DeliveryStatus.SKIPPED
     except URLError as unreachable:
@@ -269,15 +387,108 @@ def post_once(
     except (TimeoutError, ConnectionError, http.client.HTTPException) as lost:
         error, status = f"outcome unknown: {type(lost).__name__}", DeliveryStatus.UNKNOWN
     else:
-        channel = str(response["channel"])
-        with session_factory.begin() as session:
-            store.record_sent(session, key, worker, channel, str(response["ts"]), now, kind)
-        return Posted(DeliveryStatus.SENT, channel)
+        channel, ts = response.get("channel"), response.get("ts")
+        if channel and ts:
+            return store.DeliveryOutcome(key, DeliveryStatus.SENT, str(channel), str(ts))
+        error, status = (
+            "outcome unknown: answered ok without channel and ts",
+            DeliveryStatus.UNKNOWN,
+        )
     log = logger.info if status is DeliveryStatus.SKIPPED else logger.warning
     log("%s for %s/%s %s: %s", kind, key.team_id, key.rep_user_id, status.value, error)
+    return store.DeliveryOutcome(key, status, error=error)
+
+
+def post_once(
+    session_factory: sessionmaker[Session],
+    key: DeliveryKey,
+    worker: str,
+    now: datetime,
+    client_for_team: ClientForTeam,
+    send: Callable[[WebClient], SlackResponse],
+    *,
+    kind: str = DAILY,
+    limits: RateLimits | None = None,
+) -> Posted | None:
+    """One claimed day, posted on its own: mark it POSTING, `deliver`, record the outcome;
+    None if another tick took the claim over. `send` makes the one Slack call that creates
+    the message (and any idempotent calls before it), and returns that call's response."""
     with session_factory.begin() as session:
-        store.record_outcome(session, key, worker, status, error, kind)
-    return Posted(status)
+        if not store.start_posting(session, key, worker, now, kind):
+            return None
+        tried = bool(store.tried_before(session, [key], kind) - {key}) or _retried(
+            session, key, kind
+        )
+    outcome = deliver(client_for_team, key, kind, send, limits or RateLimits(), tried=tried)
+    with session_factory.begin() as session:
+        store.record_outcomes(session, [outcome], worker, now, kind)
+    return Posted(outcome.status, outcome.channel)
+
+
+def _retried(session: Session, key: DeliveryKey, kind: str) -> bool:
+    """Started posting more than once: an earlier attempt may be in the DM."""
+    row = store.delivery_row(session, key.team_id, key.rep_user_id, key.local_date, kind)
+    return row is not None and row.attempts > 1
+
+
+def _send_within_rate_limits(
+    team_id: str, send: Callable[[], SlackResponse], limits: RateLimits
+) -> SlackResponse:
+    """A refused post (429) is retried after its Retry-After, which holds every post to the
+    workspace; a wait longer than a tick should spend fails this attempt for a later tick."""
+    for attempt in range(RATE_LIMIT_RETRIES + 1):
+        limits.wait(team_id)
+        try:
+            return send()
+        except SlackApiError as refused:
+            wait = _retry_after(refused)
+            if wait is None or wait > LONGEST_RATE_LIMIT_WAIT or attempt == RATE_LIMIT_RETRIES:
+                raise
+            limits.hold(team_id, wait)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _retry_after(refused: SlackApiError) -> float | None:
+    """Seconds to wait for a 429; None for any other answer."""
+    if refused.response.status_code != 429:
+        return None
+    headers = {name.lower(): value for name, value in (refused.response.headers or {}).items()}
+    value = headers.get("retry-after", "1")
+    value = value[0] if isinstance(value, list) else value
+    return float(value) if str(value).isdigit() else None
+
+
+def _uncertain(refused: SlackApiError) -> bool:
+    """A 5xx, or an answer that is not Slack's JSON (a proxy's HTML page): Slack may have
+    posted the message before the answer went wrong."""
+    data = refused.response.data
+    return refused.response.status_code >= 500 or not isinstance(data, dict) or "ok" not in data
+
+
+def _slack_error(refused: SlackApiError) -> str:
+    data = refused.response.data
+    return str(data.get("error") or "slack_error") if isinstance(data, dict) else "not_json"
+
+
+def _find_earlier_post(client: WebClient, key: DeliveryKey, kind: str) -> tuple[str, str] | None:
+    """(channel, ts) of this delivery's message if an earlier attempt did post it.
+
+    Reads the newest few messages of the rep's DM, metadata included; conversations.open is
+    idempotent and gives the DM's id, which history needs.
+    """
+    channel = str(client.conversations_open(users=key.rep_user_id)["channel"]["id"])
+    history = client.conversations_history(
+        channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+    )
+    wanted = {"event_type": EVENT_TYPES[kind], "event_payload": _payload(key)}
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        if (
+            metadata.get("event_type") == wanted["event_type"]
+            and metadata.get("event_payload") == wanted["event_payload"]
+        ):
+            return channel, str(message["ts"])
+    return None
 
 
 class UnsentRequestRetryHandler(RetryHandler):
@@ -299,37 +510,13 @@ class UnsentRequestRetryHandler(RetryHandler):
         return response is None and isinstance(error, URLError)
 
 
-class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Waits out a 429's Retry-After when it is short; a long one fails this attempt (the
-    message was refused, so nothing exists) and a later tick tries again."""
-
-    def __init__(self, max_retry_count: int = 2, longest_wait: int = LONGEST_RATE_LIMIT_WAIT):
-        super().__init__(max_retry_count=max_retry_count)
-        self.longest_wait = longest_wait
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is None or response.status_code != 429:
-            return False
-        waits = [v for k, v in response.headers.items() if k.lower() == "retry-after"]
-        if not waits:
-            return True
-        wait = waits[0][0] if isinstance(waits[0], list) else waits[0]
-        return str(wait).isdigit() and int(wait) <= self.longest_wait
-
-
 def digest_web_client(settings: Settings) -> WebClient:
     """The Web API client for posting digests: retries that can never post twice."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=[UnsentRequestRetryHandler(max_retry_count=2), ShortRateLimitRetryHandler()],
+        # 429s are waited out per workspace by the tick itself (RateLimits).
+        retry_handlers=[UnsentRequestRetryHandler(max_retry_count=2)],
     )
 
 

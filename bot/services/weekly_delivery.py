@@ -31,18 +31,19 @@ from bot.insights.weekly import WeekReport, weekly_picture_due
 from bot.services.digest_delivery import (
     POSTING_THREADS,
     ClientForTeam,
+    RateLimits,
     TickReport,
+    delivery_metadata,
     pending_batches,
     post_once,
     worker_id,
 )
 from bot.storage import digest as store
 from bot.storage import insights as insights_store
-from bot.storage.digest import DeliveryKey, DeliveryStatus
+from bot.storage.digest import WEEKLY, DeliveryKey, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
-WEEKLY = "weekly"
 PICTURE_FILENAME = "week.png"
 
 UPLOAD_FAILURES = (
@@ -137,6 +138,8 @@ def _deliver_all(
     now: datetime,
     report: TickReport,
 ) -> None:
+    limits = RateLimits()
+
     def deliver(key: DeliveryKey) -> None:
         picture = pictures[key]
         posted = post_once(
@@ -144,8 +147,10 @@ def _deliver_all(
             key,
             worker,
             now,
-            lambda: _post_numbers(client_for_team(key.team_id), key, picture.message),
+            client_for_team,
+            lambda client: _post_numbers(client, key, picture.message),
             kind=WEEKLY,
+            limits=limits,
         )
         if posted is None:
             return
@@ -166,6 +171,7 @@ def _post_numbers(client: WebClient, key: DeliveryKey, message: dict[str, object
         channel=channel,
         text=str(message["text"]),
         blocks=message["blocks"],  # type: ignore[arg-type]
+        metadata=delivery_metadata(key, WEEKLY),
         unfurl_links=False,
         unfurl_media=False,
     )

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, plan_digest
@@ -44,6 +44,7 @@ from bot.storage.models import (
 logger = logging.getLogger(__name__)
 
 DAILY = "daily"
+WEEKLY = "weekly"
 NO_CALLS = CallSummary()
 
 MAX_ATTEMPTS = 5
@@ -57,7 +58,8 @@ class DeliveryStatus(StrEnum):
     CLAIMED = "claimed"
     """A tick owns the day and is building the digest; nothing has gone to Slack yet."""
     POSTING = "posting"
-    """The post is on its way. Left in this state, the outcome is unknown: never retried."""
+    """The post is on its way. Left in this state by a tick that died, the outcome is
+    unknown: taken over after STALE_CLAIM, and the DM is read before posting again."""
     SENT = "sent"
     EMPTY = "empty"
     """Nothing was due and the rep did not ask for empty digests: nothing was sent."""
@@ -66,7 +68,8 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"
     """The rep's Slack account is gone."""
     UNKNOWN = "unknown"
-    """The post may or may not have landed (timeout after sending): not retried."""
+    """The post may or may not have landed (a timeout after sending, a 5xx, an answer that
+    is not Slack's): retried only once the rep's DM shows it did not."""
 
 
 @dataclass(frozen=True, order=True)
@@ -204,25 +207,113 @@ def claim_deliveries(
     return sorted(won)
 
 
+def tried_before(
+    session: Session, keys: Collection[DeliveryKey], kind: str = DAILY
+) -> set[DeliveryKey]:
+    """Of `keys`, the days an earlier post was attempted for: where it may have landed, the
+    rep's DM is read before posting again."""
+    if not keys:
+        return set()
+    rows = session.execute(
+        select(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).where(
+            DeliveryRow.kind == kind, _in(keys), DeliveryRow.attempts > 0
+        )
+    ).all()
+    return {DeliveryKey(*row) for row in rows}
+
+
 def start_posting(
     session: Session, key: DeliveryKey, worker: str, now: datetime, kind: str = DAILY
 ) -> bool:
-    """Move a claimed day to POSTING just before the post; False if the claim was lost.
+    """Move a claimed day to POSTING just before the post; False if the claim was lost."""
+    return key in start_posting_many(session, [key], worker, now, kind)
+
+
+def start_posting_many(
+    session: Session, keys: Collection[DeliveryKey], worker: str, now: datetime, kind: str = DAILY
+) -> set[DeliveryKey]:
+    """Move claimed days to POSTING just before their posts; returns those still held.
 
     Committed before Slack is called, so a tick that dies mid-post leaves POSTING behind,
-    which no other tick takes over: a possibly posted message is never posted again.
+    which another tick takes over only after STALE_CLAIM, and only after reading the DM: a
+    message that may have been posted is never blindly posted again.
     """
-    result = session.execute(
+    if not keys:
+        return set()
+    rows = session.execute(
         update(DeliveryRow)
         .where(
-            *_is(key, kind),
+            DeliveryRow.kind == kind,
+            _in(keys),
             DeliveryRow.status == DeliveryStatus.CLAIMED,
             DeliveryRow.claimed_by == worker,
         )
         .values(status=DeliveryStatus.POSTING, attempts=DeliveryRow.attempts + 1, claimed_at=now)
+        .returning(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date)
         .execution_options(synchronize_session=False)
+    ).all()
+    return {DeliveryKey(*row) for row in rows}
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """How one claimed day ended, for `record_outcomes`."""
+
+    key: DeliveryKey
+    status: DeliveryStatus
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+
+
+_RECORD = (
+    update(DeliveryRow.__table__)  # type: ignore[arg-type]
+    .where(
+        DeliveryRow.__table__.c.team_id == bindparam("k_team"),
+        DeliveryRow.__table__.c.rep_user_id == bindparam("k_rep"),
+        DeliveryRow.__table__.c.kind == bindparam("k_kind"),
+        DeliveryRow.__table__.c.local_date == bindparam("k_date"),
+        DeliveryRow.__table__.c.claimed_by == bindparam("k_worker"),
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    .values(
+        status=bindparam("status"),
+        channel=bindparam("channel"),
+        ts=bindparam("ts"),
+        sent_at=bindparam("sent_at"),
+        last_error=bindparam("last_error"),
+    )
+)
+
+
+def record_outcomes(
+    session: Session,
+    outcomes: Collection[DeliveryOutcome],
+    worker: str,
+    now: datetime,
+    kind: str = DAILY,
+) -> None:
+    """Many days' outcomes in one statement (executemany): a busy tick settles thousands.
+    Only the worker that holds each day writes it; a sent day keeps Slack's channel and ts."""
+    if not outcomes:
+        return
+    session.execute(
+        _RECORD,
+        [
+            {
+                "k_team": o.key.team_id,
+                "k_rep": o.key.rep_user_id,
+                "k_kind": kind,
+                "k_date": o.key.local_date,
+                "k_worker": worker,
+                "status": o.status.value,
+                "channel": o.channel,
+                "ts": o.ts,
+                "sent_at": now if o.status is DeliveryStatus.SENT else None,
+                "last_error": o.error[:200] if o.error else None,
+            }
+            for o in outcomes
+        ],
+    )
 
 
 def record_sent(
@@ -379,14 +470,26 @@ def set_digest_settings(
     )
 
 
+_RETRIED = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
+
+
 def _claimable(now: datetime) -> ColumnElement[bool]:
-    """Failed with attempts left, or claimed by a tick that died before posting."""
+    """Failed or unknown with attempts left, or held by a tick that died (claimed, or posting
+    with attempts left): whoever claims a day tried before reads the DM before posting."""
+    stale = DeliveryRow.claimed_at < now - STALE_CLAIM
+    attempts_left = DeliveryRow.attempts < MAX_ATTEMPTS
     return or_(
-        and_(DeliveryRow.status == DeliveryStatus.FAILED, DeliveryRow.attempts < MAX_ATTEMPTS),
         and_(
-            DeliveryRow.status == DeliveryStatus.CLAIMED,
-            DeliveryRow.claimed_at < now - STALE_CLAIM,
+            DeliveryRow.status.in_([DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN]), attempts_left
         ),
+        and_(DeliveryRow.status == DeliveryStatus.CLAIMED, stale),
+        and_(DeliveryRow.status == DeliveryStatus.POSTING, stale, attempts_left),
+    )
+
+
+def _in(keys: Collection[DeliveryKey]) -> ColumnElement[bool]:
+    return tuple_(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).in_(
+        [(key.team_id, key.rep_user_id, key.local_date) for key in keys]
     )
 
 

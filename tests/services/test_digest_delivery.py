@@ -264,7 +264,14 @@ def test_a_failed_post_is_retried_on_a_later_tick_the_same_day(
     assert (row.status, row.attempts) == ("sent", 2)
 
 
-def test_a_post_with_unknown_outcome_is_never_posted_again(
+def wait_for_messages(slack_api: SlackStandIn, user: str, count: int) -> None:
+    """A post the client gave up on still lands once the stand-in answers it."""
+    deadline = stopwatch.monotonic() + 5
+    while len(slack_api.messages_in(user)) < count and stopwatch.monotonic() < deadline:
+        stopwatch.sleep(0.05)
+
+
+def test_a_timed_out_post_that_landed_is_found_in_the_dm_and_never_posted_again(
     factory: sessionmaker[Session], slack_api: SlackStandIn
 ) -> None:
     add_rep(factory, "U1", "America/Chicago")
@@ -275,10 +282,73 @@ def test_a_post_with_unknown_outcome_is_never_posted_again(
     report = run_digest_tick(factory, lambda team_id: slow, monday)
     assert len(report.unknown) == 1
     slack_api.clear_faults()
-    run_digest_tick(factory, lambda team_id: slow, monday + timedelta(minutes=20))
-    # Slack did get the first post; a retry would have been a second digest.
+    wait_for_messages(slack_api, "U1", 1)
+    report = run_digest_tick(factory, lambda team_id: slow, monday + timedelta(minutes=1))
+    # Slack did get the first post: it is recorded, and a retry would have been a second.
+    assert len(report.sent) == 1
     assert len(slack_api.calls_to("chat.postMessage")) == 1
-    assert deliveries(factory)[0].status == "unknown"
+    (history,) = slack_api.calls_to("conversations.history")
+    assert history.args["include_all_metadata"] in (True, "true", "1")
+    assert int(history.args["limit"]) <= 20
+    (row,) = deliveries(factory)
+    (message,) = slack_api.messages_in("U1")
+    assert (row.status, row.channel, row.ts) == ("sent", "DU1", message["ts"])
+    run_digest_tick(factory, lambda team_id: slow, monday + timedelta(minutes=2))
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param((502, "<html><body>502 Bad Gateway</body></html>"), id="HTML error page"),
+        pytest.param((503, {"ok": False, "error": "service_unavailable"}), id="5xx"),
+        pytest.param((200, {"ok": True}), id="ok without ts"),
+    ],
+)
+@pytest.mark.parametrize("landed", [True, False], ids=["it landed", "it did not"])
+def test_an_uncertain_post_is_sent_once_whether_or_not_it_landed(
+    factory: sessionmaker[Session],
+    slack_api: SlackStandIn,
+    answer: tuple[int, object],
+    landed: bool,
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    status, body = answer
+    slack_api.answer_next("chat.postMessage", body, status, performed=landed)  # type: ignore[arg-type]
+    monday = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+    first = tick(factory, slack_api, monday)
+    assert len(first.unknown) == 1 and not first.sent
+    (row,) = deliveries(factory)
+    assert row.status == "unknown" and row.channel is None and row.ts is None
+    assert row.last_error is not None and row.last_error.startswith("outcome unknown")
+    second = tick(factory, slack_api, monday + timedelta(minutes=1))
+    assert len(second.sent) == 1
+    (message,) = slack_api.messages_in("U1")
+    assert message["metadata"] == {
+        "event_type": "phonetag_digest",
+        "event_payload": {"team_id": "T1", "rep_user_id": "U1", "local_date": "2026-11-23"},
+    }
+    (row,) = deliveries(factory)
+    assert (row.status, row.channel, row.ts) == ("sent", "DU1", message["ts"])
+    assert len(slack_api.calls_to("chat.postMessage")) == (1 if landed else 2)
+
+
+def test_a_429_holds_every_post_to_the_workspace_for_its_retry_after(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    for user in ("U1", "U2", "U3", "U4"):
+        add_rep(factory, user, "America/Chicago")
+    slack_api.fail_next("chat.postMessage", retry_after=1)
+    report = run_digest_tick(
+        factory,
+        lambda team_id: client_for(slack_api),
+        datetime(2026, 11, 23, 13, 30, tzinfo=UTC),
+        posts_in_flight=4,
+    )
+    assert len(report.sent) == 4
+    calls = slack_api.calls_to("chat.postMessage")
+    assert len(calls) == 5 and sum(not call.answered_ok for call in calls) == 1
+    assert posted(slack_api) == {"U1": 1, "U2": 1, "U3": 1, "U4": 1}
 
 
 def test_connection_retries_only_requests_that_never_reached_slack() -> None:

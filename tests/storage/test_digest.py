@@ -168,15 +168,17 @@ def test_a_day_is_claimed_once_and_only_failures_are_claimed_again(engine: Engin
     assert (row.status, row.ts, row.attempts) == ("sent", "1700000000.000100", 2)
 
 
-def test_an_abandoned_claim_is_taken_over_but_an_unfinished_post_never_is(engine: Engine) -> None:
+def test_an_abandoned_claim_or_unfinished_post_is_taken_over_once_stale(engine: Engine) -> None:
     built, posting = DeliveryKey("T1", "UA", DAY), DeliveryKey("T1", "UB", DAY)
     claim(engine, "dead", built, posting)
     with make_session_factory(engine).begin() as session:
         store.start_posting(session, posting, "dead", NOW)
     later = NOW + store.STALE_CLAIM + timedelta(seconds=1)
     assert claim(engine, "w2", built, posting, now=NOW + timedelta(minutes=1)) == []
-    assert claim(engine, "w2", built, posting, now=later) == [built]
+    assert claim(engine, "w2", built, posting, now=later) == [built, posting]
     with make_session_factory(engine)() as session:
+        # The post that may have landed is the one to look for in the DM first.
+        assert store.tried_before(session, [built, posting]) == {posting}
         assert store.unavailable_deliveries(session, [built, posting], later) == {built, posting}
 
 
