@@ -232,3 +232,40 @@ def test_unknown_paths_are_not_found(slack: SlackStandIn) -> None:
 def test_response_url_needs_a_started_standin() -> None:
     with pytest.raises(RuntimeError):
         SlackStandIn().response_url("x")
+
+
+def test_conversations_history_answers_newest_first_with_metadata_only_when_asked(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    metadata = {"event_type": "phonetag_digest", "event_payload": {"rep_user_id": "U1"}}
+    first = client.chat_postMessage(channel="U1", text="one", metadata=metadata)
+    second = client.chat_postMessage(channel="U1", text="two")
+    third = client.chat_postMessage(channel="U1", text="three")
+    client.chat_postMessage(channel="U2", text="someone else's DM")
+
+    page = client.conversations_history(channel="DU1", limit=2)
+    assert [m["text"] for m in page["messages"]] == ["three", "two"]
+    assert page["has_more"] is True
+    assert page["response_metadata"] == {"next_cursor": ""}
+    everything = client.conversations_history(channel="DU1")["messages"]
+    assert [m["ts"] for m in everything] == [third["ts"], second["ts"], first["ts"]]
+    assert "metadata" not in everything[-1]
+    with_metadata = client.conversations_history(channel="DU1", include_all_metadata=True)
+    assert with_metadata["messages"][-1]["metadata"] == metadata
+    between = client.conversations_history(
+        channel="DU1", oldest=first["ts"], latest=third["ts"], inclusive=False
+    )
+    assert [m["text"] for m in between["messages"]] == ["two"]
+    assert slack.messages_in("U1")[0]["metadata"] == metadata
+
+
+def test_answer_next_can_lose_the_answer_to_a_message_slack_did_post(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.answer_next("chat.postMessage", "<html>502 Bad Gateway</html>", 502)
+    with pytest.raises(SlackApiError) as lost:
+        client.chat_postMessage(channel="U1", text="hi")
+    assert lost.value.response.status_code == 502
+    slack.answer_next("chat.postMessage", {"ok": True}, performed=False)
+    assert client.chat_postMessage(channel="U1", text="again").data == {"ok": True}
+    assert [m["text"] for m in slack.messages_in("U1")] == ["hi"]
