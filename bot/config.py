@@ -12,6 +12,10 @@ SERVE_THREADS = 4
 clients, 8 threads had a p99 about a third higher than 4, for the same throughput. Four still
 leave room for the few requests that wait on Slack (views.open, users.info) or the database."""
 
+DEFAULT_POSTS_IN_FLIGHT = 16
+IN_PROCESS_WORKER = "in-process"
+SEPARATE_WORKER = "separate"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -22,6 +26,11 @@ class Settings:
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    posts_in_flight: int = DEFAULT_POSTS_IN_FLIGHT
+    """Digests waiting on Slack at once during a tick (PHONETAG_POSTS_IN_FLIGHT)."""
+    separate_worker: bool = False
+    """`phonetag worker` runs the minute's ticks, so `serve` and `socket` do not
+    (PHONETAG_WORKER=separate)."""
 
     @property
     def oauth_enabled(self) -> bool:
@@ -40,7 +49,26 @@ class Settings:
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
             slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
+            posts_in_flight=_count(get("PHONETAG_POSTS_IN_FLIGHT"), DEFAULT_POSTS_IN_FLIGHT),
+            separate_worker=_worker_mode(get("PHONETAG_WORKER")) == SEPARATE_WORKER,
         )
+
+
+def _count(text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"PHONETAG_POSTS_IN_FLIGHT must be a whole number of 1 or more: {text!r}")
+    return int(text)
+
+
+def _worker_mode(text: str | None) -> str:
+    mode = (text or IN_PROCESS_WORKER).strip().lower()
+    if mode not in (IN_PROCESS_WORKER, SEPARATE_WORKER):
+        raise ValueError(
+            f"PHONETAG_WORKER must be {IN_PROCESS_WORKER!r} or {SEPARATE_WORKER!r}: {text!r}"
+        )
+    return mode
 
 
 def _with_trailing_slash(url: str) -> str:

@@ -22,6 +22,8 @@ from bot.runtime.console import PROMPT, Console, ConsoleUser, render_blocks
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
+from bot.runtime.ticks import minute_ticks
+from bot.runtime.worker import run_worker
 from bot.services.digest_delivery import run_digest_tick, team_web_clients
 from bot.services.prospect_import import (
     UnreadableFile,
@@ -36,7 +38,10 @@ from bot.storage.db import make_engine, make_session_factory, upgrade
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(os.environ)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ValueError as unusable:
+        raise SystemExit(f"phonetag: {unusable}") from None
     configure_logging(
         logging.INFO,
         [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_client_secret],
@@ -84,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     digest.set_defaults(run=_digest)
 
+    worker = commands.add_parser(
+        "worker",
+        help="run the minute's ticks (digests, weekly pictures, ...) in a process of their own",
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="run one round of every tick and exit (for cron)"
+    )
+    worker.set_defaults(run=_worker)
+
     db = commands.add_parser("db", help="database chores")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
@@ -102,7 +116,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def start_digests(settings: Settings, engine: Engine) -> BackgroundScheduler:
-    return start_digest_scheduler(make_session_factory(engine), team_web_clients(settings, engine))
+    return start_digest_scheduler(
+        make_session_factory(engine),
+        team_web_clients(settings, engine),
+        ticks=minute_ticks(settings),
+    )
+
+
+def start_ticks(settings: Settings, engine: Engine) -> BackgroundScheduler | None:
+    """`serve` and `socket` tick in process unless `phonetag worker` does it for them."""
+    if settings.separate_worker:
+        logging.getLogger(__name__).info("ticks left to phonetag worker (PHONETAG_WORKER)")
+        return None
+    return start_digests(settings, engine)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.oauth_enabled:
+        _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    return run_worker(settings, once=args.once)
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,7 +185,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.oauth_enabled:
         _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     engine = open_database(settings)
-    scheduler = start_digests(settings, engine)
+    scheduler = start_ticks(settings, engine)
     try:
         serve(
             wsgi_app(build_app(settings, engine), engine),
@@ -162,7 +194,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             threads=args.threads,
         )
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     return 0
 
 
@@ -173,11 +206,12 @@ def _socket(args: argparse.Namespace, settings: Settings) -> int:
     _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     engine = open_database(settings)
     app = build_app(settings, engine)
-    scheduler = start_digests(settings, engine)
+    scheduler = start_ticks(settings, engine)
     try:
         SocketModeHandler(app, app_token).start()
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     return 0
 
 

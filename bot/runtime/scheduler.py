@@ -1,22 +1,24 @@
-"""The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, then the
-Friday weekly pictures.
+"""The once-a-minute tick inside `serve`, `socket` and `console`, for a deployment without
+`phonetag worker` (one box, SQLite): the rounds of `bot.runtime.ticks`.
 
-Every process that serves Slack also ticks, so a deployment needs no separate cron; many
-processes ticking at once is safe because each rep's day (or week) is claimed in the database.
+Many processes ticking at once is safe because each rep's day (or week) is claimed in the
+database; with a worker configured (PHONETAG_WORKER=separate) `serve` and `socket` leave the
+ticks to it and spend their CPU on requests.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.digest_delivery import ClientForTeam, run_digest_tick
-from bot.services.weekly_delivery import run_weekly_tick
+from bot.config import Settings
+from bot.runtime.ticks import Tick, minute_ticks, run_round
+from bot.services.digest_delivery import ClientForTeam
 
 logger = logging.getLogger(__name__)
 
@@ -27,19 +29,17 @@ def start_digest_scheduler(
     session_factory: sessionmaker[Session],
     client_for_team: ClientForTeam,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ticks: Mapping[str, Tick] | None = None,
 ) -> BackgroundScheduler:
     """Tick at the top of every minute on a background thread; the caller shuts it down.
 
     One tick at a time per process (a slow tick is not stacked on), and a tick missed while
     the process was busy is run once, late, rather than skipped: "due" lasts all day.
     """
+    ticks = ticks if ticks is not None else minute_ticks(Settings())
 
     def tick() -> None:
-        now = clock()
-        for run in (run_digest_tick, run_weekly_tick):
-            report = run(session_factory, client_for_team, now)
-            if report.acted:
-                logger.info(report.summary())
+        run_round(ticks, session_factory, client_for_team, clock())
 
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(

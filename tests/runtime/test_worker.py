@@ -1,0 +1,163 @@
+"""`phonetag worker`: the minute's ticks in their own process, and `serve` without them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from threading import Event
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.runtime.cli import start_ticks
+from bot.runtime.slack_standin import SlackStandIn
+from bot.runtime.ticks import minute_ticks, run_round
+from bot.runtime.worker import run_worker
+from bot.services.digest_delivery import ClientForTeam, TickReport
+from bot.storage.db import make_engine, upgrade
+from bot.storage.models import ProspectRow, RepRow
+
+REPO = Path(__file__).resolve().parents[2]
+SETUP = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
+
+
+def past_0730_somewhere() -> str:
+    """A zone where the real clock is past 07:30 today: the worker ticks at the real now."""
+    for zone in ("Pacific/Kiritimati", "Asia/Tokyo", "Europe/London", "America/Chicago"):
+        if datetime.now(ZoneInfo(zone)).hour >= 8:
+            return zone
+    return "Pacific/Honolulu"
+
+
+def seed_due_rep(url: str) -> None:
+    """A rep whose digest is due now, every day, empty or not."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(RepRow).values(
+                team_id="T1",
+                user_id="U1",
+                tz=past_0730_somewhere(),
+                digest_days="mon,tue,wed,thu,fri,sat,sun",
+                digest_when_empty=True,
+                created_at=SETUP,
+            )
+        )
+        connection.execute(
+            insert(ProspectRow).values(
+                team_id="T1",
+                owner_id="U1",
+                name="Dana",
+                name_key="dana",
+                tz="America/Chicago",
+                tz_inferred=False,
+                status="active",
+                created_at=SETUP,
+            )
+        )
+    engine.dispose()
+
+
+def test_worker_once_runs_one_round_and_exits_and_a_second_round_sends_nothing_more(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    url = f"sqlite:///{tmp_path}/worker.db"
+    seed_due_rep(url)
+    standin.clear()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SLACK_API_URL": standin.base_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+    }
+    for _ in range(2):
+        finished = subprocess.run(
+            [sys.executable, "-m", "bot", "worker", "--once"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert finished.returncode == 0, finished.stderr
+    (post,) = standin.calls_to("chat.postMessage")
+    assert post.args["channel"] == "U1"
+    assert post.args["metadata"]["event_type"] == "phonetag_digest"
+    standin.clear()
+
+
+def test_a_bad_setting_is_a_plain_message_not_a_traceback(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot", "worker", "--once"],
+        cwd=REPO,
+        env={**os.environ, "PHONETAG_POSTS_IN_FLIGHT": "many", "SLACK_BOT_TOKEN": "xoxb-test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode != 0
+    assert "PHONETAG_POSTS_IN_FLIGHT must be a whole number" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+def test_a_failing_tick_is_logged_and_the_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ran: list[str] = []
+
+    def broken(*_: object) -> TickReport:
+        raise RuntimeError("the CRM is down")
+
+    def reminders(_f: sessionmaker[Session], _c: ClientForTeam, now: datetime) -> TickReport:
+        ran.append("reminders")
+        return TickReport(now=now, label="reminders")
+
+    with caplog.at_level(logging.ERROR):
+        ok = run_round(
+            {"crm": broken, "reminders": reminders},
+            sessionmaker(),
+            lambda team: None,  # type: ignore[arg-type,return-value]
+            SETUP,
+        )
+    assert not ok
+    assert ran == ["reminders"]
+    assert "crm tick" in caplog.text and "the CRM is down" in caplog.text
+
+
+def test_every_round_runs_the_digest_and_the_weekly_picture() -> None:
+    assert list(minute_ticks(Settings())) == ["digest", "weekly"]
+
+
+def test_the_worker_loops_until_told_to_stop(tmp_path: Path) -> None:
+    stop = Event()
+    rounds: list[datetime] = []
+
+    def last_round(_f: sessionmaker[Session], _c: ClientForTeam, now: datetime) -> TickReport:
+        rounds.append(now)
+        stop.set()
+        return TickReport(now=now)
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/loop.db", slack_bot_token="xoxb-t")
+    upgrade(make_engine(settings.database_url))
+    assert run_worker(settings, stop=stop, ticks={"last": last_round}, clock=lambda: SETUP) == 0
+    assert rounds == [SETUP]
+
+
+def test_serve_ticks_in_process_only_when_no_worker_is_configured(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/serve.db")
+    upgrade(engine)
+    with_worker = Settings.from_env({"PHONETAG_WORKER": "separate", "SLACK_BOT_TOKEN": "x"})
+    assert start_ticks(with_worker, engine) is None
+    scheduler = start_ticks(Settings.from_env({"SLACK_BOT_TOKEN": "x"}), engine)
+    assert scheduler is not None and scheduler.running
+    scheduler.shutdown(wait=False)
+    with pytest.raises(ValueError, match="PHONETAG_WORKER"):
+        Settings.from_env({"PHONETAG_WORKER": "elsewhere"})
