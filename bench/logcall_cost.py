@@ -33,7 +33,11 @@ class CostResult:
     statements_per_request: float
 
 
-def measure(engine: Engine, database: str, requests: int, profile: bool = False) -> CostResult:
+def measure(
+    engine: Engine, database: str, requests: int, profile: bool = False, home_open: bool = False
+) -> CostResult:
+    """With `home_open`, every rep has opened the App Home, and each call's redraw is done
+    inline (in production it runs behind the ack, on its own thread) and counted."""
     upgrade(engine)
     statements = 0
 
@@ -46,6 +50,8 @@ def measure(engine: Engine, database: str, requests: int, profile: bool = False)
         harness = SlackHarness(engine, standin, clock)
         for rep in range(REPS):
             harness.command("/digest", "pause", user=f"U{rep}")
+            if home_open:
+                harness.event({"type": "app_home_opened", "user": f"U{rep}", "tab": "home"})
         lines = [
             COMMAND_LINES[n // REPS % len(COMMAND_LINES)].format(
                 name=f"Prospect {n // REPS // CALLS_PER_PROSPECT}", n=n // REPS
@@ -53,7 +59,7 @@ def measure(engine: Engine, database: str, requests: int, profile: bool = False)
             for n in range(requests)
         ]
         # Untimed: the first calls create prospects and warm the caches.
-        for n, line in enumerate(lines[:REPS * 4]):
+        for n, line in enumerate(lines[: REPS * 4]):
             harness.command("/logcall", line, user=f"U{n % REPS}")
         event.listen(engine, "before_cursor_execute", count)
         profiler = cProfile.Profile() if profile else None
@@ -71,26 +77,31 @@ def measure(engine: Engine, database: str, requests: int, profile: bool = False)
         event.remove(engine, "before_cursor_execute", count)
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
-    return CostResult(database, requests, 1000 * seconds / requests, statements / requests)
+    label = f"{database}, Home open" if home_open else database
+    return CostResult(label, requests, 1000 * seconds / requests, statements / requests)
 
 
 def run(requests: int, profile: bool = False) -> list[CostResult]:
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/cost.db")
-        results.append(measure(engine, "SQLite", requests, profile))
-        engine.dispose()
-    postgres = ThrowawayPostgres()
-    try:
-        engine = make_engine(postgres.start())
-        results.append(measure(engine, "PostgreSQL", requests))
-        engine.dispose()
-    finally:
-        postgres.stop()
+    for home_open in (False, True):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = make_engine(f"sqlite:///{tmp}/cost.db")
+            results.append(measure(engine, "SQLite", requests, profile, home_open))
+            engine.dispose()
+        postgres = ThrowawayPostgres()
+        try:
+            engine = make_engine(postgres.start())
+            results.append(measure(engine, "PostgreSQL", requests, home_open=home_open))
+            engine.dispose()
+        finally:
+            postgres.stop()
     return results
 
 
-HEADER = "| database | requests | ms per request | SQL statements per request |\n| --- | --- | --- | --- |"
+HEADER = (
+    "| database | requests | ms per request | SQL statements per request |\n"
+    "| --- | --- | --- | --- |"
+)
 
 
 def row(result: CostResult) -> str:
