@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import digest_tick
+from bench import digest_tick, logcall_cost
 from bench.http_load import (
     CALLS_PER_PROSPECT,
     LoadResult,
@@ -29,11 +29,25 @@ from tests.servers import SIGNING_SECRET, server
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 CLIENTS = (1, 8, 32)
 SERVE = ["bot", "serve", "--port", "{port}"]
+FLOOR = ["bench.floor_app"]
 WORKERS = 2
 BARE = "bare Bolt app"
+FLOOR_SQLITE = "floor app, SQLite"
+FLOOR_POSTGRES = "floor app, PostgreSQL"
+SERVE_SQLITE = "phonetag serve, SQLite"
+SERVE_POSTGRES = "phonetag serve, PostgreSQL"
 HOME_OPEN = "phonetag serve, PostgreSQL, Home open"
+GUNICORN_POSTGRES = f"gunicorn, {WORKERS} workers, PostgreSQL"
+FLOOR_OF = {
+    SERVE_SQLITE: FLOOR_SQLITE,
+    SERVE_POSTGRES: FLOOR_POSTGRES,
+    HOME_OPEN: FLOOR_POSTGRES,
+    GUNICORN_POSTGRES: FLOOR_POSTGRES,
+}
+"""Each server's yardstick: the floor app on the same database."""
 P99_TARGET_MS = 150.0
 THROUGHPUT_TARGET = 0.5
+IN_PROCESS_TARGETS_MS = {"SQLite": 0.7, "PostgreSQL": 1.3}
 GUNICORN = [
     *("gunicorn", "--workers", str(WORKERS), "--worker-class", "gthread"),
     *("--threads", str(SERVE_THREADS)),
@@ -45,13 +59,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--requests", type=int, default=3200, help="requests per level")
     parser.add_argument(
+        "--in-process", type=int, default=2000, help="requests for the in-process cost"
+    )
+    parser.add_argument(
         "--digest-reps", default="100,1000,10000", help="database sizes for the digest tick"
     )
     args = parser.parse_args()
     http_rows, memory = _http(args.requests)
+    print(logcall_cost.HEADER)
+    costs = logcall_cost.run(args.in_process)
+    for cost in costs:
+        print(logcall_cost.row(cost), flush=True)
     print(digest_tick.HEADER)
     ticks = digest_tick.run([int(n) for n in args.digest_reps.split(",")])
-    report = _report(http_rows, memory, ticks)
+    report = _report(http_rows, memory, costs, ticks)
     RESULTS.write_text(report)
     print(report)
 
@@ -69,19 +90,14 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                 check=True,
                 capture_output=True,
             )
+            sqlite_url = f"sqlite:///{tmp}/bench.db"
             targets = {
                 BARE: (["bench.bare_app"], {}, False),
-                "phonetag serve, SQLite": (
-                    SERVE,
-                    {"DATABASE_URL": f"sqlite:///{tmp}/bench.db"},
-                    False,
-                ),
-                "phonetag serve, PostgreSQL": (SERVE, {"DATABASE_URL": pg_url}, False),
-                f"gunicorn, {WORKERS} workers, PostgreSQL": (
-                    GUNICORN,
-                    {"DATABASE_URL": pg_url},
-                    False,
-                ),
+                FLOOR_SQLITE: (FLOOR, {"DATABASE_URL": f"sqlite:///{tmp}/floor.db"}, False),
+                SERVE_SQLITE: (SERVE, {"DATABASE_URL": sqlite_url}, False),
+                FLOOR_POSTGRES: (FLOOR, {"DATABASE_URL": pg_url}, False),
+                SERVE_POSTGRES: (SERVE, {"DATABASE_URL": pg_url}, False),
+                GUNICORN_POSTGRES: (GUNICORN, {"DATABASE_URL": pg_url}, False),
                 HOME_OPEN: (SERVE, {"DATABASE_URL": pg_url}, True),
             }
             for number, (name, (command, env, homes)) in enumerate(targets.items()):
@@ -90,25 +106,18 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                     run_load(port, SIGNING_SECRET, f"W{number}", 4, 10)
                     for clients in CLIENTS:
                         run = f"S{number}C{clients}"
-                        if name != BARE:
+                        if name in FLOOR_OF:
                             prepare_reps(port, SIGNING_SECRET, run, clients, open_home=homes)
                         # Untimed: a level's first calls open connections and fill caches.
                         run_load(port, SIGNING_SECRET, run, clients, 2)
                         per_client = max(1, requests // clients)
                         result = run_load(port, SIGNING_SECRET, run, clients, per_client)
                         rows.append((name, result))
-                        print(_row(name, result), flush=True)
+                        print(_row(name, result, {}), flush=True)
                     memory[name] = peak_memory_mib(pid)
         finally:
             postgres.stop()
     return rows, memory
-
-
-def _row(name: str, result: LoadResult) -> str:
-    return (
-        f"| {name} | {result.clients} | {result.requests} | {result.errors} | "
-        f"{result.rps:.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} |"
-    )
 
 
 def _machine() -> str:
@@ -126,20 +135,42 @@ def _machine() -> str:
     )
 
 
+def _commit() -> str:
+    found = subprocess.run(
+        ["git", "log", "-1", "--format=%h %s"],
+        cwd=RESULTS.parent,
+        capture_output=True,
+        text=True,
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=RESULTS.parent,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return found.stdout.strip()[:90] + (" (with uncommitted changes)" if dirty else "")
+
+
 def _report(
     rows: list[tuple[str, LoadResult]],
     memory: dict[str, float],
+    costs: list[logcall_cost.CostResult],
     ticks: list[digest_tick.TickResult],
 ) -> str:
-    bare = {r.clients: r.rps for name, r in rows if name == BARE}
+    by_name = {(name, r.clients): r for name, r in rows}
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {_machine()}.",
+        f"Commit: {_commit()}.",
+        "The machine was shared with other work while this ran; numbers are from one run.",
+        "",
         "Load generator: Python threads on the same machine, one keep-alive connection each,",
         "signed `/logcall` requests of five real-looking kinds.",
         f"Servers: waitress with {SERVE_THREADS} threads, or gunicorn with {WORKERS} workers of "
-        f"{SERVE_THREADS} threads each.",
+        f"{SERVE_THREADS} threads each. `serve` ticks in process (no worker configured).",
+        "The yardstick is the floor app: Bolt on the same server, whose /logcall handler",
+        "inserts one row and commits on the same database (bench/floor_app.py).",
         "Each client is a different rep, new at each level, with their daily digest paused (the",
         "digest tick is measured below) and two untimed calls first; and",
         f"each prospect gets about {CALLS_PER_PROSPECT} calls, so every level reads data of the "
@@ -151,29 +182,40 @@ def _report(
         "",
         "## /logcall over HTTP",
         "",
-        "| server | clients | requests | errors | req/s | p50 ms | p99 ms |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-        *(_row(name, result) for name, result in rows),
+        "| server | clients | requests | errors | req/s | p50 ms | p99 ms | vs floor |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(_row(name, result, by_name) for name, result in rows),
         "",
-        "Share of the bare app's throughput:",
+        "Against the targets (throughput at least half the floor app's at 8 and 32 clients,",
+        "p99 under 150 ms at 32 clients):",
+        "",
+        *_verdicts(rows, by_name),
+        "",
+        "## /logcall server cost in-process (the real WSGI app, signed requests, no HTTP)",
+        "",
+        "Measured with `python -m bench.logcall_cost`; with the Home open, each call's redraw",
+        "(run behind the ack in production) is done inline and counted.",
+        "",
+        logcall_cost.HEADER,
+        *(logcall_cost.row(cost) for cost in costs),
         "",
         *(
-            f"- {name}, {r.clients} clients: {r.rps / bare[r.clients]:.0%}"
-            for name, r in rows
-            if name != BARE and r.clients in bare
+            f"- {cost.database}: {cost.ms_per_request:.2f} ms (target ≤ "
+            f"{IN_PROCESS_TARGETS_MS[cost.database]}: "
+            f"{_met(cost.ms_per_request <= IN_PROCESS_TARGETS_MS[cost.database])})"
+            for cost in costs
+            if cost.database in IN_PROCESS_TARGETS_MS
         ),
         "",
-        "Against the targets (p99 under 150 ms at 32 clients, half the bare app's req/s):",
+        "## Digest tick (PostgreSQL, every rep due, Slack answering each post in 150 ms)",
         "",
-        *_verdicts(rows, bare),
-        "",
-        "## Digest tick (PostgreSQL, every rep due, Slack stand-in on loopback)",
-        "",
-        "Each rep has 200 prospects and 2,000 call logs. The last column compares the time",
-        "spent per rep with the one second per message per channel that Slack allows.",
+        "Each rep has 200 prospects and 2,000 call logs. Each tick runs in its own process,",
+        "as `phonetag worker` runs it, with 16 posts in flight.",
         "",
         digest_tick.HEADER,
         *(digest_tick.row(tick) for tick in ticks),
+        "",
+        *digest_tick.verdicts(ticks),
         "",
         "## Peak memory (resident high-water mark after the load, all workers counted)",
         "",
@@ -183,15 +225,30 @@ def _report(
     return "\n".join(lines)
 
 
-def _verdicts(rows: list[tuple[str, LoadResult]], bare: dict[int, float]) -> list[str]:
-    top = max(CLIENTS)
-    return [
-        f"- {name}: p99 {r.p99_ms:.0f} ms ({_met(r.p99_ms < P99_TARGET_MS)}), "
-        f"{r.rps / bare[top]:.0%} of the bare app's throughput "
-        f"({_met(r.rps >= THROUGHPUT_TARGET * bare[top])})"
-        for name, r in rows
-        if name != BARE and r.clients == top and top in bare
-    ]
+def _row(name: str, result: LoadResult, by_name: dict[tuple[str, int], LoadResult]) -> str:
+    floor = by_name.get((FLOOR_OF.get(name, ""), result.clients))
+    share = f"{result.rps / floor.rps:.0%}" if floor else ""
+    return (
+        f"| {name} | {result.clients} | {result.requests} | {result.errors} | "
+        f"{result.rps:.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | {share} |"
+    )
+
+
+def _verdicts(
+    rows: list[tuple[str, LoadResult]], by_name: dict[tuple[str, int], LoadResult]
+) -> list[str]:
+    verdicts = []
+    for name, r in rows:
+        floor = by_name.get((FLOOR_OF.get(name, ""), r.clients))
+        if floor is None or r.clients == 1:
+            continue
+        share = r.rps / floor.rps
+        line = f"- {name}, {r.clients} clients: {share:.0%} of the floor's throughput "
+        line += f"({_met(share >= THROUGHPUT_TARGET)})"
+        if r.clients == max(CLIENTS):
+            line += f", p99 {r.p99_ms:.0f} ms ({_met(r.p99_ms < P99_TARGET_MS)})"
+        verdicts.append(line)
+    return verdicts
 
 
 def _met(met: bool) -> str:

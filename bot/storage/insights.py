@@ -185,17 +185,29 @@ class EvidenceCache:
         self._teams: dict[str, tuple[datetime, WindowEvidence, dict[str, WindowAdvisor]]] = {}
 
     def advisor(self, session: Session, team_id: str, user_id: str, now: datetime) -> WindowAdvisor:
+        """The rep's advisor, kept with the workspace's evidence: for surfaces that ask for
+        the same rep's again and again (the App Home)."""
+        _, evidence, advisors = self._entry(session, team_id, now)
+        with self._lock:
+            if user_id not in advisors:
+                advisors[user_id] = evidence.advisor(user_id)
+            return advisors[user_id]
+
+    def evidence(self, session: Session, team_id: str, now: datetime) -> WindowEvidence:
+        """The workspace's evidence alone: a digest tick asks once per rep and day, so the
+        reps' advisors are not worth keeping (10,000 of them would fill the memory)."""
+        return self._entry(session, team_id, now)[1]
+
+    def _entry(
+        self, session: Session, team_id: str, now: datetime
+    ) -> tuple[datetime, WindowEvidence, dict[str, WindowAdvisor]]:
         with self._lock:
             entry = self._teams.get(team_id)
         if entry is None or not entry[0] <= now < entry[0] + self._ttl:
             entry = (now, window_evidence(session, team_id, now), {})
             with self._lock:
                 self._teams[team_id] = entry
-        _, evidence, advisors = entry
-        with self._lock:
-            if user_id not in advisors:
-                advisors[user_id] = evidence.advisor(user_id)
-            return advisors[user_id]
+        return entry
 
 
 def window_learning(session: Session, team_id: str) -> bool:

@@ -121,7 +121,7 @@ def log_call(
     closed: list[int] = []
     if request.outcome in OUTBOUND_DIALS and _may_owe_a_return_call(numbered):
         closed = queries.close_owed_return_calls(session, team_id, row.id, now)
-    call_id = session.scalar(
+    call_id = session.connection().scalar(
         _INSERT_CALL,
         {
             "team_id": team_id,
@@ -136,7 +136,7 @@ def log_call(
     )
     assert call_id is not None
     if request.outcome is Outcome.INBOUND:
-        session.execute(
+        session.connection().execute(
             insert(OwedReturnCallRow).values(
                 team_id=team_id,
                 rep_user_id=rep_user_id,

@@ -56,7 +56,9 @@ def rep_and_rules(session: Session, team_id: str, user_id: str) -> Row[Any] | No
     """The rep's zone, name and first Home opening with their workspace's stored cadence
     rules (None before the workspace has a row): every command needs the first and logging
     needs both, in one round trip."""
-    return session.execute(_REP_AND_RULES, {"team_id": team_id, "user_id": user_id}).one_or_none()
+    # Columns only: on the connection, sparing the ORM's per-statement work.
+    found = session.connection().execute(_REP_AND_RULES, {"team_id": team_id, "user_id": user_id})
+    return found.one_or_none()
 
 
 def ensure_rep(
@@ -161,7 +163,9 @@ def numbered_call_history(
     session: Session, team_id: str, prospect_id: int
 ) -> list[tuple[int, CallLog]]:
     """The prospect's calls oldest first, each with its id: the order they were logged in."""
-    rows = session.execute(_CALL_HISTORY, {"team_id": team_id, "prospect_id": prospect_id})
+    rows = session.connection().execute(
+        _CALL_HISTORY, {"team_id": team_id, "prospect_id": prospect_id}
+    )
     return [(r.id, CallLog(Outcome(r.outcome), r.at, r.notes, r.follow_up_at)) for r in rows]
 
 

@@ -1,0 +1,43 @@
+"""One digest tick in a process of its own, as `phonetag worker` runs it, so its peak memory
+is its own: `python -m bench.digest_tick_run DATABASE_URL SLACK_API_URL` prints JSON."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+from bench.digest_data import TICK_AT
+from bot.config import Settings
+from bot.services.digest_delivery import run_digest_tick, team_web_clients
+from bot.storage.db import make_engine, make_session_factory
+
+
+def main() -> None:
+    url, api_url = sys.argv[1], sys.argv[2]
+    engine = make_engine(url)
+    clients = team_web_clients(
+        Settings(slack_bot_token="xoxb-bench", slack_api_url=api_url), engine
+    )
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    report = run_digest_tick(make_session_factory(engine), clients, TICK_AT)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "sent": len(report.sent),
+                "seconds": seconds,
+                "build_seconds": report.build_seconds,
+                "cpu_seconds": time.process_time() - cpu_started,
+                # ru_maxrss is in KiB on Linux.
+                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "summary": report.summary(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
