@@ -37,6 +37,7 @@ from bot.grammar.prospect import (
     SnoozeProspect,
     parse_prospect,
 )
+from bot.grammar.slack_text import decode
 from bot.handlers.reps import ActingRep, acting_rep
 from bot.rules.cadence import NextStep, cadence_state
 from bot.rules.dates import DateError, resolve_when
@@ -54,7 +55,7 @@ def handle_prospect(
 ) -> None:
     services = context["services"]
     try:
-        request = parse_prospect(command.get("text") or "")
+        request = parse_prospect(decode(command.get("text") or ""))
     except GrammarError as problem:
         ack(build_problem(problem.message, USAGE))
         return

@@ -20,6 +20,7 @@ from bot.blocks.scripts import (
 )
 from bot.drafts.lint import lint
 from bot.grammar.logcall import GrammarError
+from bot.grammar.slack_text import decode
 from bot.grammar.vmscript import (
     MAX_FACTS,
     USAGE,
@@ -46,7 +47,7 @@ def handle_vmscript(
 ) -> None:
     services = context["services"]
     try:
-        request = parse_vmscript(command.get("text") or "")
+        request = parse_vmscript(decode(command.get("text") or ""))
     except GrammarError as problem:
         ack(build_problem(problem.message, USAGE))
         return
