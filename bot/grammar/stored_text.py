@@ -35,6 +35,5 @@ def unstorable_text(text: str, what: str) -> str | None:
     before = _REFUSED.sub("\N{REPLACEMENT CHARACTER}", text[max(0, at - _SHOWN_AROUND) : at])
     where = f"after “{'…' if at > _SHOWN_AROUND else ''}{before}”" if before else "at the start"
     return (
-        f"{what} has {kind} (U+{ord(character):04X}) {where}, which I can't save."
-        " Retype that part."
+        f"{what} has {kind} (U+{ord(character):04X}) {where}, which I can't save. Retype that part."
     )

@@ -6,14 +6,13 @@ import csv
 import io
 from typing import Any
 
-import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
-from bot.handlers import file_import
-from bot.runtime.slack_standin import FILE_DOWNLOAD, UPLOAD_URL
+from bot.runtime.slack_standin import FILE_DOWNLOAD, UPLOAD_URL, SlackStandIn
+from bot.services.file_download import DownloadPolicy
 from bot.storage.models import ProspectRow
 from tests.handlers.interactions import count
-from tests.slack import SlackHarness
+from tests.slack import Clock, SlackHarness
 
 EXPORT = (
     "First Name,Last Name,Company,Phone,Email,Lead Source\n"
@@ -108,9 +107,11 @@ def test_a_file_that_is_not_utf8_says_how_to_save_it(slack: SlackHarness) -> Non
 
 
 def test_a_file_too_big_for_slack_import_points_to_the_command_line(
-    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, standin: SlackStandIn, clock: Clock
 ) -> None:
-    monkeypatch.setattr(file_import, "MAX_BYTES", 100)
+    standin.clear()
+    policy = DownloadPolicy(allowed_url=standin.files_url, max_bytes=100)
+    slack = SlackHarness(engine, standin, clock, downloads=policy)
     share(slack, "huge.csv", EXPORT.encode())
     assert "`phonetag import`" in said(slack)
     assert slack.standin.calls_to(FILE_DOWNLOAD) == []
