@@ -31,9 +31,11 @@ def share(
     user: str = "U1",
     team: str = "T1",
     channel_type: str = "im",
+    described: dict[str, Any] | None = None,
     **extra: Any,
 ) -> None:
-    shared = slack.standin.share_file(name, content)
+    """`described` changes what files.info says of the file; `extra` goes into the event."""
+    shared = slack.standin.share_file(name, content, **(described or {}))
     event = {
         "type": "message",
         "subtype": "file_share",
