@@ -253,10 +253,35 @@ class ProspectImport:
 
     def add_batch(self, session: Session, candidates: Iterable[ImportCandidate]) -> BatchOutcome:
         """Insert the new ones, all at once under a savepoint; when the database refuses that,
-        one by one under a savepoint each, so a row it refuses leaves the others in.
+        one by one under a savepoint each, so a row it refuses leaves the others in (and is
+        nobody's duplicate).
 
         Raises what the database raises when it is not answering: that is no row's fault.
         """
+        batch = list(candidates)
+        duplicates, fresh = self._sort_out(batch)
+        rows = [values for _, _, values in fresh]
+        if not rows or _inserted(session, rows) is None:
+            return BatchOutcome(len(rows), duplicates, [])
+        for _, known, _ in fresh:
+            self._index.discard(known)
+        duplicates, refused, inserted = [], [], 0
+        for candidate in batch:
+            duplicate, one = self._sort_out([candidate])
+            duplicates += duplicate
+            for row, known, values in one:
+                problem = _inserted(session, [values])
+                if problem is None:
+                    inserted += 1
+                else:
+                    self._index.discard(known)
+                    refused.append((row, problem))
+        return BatchOutcome(inserted, duplicates, refused)
+
+    def _sort_out(
+        self, candidates: list[ImportCandidate]
+    ) -> tuple[list[tuple[int, Duplicate]], list[tuple[int, KnownProspect, dict[str, object]]]]:
+        """Duplicates of what the rep has (or an earlier row), and the rest, remembered."""
         duplicates: list[tuple[int, Duplicate]] = []
         fresh: list[tuple[int, KnownProspect, dict[str, object]]] = []
         for candidate in candidates:
@@ -273,15 +298,7 @@ class ProspectImport:
                 **_columns(candidate.fields),
             }
             fresh.append((candidate.row, known, values))
-        if not fresh or _inserted(session, [values for _, _, values in fresh]) is None:
-            return BatchOutcome(len(fresh), duplicates, [])
-        refused = []
-        for row, known, values in fresh:
-            problem = _inserted(session, [values])
-            if problem is not None:
-                self._index.discard(known)
-                refused.append((row, problem))
-        return BatchOutcome(len(fresh) - len(refused), duplicates, refused)
+        return duplicates, fresh
 
 
 def _inserted(session: Session, rows: list[dict[str, object]]) -> str | None:
@@ -292,7 +309,7 @@ def _inserted(session: Session, rows: list[dict[str, object]]) -> str | None:
     except (OperationalError, InterfaceError):
         raise
     except IntegrityError:
-        return "A prospect with this name was added while the import ran; it is not doubled."
+        return "A prospect with this name was saved while the import ran, so it was not imported."
     except (DBAPIError, UnicodeEncodeError):
         # The rows are checked as the commands check them; this is what slips past that.
         return (
