@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from bot.blocks.mrkdwn import escape
@@ -29,6 +29,10 @@ SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side and nothing was saved. Please try again."
 )
 DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. Please retry"
+DATA_REFUSED = (
+    ":warning: The database refused part of that text (a character or a length it can't"
+    " store), so nothing was saved. Take out any unusual characters and send it again."
+)
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -83,6 +87,9 @@ def _apology(error: Exception, body: dict[str, object]) -> str:
     if isinstance(error, OperationalError | InterfaceError | SQLAlchemyTimeoutError):
         typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
         return f"{DATABASE_DOWN}:\n```{typed}```"
+    if isinstance(error, DataError):
+        # What the grammars' checks missed: the same text fails again, unlike an outage.
+        return DATA_REFUSED
     return SOMETHING_WENT_WRONG
 
 

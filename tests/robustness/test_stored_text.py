@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.blocks.logcall import NOTES
+from bot.grammar import logcall as logcall_grammar
 from bot.storage.models import CallLogRow, ProspectRow, RepFactRow, RepRow
 from tests.handlers.interactions import count, logcall_values, submit, views
 from tests.handlers.test_file_import import said, share
@@ -40,6 +41,20 @@ def test_a_nul_is_refused_and_nothing_is_written(
     assert "character (U+" in reply.text and "Nothing was saved" in reply.text
     for table in (ProspectRow, CallLogRow, RepRow, RepFactRow):
         assert count(slack, table) == 0
+
+
+def test_a_value_the_checks_miss_is_told_apart_from_an_outage(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were a NUL to slip past the grammar, PostgreSQL's refusal is not called an outage:
+    retrying the same text would fail the same way."""
+    if slack.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores a NUL")
+    monkeypatch.setattr(logcall_grammar, "unstorable_text", lambda text, what: None)
+    reply = slack.command(ids.LOGCALL, "Jane\x00 Doe vm")
+    assert "database refused part of that text" in reply.text
+    assert "not answering" not in reply.text
+    assert count(slack, ProspectRow) == 0 and count(slack, CallLogRow) == 0
 
 
 def test_names_that_grow_when_casefolded_are_stored_and_matched(slack: SlackHarness) -> None:
