@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from bot.blocks.mrkdwn import escape
 from bot.config import Settings
+from bot.grammar.slack_text import decode
 from bot.handlers import register_listeners
 from bot.services.context import Services
 from bot.services.oauth import oauth_flow
@@ -85,7 +86,7 @@ def handle_error(error: Exception, body: dict[str, object], respond: Respond) ->
 def _apology(error: Exception, body: dict[str, object]) -> str:
     """A database outage is the rep's most likely retry: hand back what they typed."""
     if isinstance(error, OperationalError | InterfaceError | SQLAlchemyTimeoutError):
-        typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
+        typed = escape(f"{body['command']} {decode(str(body.get('text') or ''))}".strip())
         return f"{DATABASE_DOWN}:\n```{typed}```"
     if isinstance(error, DataError):
         # What the grammars' checks missed: the same text fails again, unlike an outage.

@@ -37,7 +37,7 @@ BATCH = 500
 enough that the progress bar moves and other requests get the database between batches."""
 
 _DELIMITERS = ",;\t"
-_SNIFFED_CHARS = 64 * 1024
+_SNIFFED_BYTES = 64 * 1024
 
 
 class UnreadableFile(Exception):
@@ -141,7 +141,7 @@ def _sniff_delimiter(stream: BinaryIO, name: str) -> str:
     """Whichever of comma, semicolon or tab the header line holds most of."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:
-        start = decoder.decode(stream.read(_SNIFFED_CHARS))
+        start = decoder.decode(stream.read(_SNIFFED_BYTES))
     except UnicodeDecodeError as problem:
         raise _not_utf8(name, problem.start) from None
     stream.seek(0)
