@@ -1,4 +1,4 @@
-"""The layers in pyproject.toml hold, and `lint-imports` would catch a pure module that broke them."""
+"""The layers in pyproject.toml hold, and `lint-imports` catches a pure module breaking them."""
 
 from __future__ import annotations
 
