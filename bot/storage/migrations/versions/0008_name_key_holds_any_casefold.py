@@ -24,22 +24,20 @@ _OLD, _NEW = 200, 360
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table("prospects", schema=None) as batch_op:
-        batch_op.alter_column(
-            "name_key",
-            existing_type=sa.String(length=_OLD),
-            type_=sa.String(length=_NEW),
-            existing_nullable=False,
-        )
+    _resize(_OLD, _NEW)
 
 
 def downgrade() -> None:
     """Downgrade schema. PostgreSQL refuses it while a key is longer than the old width,
     rather than cutting keys short and letting two names match as one."""
+    _resize(_NEW, _OLD)
+
+
+def _resize(width: int, new_width: int) -> None:
     with op.batch_alter_table("prospects", schema=None) as batch_op:
         batch_op.alter_column(
             "name_key",
-            existing_type=sa.String(length=_NEW),
-            type_=sa.String(length=_OLD),
+            existing_type=sa.String(length=width),
+            type_=sa.String(length=new_width),
             existing_nullable=False,
         )
