@@ -62,7 +62,7 @@ def due_reminders(session: Session, now: datetime) -> list[RepReminder]:
             ProspectRow.follow_up_at > earliest,
             ProspectRow.follow_up_at <= now,
         )
-    ).tuples():
+    ):
         reminder = Reminder(
             ReminderKind.FOLLOW_UP,
             queries.to_prospect(prospect),
@@ -92,7 +92,7 @@ def due_reminders(session: Session, now: datetime) -> list[RepReminder]:
                 ),
             ),
         )
-    ).tuples():
+    ):
         reminder = Reminder(
             ReminderKind.RETURN_CALL,
             queries.to_prospect(prospect),
@@ -136,7 +136,7 @@ def _last_calls(session: Session, teams: set[str], prospect_ids: set[int]) -> di
             select(CallLogRow.prospect_id, func.max(CallLogRow.at))
             .where(CallLogRow.team_id.in_(teams), CallLogRow.prospect_id.in_(prospect_ids))
             .group_by(CallLogRow.prospect_id)
-        ).tuples()
+        )
     }
 
 
