@@ -119,6 +119,8 @@ class Console:
         out.write(GREETING + "\n")
         for line in self._lines:
             line = line.strip()
+            if self._echo:
+                out.write(PROMPT + line + "\n")
             if line in {":quit", ":q", "exit", "quit"}:
                 return
             if line:
