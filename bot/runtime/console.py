@@ -269,12 +269,16 @@ class Console:
         """A form the last reply opened is filled in here and submitted, as many times as
         the app sends one back (with errors, or a next step)."""
         view = self._open_form()
+        values: dict[str, dict[str, Any]] = {}
+        to_fix: set[str] | None = None
         while view is not None and self._out is not None:
-            self._out.write(FORM_HINT + "\n")
-            values = self._prompt_fields(view)
-            if values is None:
+            if to_fix is None:
+                self._out.write(FORM_HINT + "\n")
+            answered = self._prompt_fields(view, to_fix)
+            if answered is None:
                 self._out.write("Form closed; nothing was submitted.\n")
                 return
+            values |= answered
             answer = self._interaction(
                 {
                     "type": "view_submission",
@@ -284,9 +288,12 @@ class Console:
             )
             reply = json.loads(answer) if answer.strip().startswith("{") else {}
             if reply.get("response_action") == "errors":
+                # Only the fields at fault are asked again; the others keep their answers.
                 problems = "\n".join(f"  {plain(e)}" for e in reply["errors"].values())
                 self._out.write(f"The form needs fixing:\n{problems}\n")
+                to_fix = set(reply["errors"])
                 continue
+            values, to_fix = {}, None
             if reply.get("response_action") in {"update", "push"}:
                 shown = render_call("views.update", {"view": reply["view"]}, self._buttons)
                 self._out.write(shown + "\n")
@@ -304,10 +311,14 @@ class Console:
                 return view if has_fields and view.get("submit") else None
         return None
 
-    def _prompt_fields(self, view: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    def _prompt_fields(
+        self, view: dict[str, Any], only: set[str] | None = None
+    ) -> dict[str, dict[str, Any]] | None:
+        """Each field's state as Slack sends it, asked in turn; `only` these block ids when
+        given. None when the user cancels."""
         values: dict[str, dict[str, Any]] = {}
         for block in view.get("blocks") or []:
-            if not _is_field(block):
+            if not _is_field(block) or (only is not None and block["block_id"] not in only):
                 continue
             element = block["element"]
             label = block["label"]["text"]

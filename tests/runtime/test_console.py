@@ -13,15 +13,17 @@ SESSION = [
     "help",
     "/foo",
     '/logcall Jane Doe vm phone:+1 312 555 0100 next:"tomorrow 8am"',
-    # The form, field by field: prospect, outcome, notes, follow-up, deal value, phone.
+    # The form, field by field: prospect, outcome (skipped), notes, follow-up (one it cannot
+    # read first), deal value, phone; then the outcome the app asks for again.
     "/logcall",
     "Bob Roe",
-    "Voicemail left",
+    "",
     "left a message about the bid",
     "not a date",
     "thu 9am",
     "$12k",
     "+1 206 555 0111",
+    "Voicemail left",
     ":click 1",
     ":as U0BOB Not/AZone",
     ":as U0BOB Europe/London",
@@ -72,6 +74,8 @@ def test_a_newcomer_session_from_help_to_tomorrows_digest_and_reminder(tmp_path:
     assert "  Outcome: ____" in form and "  Deal value: ____" in form
     assert "  Prospect> Bob Roe\n  → ➕ New prospect: Bob Roe" in form
     assert "“not a date” is not a date I can read" in form
+    assert "The form needs fixing:\n  Pick how the call went.\n" in form
+    assert form.count("  Phone> ") == 1
     logged = after(form, "[chat.postMessage → U0CONSOLE]")
     assert "Logged *Voicemail left* with *Bob Roe*" in logged
     assert "Follow-up set for Thu Dec 3, 9:00 AM CST" in logged
