@@ -179,6 +179,9 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         console = Console(
             app, standin, secret, ConsoleUser(args.team, args.user, args.tz), clock=clock, tick=tick
         )
+        if args.now:
+            # What is due at the moment asked for shows with the first reply.
+            tick(clock())
         scheduler = start_digest_scheduler(session_factory, clients, clock)
         try:
             console.run(_prompted(sys.stdin), sys.stdout, echo=not sys.stdin.isatty())

@@ -457,6 +457,10 @@ def render_call(
         return f"[{method} → {args.get('channel', 'you')}]\n" + (
             render_blocks(blocks or [], buttons) or _text(str(args.get("text", "")))
         )
+    if method == "files.completeUploadExternal":
+        # The picture itself cannot be shown in text; its title says which one came.
+        files = _json_field(args.get("files")) or []
+        return "\n".join(f"[picture: {f.get('title', 'file')}]" for f in files)
     if method.startswith("views.") and method != "views.publish":
         view = _json_field(args.get("view")) or {}
         title = (view.get("title") or {}).get("text", "")

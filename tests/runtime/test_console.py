@@ -32,6 +32,7 @@ SESSION = [
     "/digest",
     ":now 2026-12-01 07:30",
     ":now 2026-12-01 08:00",
+    ":now 2026-12-04 15:00",
     ":quit",
 ]
 
@@ -99,3 +100,6 @@ def test_a_newcomer_session_from_help_to_tomorrows_digest_and_reminder(tmp_path:
     reminder = after(out, "The clock is now Tue Dec 1 2026, 8:00 AM CST")
     assert "Time to call *Jane Doe* · 312-555-0100" in reminder
     assert "[1 Log call] [2 Draft voicemail] [3 Snooze 1 h] [4 Snooze till tomorrow]" in reminder
+    # Friday 15:00: the weekly picture, numbers then the heatmap.
+    friday = after(out, "The clock is now Fri Dec 4 2026, 3:00 PM CST")
+    assert "Your week so far" in friday and "[picture: Your week of Nov 30]" in friday
