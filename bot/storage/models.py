@@ -94,6 +94,8 @@ class RepRow(Base):
     """When the Friday picture comes, on the rep's clock; NULL when the rep turned it off."""
     home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the rep first opened the App Home; until then there is no Home to keep fresh."""
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Whether follow-ups and owed return calls are nudged by DM at their minute."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -171,6 +173,8 @@ class OwedReturnCallRow(Base):
     inbound_call_id: Mapped[int] = mapped_column(ForeignKey("call_logs.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the rep snoozed its reminder to; NULL: RETURN_CALL_WARNING before `due_at`."""
 
 
 class RepFactRow(Base):
