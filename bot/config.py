@@ -42,7 +42,7 @@ class Settings:
             return environ.get(name) or None
 
         return cls(
-            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),
@@ -69,6 +69,20 @@ def _worker_mode(text: str | None) -> str:
             f"PHONETAG_WORKER must be {IN_PROCESS_WORKER!r} or {SEPARATE_WORKER!r}: {text!r}"
         )
     return mode
+
+
+# The forms hosts hand out (Heroku, Render, Fly, Supabase): SQLAlchemy would pick psycopg2 for
+# `postgresql://` and knows no `postgres` dialect, while the driver we ship is psycopg 3.
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+_POSTGRES_DRIVER = "postgresql+psycopg://"
+
+
+def database_url(url: str) -> str:
+    """`DATABASE_URL` as SQLAlchemy needs it: PostgreSQL URLs in any common form use psycopg."""
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return _POSTGRES_DRIVER + url.removeprefix(scheme)
+    return url
 
 
 def _with_trailing_slash(url: str) -> str:

@@ -1,5 +1,6 @@
 """The once-a-minute tick inside `serve`, `socket` and `console`, for a deployment without
-`phonetag worker` (one box, SQLite): the rounds of `bot.runtime.ticks`.
+`phonetag worker` (one box, SQLite): the rounds of `bot.runtime.ticks` (daily digests, the
+Friday weekly pictures, reminders).
 
 Many processes ticking at once is safe because each rep's day (or week) is claimed in the
 database; with a worker configured (PHONETAG_WORKER=separate) `serve` and `socket` leave the

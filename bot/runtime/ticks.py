@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.digest_delivery import ClientForTeam, run_digest_tick
+from bot.services.reminders import run_reminder_tick
 from bot.services.weekly_delivery import run_weekly_tick
 from bot.storage.insights import EvidenceCache
 
@@ -44,6 +45,7 @@ def minute_ticks(settings: Settings) -> dict[str, Tick]:
             run_digest_tick, posts_in_flight=settings.posts_in_flight, evidence=evidence
         ),
         "weekly": run_weekly_tick,
+        "reminders": run_reminder_tick,
     }
 
 

@@ -20,6 +20,7 @@ import http.client
 import logging
 import os
 import random
+import re
 import socket
 import time
 import uuid
@@ -79,7 +80,8 @@ RATE_LIMIT_RETRIES = 2
 """Refused posts retried within a tick, each after its Retry-After."""
 
 EVENT_TYPES = {DAILY: "phonetag_digest", WEEKLY: "phonetag_weekly"}
-"""Message metadata `event_type` per kind of delivery: how an earlier post is recognised."""
+"""Message metadata `event_type` per kind of delivery: how an earlier post is recognised.
+Other kinds (each reminder) are `phonetag_` and the kind in Slack's letters."""
 
 HISTORY_LIMIT = 20
 """Newest messages of the DM read for an earlier post. A day's delivery is looked for on its
@@ -318,7 +320,11 @@ def _post_digest(client: WebClient, key: DeliveryKey, message: dict[str, object]
 
 def delivery_metadata(key: DeliveryKey, kind: str) -> dict[str, object]:
     """What a posted delivery carries, so a later tick can tell it is already in the DM."""
-    return {"event_type": EVENT_TYPES[kind], "event_payload": _payload(key)}
+    return {"event_type": event_type(kind), "event_payload": _payload(key)}
+
+
+def event_type(kind: str) -> str:
+    return EVENT_TYPES.get(kind) or "phonetag_" + re.sub(r"[^a-z0-9_]", "_", kind.lower())
 
 
 def _payload(key: DeliveryKey) -> dict[str, str]:
@@ -487,7 +493,7 @@ def _find_earlier_post(client: WebClient, key: DeliveryKey, kind: str) -> tuple[
     history = client.conversations_history(
         channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
     )
-    wanted = {"event_type": EVENT_TYPES[kind], "event_payload": _payload(key)}
+    wanted = delivery_metadata(key, kind)
     for message in history.get("messages") or []:
         metadata = message.get("metadata") or {}
         if (

@@ -132,8 +132,8 @@ def test_a_failing_tick_is_logged_and_the_others_still_run(
     assert "crm tick" in caplog.text and "the CRM is down" in caplog.text
 
 
-def test_every_round_runs_the_digest_and_the_weekly_picture() -> None:
-    assert list(minute_ticks(Settings())) == ["digest", "weekly"]
+def test_every_round_runs_the_digest_the_weekly_picture_and_reminders() -> None:
+    assert list(minute_ticks(Settings())) == ["digest", "weekly", "reminders"]
 
 
 def test_the_worker_loops_until_told_to_stop(tmp_path: Path) -> None:
