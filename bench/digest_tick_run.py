@@ -4,7 +4,6 @@ is its own: `python -m bench.digest_tick_run DATABASE_URL SLACK_API_URL` prints 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
@@ -12,6 +11,13 @@ from bench.digest_data import TICK_AT
 from bot.config import Settings
 from bot.services.digest_delivery import run_digest_tick, team_web_clients
 from bot.storage.db import make_engine, make_session_factory
+
+
+def _peak_mib() -> float:
+    """VmHWM: this process's own resident high-water mark. (ru_maxrss would not do: Linux
+    carries the forking parent's high-water mark across exec into it.)"""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def main() -> None:
@@ -31,8 +37,7 @@ def main() -> None:
                 "seconds": seconds,
                 "build_seconds": report.build_seconds,
                 "cpu_seconds": time.process_time() - cpu_started,
-                # ru_maxrss is in KiB on Linux.
-                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_mib": _peak_mib(),
                 "summary": report.summary(),
             }
         )
