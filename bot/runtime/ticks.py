@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.context import EVIDENCE_REUSE
-from bot.services.digest_delivery import ClientForTeam, run_digest_tick
+from bot.services.digest_delivery import TEAMS_KEPT, ClientForTeam, run_digest_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.weekly_delivery import run_weekly_tick
 from bot.storage.insights import EvidenceCache
@@ -39,7 +39,7 @@ Tick = Callable[[sessionmaker[Session], ClientForTeam, datetime], TickOutcome]
 def minute_ticks(settings: Settings) -> dict[str, Tick]:
     """Every tick of a round, in the order they run. The digest keeps workspaces' learned
     windows between rounds: they weigh months of dials, so minutes-old ones rank the same."""
-    evidence = EvidenceCache(EVIDENCE_REUSE)
+    evidence = EvidenceCache(EVIDENCE_REUSE, max_teams=TEAMS_KEPT)
     return {
         "digest": partial(
             run_digest_tick, posts_in_flight=settings.posts_in_flight, evidence=evidence

@@ -83,6 +83,9 @@ EVENT_TYPES = {DAILY: "phonetag_digest", WEEKLY: "phonetag_weekly"}
 """Message metadata `event_type` per kind of delivery: how an earlier post is recognised.
 Other kinds (each reminder) are `phonetag_` and the kind in Slack's letters."""
 
+TEAMS_KEPT = 2
+"""Workspaces' learned windows a tick keeps: it walks through them one after another."""
+
 HISTORY_LIMIT = 20
 """Newest messages of the DM read for an earlier post. A day's delivery is looked for on its
 day, and a rep's DM with the bot gets a few messages a day, so an earlier post is among
@@ -147,7 +150,7 @@ def run_digest_tick(
     """
     worker = worker or worker_id()
     report = TickReport(now=now)
-    evidence = evidence or EvidenceCache(EVIDENCE_REUSE)
+    evidence = evidence or EvidenceCache(EVIDENCE_REUSE, max_teams=TEAMS_KEPT)
     with session_factory() as session:
         recipients = store.digest_recipients(session)
         due = {
@@ -182,10 +185,20 @@ def run_digest_tick(
 def pending_batches(
     due: Iterable[DeliveryKey], taken: Collection[DeliveryKey]
 ) -> Iterator[list[DeliveryKey]]:
-    """The due deliveries no tick holds, in claim-sized batches, in random order: concurrent
-    ticks start at different reps, so they rarely contend for the same claims."""
-    pending = [key for key in due if key not in taken]
-    random.shuffle(pending)
+    """The due deliveries no tick holds, in claim-sized batches, workspace after workspace
+    (so a tick needs one workspace's learned windows at a time), workspaces and reps in
+    random order: concurrent ticks start at different reps, so they rarely contend for the
+    same claims."""
+    by_team: dict[str, list[DeliveryKey]] = {}
+    for key in due:
+        if key not in taken:
+            by_team.setdefault(key.team_id, []).append(key)
+    teams = list(by_team.values())
+    random.shuffle(teams)
+    pending = []
+    for keys in teams:
+        random.shuffle(keys)
+        pending += keys
     for start in range(0, len(pending), CLAIM_BATCH):
         yield pending[start : start + CLAIM_BATCH]
 

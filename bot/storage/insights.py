@@ -179,8 +179,12 @@ class EvidenceCache:
     every time. Reps' advisors are kept too, as each holds its estimates.
     """
 
-    def __init__(self, ttl: timedelta) -> None:
+    def __init__(self, ttl: timedelta, max_teams: int | None = None) -> None:
+        """`max_teams` bounds how many workspaces are kept, the least recently read dropped
+        first: a 500-rep workspace's dials take tens of MiB, and a digest tick that walks
+        through twenty workspaces one after the other needs one at a time."""
         self._ttl = ttl
+        self._max_teams = max_teams
         self._lock = Lock()
         self._teams: dict[str, tuple[datetime, WindowEvidence, dict[str, WindowAdvisor]]] = {}
 
@@ -206,7 +210,10 @@ class EvidenceCache:
         if entry is None or not entry[0] <= now < entry[0] + self._ttl:
             entry = (now, window_evidence(session, team_id, now), {})
             with self._lock:
+                self._teams.pop(team_id, None)
                 self._teams[team_id] = entry
+                while self._max_teams is not None and len(self._teams) > self._max_teams:
+                    del self._teams[next(iter(self._teams))]
         return entry
 
 

@@ -21,11 +21,14 @@ from bot.config import Settings
 from bot.runtime.scheduler import DIGEST_JOB, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.digest_delivery import (
+    CLAIM_BATCH,
     UnsentRequestRetryHandler,
     digest_web_client,
+    pending_batches,
     run_digest_tick,
 )
 from bot.storage.db import make_session_factory
+from bot.storage.digest import DeliveryKey
 from bot.storage.models import CallLogRow, DeliveryRow, OwedReturnCallRow, ProspectRow, RepRow
 from tests.blockkit import assert_valid_message
 
@@ -408,3 +411,16 @@ def test_serve_and_console_tick_every_minute_in_process(
     finally:
         scheduler.shutdown()
     assert posted(slack_api) == {"U1": 1}
+
+
+def test_pending_days_come_workspace_after_workspace_without_the_taken_ones() -> None:
+    day = date(2026, 11, 23)
+    keys = [DeliveryKey(f"T{n % 3}", f"U{n}", day) for n in range(90)]
+    taken = {keys[0], keys[1]}
+    batches = list(pending_batches(keys, taken))
+    order = [key for batch in batches for key in batch]
+    assert sorted(order) == sorted(set(keys) - taken)
+    assert all(len(batch) <= CLAIM_BATCH for batch in batches)
+    teams = [key.team_id for key in order]
+    # Each workspace's days are together, so a tick holds one workspace's windows at a time.
+    assert len([i for i in range(1, len(teams)) if teams[i] != teams[i - 1]]) == 2

@@ -264,3 +264,17 @@ def test_a_prospect_zone_nobody_knows_puts_their_dials_on_the_reps_clock(engine:
     with make_session_factory(engine)() as session:
         dials = store.team_dials(session, "T1", utc(2026, 10, 1), utc(2026, 12, 1))
     assert dials.grid(segment="Mars/Olympus_Mons") == CallGrid({Cell(0, 8): Tally(1, 1)})
+
+
+def test_a_bounded_evidence_cache_keeps_the_workspaces_read_last(engine: Engine) -> None:
+    cache = store.EvidenceCache(timedelta(minutes=15), max_teams=2)
+    now = utc(2026, 11, 23, 16)
+    with Session(engine) as session:
+        first = {team: cache.evidence(session, team, now) for team in ("T1", "T2", "T3")}
+        with counted_selects(engine) as kept:
+            assert cache.evidence(session, "T3", now) is first["T3"]
+            assert cache.evidence(session, "T2", now) is first["T2"]
+        assert kept == []
+        with counted_selects(engine) as dropped:
+            assert cache.evidence(session, "T1", now) is not first["T1"]
+        assert dropped != []
