@@ -78,6 +78,10 @@ class RepRow(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     company: Mapped[str | None] = mapped_column(String(200))
     benefit: Mapped[str | None] = mapped_column(Text)
+    desk_hours: Mapped[str | None] = mapped_column(String(11))
+    """When the rep is at their desk for return calls, "09:00-12:00" on their own clock."""
+    partners: Mapped[str | None] = mapped_column(String(200))
+    """Firms the rep refers callers to when the need is not theirs, as typed."""
     digest_time: Mapped[str] = mapped_column(String(5), default="07:30")
     digest_days: Mapped[str] = mapped_column(String(40), default="mon,tue,wed,thu,fri")
     digest_paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -112,6 +116,9 @@ class ProspectRow(Base):
     deal_value: Mapped[int | None] = mapped_column(BigInteger)
     referrer: Mapped[str | None] = mapped_column(String(200))
     connection_note: Mapped[str | None] = mapped_column(Text)
+    """The rep's private note: never read aloud or sent."""
+    hook: Mapped[str | None] = mapped_column(Text)
+    """A talking point drafts may use ("their Q1 rollout")."""
     status: Mapped[str] = mapped_column(String(20), default="active")
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
