@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, FR, MO, TH, TU, WE, rrule
 
-from bot.rules.calls import CONVERSATIONS, OUTBOUND_DIALS, OUTCOME_LABELS, CallLog, Outcome
+from bot.rules.calls import CONVERSATIONS, OUTBOUND_DIALS, CallLog, Outcome
 from bot.rules.money import CODES, DEFAULT_CURRENCY, format_money
 
 # The latest outcome that ends the pursuit: no rule below can revive the prospect.

@@ -22,10 +22,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, plan_digest
+from bot.insights.digest_plan import (
+    PURSUED_STATUSES,
+    DigestPlan,
+    OwedCall,
+    ProspectHistory,
+    plan_digest,
+)
 from bot.insights.window_advice import WindowAdvisor
 from bot.rules.cadence import CadenceRules
-from bot.rules.calls import CallLog, Outcome, ProspectStatus, Rep
+from bot.rules.calls import CallLog, Outcome, Rep
 from bot.rules.schedule import DigestSchedule, ScheduleError
 from bot.storage import insights as insights_store
 from bot.storage import queries
@@ -271,8 +277,8 @@ def digest_inputs(
     """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
 
     Four queries for any batch of reps (the call logs in chunks of IDS_PER_QUERY prospects,
-    within SQLite's limit on bound values). Only active, unsnoozed prospects are read: the
-    rest can never appear in a digest.
+    within SQLite's limit on bound values). Only pursued (active, or not interested and
+    perhaps rested), unsnoozed prospects are read: the rest can never appear in a digest.
     """
     if not reps:
         return {}
@@ -280,7 +286,7 @@ def digest_inputs(
     rules = _rules_by_team(session, teams)
     callable_prospects = and_(
         _owned_by(ProspectRow.team_id, ProspectRow.owner_id, reps),
-        ProspectRow.status == ProspectStatus.ACTIVE,
+        ProspectRow.status.in_([status.value for status in PURSUED_STATUSES]),
         or_(ProspectRow.snoozed_until.is_(None), ProspectRow.snoozed_until <= now),
     )
     prospect_rows = session.scalars(select(ProspectRow).where(callable_prospects)).all()

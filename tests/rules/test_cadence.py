@@ -354,7 +354,11 @@ def test_wrong_number_fixed_by_a_later_connect() -> None:
     ("now", "due", "phrase"),
     [
         # Talked Monday: Wednesday is two business days on, never Tuesday morning.
-        (day(2, 7), False, "You talked on Mon Nov 16: follow up on Wed Nov 18 (2 business days on)."),
+        (
+            day(2, 7),
+            False,
+            "You talked on Mon Nov 16: follow up on Wed Nov 18 (2 business days on).",
+        ),
         (day(2, 23, 59), False, "follow up on Wed Nov 18"),
         (day(3, 0, 0), True, "Follow up on your conversation of Mon Nov 16"),
         (day(3, 7), True, "pick up where you left off."),
@@ -398,7 +402,11 @@ def test_the_follow_up_setting_is_the_workspaces() -> None:
     [
         (day(3, 7), NextStep.AWAIT_MEETING, "Meeting set for Thu Nov 19, 10:00 AM: no calls"),
         (day(4, 9, 59), NextStep.AWAIT_MEETING, "follow up after it."),
-        (day(4, 10), NextStep.FOLLOW_UP_MEETING, "Follow up on the meeting of Thu Nov 19, 10:00 AM"),
+        (
+            day(4, 10),
+            NextStep.FOLLOW_UP_MEETING,
+            "Follow up on the meeting of Thu Nov 19, 10:00 AM",
+        ),
         (day(9), NextStep.FOLLOW_UP_MEETING, "agree the next step."),
     ],
 )
