@@ -49,12 +49,14 @@ _KIND_TITLES: dict[DraftKind, str] = {
     DraftKind.SCREENER: ":bust_in_silhouette: *For the screener who answers*",
     DraftKind.EMAIL: ":email: *Email*",
     DraftKind.WRONG: ":telephone_receiver: *Wrong-number playbook*",
+    DraftKind.MISDIAL: ":telephone_receiver: *You dialled a stranger: turn it into a pitch*",
 }
 _KIND_NAMES: dict[DraftKind, str] = {
     DraftKind.VOICEMAIL: "Voicemail",
     DraftKind.SCREENER: "Screener script",
     DraftKind.EMAIL: "Email",
     DraftKind.WRONG: "Wrong-number playbook",
+    DraftKind.MISDIAL: "Misdial playbook",
 }
 _ADD_FACT = '/vmscript facts add "…"'
 

@@ -63,7 +63,8 @@ Lint your own script: /vmscript check <text>"""
 
 @dataclass(frozen=True)
 class DraftRequest:
-    """A draft for one of the rep's prospects; `prospect_name` is None only for `wrong`.
+    """A draft for one of the rep's prospects; `prospect_name` is None only for `wrong` and
+    `misdial` (a stranger either way).
 
     `kind_given` tells an explicit `voicemail` from the default, because only the default
     gives way to an email once the cadence says calls are not getting through.
@@ -157,7 +158,7 @@ def _draft(text: str) -> DraftRequest:
     name = " ".join(tokens)
     if len(name) > MAX_NAME:
         raise GrammarError(f"The name “{name[:40]}…” is longer than {MAX_NAME} characters.")
-    if not name and kind is not DraftKind.WRONG:
+    if not name and kind not in (DraftKind.WRONG, DraftKind.MISDIAL):
         example = f"/vmscript Jane Doe {kind.value}" if kind else "/vmscript Jane Doe"
         raise GrammarError(f"Who is it for? Put the prospect's name first, e.g. {example}.")
     return DraftRequest(name or None, kind or DraftKind.VOICEMAIL, kind is not None)

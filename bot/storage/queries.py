@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
+from bot.rules.proposals import read_desk_hours, split_partners
 from bot.storage.db import insert_for
 from bot.storage.models import (
     CallLogRow,
@@ -195,6 +196,7 @@ def to_prospect(row: ProspectRow) -> Prospect:
         status=ProspectStatus(row.status),
         snoozed_until=row.snoozed_until,
         follow_up_at=row.follow_up_at,
+        hook=row.hook,
     )
 
 
@@ -208,6 +210,8 @@ def to_rep(row: RepRow) -> Rep:
         cell=row.cell,
         email=row.email,
         benefit=row.benefit,
+        desk_hours=read_desk_hours(row.desk_hours),
+        partners=split_partners(row.partners),
     )
 
 
