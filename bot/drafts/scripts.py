@@ -306,6 +306,8 @@ def draft_email(
             opening.append(f"I'll keep this short: {point}.")
         ask = "Could we talk"
     slots = [_spoken_slot(slot, proposal.now, "") for slot in proposal.slots[:2]]
+    if slots[0].startswith(_WEEKDAYS):
+        slots[0] = f"on {slots[0]}"
     times = " or ".join(slots) + their_time
     question = (
         f"{ask} {times}?" if ask.startswith("Could") else f"{ask} {times} — would either suit?"

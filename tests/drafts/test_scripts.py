@@ -364,7 +364,7 @@ def test_a_first_touch_email_names_the_referrer_in_the_subject_and_offers_two_ti
     assert draft.subject == "Harley Smith suggested we talk"
     assert "Harley Smith suggested I get in touch." in draft.text
     assert f"I'll keep this short: {FACTS[1]}." in draft.text
-    assert "Could we talk Thursday at 7 a.m. or Friday at noon your time?" in draft.text
+    assert "Could we talk on Thursday at 7 a.m. or Friday at noon your time?" in draft.text
     assert "If another day or time suits you better, just reply with it" in draft.text
     assert draft.text.rstrip().endswith("Sam Lee\nAcme Dialer\n312-555-0100")
     assert draft.findings == ()
