@@ -227,16 +227,16 @@ def draft_screener(rep: Rep, prospect: Prospect) -> Draft:
     """
     name = _rep_name(rep)
     first = _address(prospect.name)
-    with_company = f" with {rep.company}" if rep.company else ""
     referrer = _referrer(prospect)
     full = prospect.name.strip()
-    if referrer:
-        hello = f"Hi, this is {name}{with_company} — {referrer} asked me to call {full}."
-    else:
-        hello = f"Hi, this is {name}{with_company}, calling for {full}."
     point = _about(_screener_point(rep, prospect))
 
-    def compose(about: str) -> str:
+    def compose(about: str, company: bool = True) -> str:
+        who = f"{name} with {rep.company}" if company and rep.company else name
+        if referrer:
+            hello = f"Hi, this is {who} — {referrer} asked me to call {full}."
+        else:
+            hello = f"Hi, this is {who}, calling for {full}."
         lines = [
             hello,
             f"I've been playing phone tag with {first} — could you see if {first} has a few "
@@ -244,7 +244,7 @@ def draft_screener(rep: Rep, prospect: Prospect) -> Draft:
             f"When is the best time to reach {first} directly?",
         ]
         if not prospect.email:
-            lines.append(f"And could I have {first}'s email, so I can send a short note first?")
+            lines.append(f"And may I have {first}'s email, to send a short note first?")
         return " ".join(lines)
 
     text = compose(point)
@@ -252,6 +252,8 @@ def draft_screener(rep: Rep, prospect: Prospect) -> Draft:
     while count_words(text) > VOICEMAIL_MAX_WORDS and len(point.split()) > _MIN_CLAUSE_WORDS:
         point = _truncate(point, len(point.split()) - 1)
         text = compose(point)
+    if count_words(text) > VOICEMAIL_MAX_WORDS:
+        text = compose(point, company=False)
     return _draft(DraftKind.SCREENER, text, None, None, lint(text, kind=DraftKind.SCREENER))
 
 

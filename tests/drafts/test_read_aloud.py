@@ -214,7 +214,7 @@ Acme Payroll
         " I've been playing phone tag with Kim — could you see if Kim has a few minutes to talk"
         " about how we run payroll for 200-person firms in an hour a month?"
         " When is the best time to reach Kim directly?"
-        " And could I have Kim's email, so I can send a short note first?"
+        " And may I have Kim's email, to send a short note first?"
     ),
     "misdial": """\
 I'm sorry — I must have dialled the wrong number; I was trying to reach Ana Lima at Northwind \

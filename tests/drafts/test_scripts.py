@@ -350,7 +350,7 @@ def test_screener_asks_for_the_email_when_it_is_missing() -> None:
     draft = draft_screener(replace(REP, benefit=None), prospect)
     assert "calling for Dr. Jane Doe." in draft.text
     assert "to talk about an idea that could save the team time?" in draft.text
-    assert "And could I have Dr. Doe's email, so I can send a short note first?" in draft.text
+    assert "And may I have Dr. Doe's email, to send a short note first?" in draft.text
     assert draft.findings == ()
 
 

@@ -197,7 +197,7 @@ def test_screener_line_names_the_referrer_and_asks_for_help(slack: SlackHarness)
     assert "about how we help sales teams book 20% more meetings?" in script
     # The screener is asked when Jane is in, never told when the rep means to call.
     assert "a.m." not in script and "tomorrow" not in script
-    assert "could I have Jane's email" in script
+    assert "may I have Jane's email" in script
     with slack.session_factory() as session:
         assert session.scalars(select(DraftRow.kind)).all() == ["screener"]
 
