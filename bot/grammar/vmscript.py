@@ -1,7 +1,7 @@
 """The `/vmscript` line: which draft the rep wants, or which part of their profile to change.
 
-    /vmscript Jane Doe [voicemail|screener|email|wrong]
-    /vmscript wrong
+    /vmscript Jane Doe [voicemail|screener|email|wrong|misdial]
+    /vmscript wrong | misdial
     /vmscript profile phone:+1 312 555 0100 cell:... email:... company:... benefit:"..."
     /vmscript facts add "we cut no-shows 30% for clinics" | facts list | facts remove 2
     /vmscript check <script>
@@ -51,9 +51,9 @@ PROFILE_EXAMPLES: dict[str, str] = {
 _QUOTE_EXAMPLE = PROFILE_EXAMPLES["benefit"]
 
 USAGE = f"""\
-Draft what to say: /vmscript <prospect> [voicemail|screener|email|wrong]
+Draft what to say: /vmscript <prospect> [voicemail|screener|email|wrong|misdial]
   e.g. /vmscript Jane Doe · /vmscript Jane Doe screener
-  /vmscript wrong: a caller dialled you by mistake
+  /vmscript wrong: a caller dialled you by mistake · /vmscript Jane Doe misdial: you dialled a stranger
 Your details: /vmscript profile {" ".join(PROFILE_EXAMPLES.values())}
   /vmscript profile alone opens a form with your details.
 Your commercials, one new fact per voicemail:
