@@ -17,7 +17,7 @@ from bot.blocks.mrkdwn import escape
 from bot.drafts.lint import Finding, count_words, estimate_seconds
 from bot.drafts.scripts import Draft, DraftKind
 from bot.grammar.logcall import MAX_NAME, GrammarError, email_address
-from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT
+from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT, desk_hours_option
 from bot.rules.calls import Prospect, Rep
 from bot.rules.phones import PhoneError, normalize_phone, speakable_phone
 
@@ -28,6 +28,8 @@ PROFILE_LABELS: dict[str, str] = {
     "cell": "Cell (for after-hours return calls)",
     "email": "Email",
     "benefit": "One-line benefit",
+    "desk_hours": "Desk hours for return calls",
+    "partners": "Partner firms you refer callers to",
 }
 CALLER_LABELS: dict[str, str] = {
     "name": "Caller's name",
@@ -41,6 +43,7 @@ _PROFILE_LIMITS = dict.fromkeys(PROFILE_LABELS, MAX_PROFILE_TEXT) | {
     "phone": _MAX_PHONE,
     "cell": _MAX_PHONE,
     "benefit": MAX_BENEFIT_CHARS,
+    "desk_hours": 20,
 }
 _CALLER_LIMITS = {"name": MAX_NAME, "company": MAX_PROFILE_TEXT, "phone": _MAX_PHONE}
 _CALLER_LIMITS["notes"] = _MAX_NOTES
@@ -134,6 +137,8 @@ def build_profile_reply(rep: Rep, *, note: str | None = None) -> dict[str, objec
         "cell": speakable_phone(rep.cell) if rep.cell else None,
         "email": escape(rep.email) if rep.email else None,
         "benefit": escape(rep.benefit) if rep.benefit else None,
+        "desk_hours": _desk_hours(rep),
+        "partners": escape(", ".join(rep.partners)) if rep.partners else None,
     }
     lines = [f"*{PROFILE_LABELS[key]}:* {value or '_not set_'}" for key, value in shown.items()]
     blocks = [section(":bust_in_silhouette: *Your profile*\n" + "\n".join(lines))]
@@ -171,10 +176,14 @@ def build_profile_modal(rep: Rep) -> dict[str, object]:
         "cell": rep.cell,
         "email": rep.email,
         "benefit": rep.benefit,
+        "desk_hours": _desk_hours(rep),
+        "partners": ", ".join(rep.partners) or None,
     }
     hints = {
         "phone": "Said at the start and the end of every voicemail.",
         "benefit": "What a return call gets them, e.g. we help sales teams book 20% more meetings.",
+        "desk_hours": "Your clock, e.g. 9-12: voicemails say when you're at your desk.",
+        "partners": "Named when a stranger's need isn't yours, e.g. Acme Audit, Beta Books.",
     }
     blocks = [
         _input(
@@ -221,6 +230,11 @@ def read_profile_form(state: Mapping[str, Any]) -> FormReading:
             values["email"] = email_address(raw["email"], raw["email"])
         except GrammarError as problem:
             errors.setdefault("email", problem.message)
+    if raw["desk_hours"]:
+        try:
+            values["desk_hours"] = desk_hours_option(raw["desk_hours"])
+        except GrammarError as problem:
+            errors.setdefault("desk_hours", problem.message)
     return FormReading(values, errors)
 
 
@@ -274,6 +288,14 @@ def _input(
 ) -> dict[str, object]:
     element = text_input(max_length, initial=initial, multiline=multiline)
     return input_block(block_id, label, element, optional=optional, hint=hint)
+
+
+def _desk_hours(rep: Rep) -> str | None:
+    """'9–12' as the rep typed it, near enough, on their own clock."""
+    if rep.desk_hours is None:
+        return None
+    start, end = rep.desk_hours.start, rep.desk_hours.end
+    return f"{start:%-H:%M}–{end:%-H:%M}".replace(":00", "")
 
 
 def _quoted(text: str) -> str:

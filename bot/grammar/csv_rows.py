@@ -42,6 +42,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "tz": ("tz", "timezone"),
     "referrer": ("referrer", "ref", "referredby", "referral"),
     "note": ("note", "notes", "connectionnote", "description"),
+    "hook": ("hook", "talkingpoint", "talkingpoints"),
 }
 _FIELD_BY_KEY = {key: field for field, keys in HEADER_NAMES.items() for key in keys}
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
@@ -95,8 +96,8 @@ def map_headers(headers: Sequence[str]) -> ColumnMap:
         seen = ", ".join(f"“{header}”" for header in headers if header.strip()) or "none"
         raise HeaderError(
             f"No name column among the headers ({seen}). Name one column “name”, or"
-            " “First Name” and “Last Name”; phone, cell, email, company, value, tz, referrer"
-            " and note are read too."
+            " “First Name” and “Last Name”; phone, cell, email, company, value, tz, referrer,"
+            " note and hook (a talking point) are read too."
         )
     return ColumnMap(
         {field: tuple(positions) for field, positions in columns.items()},
@@ -129,11 +130,13 @@ def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
     if not name:
         raise RowError("No name: every prospect needs one.")
     note = cell("note")
+    hook = cell("hook")
     for label, text, limit in (
         ("name", name, MAX_NAME),
         ("company", cell("company"), MAX_TEXT),
         ("referrer", cell("referrer"), MAX_TEXT),
         ("note", note, MAX_NOTES),
+        ("hook", hook, MAX_NOTES),
         ("email", cell("email"), _MAX_EMAIL),
     ):
         if text and len(text) > limit:
@@ -148,6 +151,7 @@ def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
         deal_value=_read("value", cell("value"), deal_value_option),
         referrer=cell("referrer"),
         connection_note=note,
+        hook=hook,
     )
 
 

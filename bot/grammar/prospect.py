@@ -21,6 +21,7 @@ from bot.grammar.logcall import (
     DealValueError,
     GrammarError,
     email_address,
+    money_currency,
     parse_deal_value,
     phone_option,
     resolve_tz,
@@ -33,7 +34,7 @@ MAX_TEXT = 200
 
 ADD_OPTIONS: dict[str, str] = {
     key: OPTION_EXAMPLES[key] for key in ("phone", "cell", "email", "company", "value", "ref", "tz")
-} | {"note": 'note:"met at the expo"'}
+} | {"note": 'note:"met at the expo"', "hook": 'hook:"their Q1 rollout"'}
 LIST_WORDS: dict[str, ListFilter] = {f.value: f for f in ListFilter} | {
     "laid-off": ListFilter.LAID_OFF,
     "not-interested": ListFilter.NOT_INTERESTED,
@@ -65,6 +66,10 @@ class AddProspect:
     referrer: str | None = None
     tz: str | None = None
     note: str | None = None
+    """Private: never in a draft."""
+    hook: str | None = None
+    """A talking point drafts may say aloud."""
+    deal_currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,7 @@ def _add(text: str) -> AddProspect:
     name_words: list[str] = []
     values: dict[str, str] = {}
     deal_value: int | None = None
+    deal_currency: str | None = None
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -171,12 +177,13 @@ def _add(text: str) -> AddProspect:
             i += used
         elif key == "value":
             deal_value = deal_value_option(value, token)
+            deal_currency = money_currency(value)
         elif key == "email":
             values[key] = email_address(value, token)
         elif key == "tz":
             values[key] = tz_option(value, token)
         else:
-            limit = MAX_NOTES if key == "note" else MAX_TEXT
+            limit = MAX_NOTES if key in ("note", "hook") else MAX_TEXT
             if len(value) > limit:
                 raise GrammarError(f"{key}: “{value[:40]}…” is longer than {limit} characters.")
             values[key] = value
@@ -192,6 +199,8 @@ def _add(text: str) -> AddProspect:
         referrer=values.get("ref"),
         tz=values.get("tz"),
         note=values.get("note"),
+        hook=values.get("hook"),
+        deal_currency=deal_currency,
     )
 
 
@@ -201,7 +210,7 @@ def deal_value_option(value: str, quoted: str) -> int:
         return parse_deal_value(value)
     except DealValueError as problem:
         raise GrammarError(
-            f"“{quoted}” {problem.problem}. Write the deal value like $12k, 12,000 or $1.5m."
+            f"“{quoted}” {problem.problem}. Write the deal value like $12k, 12,000, £20k or $1.5m."
         ) from None
 
 

@@ -23,6 +23,7 @@ from bot.grammar.logcall import (
     phone_option,
     tokenize,
 )
+from bot.rules.proposals import DeskHoursError, parse_desk_hours
 
 # A "commercial" is one short fact a listener can take in; the list reply must fit one
 # Slack section, and a dozen facts already cover four months of the voicemail cadence.
@@ -47,13 +48,16 @@ PROFILE_EXAMPLES: dict[str, str] = {
     "cell": OPTION_EXAMPLES["cell"],
     "email": "email:sam@acmedialer.com",
     "benefit": 'benefit:"we help sales teams book 20% more meetings"',
+    "hours": 'hours:"9-12"',
+    "partners": 'partners:"Acme Audit, Beta Books"',
 }
 _QUOTE_EXAMPLE = PROFILE_EXAMPLES["benefit"]
 
 USAGE = f"""\
 Draft what to say: /vmscript <prospect> [voicemail|screener|email|wrong|misdial]
   e.g. /vmscript Jane Doe · /vmscript Jane Doe screener
-  /vmscript wrong: a caller dialled you by mistake · /vmscript Jane Doe misdial: you dialled a stranger
+  /vmscript wrong: a caller dialled you by mistake
+  /vmscript Jane Doe misdial: you dialled a stranger while trying Jane
 Your details: /vmscript profile {" ".join(PROFILE_EXAMPLES.values())}
   /vmscript profile alone opens a form with your details.
 Your commercials, one new fact per voicemail:
@@ -85,6 +89,9 @@ class ProfileRequest:
     cell: str | None = None
     email: str | None = None
     benefit: str | None = None
+    desk_hours: str | None = None
+    """Stored form, "09:00-12:00"."""
+    partners: str | None = None
 
     def changes(self) -> dict[str, str]:
         return {f.name: value for f in fields(self) if (value := getattr(self, f.name))}
@@ -177,7 +184,7 @@ def _profile(text: str) -> ProfileRequest:
                 f"I don't know “{token}” in a profile. Use key:value options:"
                 f" {', '.join(PROFILE_EXAMPLES.values())}."
             )
-        if key in values:
+        if key in values or (key == "hours" and "desk_hours" in values):
             raise GrammarError(f"You gave {key}: twice. Keep one.")
         value = value.strip()
         if not value:
@@ -190,6 +197,8 @@ def _profile(text: str) -> ProfileRequest:
             i += used
         elif key == "email":
             values[key] = email_address(value, token)
+        elif key == "hours":
+            values["desk_hours"] = desk_hours_option(value)
         else:
             limit = MAX_BENEFIT_CHARS if key == "benefit" else MAX_PROFILE_TEXT
             if len(value) > limit:
@@ -197,6 +206,14 @@ def _profile(text: str) -> ProfileRequest:
             values[key] = value
         i += 1
     return ProfileRequest(**values)
+
+
+def desk_hours_option(value: str) -> str:
+    """The stored form of the rep's desk hours ("9-12" -> "09:00-12:00")."""
+    try:
+        return parse_desk_hours(value).stored()
+    except DeskHoursError as problem:
+        raise GrammarError(problem.message) from None
 
 
 def _facts(text: str) -> AddFact | ListFacts | RemoveFact:

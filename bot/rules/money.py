@@ -51,3 +51,17 @@ def currency_sign(currency: str = DEFAULT_CURRENCY) -> str:
     """'$' or 'CHF ': what goes before an amount in examples."""
     sign = _SIGNS.get(currency)
     return sign if sign is not None else f"{currency} "
+
+
+def currency_mismatch(typed: str | None, workspace: str) -> str | None:
+    """Why a value marked in another currency than the workspace's is refused, or None.
+
+    Nothing converts between currencies: a budget in pounds read as dollars would be wrong.
+    """
+    if typed is None or typed == workspace:
+        return None
+    return (
+        f"This workspace counts deals in {currency_sign(workspace).strip()} ({workspace}), not"
+        f" {currency_sign(typed).strip()} ({typed}). Type the value in {workspace}, or ask a"
+        f" workspace admin to switch with /digest currency {typed}."
+    )

@@ -242,8 +242,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     summary = (
-        f"imported {report.imported}, skipped {report.duplicates} duplicates,"
-        f" {report.errors} errors"
+        f"imported {report.imported}, skipped {_count(report.duplicates, 'duplicate')},"
+        f" {_count(report.errors, 'error')}"
     )
     if report.skipped:
         report_path = args.errors or default_report_path(args.file)
@@ -251,3 +251,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         summary += f" (see {report_path})"
     print(summary)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 duplicate', '2 errors': the summary is read by people."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

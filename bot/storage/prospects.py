@@ -284,6 +284,7 @@ def _columns(fields: ProspectFields) -> dict[str, object]:
         "deal_value": fields.deal_value,
         "referrer": fields.referrer,
         "connection_note": fields.connection_note,
+        "hook": fields.hook,
         "status": fields.status.value,
     }
 

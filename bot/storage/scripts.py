@@ -18,7 +18,16 @@ from bot.rules.calls import Rep
 from bot.storage import queries
 from bot.storage.models import DraftRow, RepFactRow
 
-PROFILE_FIELDS = ("name", "company", "phone", "cell", "email", "benefit")
+PROFILE_FIELDS = (
+    "name",
+    "company",
+    "phone",
+    "cell",
+    "email",
+    "benefit",
+    "desk_hours",
+    "partners",
+)
 
 
 def rep_profile(session: Session, team_id: str, user_id: str) -> Rep | None:

@@ -48,6 +48,7 @@ from bot.rules.prospects import (
                 referrer="Bob Smith",
                 tz="America/Chicago",
                 note="met at the expo",
+                deal_currency="USD",
             ),
         ),
         ('add "O\'Brien, Pat" phone:312-555-0100', AddProspect("O'Brien, Pat", "+13125550100")),

@@ -38,8 +38,9 @@ from bot.grammar.prospect import (
     parse_prospect,
 )
 from bot.handlers.reps import ActingRep, acting_rep
-from bot.rules.cadence import NextStep, cadence_state
+from bot.rules.cadence import cadence_state, next_window
 from bot.rules.dates import DateError, resolve_when
+from bot.rules.money import currency_mismatch
 from bot.rules.prospects import Duplicate, ProspectFields, snooze_end
 from bot.rules.public_holidays import closed_days
 from bot.rules.windows import next_call_window
@@ -76,7 +77,8 @@ def handle_prospect(
                 listing = prospect_store.list_prospects(
                     session, rep.team_id, rep.user_id, which, now, rep.tz
                 )
-            reply = build_list_reply(which, listing.entries, listing.total, rep.tz, now)
+                currency = prospect_store.workspace_rules(session, rep.team_id).currency
+            reply = build_list_reply(which, listing.entries, listing.total, rep.tz, now, currency)
         case SnoozeProspect():
             reply = _snooze(factory, rep, request, now)
         case DeleteProspect(name=name):
@@ -97,8 +99,14 @@ def _add(
         deal_value=request.deal_value,
         referrer=request.referrer,
         connection_note=request.note,
+        hook=request.hook,
     )
     with factory.begin() as session:
+        mismatch = currency_mismatch(
+            request.deal_currency, prospect_store.workspace_rules(session, rep.team_id).currency
+        )
+        if mismatch:
+            return build_problem(mismatch, USAGE)
         added = prospect_store.add_prospect(session, rep.team_id, rep.user_id, fields, now)
         if isinstance(added, Duplicate):
             return build_duplicate_reply(added)
@@ -115,6 +123,7 @@ def _add(
         window=window,
         rep_tz=rep.tz,
         now=now,
+        currency=rules.currency,
     )
 
 
@@ -126,8 +135,10 @@ def _edit(
         if row is None:
             return _not_found(name)
         prospect_id, prospect = row.id, queries.to_prospect(row)
+        currency = prospect_store.workspace_rules(session, rep.team_id).currency
     try:
-        client.views_open(trigger_id=trigger_id, view=build_edit_modal(prospect_id, prospect))
+        view = build_edit_modal(prospect_id, prospect, currency)
+        client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
         return build_problem(
             f"I couldn't open the form for {prospect.name} ({error.response.get('error')})."
@@ -147,10 +158,7 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
     prospect = record.prospect
     closed = closed_days(prospect)
     state = cadence_state(record.history, prospect.deal_value, now, rep.tz, record.rules, closed)
-    window = None
-    if state.next_step is not NextStep.CLOSED:
-        earliest = max(filter(None, [now, state.laid_off_until, prospect.follow_up_at]))
-        window = next_call_window(prospect.zone(rep.tz), earliest, closed=closed)
+    window = next_window(state, prospect, rep.tz, now, closed)
     return build_show_reply(
         prospect=prospect,
         tz_inferred=record.tz_inferred,
@@ -160,6 +168,7 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
         window=window,
         rep_tz=rep.tz,
         now=now,
+        currency=record.rules.currency,
     )
 
 

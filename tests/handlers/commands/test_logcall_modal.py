@@ -83,7 +83,7 @@ def test_type_ahead_offers_only_the_reps_own_prospects_and_a_new_one(
         (
             logcall_values(prospect="new:Jane Doe", outcome="vm", deal_value="lots"),
             DEAL_VALUE,
-            "“lots” isn't a dollar amount",
+            "“lots” isn't an amount of money",
         ),
         ("past", FOLLOW_UP, "That time has passed"),
     ],

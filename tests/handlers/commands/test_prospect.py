@@ -424,6 +424,7 @@ def test_edit_opens_a_prefilled_form(slack: SlackHarness) -> None:
         "tz": "America/New_York",
         "value": "$12,000",
         "ref": "Harley Smith",
+        "hook": None,
         "note": "met at the expo",
         "status": "active",
     }
