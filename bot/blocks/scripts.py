@@ -99,7 +99,7 @@ def build_draft_reply(
     if draft.subject:
         to = f"*To:* {escape(prospect.email)}\n" if prospect and prospect.email else ""
         blocks.append(section(f"{to}*Subject:* {escape(draft.subject)}"))
-    blocks.append(section(_quoted(draft.text)))
+    blocks.append(section(quoted(draft.text)))
     blocks.append(context(_length(draft.words, draft.seconds, draft.kind)))
     if draft.findings:
         blocks.append(section(_findings(draft.findings)))
@@ -298,7 +298,7 @@ def _desk_hours(rep: Rep) -> str | None:
     return f"{start:%-H:%M}–{end:%-H:%M}".replace(":00", "")
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     """A block quote sets the script apart from the bot's own words."""
     return "\n".join(f"&gt; {line}" if line else "&gt;" for line in escape(text).split("\n"))
 

@@ -182,7 +182,7 @@ def draft_voicemail(
     if rep.phone and rep.cell and not same_number(rep.phone, rep.cell):
         cell = speakable_phone(rep.cell, prospect.phone)
     point, fact_used = _next_point(rep, prospect, facts, used_facts)
-    first = _address(prospect.name)
+    first = address(prospect.name)
     referrer = _referrer(prospect)
     zone = proposal.slots[0].tzinfo
     assert isinstance(zone, ZoneInfo)
@@ -226,7 +226,7 @@ def draft_screener(rep: Rep, prospect: Prospect) -> Draft:
     screener. Without the prospect's email, ask for it, so the next touch can be a note.
     """
     name = _rep_name(rep)
-    first = _address(prospect.name)
+    first = address(prospect.name)
     referrer = _referrer(prospect)
     full = prospect.name.strip()
     point = _about(_screener_point(rep, prospect))
@@ -275,7 +275,7 @@ def draft_email(
     number = _main_number(rep)
     point, fact_used = _next_point(rep, prospect, facts, used_facts)
     point = _truncate(point, _EMAIL_MAX_POINT_WORDS)
-    first = _address(prospect.name)
+    first = address(prospect.name)
     referrer = _referrer(prospect)
     hook = _talking_point(prospect.hook)
     zone = proposal.slots[0].tzinfo
@@ -426,7 +426,7 @@ def _referrer(prospect: Prospect) -> str | None:
     return prospect.referrer.strip() if prospect.referrer and prospect.referrer.strip() else None
 
 
-def _address(full_name: str) -> str:
+def address(full_name: str) -> str:
     """How the message greets them: "Jane", or "Dr. Doe" when a title is part of the name."""
     tokens = full_name.split()
     if not tokens:

@@ -7,13 +7,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.coaching import gatekeeper_blocks, referral_blocks
 from bot.blocks.common import build_logcall_reply
+from bot.drafts.scripts import IncompleteProfile, draft_screener
 from bot.grammar.logcall import LogCallRequest
 from bot.handlers.reps import ActingRep
-from bot.rules.cadence import cadence_state
+from bot.rules.cadence import cadence_state, next_window
+from bot.rules.calls import Outcome, Prospect, Rep
 from bot.rules.public_holidays import closed_days
-from bot.rules.windows import next_call_window
 from bot.storage import queries
+from bot.storage import scripts as script_store
 from bot.storage.logbook import log_call
 
 
@@ -26,11 +29,15 @@ def log_and_confirm(
     *,
     prospect_id: int | None = None,
     once_key: str | None = None,
+    called_at: datetime | None = None,
+    back_on: datetime | None = None,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
-    `once_key` names a submission Slack may deliver twice (a form's view id): the second
-    delivery returns None and writes nothing. Raises bot.storage.logbook.NotYourProspect.
+    `called_at` is when an earlier call happened; `back_on` the day a gatekeeper said the
+    prospect is in (it becomes the follow-up). `once_key` names a submission Slack may
+    deliver twice (a form's view id): the second delivery returns None and writes nothing.
+    Raises bot.storage.logbook.NotYourProspect.
     """
     with session_factory.begin() as session:
         if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
@@ -42,25 +49,42 @@ def log_and_confirm(
             rep.team_id,
             rep.user_id,
             request,
-            follow_up,
+            back_on or follow_up,
             now,
             prospect_id=prospect_id,
             stored_rules=rep.stored_rules,
+            called_at=called_at,
         )
-        closed = closed_days(logged.prospect)
+        prospect = logged.prospect
+        advice = referral_blocks(request.outcome, prospect)
+        if request.outcome is Outcome.GATEKEEPER:
+            profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+            advice = _gatekeeper_advice(profile or Rep(rep.user_id, rep.tz.key, rep.name), prospect)
+        closed = closed_days(prospect)
         state = cadence_state(
-            logged.history, logged.prospect.deal_value, now, rep.tz, logged.rules, closed
+            logged.history, prospect.deal_value, now, rep.tz, logged.rules, closed
         )
-        earliest = max(filter(None, [now, state.laid_off_until, follow_up]))
         return build_logcall_reply(
-            prospect=logged.prospect,
+            prospect=prospect,
             outcome=request.outcome,
             prospect_created=logged.prospect_created,
             notes=request.notes,
             state=state,
-            window=next_call_window(logged.prospect.zone(rep.tz), earliest, closed=closed),
-            tz_known=logged.prospect.tz is not None,
+            window=next_window(state, prospect, rep.tz, now, closed),
+            tz_known=prospect.tz is not None,
             rep_tz=rep.tz,
             now=now,
             call_id=logged.call_id,
+            called_at=called_at,
+            back_on=back_on,
+            advice=advice,
         )
+
+
+def _gatekeeper_advice(rep: Rep, prospect: Prospect) -> list[dict[str, object]]:
+    """The seed's tactics and the screener to use next time; a rep without a profile is told
+    what to add rather than given a script with no name in it."""
+    try:
+        return gatekeeper_blocks(prospect, draft_screener(rep, prospect), None)
+    except IncompleteProfile as missing:
+        return gatekeeper_blocks(prospect, None, str(missing))

@@ -87,8 +87,12 @@ def log_call(
     *,
     prospect_id: int | None = None,
     stored_rules: Mapping[str, object] | None = None,
+    called_at: datetime | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
+
+    `called_at` is when the call happened, for a call logged after the fact (`now` when
+    None); Undo still counts its minutes from `now`, when it was logged.
 
     `stored_rules` are the workspace's cadence overrides when the caller has read them
     already; without them the workspace row is read (and made, for a first call).
@@ -113,18 +117,22 @@ def log_call(
         _apply_call(row, request, follow_up_at)
     # A prospect this call created has no earlier calls and owes nothing: no reads for them.
     history = [] if created else queries.call_history(session, team_id, row.id)
+    at = called_at or now
     closed: list[int] = []
     if not created and request.outcome in OUTBOUND_DIALS:
         closed = queries.close_owed_return_calls(session, team_id, row.id, now)
+    snapshot: dict[str, object] = {"created": created, "prospect": before, "closed_owed": closed}
+    if at != now:
+        snapshot["logged_at"] = now.isoformat()
     call = CallLogRow(
         team_id=team_id,
         prospect_id=row.id,
         rep_user_id=rep_user_id,
-        at=now,
+        at=at,
         outcome=request.outcome.value,
         notes=request.notes,
         follow_up_at=follow_up_at,
-        undo_snapshot={"created": created, "prospect": before, "closed_owed": closed},
+        undo_snapshot=snapshot,
     )
     session.add(call)
     session.flush()
@@ -135,12 +143,12 @@ def log_call(
                 rep_user_id=rep_user_id,
                 prospect_id=row.id,
                 inbound_call_id=call.id,
-                due_at=now + rules.return_call_within,
+                due_at=at + rules.return_call_within,
             )
         )
         session.flush()
     history.append(
-        CallLog(outcome=request.outcome, at=now, notes=request.notes, follow_up_at=follow_up_at)
+        CallLog(outcome=request.outcome, at=at, notes=request.notes, follow_up_at=follow_up_at)
     )
     return LoggedCall(
         call_id=call.id,
@@ -230,13 +238,15 @@ def undo_call(
         raise UndoRefused(
             "There's no call of yours to undo there: it may be undone already. Nothing was changed."
         )
-    if now - call.at > UNDO_WINDOW:
+    snapshot = call.undo_snapshot
+    logged = snapshot.get("logged_at") if snapshot else None
+    logged_at = datetime.fromisoformat(logged) if isinstance(logged, str) else call.at
+    if now - logged_at > UNDO_WINDOW:
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
         raise UndoRefused(
             f"Undo works for {minutes} minutes after logging, and this call is older."
             " Log a new call with the right outcome instead; nothing was changed."
         )
-    snapshot = call.undo_snapshot
     prospect = queries.own_prospect(session, team_id, rep_user_id, call.prospect_id)
     if snapshot is None or prospect is None:
         raise UndoRefused("This call was logged before Undo existed; nothing was changed.")
