@@ -130,6 +130,14 @@ def set_window_learning(session: Session, team_id: str, learning: bool, now: dat
     )
 
 
+def set_currency(session: Session, team_id: str, currency: str, now: datetime) -> None:
+    """The workspace's deal currency, kept with its cadence rules: the budget counts its
+    thousands, so every reader of the rules reads the currency with them."""
+    row = queries.workspace(session, team_id, now)
+    row.cadence_rules = {**(row.cadence_rules or {}), "currency": currency}
+    session.flush()
+
+
 @dataclass(frozen=True)
 class WeeklyRecipient:
     team_id: str

@@ -25,6 +25,7 @@ from bot.blocks.insights import (
 from bot.handlers.reps import ActingRep, acting_rep
 from bot.insights.heatmap import render_week_heatmap
 from bot.insights.weekly import DEFAULT_WEEKLY_TIME, team_week, week_bounds
+from bot.rules.money import currency_sign
 from bot.rules.schedule import (
     DEFAULT_DAYS,
     DEFAULT_TIME,
@@ -39,6 +40,11 @@ from bot.storage import insights as insights_store
 from bot.storage import queries
 
 logger = logging.getLogger(__name__)
+
+CURRENCY_ADMINS_ONLY = (
+    "Only workspace admins and owners can change the currency deals are counted in."
+    " Nothing was changed."
+)
 
 
 def handle_digest(
@@ -63,6 +69,20 @@ def handle_digest(
         with services.session_factory.begin() as session:
             insights_store.set_window_learning(session, team_id, request.learning, now)
         ack(build_learning_settings(request.learning, saved=True))
+        return
+    if request.currency is not None:
+        if not _is_workspace_admin(client, user_id):
+            ack(build_warning(CURRENCY_ADMINS_ONLY))
+            return
+        with services.session_factory.begin() as session:
+            insights_store.set_currency(session, team_id, request.currency, now)
+        sign = currency_sign(request.currency).strip()
+        ack(
+            build_usage(
+                f"Saved. Deal values in this workspace are in {sign} ({request.currency}) now:"
+                f" type them like value:{sign}20k. Attempt budgets count thousands of {sign}."
+            )
+        )
         return
     rep = acting_rep(services.session_factory, client, team_id, user_id)
     if request.team:
