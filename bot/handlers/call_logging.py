@@ -12,12 +12,21 @@ from bot.blocks.common import build_logcall_reply
 from bot.drafts.scripts import IncompleteProfile, draft_screener
 from bot.grammar.logcall import LogCallRequest
 from bot.handlers.reps import ActingRep
-from bot.rules.cadence import cadence_state, next_window
+from bot.rules.cadence import CadenceRules, cadence_state, next_window
 from bot.rules.calls import Outcome, Prospect, Rep
+from bot.rules.money import currency_mismatch
 from bot.rules.public_holidays import closed_days
 from bot.storage import queries
 from bot.storage import scripts as script_store
 from bot.storage.logbook import log_call
+
+
+class WrongCurrency(Exception):
+    """A deal value typed in another currency than the workspace's; `message` says how to fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def log_and_confirm(
@@ -37,9 +46,16 @@ def log_and_confirm(
     `called_at` is when an earlier call happened; `back_on` the day a gatekeeper said the
     prospect is in (it becomes the follow-up). `once_key` names a submission Slack may
     deliver twice (a form's view id): the second delivery returns None and writes nothing.
-    Raises bot.storage.logbook.NotYourProspect.
+    Raises bot.storage.logbook.NotYourProspect, and WrongCurrency for a value marked in
+    another currency than the workspace's; either way nothing is written.
     """
     with session_factory.begin() as session:
+        stored_rules = rep.stored_rules
+        if stored_rules is None:
+            stored_rules = queries.workspace(session, rep.team_id, now).cadence_rules
+        workspace_currency = CadenceRules.from_mapping(stored_rules).currency
+        if mismatch := currency_mismatch(request.deal_currency, workspace_currency):
+            raise WrongCurrency(mismatch)
         if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
             return None
         if not rep.stored:
@@ -52,7 +68,7 @@ def log_and_confirm(
             back_on or follow_up,
             now,
             prospect_id=prospect_id,
-            stored_rules=rep.stored_rules,
+            stored_rules=stored_rules,
             called_at=called_at,
         )
         prospect = logged.prospect

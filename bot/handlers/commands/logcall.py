@@ -10,12 +10,10 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.common import build_problem, build_usage
 from bot.blocks.logcall import build_logcall_modal
 from bot.grammar.logcall import USAGE, GrammarError, parse_logcall
-from bot.handlers.call_logging import log_and_confirm
+from bot.handlers.call_logging import WrongCurrency, log_and_confirm
 from bot.handlers.home import refresh_home
 from bot.handlers.reps import acting_rep
-from bot.rules.cadence import CadenceRules
 from bot.rules.dates import DateError, day_start, resolve_earlier, resolve_when
-from bot.rules.money import currency_mismatch
 
 
 def handle_logcall(
@@ -49,12 +47,6 @@ def handle_logcall(
         return
     now = services.clock()
     rep = acting_rep(services.session_factory, client, team_id, user_id)
-    mismatch = currency_mismatch(
-        request.deal_currency, CadenceRules.from_mapping(rep.stored_rules or {}).currency
-    )
-    if mismatch:
-        ack(build_problem(mismatch, USAGE))
-        return
     try:
         follow_up = resolve_when(request.next_text, now, rep.tz) if request.next_text else None
         called_at = resolve_earlier(request.at_text, now, rep.tz) if request.at_text else None
@@ -62,14 +54,18 @@ def handle_logcall(
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))
         return
-    reply = log_and_confirm(
-        services.session_factory,
-        rep,
-        request,
-        follow_up,
-        now,
-        called_at=called_at,
-        back_on=back_on,
-    )
+    try:
+        reply = log_and_confirm(
+            services.session_factory,
+            rep,
+            request,
+            follow_up,
+            now,
+            called_at=called_at,
+            back_on=back_on,
+        )
+    except WrongCurrency as problem:
+        ack(build_problem(problem.message, USAGE))
+        return
     ack(reply)
     refresh_home(services, client, rep, now)
