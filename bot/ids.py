@@ -40,6 +40,8 @@ LOGCALL_PROSPECT = "logcall_prospect"
 LOGCALL_UNDO = "logcall_undo"
 LOGCALL_DRAFT_VOICEMAIL = "logcall_draft_voicemail"
 LOGCALL_SET_FOLLOW_UP = "logcall_set_follow_up"
+LOGCALL_ASKED_INTRO = "logcall_asked_intro"
+"""The rep asked this prospect for an introduction: counted in the weekly picture."""
 FOLLOW_UP_VIEW = "follow_up_view"
 
 # The digest's Snooze menu: "until a date" opens this modal.

@@ -9,7 +9,8 @@ call. Pure functions returning blocks.
 
 from __future__ import annotations
 
-from bot.blocks.common import context, section
+from bot import ids
+from bot.blocks.common import button, context, section
 from bot.blocks.mrkdwn import escape
 from bot.blocks.scripts import quoted
 from bot.drafts.scripts import Draft, address
@@ -42,24 +43,36 @@ def gatekeeper_blocks(
     return blocks
 
 
+def introduction_ask(outcome: Outcome, prospect: Prospect) -> str:
+    """The one-line ask, worded for the moment (plain text)."""
+    where = f"at {prospect.company} or " if prospect.company else ""
+    if outcome is Outcome.WON:
+        return (
+            f"Who else do you know, {where}at another firm, who'd want the same? Would you let"
+            " them know I'll call?"
+        )
+    return (
+        f"Is there anyone else, {where}a peer elsewhere, who should hear about this? Would you"
+        " mind telling them I'll call?"
+    )
+
+
 def referral_blocks(outcome: Outcome, prospect: Prospect) -> list[dict[str, object]]:
     """A one-line ask for an introduction, worded for the moment."""
     if outcome not in REFERRAL_MOMENTS:
         return []
-    where = f"at {escape(prospect.company)} or " if prospect.company else ""
+    ask = escape(introduction_ask(outcome, prospect))
+    lead = "Ask for an introduction"
     if outcome is Outcome.WON:
-        ask = (
-            f"“Who else do you know, {where}at another firm, who'd want the same? Would you"
-            " let them know I'll call?”"
-        )
-        lead = "Ask for an introduction while they're pleased"
-    else:
-        ask = (
-            f"“Is there anyone else, {where}a peer elsewhere, who should hear about this? Would"
-            " you mind telling them I'll call?”"
-        )
-        lead = "Ask for an introduction"
+        lead += " while they're pleased"
     return [
-        section(f":handshake: *{lead}:* {ask}"),
+        section(f":handshake: *{lead}:* “{ask}”"),
         context("A referral you name first (“Sam Smith suggested I call”) gets calls returned."),
     ]
+
+
+def introduction_buttons(outcome: Outcome, prospect: Prospect) -> list[dict[str, object]]:
+    """The button that notes the ask was made (the weekly picture counts them)."""
+    if outcome not in REFERRAL_MOMENTS or prospect.id is None:
+        return []
+    return [button("I asked for an introduction", ids.LOGCALL_ASKED_INTRO, str(prospect.id))]

@@ -96,6 +96,7 @@ def build_logcall_reply(
     called_at: datetime | None = None,
     back_on: datetime | None = None,
     advice: Sequence[dict[str, object]] = (),
+    extra_buttons: Sequence[dict[str, object]] = (),
 ) -> dict[str, object]:
     """The logged call, the next step in words, the next window and advice for the outcome,
     with buttons to take the call back, draft the next message, or pick a follow-up time.
@@ -132,7 +133,7 @@ def build_logcall_reply(
         if not state.closed:
             buttons.append(button("Draft voicemail", ids.LOGCALL_DRAFT_VOICEMAIL, str(prospect.id)))
             buttons.append(button("Set follow-up", ids.LOGCALL_SET_FOLLOW_UP, str(prospect.id)))
-        blocks.append({"type": "actions", "elements": buttons})
+        blocks.append({"type": "actions", "elements": [*buttons, *extra_buttons]})
     return ephemeral(blocks, fallback=f"Logged {OUTCOME_LABELS[outcome]} with {prospect.name}.")
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.coaching import gatekeeper_blocks, referral_blocks
+from bot.blocks.coaching import gatekeeper_blocks, introduction_buttons, referral_blocks
 from bot.blocks.common import build_logcall_reply
 from bot.drafts.scripts import IncompleteProfile, draft_screener
 from bot.grammar.logcall import LogCallRequest
@@ -94,6 +94,7 @@ def log_and_confirm(
             called_at=called_at,
             back_on=back_on,
             advice=advice,
+            extra_buttons=introduction_buttons(request.outcome, prospect),
         )
 
 

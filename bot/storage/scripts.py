@@ -140,6 +140,28 @@ def record_draft(
     session.flush()
 
 
+INTRODUCTION = "introduction"
+"""The draft kind an asked-for introduction is kept under: something said to the prospect."""
+
+
+def record_introduction(
+    session: Session, team_id: str, user_id: str, prospect_id: int, ask: str, now: datetime
+) -> None:
+    """The rep asked this prospect for an introduction; the weekly picture counts these."""
+    session.add(
+        DraftRow(
+            team_id=team_id,
+            rep_user_id=user_id,
+            prospect_id=prospect_id,
+            kind=INTRODUCTION,
+            text=ask,
+            fact_used=None,
+            created_at=now,
+        )
+    )
+    session.flush()
+
+
 def _fact_rows(session: Session, team_id: str, user_id: str) -> list[RepFactRow]:
     return list(
         session.scalars(

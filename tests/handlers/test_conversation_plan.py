@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 
 from bot import ids
 from bot.blocks.mrkdwn import plain
+from bot.storage.insights import rep_week_report
 from bot.storage.models import CallLogRow, DraftRow, ProspectRow, Workspace
 from tests.blockkit import assert_valid_message
+from tests.handlers.interactions import click, responses, text_of
 from tests.slack import Reply, SlackHarness
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -145,7 +147,7 @@ def test_won_has_no_window_no_draft_button_and_asks_for_an_introduction(
     reply = say(slack, ids.LOGCALL, "Wendy Win won signed for the year")
     assert "Won: no more calls." in reply.text
     assert "Best next window" not in reply.text
-    assert buttons(reply) == ["Undo"]
+    assert buttons(reply) == ["Undo", "I asked for an introduction"]
     assert "Who else do you know, at Initech or at another firm" in plain(reply.text)
     refused = say(slack, ids.VMSCRIPT, "Wendy Win")
     assert "Won: no more calls." in refused.text
@@ -307,3 +309,34 @@ def test_a_workspace_in_pounds_takes_value_in_pounds_and_budgets_in_them(
         assert rules == {"currency": "GBP"}
         assert session.scalar(select(func.count()).select_from(CallLogRow)) == 1
     assert re.search(r"£20,000", say(slack, ids.PROSPECT, "list").text)
+
+
+# --- referrals ----------------------------------------------------------------------------------
+
+
+def test_introductions_asked_and_referrals_reached_are_counted_in_the_week(
+    slack: SlackHarness,
+) -> None:
+    won = say(slack, ids.LOGCALL, "Wendy Win won phone:+1 312 555 0104 company:Initech")
+    asked = next(
+        element
+        for block in won.json["blocks"]  # type: ignore[union-attr]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == ids.LOGCALL_ASKED_INTRO
+    )
+    click(slack, ids.LOGCALL_ASKED_INTRO, value=asked["value"])
+    (response,) = responses(slack)
+    assert "you asked *Wendy Win* for an introduction" in text_of(response)
+    say(slack, ids.LOGCALL, 'Rae Ref connected phone:+1 312 555 0110 ref:"Wendy Win"')
+    assert "Referred by: Wendy Win" in say(slack, ids.PROSPECT, "show Rae Ref").text
+    with slack.session_factory() as session:
+        report = rep_week_report(session, "T1", "U1", slack.clock.now)
+        kinds = session.scalars(select(DraftRow.kind)).all()
+    assert kinds == ["introduction"]
+    assert report is not None
+    assert (report.this_week.introductions_asked, report.this_week.referrals_reached) == (1, 1)
+    click(slack, ids.LOGCALL_ASKED_INTRO, value="999")
+    assert "isn't one of yours" in text_of(responses(slack)[-1])
+    with slack.session_factory() as session:
+        assert session.scalars(select(DraftRow.kind)).all() == ["introduction"]
