@@ -142,3 +142,11 @@ def test_short_rows_and_empty_trailing_cells_are_fine() -> None:
     assert read_row(["Ann"], columns) == ProspectFields(name="Ann")
     assert read_row(["Ann", *[""] * 8, "", ""], columns) == ProspectFields(name="Ann")
     assert is_blank(["", " ", ""]) and not is_blank(["", "Ann"])
+
+
+def test_a_talking_point_column_is_the_hook_and_notes_stay_private() -> None:
+    columns = map_headers(["Name", "Notes", "Talking point"])
+    fields = read_row(["Kim Park", "Gatekeeper is Linda", "their Q1 rollout"], columns)
+    assert fields.connection_note == "Gatekeeper is Linda"
+    assert fields.hook == "their Q1 rollout"
+    assert read_row(["Kim", "", ""], columns).hook is None

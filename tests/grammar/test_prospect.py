@@ -52,6 +52,16 @@ from bot.rules.prospects import (
             ),
         ),
         ('add "O\'Brien, Pat" phone:312-555-0100', AddProspect("O'Brien, Pat", "+13125550100")),
+        (
+            'add Kim Park note:"Gatekeeper is Linda" hook:"their Q1 rollout" value:£20k',
+            AddProspect(
+                "Kim Park",
+                note="Gatekeeper is Linda",
+                hook="their Q1 rollout",
+                deal_value=20_000,
+                deal_currency="GBP",
+            ),
+        ),
         ("ADD jane", AddProspect("jane")),
         ("edit Jane Doe", EditProspect("Jane Doe")),
         ('show "Jane  Doe"', ShowProspect("Jane  Doe")),
