@@ -90,7 +90,7 @@ def build_logcall_modal(rep_tz: ZoneInfo, prospect: Prospect | None = None) -> d
             "Follow-up",
             follow_up,
             optional=True,
-            hint=f"On your clock ({rep_tz.key}).",
+            hint=f"On your clock ({rep_tz.key}). For a meeting, its time: no calls till then.",
         ),
         input_block(
             DEAL_VALUE,

@@ -221,7 +221,7 @@ def parse_logcall(text: str) -> LogCallRequest:
         next_text=fields.get("next"),
         notes=notes,
         at_text=fields.get("at"),
-        back_text=_back_option(fields),
+        back_text=_back_option(fields) or _back_in_notes(outcome, notes, fields),
         deal_currency=deal_currency,
     )
 
@@ -238,6 +238,24 @@ def _back_option(fields: dict[str, str]) -> str | None:
     if "back" in fields and "next" in fields:
         raise GrammarError("Give back: (the day they're in) or next: (when to call), not both.")
     return fields.get("back")
+
+
+_BACK_IN_NOTES = re.compile(
+    r"\b(?:out|away|off|travel+ing)\s+(?:until|till|til|through)\s+(?P<until>{days})\b"
+    r"|\bback\s+(?:on\s+)?(?P<back>{days})\b".format(
+        days="monday|tuesday|wednesday|thursday|friday|mon|tue|tues|wed|thu|thur|thurs|fri|tomorrow"
+    ),
+    re.IGNORECASE,
+)
+
+
+def _back_in_notes(outcome: Outcome, notes: str, fields: dict[str, str]) -> str | None:
+    """A gatekeeper's "she's out until Wednesday", read from the notes when the rep gave no
+    back: or next:, so what the screener said moves the next window all the same."""
+    if outcome is not Outcome.GATEKEEPER or "next" in fields:
+        return None
+    match = _BACK_IN_NOTES.search(notes)
+    return (match["until"] or match["back"]).lower() if match else None
 
 
 def money_currency(raw: str) -> str | None:

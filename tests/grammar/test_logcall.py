@@ -193,6 +193,19 @@ VALID: list[tuple[str, LogCallRequest]] = [
         req("Kim Park", Outcome.VOICEMAIL, at_text="yesterday 5pm", notes="left msg"),
     ),
     (
+        "Kim Park gatekeeper Linda says she's out until Wednesday",
+        req(
+            "Kim Park",
+            Outcome.GATEKEEPER,
+            back_text="wednesday",
+            notes="Linda says she's out until Wednesday",
+        ),
+    ),
+    (
+        "Kim Park vm she's out until Wednesday",
+        req("Kim Park", Outcome.VOICEMAIL, notes="she's out until Wednesday"),
+    ),
+    (
         "Kim Park gatekeeper back:wednesday Linda says she's out",
         req("Kim Park", Outcome.GATEKEEPER, back_text="wednesday", notes="Linda says she's out"),
     ),

@@ -222,6 +222,14 @@ def test_a_gatekeeper_gets_the_screener_and_the_press_zero_advice_and_back_moves
     assert "Gina Gate" in digest_names(slack)
 
 
+def test_out_until_wednesday_in_a_gatekeeper_note_moves_the_day_too(slack: SlackHarness) -> None:
+    reply = say(
+        slack, ids.LOGCALL, "Gil Gate gatekeeper phone:+1 312 555 0111 Linda: out until Wednesday"
+    )
+    assert "They're back Wed Nov 25: off your lists until then." in plain(reply.text)
+    assert "Best next window:* Wed 7:00–8:30 AM" in reply.text
+
+
 def test_a_gatekeeper_reply_without_a_profile_uses_the_slack_name(slack: SlackHarness) -> None:
     reply = say(slack, ids.LOGCALL, "Gus Gate gatekeeper phone:+1 312 555 0108")
     assert "press 0" in reply.text
