@@ -25,6 +25,7 @@ from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.blocks.mrkdwn import escape
 from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
+from bot.grammar.stored_text import unstorable_text
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallLog, CallWindow, Prospect, ProspectStatus
 from bot.rules.money import DEFAULT_CURRENCY, format_money
@@ -309,9 +310,12 @@ def read_edit_form(state: Mapping[str, Any]) -> EditReading:
     raw: dict[str, str | None] = {}
     for key, limit in _FORM_LIMITS.items():
         text = str((blocks.get(key) or {}).get(FIELD, {}).get("value") or "")
+        unstorable = unstorable_text(text, "This")
         # The note keeps its line breaks; one-line fields lose stray spacing.
         text = text.strip() if key == "note" else " ".join(text.split())
-        if len(text) > limit:
+        if unstorable:
+            errors[key] = unstorable
+        elif len(text) > limit:
             errors[key] = f"Keep it to {limit} characters."
         raw[key] = text or None
     if not raw["name"]:

@@ -13,11 +13,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from bot.blocks.mrkdwn import escape
 from bot.config import Settings
+from bot.grammar.slack_text import decode
 from bot.handlers import register_listeners
 from bot.services.context import Services
 from bot.services.oauth import oauth_flow
@@ -29,6 +30,10 @@ SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side and nothing was saved. Please try again."
 )
 DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. Please retry"
+DATA_REFUSED = (
+    ":warning: The database refused part of that text (a character or a length it can't"
+    " store), so nothing was saved. Take out any unusual characters and send it again."
+)
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -81,8 +86,11 @@ def handle_error(error: Exception, body: dict[str, object], respond: Respond) ->
 def _apology(error: Exception, body: dict[str, object]) -> str:
     """A database outage is the rep's most likely retry: hand back what they typed."""
     if isinstance(error, OperationalError | InterfaceError | SQLAlchemyTimeoutError):
-        typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
+        typed = escape(f"{body['command']} {decode(str(body.get('text') or ''))}".strip())
         return f"{DATABASE_DOWN}:\n```{typed}```"
+    if isinstance(error, DataError):
+        # What the grammars' checks missed: the same text fails again, unlike an outage.
+        return DATA_REFUSED
     return SOMETHING_WENT_WRONG
 
 

@@ -230,7 +230,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ignoring columns: {', '.join(export.columns.ignored)}", file=sys.stderr)
     engine = open_database(settings)
     try:
-        with tqdm(total=len(export.rows), unit="row", file=sys.stderr, desc="importing") as bar:
+        with tqdm(total=export.total, unit="row", file=sys.stderr, desc="importing") as bar:
             report = run_import(
                 make_session_factory(engine),
                 export,

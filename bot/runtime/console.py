@@ -15,7 +15,7 @@ from typing import TextIO
 
 from slack_bolt import App, BoltRequest
 
-from bot.blocks.mrkdwn import plain
+from bot.blocks.mrkdwn import escape, plain
 from bot.runtime.signing import signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 
@@ -66,9 +66,10 @@ class Console:
         return self.slash(command, text)
 
     def slash(self, command: str, text: str) -> str:
+        # Escaped as Slack escapes what a rep types, so the commands read it as in Slack.
         body = slash_command_body(
             command,
-            text,
+            escape(text),
             team_id=self.user.team_id,
             user_id=self.user.user_id,
             response_url=self.standin.response_url("console"),

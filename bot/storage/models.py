@@ -22,6 +22,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.grammar.logcall import MAX_NAME
+
+NAME_KEY_LENGTH = 3 * MAX_NAME
+"""A name's casefold, spacing collapsed: a character casefolds to at most three ("ß" to "ss",
+"ΐ" to three), so any name a rep may type fits."""
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -106,7 +112,7 @@ class ProspectRow(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH))
     company: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     cell: Mapped[str | None] = mapped_column(String(32))

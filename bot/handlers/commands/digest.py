@@ -22,6 +22,7 @@ from bot.blocks.insights import (
     build_team_posted,
     build_week_message,
 )
+from bot.grammar.slack_text import decode
 from bot.handlers.reps import ActingRep, acting_rep
 from bot.insights.heatmap import render_week_heatmap
 from bot.insights.weekly import DEFAULT_WEEKLY_TIME, team_week, week_bounds
@@ -51,7 +52,8 @@ def handle_digest(
     ack: Ack, command: dict[str, str], client: WebClient, context: BoltContext
 ) -> None:
     services = context["services"]
-    text = command.get("text") or ""
+    # `/digest team #sales` names the channel by the id inside Slack's mention.
+    text = decode(command.get("text") or "", keep_channel_mentions=True)
     try:
         request = parse_digest_command(text)
     except ScheduleError as problem:
