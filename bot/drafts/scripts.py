@@ -350,9 +350,7 @@ def draft_wrong_number(rep: Rep) -> Draft:
         f"Let me give you my name and number, since you don't have them: {name}, {phone}.",
         "Thanks for your time — I'll let you get back to your day.",
     ]
-    text = "\n".join(line for line in lines if line)
-    findings = lint(text, phone=_main_number(rep), kind=DraftKind.WRONG)
-    return _draft(DraftKind.WRONG, text, None, None, findings)
+    return _stranger_track(DraftKind.WRONG, rep, lines)
 
 
 def draft_misdial(rep: Rep, prospect: Prospect | None = None) -> Draft:
@@ -377,9 +375,13 @@ def draft_misdial(rep: Rep, prospect: Prospect | None = None) -> Draft:
         f"In case it's ever useful, that's {name}, {phone}.",
         "Thanks, and sorry again for the interruption.",
     ]
+    return _stranger_track(DraftKind.MISDIAL, rep, lines)
+
+
+def _stranger_track(kind: DraftKind, rep: Rep, lines: Sequence[str]) -> Draft:
+    """One line per step, as the rep works down them on the call; empty steps are left out."""
     text = "\n".join(line for line in lines if line)
-    findings = lint(text, phone=_main_number(rep), kind=DraftKind.MISDIAL)
-    return _draft(DraftKind.MISDIAL, text, None, None, findings)
+    return _draft(kind, text, None, None, lint(text, phone=_main_number(rep), kind=kind))
 
 
 def _pitch_and_question(rep: Rep) -> tuple[str, str]:

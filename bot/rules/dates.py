@@ -70,16 +70,7 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     `now` must be timezone-aware. Raises DateError for text we can't read and for
     times in the past.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    now_local = now.astimezone(tz)
-    cleaned = " ".join(text.lower().split())
-    try:
-        when = _resolve(cleaned, text, now_local, tz)
-    except DateError:
-        raise
-    except (ValueError, OverflowError):
-        raise _unreadable(text) from None
+    when = _read(text, now, tz)
     if when < now:
         raise DateError(f"“{text}” is in the past — follow-ups must be in the future.")
     return when
@@ -95,16 +86,8 @@ def resolve_earlier(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     `now` and at most MAX_BACKDATE before it. A weekday is the latest one not after now, so
     "fri 4pm" on a Monday is three days ago. Raises DateError quoting the text.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    now_local = now.astimezone(tz)
+    when = _read(text, now, tz)
     cleaned = " ".join(text.lower().split())
-    try:
-        when = _resolve(cleaned, text, now_local, tz)
-    except DateError:
-        raise
-    except (ValueError, OverflowError):
-        raise _unreadable(text) from None
     match = _DAY_THEN_TIME.fullmatch(cleaned) or _TIME_THEN_DAY.fullmatch(cleaned)
     if match and match["day"] in WEEKDAYS and when > now:
         when = _localize(when.date() - timedelta(days=7), when.timetz().replace(tzinfo=None), tz)
@@ -143,6 +126,19 @@ def add_business_days(start: datetime, days: int) -> datetime:
     )
     result = list(rule)[-1]
     return _localize(result.date(), result.time(), start.tzinfo)
+
+
+def _read(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """The moment `text` names on the rep's clock, past or future. Raises DateError."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cleaned = " ".join(text.lower().split())
+    try:
+        return _resolve(cleaned, text, now.astimezone(tz), tz)
+    except DateError:
+        raise
+    except (ValueError, OverflowError):
+        raise _unreadable(text) from None
 
 
 def _resolve(cleaned: str, text: str, now_local: datetime, tz: ZoneInfo) -> datetime:

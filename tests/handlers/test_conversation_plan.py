@@ -18,6 +18,7 @@ from bot.blocks.mrkdwn import plain
 from bot.storage.insights import rep_week_report
 from bot.storage.models import CallLogRow, DraftRow, ProspectRow, Workspace
 from tests.blockkit import assert_valid_message
+from tests.handlers.commands.test_vmscript import script_of
 from tests.handlers.interactions import click, responses, text_of
 from tests.slack import Reply, SlackHarness
 
@@ -55,14 +56,6 @@ def buttons(reply: Reply) -> list[str]:
         if block["type"] == "actions"
         for element in block["elements"]
     ]
-
-
-def script_of(reply: Reply) -> str:
-    for block in reply.json["blocks"]:  # type: ignore[union-attr]
-        text = block.get("text", {}).get("text", "")
-        if text.startswith("&gt;"):
-            return plain("\n".join(line.removeprefix("&gt; ") for line in text.split("\n")))
-    raise AssertionError(f"no script in {reply.body}")
 
 
 def calls(slack: SlackHarness) -> list[Any]:

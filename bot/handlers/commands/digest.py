@@ -31,10 +31,12 @@ from bot.rules.schedule import (
     DEFAULT_DAYS,
     DEFAULT_TIME,
     USAGE,
+    DigestCommand,
     DigestSchedule,
     ScheduleError,
     parse_digest_command,
 )
+from bot.services.context import Services
 from bot.services.weekly_delivery import UPLOAD_FAILURES, failure_reason
 from bot.storage import digest as digest_store
 from bot.storage import insights as insights_store
@@ -64,27 +66,8 @@ def handle_digest(
         return
     team_id, user_id = command["team_id"], command["user_id"]
     now = services.clock()
-    if request.learning is not None:
-        if not _is_workspace_admin(client, user_id):
-            ack(build_warning(ADMINS_ONLY))
-            return
-        with services.session_factory.begin() as session:
-            insights_store.set_window_learning(session, team_id, request.learning, now)
-        ack(build_learning_settings(request.learning, saved=True))
-        return
-    if request.currency is not None:
-        if not _is_workspace_admin(client, user_id):
-            ack(build_warning(CURRENCY_ADMINS_ONLY))
-            return
-        with services.session_factory.begin() as session:
-            insights_store.set_currency(session, team_id, request.currency, now)
-        sign = currency_sign(request.currency).strip()
-        ack(
-            build_usage(
-                f"Saved. Deal values in this workspace are in {sign} ({request.currency}) now:"
-                f" type them like value:{sign}20k. Attempt budgets count thousands of {sign}."
-            )
-        )
+    if request.learning is not None or request.currency is not None:
+        ack(_workspace_setting(services, client, team_id, user_id, request, now))
         return
     rep = acting_rep(services.session_factory, client, team_id, user_id)
     if request.team:
@@ -131,6 +114,30 @@ def handle_digest(
             weekly_time=row.weekly_time if row else DEFAULT_WEEKLY_TIME,
             learning=learning,
         )
+    )
+
+
+def _workspace_setting(
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    request: DigestCommand,
+    now: datetime,
+) -> dict[str, object]:
+    """Learning or the deal currency: one setting for the whole workspace, admins only."""
+    if not _is_workspace_admin(client, user_id):
+        return build_warning(ADMINS_ONLY if request.learning is not None else CURRENCY_ADMINS_ONLY)
+    with services.session_factory.begin() as session:
+        if request.learning is not None:
+            insights_store.set_window_learning(session, team_id, request.learning, now)
+            return build_learning_settings(request.learning, saved=True)
+        assert request.currency is not None
+        insights_store.set_currency(session, team_id, request.currency, now)
+    sign = currency_sign(request.currency).strip()
+    return build_usage(
+        f"Saved. Deal values in this workspace are in {sign} ({request.currency}) now:"
+        f" type them like value:{sign}20k. Attempt budgets count thousands of {sign}."
     )
 
 
