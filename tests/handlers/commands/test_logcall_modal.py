@@ -85,6 +85,11 @@ def test_type_ahead_offers_only_the_reps_own_prospects_and_a_new_one(
             DEAL_VALUE,
             "“lots” isn't an amount of money",
         ),
+        (
+            logcall_values(prospect="new:Jane Doe", outcome="vm", deal_value="£20k"),
+            DEAL_VALUE,
+            "This workspace counts deals in $ (USD), not £ (GBP)",
+        ),
         ("past", FOLLOW_UP, "That time has passed"),
     ],
 )
