@@ -23,7 +23,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.blocks.mrkdwn import escape
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address
+from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
 from bot.grammar.stored_text import unstorable_text
 from bot.rules.cadence import CadenceState
@@ -105,6 +105,8 @@ class EditReading:
 
     fields: ProspectFields | None
     errors: dict[str, str]
+    deal_currency: str | None = None
+    """The currency the value was marked in, if any: checked against the workspace's."""
 
 
 def build_added_reply(
@@ -333,6 +335,7 @@ def read_edit_form(state: Mapping[str, Any]) -> EditReading:
     email = _checked(raw["email"], email_address, "email", errors)
     tz = _checked(raw["tz"], tz_option, "tz", errors)
     value = _checked(raw["value"], deal_value_option, "value", errors)
+    currency = _checked(raw["value"], lambda typed, _: money_currency(typed), "value", errors)
     selected = (blocks.get("status") or {}).get(FIELD, {}).get("selected_option") or {}
     try:
         status = ProspectStatus(selected.get("value", ProspectStatus.ACTIVE.value))
@@ -354,7 +357,7 @@ def read_edit_form(state: Mapping[str, Any]) -> EditReading:
         hook=raw["hook"],
         status=status,
     )
-    return EditReading(fields, {})
+    return EditReading(fields, {}, currency)
 
 
 def duplicate_error(duplicate: Duplicate) -> dict[str, str]:
