@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address
+from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
 from bot.grammar.stored_text import unstorable_text
+from bot.rules.money import DEFAULT_CURRENCY, currency_mismatch
 from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import ProspectFields
 
@@ -112,8 +114,11 @@ def is_blank(values: Sequence[str]) -> bool:
     return not any(value.strip() for value in values)
 
 
-def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
-    """The prospect one row describes. Raises RowError naming the first value at fault."""
+def read_row(
+    values: Sequence[str], columns: ColumnMap, currency: str = DEFAULT_CURRENCY
+) -> ProspectFields:
+    """The prospect one row describes, its value in the workspace's `currency`. Raises
+    RowError naming the first value at fault."""
     extra = [value for value in values[columns.width :] if value.strip()]
     if extra:
         raise RowError(
@@ -155,11 +160,19 @@ def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
         cell=_phone("cell", cell("cell")),
         email=_read("email", cell("email"), email_address),
         tz=_read("tz", cell("tz"), tz_option),
-        deal_value=_read("value", cell("value"), deal_value_option),
+        deal_value=_read("value", cell("value"), partial(_value_in, currency)),
         referrer=cell("referrer"),
         connection_note=note,
         hook=hook,
     )
+
+
+def _value_in(currency: str, text: str, quoted: str) -> int:
+    """A value marked in another currency is refused: nothing converts between them."""
+    value = deal_value_option(text, quoted)
+    if mismatch := currency_mismatch(money_currency(text), currency):
+        raise GrammarError(mismatch)
+    return value
 
 
 def _phone(label: str, text: str | None) -> str | None:

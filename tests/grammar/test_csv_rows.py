@@ -150,3 +150,12 @@ def test_a_talking_point_column_is_the_hook_and_notes_stay_private() -> None:
     assert fields.connection_note == "Gatekeeper is Linda"
     assert fields.hook == "their Q1 rollout"
     assert read_row(["Kim", "", ""], columns).hook is None
+
+
+def test_a_value_is_read_in_the_workspace_currency() -> None:
+    columns = map_headers(["Name", "Amount"])
+    assert read_row(["Kim", "£20k"], columns, "GBP").deal_value == 20_000
+    assert read_row(["Kim", "20,000"], columns, "GBP").deal_value == 20_000
+    with pytest.raises(RowError) as info:
+        read_row(["Kim", "£20k"], columns)
+    assert "not £ (GBP)" in info.value.message
