@@ -338,8 +338,9 @@ def cadence_state(
     if last is not None and latest is Outcome.MEETING:
         meeting = last.follow_up_at
         if meeting is None:
-            text = "Meeting set: follow up on it once it has happened; set its time with"
-            return state(NextStep.FOLLOW_UP_MEETING, f"{text} Set follow-up.")
+            due = _follow_up_day(last, rules, tz, closed)
+            text = f"Meeting set, no time given: follow up on it on {_day(due, tz)}, or give"
+            return state(NextStep.FOLLOW_UP_MEETING, f"{text} its time with Set follow-up.", due)
         if now < meeting:
             text = f"Meeting set for {_moment(meeting, tz)}: no calls until then;"
             return state(NextStep.AWAIT_MEETING, f"{text} follow up after it.", meeting)

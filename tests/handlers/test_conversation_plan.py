@@ -341,3 +341,15 @@ def test_introductions_asked_and_referrals_reached_are_counted_in_the_week(
     assert "isn't one of yours" in text_of(responses(slack)[-1])
     with slack.session_factory() as session:
         assert session.scalars(select(DraftRow.kind)).all() == ["introduction"]
+
+
+def test_an_email_needs_the_same_profile_as_a_voicemail(slack: SlackHarness) -> None:
+    say(slack, ids.LOGCALL, "Eli Mail vm phone:+1 312 555 0112")
+    reply = say(slack, ids.VMSCRIPT, "Eli Mail email")
+    assert "set your phone with /vmscript profile phone:" in reply.text
+    with slack.session_factory() as session:
+        assert session.scalars(select(DraftRow)).all() == []
+    say(slack, ids.VMSCRIPT, PROFILE)
+    drafted = say(slack, ids.VMSCRIPT, "Eli Mail email")
+    assert "*Subject:* Easier by email?" in drafted.text
+    assert script_of(drafted).endswith("Rita Rep\nAcme Payroll\n617-555-0142")

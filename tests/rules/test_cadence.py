@@ -330,7 +330,7 @@ def test_business_days_after_rejects_zero() -> None:
         (Outcome.NOT_INTERESTED, NextStep.CLOSED, "Not interested on Thu Nov 19: no calls"),
         (Outcome.DNC, NextStep.CLOSED, "Do not call: no more calls, ever."),
         (Outcome.WRONG, NextStep.FIX_NUMBER, "Wrong number: find the right number"),
-        (Outcome.MEETING, NextStep.FOLLOW_UP_MEETING, "Meeting set: follow up on it"),
+        (Outcome.MEETING, NextStep.FOLLOW_UP_MEETING, "Meeting set, no time given: follow up"),
     ],
 )
 def test_latest_outcome_closes_or_flags(latest: Outcome, step: NextStep, phrase: str) -> None:
@@ -558,3 +558,14 @@ def test_a_promise_made_before_thanksgiving_is_chased_a_day_later_in_the_us() ->
     waiting = cadence_state(promise, BIG, thursday, NY, closed=us)
     assert waiting.next_step is NextStep.WAIT_FOR_CALLBACK
     assert waiting.callback_due == datetime(2026, 11, 27, 10, 0, tzinfo=NY)
+
+
+def test_a_meeting_without_a_time_is_followed_up_like_a_conversation() -> None:
+    state = cadence_state(logs((Outcome.MEETING, day(1, 15))), BIG, day(2), NY)
+    assert state.next_step is NextStep.FOLLOW_UP_MEETING
+    assert state.not_before == datetime(2020, 11, 18, tzinfo=NY)
+    assert not state.due(day(2))
+    assert state.rule == (
+        "Meeting set, no time given: follow up on it on Wed Nov 18, or give its time with"
+        " Set follow-up."
+    )
