@@ -45,15 +45,13 @@ def gatekeeper_blocks(
 
 def introduction_ask(outcome: Outcome, prospect: Prospect) -> str:
     """The one-line ask, worded for the moment (plain text)."""
-    where = f"at {prospect.company} or " if prospect.company else ""
     if outcome is Outcome.WON:
-        return (
-            f"Who else do you know, {where}at another firm, who'd want the same? Would you let"
-            " them know I'll call?"
-        )
+        where = f", at {prospect.company} or at another firm," if prospect.company else " elsewhere"
+        return f"Who do you know{where} who'd want the same? Would you let them know I'll call?"
+    team = f" at {prospect.company}" if prospect.company else " on your team"
     return (
-        f"Is there anyone else, {where}a peer elsewhere, who should hear about this? Would you"
-        " mind telling them I'll call?"
+        f"Is there anyone else{team}, or a peer at another firm, who should hear about this?"
+        " Would you mind telling them I'll call?"
     )
 
 

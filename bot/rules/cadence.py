@@ -398,7 +398,7 @@ def cadence_state(
 
 
 _CLOSED_RULES: dict[Outcome, str] = {
-    Outcome.WON: "Won: no more calls. Ask them for an introduction while they're pleased.",
+    Outcome.WON: "Won: no more calls.",
     Outcome.LOST: "Lost: no more calls.",
     Outcome.DNC: "Do not call: no more calls, ever.",
 }

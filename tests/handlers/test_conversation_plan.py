@@ -141,7 +141,9 @@ def test_won_has_no_window_no_draft_button_and_asks_for_an_introduction(
     assert "Won: no more calls." in reply.text
     assert "Best next window" not in reply.text
     assert buttons(reply) == ["Undo", "I asked for an introduction"]
-    assert "Who else do you know, at Initech or at another firm" in plain(reply.text)
+    assert "Who do you know, at Initech or at another firm, who'd want the same?" in plain(
+        reply.text
+    )
     refused = say(slack, ids.VMSCRIPT, "Wendy Win")
     assert "Won: no more calls." in refused.text
     slack.clock.now += timedelta(days=200)
@@ -353,3 +355,13 @@ def test_an_email_needs_the_same_profile_as_a_voicemail(slack: SlackHarness) -> 
     drafted = say(slack, ids.VMSCRIPT, "Eli Mail email")
     assert "*Subject:* Easier by email?" in drafted.text
     assert script_of(drafted).endswith("Rita Rep\nAcme Payroll\n617-555-0142")
+
+
+def test_the_introduction_ask_reads_with_and_without_a_company(slack: SlackHarness) -> None:
+    talked = plain(say(slack, ids.LOGCALL, "Cy Co connected phone:+1 312 555 0113").text)
+    assert (
+        "“Is there anyone else on your team, or a peer at another firm, who should hear about"
+        " this? Would you mind telling them I'll call?”"
+    ) in talked
+    won = plain(say(slack, ids.LOGCALL, "Cy Co won").text)
+    assert "“Who do you know elsewhere who'd want the same? Would you let them know" in won

@@ -325,7 +325,7 @@ def test_business_days_after_rejects_zero() -> None:
 @pytest.mark.parametrize(
     ("latest", "step", "phrase"),
     [
-        (Outcome.WON, NextStep.CLOSED, "Won: no more calls. Ask them for an introduction"),
+        (Outcome.WON, NextStep.CLOSED, "Won: no more calls."),
         (Outcome.LOST, NextStep.CLOSED, "Lost: no more calls."),
         (Outcome.NOT_INTERESTED, NextStep.CLOSED, "Not interested on Thu Nov 19: no calls"),
         (Outcome.DNC, NextStep.CLOSED, "Do not call: no more calls, ever."),
