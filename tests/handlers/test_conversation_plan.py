@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 from bot import ids
 from bot.blocks.mrkdwn import plain
+from bot.config import Settings
+from bot.services.digest_delivery import digest_web_client, run_digest_tick
 from bot.storage.insights import rep_week_report
 from bot.storage.models import CallLogRow, DraftRow, ProspectRow, Workspace
 from tests.blockkit import assert_valid_message
@@ -365,3 +367,19 @@ def test_the_introduction_ask_reads_with_and_without_a_company(slack: SlackHarne
     ) in talked
     won = plain(say(slack, ids.LOGCALL, "Cy Co won").text)
     assert "“Who do you know elsewhere who'd want the same? Would you let them know" in won
+
+
+def test_the_morning_digest_itself_skips_a_conversation_until_its_follow_up_day(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = chicago(23, 10)
+    say(slack, ids.LOGCALL, "Cora Connect connected phone:+1 312 555 0101")
+    client = digest_web_client(
+        Settings(slack_bot_token="xoxb-test", slack_api_url=slack.standin.base_url)
+    )
+    run_digest_tick(slack.session_factory, lambda team_id: client, chicago(24, 7, 31))
+    assert slack.standin.calls_to("chat.postMessage") == []  # nothing due on Tuesday
+    run_digest_tick(slack.session_factory, lambda team_id: client, chicago(25, 7, 31))
+    (message,) = slack.standin.calls_to("chat.postMessage")
+    assert "Cora Connect" in str(message.args["blocks"])
+    assert "Follow up on your conversation of Mon Nov 23" in str(message.args["blocks"])
