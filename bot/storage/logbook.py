@@ -113,11 +113,14 @@ def log_call(
     if row is None:
         row, created = _new_prospect(session, team_id, rep_user_id, request, follow_up_at, now)
     before = None if created else _snapshot(row)
-    if not created:
-        _apply_call(row, request, follow_up_at)
     # A prospect this call created has no earlier calls and owes nothing: no reads for them.
     history = [] if created else queries.call_history(session, team_id, row.id)
     at = called_at or now
+    if not created:
+        # A call logged after the fact that is older than the latest one is history: it
+        # fills in details but does not undo the plan or status the later call set.
+        latest = not history or at >= history[-1].at
+        _apply_call(row, request, follow_up_at, plan=latest)
     closed: list[int] = []
     if not created and request.outcome in OUTBOUND_DIALS:
         closed = queries.close_owed_return_calls(session, team_id, row.id, now)
@@ -194,9 +197,11 @@ def _new_prospect(
     return row, True
 
 
-def _apply_call(row: ProspectRow, request: LogCallRequest, follow_up_at: datetime | None) -> None:
+def _apply_call(
+    row: ProspectRow, request: LogCallRequest, follow_up_at: datetime | None, *, plan: bool = True
+) -> None:
     """What a logged call changes on its prospect: options given on the line (a phone's zone
-    fills a missing tz), the follow-up and the status."""
+    fills a missing tz), and, when `plan`, the follow-up and the status."""
     for field in ("phone", "cell", "email", "company", "referrer"):
         value = getattr(request, field)
         if value is not None:
@@ -208,6 +213,8 @@ def _apply_call(row: ProspectRow, request: LogCallRequest, follow_up_at: datetim
     elif (row.tz is None or row.tz_inferred) and (row.phone or row.cell):
         inferred = timezone_for_phone(row.phone or row.cell or "")
         row.tz, row.tz_inferred = inferred, inferred is not None
+    if not plan:
+        return
     row.follow_up_at = follow_up_at
     if request.outcome in CLOSING_OUTCOMES:
         row.status = CLOSING_OUTCOMES[request.outcome]

@@ -383,3 +383,15 @@ def test_the_morning_digest_itself_skips_a_conversation_until_its_follow_up_day(
     (message,) = slack.standin.calls_to("chat.postMessage")
     assert "Cora Connect" in str(message.args["blocks"])
     assert "Follow up on your conversation of Mon Nov 23" in str(message.args["blocks"])
+
+
+def test_a_backdated_call_older_than_the_latest_keeps_the_plan_the_latest_set(
+    slack: SlackHarness,
+) -> None:
+    say(slack, ids.LOGCALL, 'Mia Mendez meeting phone:+1 312 555 0102 next:"wed 10am"')
+    reply = say(slack, ids.LOGCALL, 'Mia Mendez noanswer at:"yesterday 9am"')
+    assert "Meeting set for Wed Nov 25, 10:00 AM: no calls until then" in plain(reply.text)
+    with slack.session_factory() as session:
+        row = session.scalars(select(ProspectRow)).one()
+        assert row.follow_up_at == chicago(25, 10)
+    assert [call.outcome for call in calls(slack)] == ["meeting", "noanswer"]
