@@ -101,7 +101,9 @@ def compose_draft(
         draft = _guarded(lambda: draft_screener(rep, prospect))
     else:
         advisor = insights_store.window_evidence(session, team_id, now).advisor(rep.user_id)
-        proposal = plan_proposal(advisor, rep, prospect, rep_tz, state, now, closed)
+        proposal = plan_proposal(
+            advisor, rep, prospect, rep_tz, state, now, closed, email=kind is DraftKind.EMAIL
+        )
         if kind is DraftKind.EMAIL:
             context = email_context(history)
             draft = _guarded(lambda: draft_email(rep, prospect, proposal, facts, used, context))
@@ -119,13 +121,21 @@ def plan_proposal(
     state: CadenceState,
     now: datetime,
     closed: Container[date],
+    *,
+    email: bool = False,
 ) -> Proposal:
     """The times a message proposes: the one the rep set, or the best-ranked windows the
-    digest would pick, never within two business hours and never before a lay-off, a rest
-    or a meeting has ended; then a second one on another day, for an email to offer both."""
+    digest would pick, never within two business hours and never before a meeting or the
+    agreed follow-up day; then a second one on another day, for an email to offer both.
+
+    A voicemail also waits out a lay-off or rest (it is the rep's next dial). An email does
+    not: the lay-off is from unanswered calls, and a time they accept by email is a call
+    they expect, so it stays within the week."""
     zone = prospect.zone(rep_tz)
     segment = area_segment(prospect.tz)
-    after = max(filter(None, (earliest_proposal(now, zone, closed), state.laid_off_until)))
+    after = earliest_proposal(now, zone, closed)
+    if state.laid_off_until is not None and not email:
+        after = max(after, state.laid_off_until)
     if state.not_before is not None:
         after = max(after, state.not_before)
     if prospect.follow_up_at is not None and prospect.follow_up_at >= after:

@@ -377,11 +377,11 @@ def cadence_state(
             head = f"{capped_count} voicemails in {window_days} days{over}"
             if any(log.outcome is Outcome.EMAIL and log.at >= capping_at for log in logs):
                 text = f"{head} and the email is sent: no calls until {until}."
-                return state(NextStep.LAY_OFF, text, laid_off_until)
+                return state(NextStep.LAY_OFF, text)
             text = f"{head}: lay off calls until {until} and send an email instead."
-            return state(NextStep.EMAIL, text, laid_off_until)
+            return state(NextStep.EMAIL, text)
         text = f"Attempt budget spent and the email is sent: resting until {until}{fresh}."
-        return state(NextStep.LAY_OFF, text, laid_off_until)
+        return state(NextStep.LAY_OFF, text)
     if attempts >= budget:
         text = f"Attempt budget spent: {attempts} of {_plural(budget, 'dial')} for {deal} since"
         return state(NextStep.EMAIL, f"{text} the last conversation; send an email instead.")

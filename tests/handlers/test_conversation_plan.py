@@ -395,3 +395,21 @@ def test_a_backdated_call_older_than_the_latest_keeps_the_plan_the_latest_set(
         row = session.scalars(select(ProspectRow)).one()
         assert row.follow_up_at == chicago(25, 10)
     assert [call.outcome for call in calls(slack)] == ["meeting", "noanswer"]
+
+
+def test_the_email_after_three_voicemails_proposes_this_week_not_after_the_lay_off(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = chicago(30, 10)  # Mon Nov 30
+    say(slack, ids.VMSCRIPT, PROFILE)
+    say(slack, ids.LOGCALL, 'Lee Layoff vm phone:+1 312 555 0106 at:"2026-11-25 10am"')
+    say(slack, ids.LOGCALL, 'Lee Layoff vm at:"2026-11-27 10am"')
+    say(slack, ids.LOGCALL, "Lee Layoff vm")
+    reply = say(slack, ids.VMSCRIPT, "Lee Layoff")
+    assert "An email this time" in reply.text
+    script = script_of(reply)
+    assert "Could we talk today at noon or tomorrow at 7 a.m.?" in script
+    assert "December" not in script
+    # A voicemail asked for by name waits out the lay-off, and says the date in full.
+    voicemail = script_of(say(slack, ids.VMSCRIPT, "Lee Layoff voicemail"))
+    assert "I'll try you again Wednesday, December 30, at noon" in voicemail
