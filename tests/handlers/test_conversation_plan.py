@@ -413,3 +413,15 @@ def test_the_email_after_three_voicemails_proposes_this_week_not_after_the_lay_o
     # A voicemail asked for by name waits out the lay-off, and says the date in full.
     voicemail = script_of(say(slack, ids.VMSCRIPT, "Lee Layoff voicemail"))
     assert "I'll try you again Wednesday, December 30, at noon" in voicemail
+
+
+def test_removing_a_fact_that_is_not_there_reads_plainly(slack: SlackHarness) -> None:
+    assert (
+        "There's no fact 2: you have no facts yet."
+        in say(slack, ids.VMSCRIPT, "facts remove 2").text
+    )
+    say(slack, ids.VMSCRIPT, 'facts add "we close payroll in an afternoon"')
+    assert (
+        "There's no fact 2: you have only fact 1."
+        in say(slack, ids.VMSCRIPT, "facts remove 2").text
+    )
