@@ -37,10 +37,7 @@ from bot.storage.db import make_engine, make_session_factory, upgrade
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(os.environ)
-    configure_logging(
-        logging.INFO,
-        [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_client_secret],
-    )
+    configure_logging(logging.INFO, settings.secrets)
     return int(args.run(args, settings) or 0)
 
 
