@@ -52,6 +52,7 @@ class PendingItem:
     attempts: int
     next_attempt_at: datetime | None
     response_url: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,12 @@ def save_connection(
     row.connected_at = now
     row.last_sync_error = None
     row.last_push_error = None
+    # Calls held back by the old credentials go with the next tick.
+    session.execute(
+        update(CrmOutboxRow)
+        .where(CrmOutboxRow.team_id == team_id, CrmOutboxRow.status == OutboxStatus.PENDING)
+        .values(next_attempt_at=None)
+    )
     session.flush()
 
 
@@ -277,14 +284,15 @@ def pending_items(session: Session, team_id: str, limit: int) -> list[PendingIte
             CrmOutboxRow.attempts,
             CrmOutboxRow.next_attempt_at,
             CrmOutboxRow.response_url,
+            CrmOutboxRow.created_at,
         )
         .where(CrmOutboxRow.team_id == team_id, CrmOutboxRow.status == OutboxStatus.PENDING)
         .order_by(CrmOutboxRow.id)
         .limit(limit)
     ).all()
     return [
-        PendingItem(id_, team, rep, OutboxAction(action), call_id, attempts, due, url)
-        for id_, team, rep, action, call_id, attempts, due, url in rows
+        PendingItem(id_, team, rep, OutboxAction(action), call_id, attempts, due, url, created)
+        for id_, team, rep, action, call_id, attempts, due, url, created in rows
     ]
 
 

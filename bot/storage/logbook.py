@@ -95,7 +95,8 @@ def log_call(
     `stored_rules` are the workspace's cadence overrides when the caller has read them
     already; without them the workspace row is read (and made, for a first call).
     The call's push to the CRM is queued in the same transaction; `response_url` is where
-    the rep hears once it is there. Raises NotYourProspect when `prospect_id` is not the rep's own in this workspace.
+    the rep hears once it is there. Raises NotYourProspect when `prospect_id` is not the
+    rep's own in this workspace.
     """
     if stored_rules is None:
         stored_rules = queries.workspace(session, team_id, now).cadence_rules

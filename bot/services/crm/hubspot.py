@@ -114,7 +114,7 @@ class HubSpotCrm:
         filters = [{"propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner_id}]
         if since is not None:
             filters.append(
-                {"propertyName": "lastmodifieddate", "operator": "GT", "value": _millis(since)}
+                {"propertyName": "lastmodifieddate", "operator": "GTE", "value": _millis(since)}
             )
         after: str | None = None
         while True:

@@ -161,7 +161,7 @@ class CrmPort(Protocol):
         ...
 
     def contacts_changed(self, owner_id: str, since: datetime | None) -> Iterator[CrmContact]:
-        """The owner's contacts changed after `since` (all when None), oldest change first,
+        """The owner's contacts changed at or after `since` (all when None), oldest first,
         every page of them."""
         ...
 

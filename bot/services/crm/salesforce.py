@@ -119,7 +119,7 @@ class SalesforceCrm:
         return str(records[0]["Id"]) if records else None
 
     def contacts_changed(self, owner_id: str, since: datetime | None) -> Iterator[CrmContact]:
-        after = format_soql(" AND LastModifiedDate > {:literal}", _soql_time(since or _LONG_AGO))
+        after = format_soql(" AND LastModifiedDate >= {:literal}", _soql_time(since or _LONG_AGO))
         queries = (
             (
                 "lead",
