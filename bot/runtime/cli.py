@@ -22,6 +22,7 @@ from bot.runtime.console import PROMPT, Console, ConsoleUser, render_blocks
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
+from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import run_digest_tick, team_web_clients
 from bot.services.prospect_import import (
     UnreadableFile,
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     digest = commands.add_parser(
         "digest",
         help="one scheduler tick: send every daily digest (and Friday weekly picture) due now "
-        "and not yet sent",
+        "and not yet sent, then send the CRM outbox",
     )
     digest.add_argument(
         "--at",
@@ -99,7 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def start_digests(settings: Settings, engine: Engine) -> BackgroundScheduler:
-    return start_digest_scheduler(make_session_factory(engine), team_web_clients(settings, engine))
+    return start_digest_scheduler(
+        make_session_factory(engine),
+        team_web_clients(settings, engine),
+        more_ticks=[crm_tick(settings)],
+    )
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
@@ -213,6 +218,8 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"--- {report.label} {key.team_id}/{key.rep_user_id} {key.local_date}")
             print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")  # type: ignore[arg-type]
         print(report.summary())
+    if not args.dry_run:
+        print(crm_tick(settings)(session_factory, clients, now).summary())
     return 0
 
 

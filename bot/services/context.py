@@ -16,6 +16,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
+from bot.services.crm.connections import AdapterFactory, default_adapters
 from bot.storage.insights import EvidenceCache
 
 logger = logging.getLogger("phonetag")
@@ -40,7 +42,8 @@ class Services:
 
     `later` runs work the rep need not wait for (refreshing the App Home) after the ack:
     Slack gives us 3 seconds, and the reply should not spend them on a dashboard. `imports`
-    runs CSV imports shared in the DM, which take seconds and so get a queue of their own.
+    runs CSV imports shared in the DM, which take seconds and so get a queue of their own;
+    `/prospect sync` pulls there too.
     """
 
     session_factory: sessionmaker[Session]
@@ -48,6 +51,13 @@ class Services:
     later: Later = field(default_factory=lambda: background_runner(settle=HOME_SETTLE_SECONDS))
     imports: Later = field(default_factory=lambda: background_runner())
     evidence: EvidenceCache = field(default_factory=lambda: EvidenceCache(EVIDENCE_REUSE))
+    settings: Settings = field(default_factory=Settings)
+    crm_adapters: AdapterFactory | None = None
+    """How CRM adapters are built; None builds them from `settings` (tests pass their own)."""
+
+    @property
+    def adapters(self) -> AdapterFactory:
+        return self.crm_adapters or default_adapters(self.settings)
 
 
 def background_runner(threads: int = 1, settle: float = 0.0) -> Later:

@@ -235,9 +235,6 @@ class HubSpotCrm:
             if "404" not in gone.message:
                 raise
 
-    def record_url(self, account: CrmAccount, ref: CrmRecordRef) -> str:
-        return f"{account.web_url}/contacts/{account.account_id}/record/0-1/{ref.crm_id}"
-
     def _call(self, request: Callable[[], T]) -> T:
         """The client's exceptions, one class per API package, as the port's four."""
         try:

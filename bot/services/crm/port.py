@@ -179,7 +179,12 @@ class CrmPort(Protocol):
         """Deleting one that is already gone is not an error: Undo wants it gone."""
         ...
 
-    def record_url(self, account: CrmAccount, ref: CrmRecordRef) -> str: ...
+
+def record_url(kind: CrmKind, account: CrmAccount, ref: CrmRecordRef) -> str:
+    """Where a rep opens the prospect's record in the CRM's own web app."""
+    if kind is CrmKind.HUBSPOT:
+        return f"{account.web_url}/contacts/{account.account_id}/record/0-1/{ref.crm_id}"
+    return f"{account.web_url}/lightning/r/{ref.crm_object.title()}/{ref.crm_id}/view"
 
 
 def call_reference(team_id: str, call_id: int) -> str:

@@ -207,9 +207,6 @@ class SalesforceCrm:
             if "NOT_FOUND" not in gone.message and "ENTITY_IS_DELETED" not in gone.message:
                 raise
 
-    def record_url(self, account: CrmAccount, ref: CrmRecordRef) -> str:
-        return f"{account.web_url}/lightning/r/{ref.crm_object.title()}/{ref.crm_id}/view"
-
     def _call(self, request: Callable[[], T]) -> T:
         """simple-salesforce's exceptions and requests' network errors as the port's four."""
         try:
