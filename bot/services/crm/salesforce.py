@@ -53,11 +53,14 @@ _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class BoundedSession(requests.Session):
-    """A requests session whose every request has a timeout: simple-salesforce sets none,
-    and a hung CRM must not hold the worker for ever. Tests set `verify` to their CA."""
+    """A requests session whose every request has a timeout (simple-salesforce sets none,
+    and a hung CRM must not hold the worker for ever), and whose own `verify` wins:
+    requests otherwise lets REQUESTS_CA_BUNDLE override it. Tests point `verify` at their
+    certificate authority."""
 
     def request(self, method: str | bytes, url: str | bytes, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs.setdefault("timeout", TIMEOUT)
+        kwargs.setdefault("verify", self.verify)
         return super().request(method, url, **kwargs)
 
 
