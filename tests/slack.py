@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
@@ -19,6 +20,7 @@ from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.web import wsgi_app
 from bot.services.context import Job, Later, Services
+from bot.services.crm.connections import AdapterFactory
 from bot.storage.db import make_session_factory
 
 # Monday 23 November 2026, 10:00 in Chicago: a working morning.
@@ -67,6 +69,8 @@ class SlackHarness:
         *,
         oauth: bool = False,
         later: Later | None = None,
+        crm_adapters: AdapterFactory | None = None,
+        **settings_overrides: Any,
     ):
         self.engine = engine
         self.standin = standin
@@ -80,10 +84,16 @@ class SlackHarness:
             slack_client_id="111.222" if oauth else None,
             slack_client_secret="oauth-client-secret" if oauth else None,
         )
+        self.settings = settings = replace(settings, **settings_overrides)
         # Unless a test says otherwise, work after the ack runs at once, so a test sees the
         # Home as soon as it has the reply.
         services = Services(
-            self.session_factory, clock, later=later or run_now, imports=later or run_now
+            self.session_factory,
+            clock,
+            later=later or run_now,
+            imports=later or run_now,
+            settings=settings,
+            crm_adapters=crm_adapters,
         )
         self.app = create_app(settings, services)
         self.wsgi = wsgi_app(self.app, engine)

@@ -109,13 +109,19 @@ def save_connection(
 ) -> None:
     """Connecting anew (another CRM or account) starts the pull from the beginning."""
     row = session.get(CrmConnectionRow, team_id)
+    if row is None or row.kind != kind or row.account_id != account_id:
+        session.execute(update(RepRow).where(RepRow.team_id == team_id).values(crm_owner_id=None))
+        if row is not None:
+            row.sync_cursor = row.last_sync_at = None
+    # Calls held back by the old credentials go with the next tick.
+    session.execute(
+        update(CrmOutboxRow)
+        .where(CrmOutboxRow.team_id == team_id, CrmOutboxRow.status == OutboxStatus.PENDING)
+        .values(next_attempt_at=None)
+    )
     if row is None:
         row = CrmConnectionRow(team_id=team_id)
         session.add(row)
-    if row.kind != kind or row.account_id != account_id:
-        row.sync_cursor = None
-        row.last_sync_at = None
-        session.execute(update(RepRow).where(RepRow.team_id == team_id).values(crm_owner_id=None))
     row.kind = kind
     row.credentials = credentials
     row.account_id = account_id
@@ -124,12 +130,6 @@ def save_connection(
     row.connected_at = now
     row.last_sync_error = None
     row.last_push_error = None
-    # Calls held back by the old credentials go with the next tick.
-    session.execute(
-        update(CrmOutboxRow)
-        .where(CrmOutboxRow.team_id == team_id, CrmOutboxRow.status == OutboxStatus.PENDING)
-        .values(next_attempt_at=None)
-    )
     session.flush()
 
 

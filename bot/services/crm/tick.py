@@ -1,5 +1,5 @@
-"""The CRM's part of the minute tick: send each workspace's outbox, and pull its reps'
-contacts every 15 minutes.
+"""The CRM's part of the minute tick: pull each workspace's reps' contacts every 15 minutes,
+and send its outbox.
 
 Safe on any number of processes at once: a workspace is worked by whoever holds its lease,
 so its calls reach the CRM one at a time, in order.
@@ -102,15 +102,17 @@ def run_crm_tick(
         rep_email = slack_rep_email(client_for_team(team_id)) if client_for_team else _no_email
         try:
             with leased(session_factory, settings, adapters, team_id, now, worker) as crm:
+                # Pull first: a call to someone already in the CRM then finds their record
+                # linked, rather than making them a second one.
+                if _pull_due(session_factory, team_id, now):
+                    pulled = _pull_noted(session_factory, crm, team_id, now, rep_email)
+                    report.pulled += pulled.added + pulled.linked + pulled.updated
                 sent = send_outbox(session_factory, crm, team_id, now, rep_email, post_reply)
                 report.pushed += sent.pushed
                 report.deleted += sent.deleted
                 report.failed += sent.failed
                 report.waiting += 1 if sent.waiting else 0
                 report.errors += sent.errors
-                if _pull_due(session_factory, team_id, now):
-                    pulled = _pull_noted(session_factory, crm, team_id, now, rep_email)
-                    report.pulled += pulled.added + pulled.linked + pulled.updated
         except Busy:
             continue
         except CrmError as problem:
