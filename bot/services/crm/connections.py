@@ -7,6 +7,7 @@ in the form, never found out by a rep whose calls stop reaching the CRM.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,7 +53,12 @@ class WorkspaceCrm:
 
 
 def default_adapters(settings: Settings) -> AdapterFactory:
-    def build(kind: CrmKind, credentials: Credentials) -> CrmPort:
+    """Adapters are kept per set of credentials for the life of the process, so a
+    Salesforce password login happens once, not once a tick."""
+
+    @functools.lru_cache(maxsize=64)
+    def cached(kind: CrmKind, frozen: frozenset[tuple[str, str]]) -> CrmPort:
+        credentials = dict(frozen)
         if kind is CrmKind.HUBSPOT:
             return HubSpotCrm(credentials["access_token"], settings.hubspot_api_url)
         return SalesforceCrm(
@@ -63,6 +69,9 @@ def default_adapters(settings: Settings) -> AdapterFactory:
             security_token=credentials.get("security_token"),
             session=BoundedSession(),
         )
+
+    def build(kind: CrmKind, credentials: Credentials) -> CrmPort:
+        return cached(kind, frozenset(credentials.items()))
 
     return build
 

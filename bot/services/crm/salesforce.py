@@ -210,10 +210,18 @@ class SalesforceCrm:
             if "NOT_FOUND" not in gone.message and "ENTITY_IS_DELETED" not in gone.message:
                 raise
 
-    def _call(self, request: Callable[[], T]) -> T:
-        """simple-salesforce's exceptions and requests' network errors as the port's four."""
+    def _call(self, request: Callable[[], T], *, retried: bool = False) -> T:
+        """simple-salesforce's exceptions and requests' network errors as the port's four.
+
+        A login's session expires; with a password at hand, log in again once and retry.
+        """
         try:
             return request()
+        except SalesforceExpiredSession:
+            if self._access_token or self._client is None or retried:
+                raise _translate_expired() from None
+            self._client = None
+            return self._call(request, retried=True)
         except SalesforceError as error:
             raise _translate(error) from None
         except requests.RequestException as error:
@@ -229,6 +237,13 @@ def login_domain(instance_url: str | None) -> str:
     return "login"
 
 
+def _translate_expired() -> CrmError:
+    return CrmAuthRejected(
+        "Salesforce refused the credentials (session expired or invalid): an admin can"
+        " reconnect with /prospect crm."
+    )
+
+
 def _translate(error: SalesforceError) -> CrmError:
     codes = _error_codes(error)
     if "REQUEST_LIMIT_EXCEEDED" in codes:
@@ -236,10 +251,7 @@ def _translate(error: SalesforceError) -> CrmError:
             "Salesforce's daily API request limit is used up.", retry_after=REQUEST_LIMIT_WAIT
         )
     if isinstance(error, SalesforceExpiredSession | SalesforceAuthenticationFailed):
-        return CrmAuthRejected(
-            "Salesforce refused the credentials (session expired or invalid): an admin can"
-            " reconnect with /prospect crm."
-        )
+        return _translate_expired()
     if isinstance(error, SalesforceRefusedRequest):
         return CrmAuthRejected(
             "Salesforce refused the request: the connected user lacks access"
