@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import urllib3
 from hubspot import HubSpot
+from hubspot.crm.associations.v4 import ApiException as AssociationsApiError
 from hubspot.crm.contacts import ApiException as ContactsApiError
+from hubspot.crm.deals import ApiException as DealsApiError
 from hubspot.crm.objects.calls import ApiException as CallsApiError
 from hubspot.crm.owners import ApiException as OwnersApiError
 from urllib3.util.retry import Retry
@@ -67,7 +71,13 @@ DEFAULT_RATE_WAIT = 10.0
 DAILY_RATE_WAIT = 3600.0
 
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
-_API_ERRORS = (ContactsApiError, CallsApiError, OwnersApiError)
+_API_ERRORS = (
+    ContactsApiError,
+    CallsApiError,
+    OwnersApiError,
+    AssociationsApiError,
+    DealsApiError,
+)
 
 
 class HubSpotCrm:
@@ -131,11 +141,61 @@ class HubSpotCrm:
                     public_object_search_request=request, _request_timeout=TIMEOUT
                 )
             )
+            amounts = self._open_deal_amounts([str(found.id) for found in page.results])
             for found in page.results:
-                yield _contact(found.id, found.properties, found.updated_at)
+                contact = _contact(found.id, found.properties, found.updated_at)
+                yield replace(contact, deal_amount=amounts.get(contact.ref.crm_id))
             after = page.paging.next.after if page.paging and page.paging.next else None
             if after is None:
                 return
+
+    def _open_deal_amounts(self, contact_ids: list[str]) -> dict[str, str]:
+        """Each contact's largest open deal, two batch reads a page. Without the deals
+        scope there are no amounts, and the contacts still come in."""
+        if not contact_ids:
+            return {}
+        try:
+            linked = self._call(
+                lambda: self._client.crm.associations.v4.batch_api.get_page(
+                    from_object_type="contacts",
+                    to_object_type="deals",
+                    batch_input_public_fetch_associations_batch_request={
+                        "inputs": [{"id": contact_id} for contact_id in contact_ids]
+                    },
+                    _request_timeout=TIMEOUT,
+                )
+            )
+            deals_of = {
+                str(found._from.id): [str(to.to_object_id) for to in found.to]
+                for found in linked.results
+            }
+            deal_ids = sorted({deal for deals in deals_of.values() for deal in deals})
+            if not deal_ids:
+                return {}
+            deals = self._call(
+                lambda: self._client.crm.deals.batch_api.read(
+                    batch_read_input_simple_public_object_id={
+                        "properties": ["amount", "hs_is_closed"],
+                        "propertiesWithHistory": [],
+                        "inputs": [{"id": deal_id} for deal_id in deal_ids],
+                    },
+                    _request_timeout=TIMEOUT,
+                )
+            )
+        except CrmAuthRejected:
+            return {}
+        open_amounts: dict[str, Decimal] = {}
+        for deal in deals.results:
+            properties = deal.properties or {}
+            amount = _amount(properties.get("amount"))
+            if properties.get("hs_is_closed") != "true" and amount is not None:
+                open_amounts[str(deal.id)] = amount
+        largest: dict[str, str] = {}
+        for contact_id, linked_deals in deals_of.items():
+            amounts = [open_amounts[d] for d in linked_deals if d in open_amounts]
+            if amounts:
+                largest[contact_id] = str(max(amounts))
+        return largest
 
     def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None:
         pairs = [("email", email)] if email else []
@@ -277,6 +337,13 @@ def _message(body: Any) -> str:
         return str(json.loads(body).get("message", ""))[:200]
     except (TypeError, ValueError, AttributeError):
         return ""
+
+
+def _amount(text: Any) -> Decimal | None:
+    try:
+        return Decimal(str(text)) if text not in (None, "") else None
+    except InvalidOperation:
+        return None
 
 
 def _millis(moment: datetime) -> str:

@@ -108,7 +108,9 @@ class CrmContact:
     phone: str | None = None
     cell: str | None = None
     email: str | None = None
-    deal_value: int | None = None
+    deal_amount: str | None = None
+    """The largest open deal's amount as the CRM writes it ("12000.50"), read as the CSV
+    import reads an Amount column."""
 
 
 @dataclass(frozen=True)

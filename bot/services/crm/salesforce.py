@@ -11,7 +11,9 @@ past the limit it answers REQUEST_LIMIT_EXCEEDED, and the outbox waits an hour.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -50,6 +52,9 @@ REQUEST_LIMIT_WAIT = 3600.0
 NO_COMPANY = "[not provided]"
 """A Lead needs a Company; a prospect added in Slack may have none."""
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+ROLE_BATCH = 200
+"""Contacts whose opportunities are asked for in one query: the IN list stays well under
+SOQL's 100,000-character limit."""
 
 
 class BoundedSession(requests.Session):
@@ -139,11 +144,37 @@ class SalesforceCrm:
             soql = format_soql(select, owner_id) + after + " ORDER BY LastModifiedDate"
             # query_all_iter follows nextRecordsUrl page by page.
             records = self._call(lambda soql=soql: self.client.query_all_iter(soql))
+            batch: list[CrmContact] = []
             while True:
                 record = self._call(lambda records=records: next(records, None))
+                if record is not None:
+                    batch.append(_contact(crm_object, record))
+                if batch and (record is None or len(batch) >= ROLE_BATCH):
+                    yield from self._with_deal_amounts(batch)
+                    batch = []
                 if record is None:
                     break
-                yield _contact(crm_object, record)
+
+    def _with_deal_amounts(self, contacts: list[CrmContact]) -> Iterator[CrmContact]:
+        """Contacts' largest open opportunity, through their contact roles; Leads have none."""
+        ids = [c.ref.crm_id for c in contacts if c.ref.crm_object == "contact"]
+        amounts: dict[str, Decimal] = {}
+        if ids:
+            soql = format_soql(
+                "SELECT ContactId, Opportunity.Amount FROM OpportunityContactRole"
+                " WHERE Opportunity.IsClosed = false AND ContactId IN {}",
+                ids,
+            )
+            roles = self._call(lambda: list(self.client.query_all_iter(soql)))
+            for role in roles:
+                amount = (role.get("Opportunity") or {}).get("Amount")
+                if amount is None:
+                    continue
+                contact_id = str(role["ContactId"])
+                amounts[contact_id] = max(amounts.get(contact_id, Decimal(0)), Decimal(str(amount)))
+        for contact in contacts:
+            amount = amounts.get(contact.ref.crm_id)
+            yield replace(contact, deal_amount=str(amount)) if amount is not None else contact
 
     def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None:
         for crm_object, table in (("contact", "Contact"), ("lead", "Lead")):

@@ -56,14 +56,13 @@ class PullReport:
 
 def contact_fields(contact: CrmContact) -> ProspectFields:
     """Raises RowError, as the CSV import would for the same values."""
-    amount = str(contact.deal_value) if contact.deal_value is not None else ""
     values = [
         contact.name,
         contact.company or "",
         contact.phone or "",
         contact.cell or "",
         contact.email or "",
-        amount,
+        contact.deal_amount or "",
     ]
     return read_row(values, _COLUMNS)
 

@@ -206,6 +206,8 @@ class HubSpotStandIn(StandIn):
         self.owners: dict[str, str] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
+        self.deals: dict[str, dict[str, str]] = {}
+        self.deals_of: dict[str, list[str]] = {}
         self.clock: Callable[[], datetime] = lambda: datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
     def authorized(self, header: str | None) -> bool:
@@ -213,6 +215,12 @@ class HubSpotStandIn(StandIn):
 
     def unauthorized(self) -> Answer:
         return Answer(HTTPStatus.UNAUTHORIZED, fixture("hubspot_unauthorized.json"))
+
+    def add_deal(self, contact_id: str, amount: str, *, closed: bool = False) -> str:
+        deal_id = str(9000 + self.next_id())
+        self.deals[deal_id] = {"amount": amount, "hs_is_closed": "true" if closed else "false"}
+        self.deals_of.setdefault(contact_id, []).append(deal_id)
+        return deal_id
 
     def add_owner(self, email: str) -> str:
         owner_id = str(41629779 + self.next_id())
@@ -243,6 +251,10 @@ class HubSpotStandIn(StandIn):
                 owner.update(id=self.owners[email], email=email)
                 results.append(owner)
             return Answer(HTTPStatus.OK, {"results": results})
+        if method == "POST" and path == "/crm/v4/associations/contacts/deals/batch/read":
+            return Answer(HTTPStatus.OK, self._associations(body))
+        if method == "POST" and path == "/crm/v3/objects/deals/batch/read":
+            return Answer(HTTPStatus.OK, self._read_deals(body))
         match = re.fullmatch(r"/crm/v3/objects/(contacts|calls)(?:/(search|\w+))?", path)
         if match is None:
             return Answer(HTTPStatus.NOT_FOUND, {"status": "error", "message": "Not found"})
@@ -256,6 +268,35 @@ class HubSpotStandIn(StandIn):
             store.pop(rest, None)
             return Answer(HTTPStatus.NO_CONTENT)
         return Answer(HTTPStatus.METHOD_NOT_ALLOWED, {"status": "error"})
+
+    def _batch(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        now = _iso(self.clock())
+        return {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+
+    def _associations(self, body: dict[str, Any]) -> dict[str, Any]:
+        results = []
+        for asked in body["inputs"]:
+            deals = self.deals_of.get(asked["id"], [])
+            if deals:
+                kind = {"category": "HUBSPOT_DEFINED", "typeId": 4, "label": None}
+                to = [{"toObjectId": int(d), "associationTypes": [kind]} for d in deals]
+                results.append({"from": {"id": asked["id"]}, "to": to})
+        return self._batch(results)
+
+    def _read_deals(self, body: dict[str, Any]) -> dict[str, Any]:
+        now = _iso(self.clock())
+        results = [
+            {
+                "id": asked["id"],
+                "properties": {**self.deals[asked["id"]], "hs_object_id": asked["id"]},
+                "createdAt": now,
+                "updatedAt": now,
+                "archived": False,
+            }
+            for asked in body["inputs"]
+            if asked["id"] in self.deals
+        ]
+        return self._batch(results)
 
     def _create(self, kind: str, store: dict[str, dict[str, Any]], body: Any) -> dict[str, Any]:
         record = fixture("hubspot_call.json" if kind == "calls" else "hubspot_contact.json")
@@ -329,7 +370,12 @@ class SalesforceStandIn(StandIn):
         self.token = token
         self.page_size = page_size
         self.users: dict[str, str] = {}
-        self.records: dict[str, dict[str, dict[str, Any]]] = {"Lead": {}, "Contact": {}, "Task": {}}
+        self.records: dict[str, dict[str, dict[str, Any]]] = {
+            "Lead": {},
+            "Contact": {},
+            "Task": {},
+            "OpportunityContactRole": {},
+        }
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self.clock: Callable[[], datetime] = lambda: datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
@@ -351,7 +397,9 @@ class SalesforceStandIn(StandIn):
         return user_id
 
     def add_record(self, sobject: str, modified: datetime, **fields: Any) -> str:
-        prefix = {"Lead": "00Q", "Contact": "003", "Task": "00T"}[sobject]
+        prefix = {"Lead": "00Q", "Contact": "003", "Task": "00T", "OpportunityContactRole": "00K"}[
+            sobject
+        ]
         record_id = f"{prefix}D{self.next_id():014d}"
         if sobject == "Lead":
             fields.setdefault("IsConverted", False)
@@ -481,6 +529,15 @@ class _Condition:
             return result
         name, operator, literal = self.tokens[self.at : self.at + 3]
         self.at += 3
+        if operator == "IN":
+            self.at -= 1
+            listed = []
+            while self.tokens[self.at] != ")":
+                self.at += 1
+                listed.append(_literal(self.tokens[self.at]))
+                self.at += 1
+            self.at += 1
+            return self.row.get(name) in listed
         value, wanted = self.row.get(name), _literal(literal)
         if operator == "=":
             return value == wanted

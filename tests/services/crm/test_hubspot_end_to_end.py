@@ -21,6 +21,7 @@ from bot.blocks.modals import FIELD
 from bot.services.crm.hubspot import CALL_TO_CONTACT, DISPOSITION_IDS
 from bot.services.crm.port import CallDisposition
 from bot.storage.models import CallLogRow, CrmConnectionRow, CrmOutboxRow, ProspectRow
+from tests.blockkit import assert_valid_view
 from tests.handlers.interactions import click, open_home, responses, submit, text_of, views
 from tests.services.crm.conftest import SECRET_KEY, CrmHarness
 from tests.services.crm.standins import HUBSPOT_TOKEN as GOOD_TOKEN
@@ -83,6 +84,7 @@ def test_an_admin_connects_with_a_token_checked_first_and_stored_encrypted(
 
     answer = connect(hubspot_slack)
     assert answer["response_action"] == "update"
+    assert_valid_view(answer["view"])
     assert "Connected to *HubSpot* (account 62515)" in json.dumps(answer["view"])
     with hubspot_slack.session_factory() as session:
         row = session.scalars(select(CrmConnectionRow)).one()
@@ -151,6 +153,12 @@ def test_the_pull_brings_each_reps_own_contacts_page_by_page_and_links_known_one
             hubspot_owner_id=mine,
         )
     hubspot.add_contact(base, firstname="Not", lastname="Yours", hubspot_owner_id=theirs)
+    lead_0 = next(
+        cid for cid, c in hubspot.contacts.items() if c["properties"]["lastname"] == "Number0"
+    )
+    hubspot.add_deal(lead_0, "12000.50")
+    hubspot.add_deal(lead_0, "90000", closed=True)
+    hubspot.add_deal(lead_0, "8000")
 
     report = hubspot_slack.tick()
 
@@ -163,6 +171,8 @@ def test_the_pull_brings_each_reps_own_contacts_page_by_page_and_links_known_one
     names = {row.name for row in rows}
     assert len(rows) == 105  # Jane, linked by her phone, and 104 new
     assert "Janet Doe" not in names and "Jane Doe" in names
+    # The largest open deal's amount, to the dollar; closed deals don't count.
+    assert {row.name: row.deal_value for row in rows if row.deal_value} == {"Lead Number0": 12001}
     jane = next(row for row in rows if row.name == "Jane Doe")
     assert jane.crm_id is not None
     assert {row.name for row in others} == {"Sam Other", "Not Yours"}

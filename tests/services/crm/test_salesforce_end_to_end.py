@@ -90,7 +90,7 @@ def test_leads_and_contacts_owned_by_the_rep_come_in_page_by_page(
         salesforce.add_record(
             "Lead", day, FirstName="Lead", LastName=f"N{n}", Company="Acme", OwnerId=rep
         )
-    salesforce.add_record(
+    carla_id = salesforce.add_record(
         "Contact",
         day,
         FirstName="Carla",
@@ -102,6 +102,13 @@ def test_leads_and_contacts_owned_by_the_rep_come_in_page_by_page(
     salesforce.add_record(
         "Lead", day, FirstName="Not", LastName="Yours", Company="X", OwnerId=other
     )
+    for amount, closed in ((25000.0, False), (99000.0, True), (5000.0, False)):
+        salesforce.add_record(
+            "OpportunityContactRole",
+            day,
+            ContactId=carla_id,
+            **{"Opportunity.Amount": amount, "Opportunity.IsClosed": closed},
+        )
 
     salesforce_slack.tick()
 
@@ -124,6 +131,7 @@ def test_leads_and_contacts_owned_by_the_rep_come_in_page_by_page(
     )
     carla = by_name["Carla Contact"]
     assert (carla.crm_object, carla.company, carla.cell) == ("contact", "Globex", "+14155550199")
+    assert carla.deal_value == 25000  # the largest open opportunity
     follow_ups = [r for r in salesforce.requests if "/query/01g" in r.path]
     assert len(follow_ups) >= 2  # five leads at two a page follow nextRecordsUrl twice
 
