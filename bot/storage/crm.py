@@ -266,6 +266,7 @@ def withdraw_push(session: Session, call: CallLogRow, now: datetime) -> None:
                 action=OutboxAction.DELETE,
                 call_id=call.id,
                 crm_id=call.crm_id,
+                outcome=call.outcome,
                 status=OutboxStatus.PENDING,
                 attempts=0,
                 created_at=now,
@@ -296,13 +297,18 @@ def pending_items(session: Session, team_id: str, limit: int) -> list[PendingIte
     ]
 
 
-def begin_attempt(session: Session, item_id: int) -> bool:
+def begin_attempt(session: Session, item_id: int, seen_attempts: int) -> bool:
     """Counted before the request goes out, so an attempt that dies midway is known to have
     maybe reached the CRM (the next one looks up before creating) and Undo does not cancel
-    a push that may be there. False when Undo cancelled it meanwhile."""
+    a push that may be there. False when Undo cancelled it meanwhile, or another worker
+    (one whose lease ran out under it) took this attempt first."""
     result = session.execute(
         update(CrmOutboxRow)
-        .where(CrmOutboxRow.id == item_id, CrmOutboxRow.status == OutboxStatus.PENDING)
+        .where(
+            CrmOutboxRow.id == item_id,
+            CrmOutboxRow.status == OutboxStatus.PENDING,
+            CrmOutboxRow.attempts == seen_attempts,
+        )
         .values(attempts=CrmOutboxRow.attempts + 1)
     )
     return result.rowcount == 1
@@ -338,18 +344,31 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
     )
 
 
-def pushed_crm_id(session: Session, team_id: str, call_id: int) -> str | None:
-    """The CRM id a sent push recorded for a call: what its delete removes."""
-    return session.scalar(
-        select(CrmOutboxRow.crm_id)
-        .where(
+@dataclass(frozen=True)
+class PushState:
+    """What became of a call's push, for its delete."""
+
+    crm_id: str | None
+    """The record a sent push created."""
+    attempted: bool
+    """Whether any attempt went out: a record may exist that nobody heard about."""
+    outcome: str | None
+
+
+def push_state(session: Session, team_id: str, call_id: int, delete_id: int) -> PushState:
+    pushes = session.execute(
+        select(CrmOutboxRow.status, CrmOutboxRow.crm_id, CrmOutboxRow.attempts).where(
             CrmOutboxRow.team_id == team_id,
             CrmOutboxRow.call_id == call_id,
             CrmOutboxRow.action == OutboxAction.PUSH,
-            CrmOutboxRow.status == OutboxStatus.SENT,
         )
-        .order_by(CrmOutboxRow.id.desc())
-        .limit(1)
+    ).all()
+    sent = [crm_id for status, crm_id, _ in pushes if status == OutboxStatus.SENT and crm_id]
+    outcome = session.scalar(select(CrmOutboxRow.outcome).where(CrmOutboxRow.id == delete_id))
+    return PushState(
+        crm_id=sent[-1] if sent else None,
+        attempted=any(attempts for _, _, attempts in pushes),
+        outcome=outcome,
     )
 
 

@@ -287,6 +287,9 @@ class CrmOutboxRow(Base):
     call_id: Mapped[int] = mapped_column(Integer)
     crm_id: Mapped[str | None] = mapped_column(String(64))
     """What was created (push), or what to delete (delete)."""
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    """A delete's undone outcome: with the call id it names the record to look for when
+    the push's answer was lost."""
     response_url: Mapped[str | None] = mapped_column(String(500))
     """Where the rep's /logcall reply can be followed up with "also logged in HubSpot"."""
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -233,14 +233,10 @@ class HubSpotCrm:
         )
         return CrmRecordRef(str(created.id), "contact")
 
-    def find_call(self, call: CallRecord) -> str | None:
+    def find_call(self, title: str) -> str | None:
         request = {
             "filterGroups": [
-                {
-                    "filters": [
-                        {"propertyName": "hs_call_title", "operator": "EQ", "value": call.title}
-                    ]
-                }
+                {"filters": [{"propertyName": "hs_call_title", "operator": "EQ", "value": title}]}
             ],
             "properties": ["hs_call_title"],
             "limit": 1,

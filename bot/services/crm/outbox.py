@@ -31,6 +31,7 @@ from bot.services.crm.port import (
     CrmUnavailable,
     NewContact,
     call_reference,
+    call_title,
 )
 from bot.services.crm.sync import RepEmail, crm_owner
 from bot.storage import crm as crm_store
@@ -91,7 +92,7 @@ def send_outbox(
             report.waiting += 1
             break
         with session_factory.begin() as session:
-            if not crm_store.begin_attempt(session, item.id):
+            if not crm_store.begin_attempt(session, item.id, item.attempts):
                 continue
         try:
             settled = _send(session_factory, crm, item, now, rep_email)
@@ -181,7 +182,7 @@ def _send(
         contact=contact,
         owner_id=owner,
     )
-    earlier = adapter.find_call(record) if item.attempts > 0 else None
+    earlier = adapter.find_call(record.title) if item.attempts > 0 else None
     return earlier or adapter.create_call(record), call.prospect_name
 
 
@@ -189,7 +190,13 @@ def _delete(
     session_factory: sessionmaker[Session], crm: WorkspaceCrm, item: PendingItem
 ) -> tuple[str | None, str] | None:
     with session_factory() as session:
-        crm_id = crm_store.pushed_crm_id(session, item.team_id, item.call_id)
+        pushed = crm_store.push_state(session, item.team_id, item.call_id, item.id)
+    crm_id = pushed.crm_id
+    disposition = DISPOSITIONS.get(Outcome(pushed.outcome)) if pushed.outcome else None
+    if crm_id is None and pushed.attempted and disposition is not None:
+        # An attempt went out and nobody heard back: the record may be there all the same.
+        reference = call_reference(item.team_id, item.call_id)
+        crm_id = crm.adapter.find_call(call_title(disposition, reference))
     if crm_id is None:
         return _cancel(session_factory, item, "the call never reached the CRM")
     crm.adapter.delete_call(crm_id)

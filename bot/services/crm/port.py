@@ -144,7 +144,7 @@ class CallRecord:
 
     @property
     def title(self) -> str:
-        return f"{self.disposition.value} ({self.reference})"
+        return call_title(self.disposition, self.reference)
 
     @property
     def inbound(self) -> bool:
@@ -171,8 +171,8 @@ class CrmPort(Protocol):
 
     def create_contact(self, contact: NewContact) -> CrmRecordRef: ...
 
-    def find_call(self, call: CallRecord) -> str | None:
-        """The call pushed earlier under the same reference, if the CRM has it."""
+    def find_call(self, title: str) -> str | None:
+        """The call pushed earlier with this title (which ends with our reference)."""
         ...
 
     def create_call(self, call: CallRecord) -> str: ...
@@ -191,3 +191,7 @@ def record_url(kind: CrmKind, account: CrmAccount, ref: CrmRecordRef) -> str:
 
 def call_reference(team_id: str, call_id: int) -> str:
     return f"phonetag {team_id}-{call_id}"
+
+
+def call_title(disposition: CallDisposition, reference: str) -> str:
+    return f"{disposition.value} ({reference})"

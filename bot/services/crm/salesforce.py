@@ -210,9 +210,9 @@ class SalesforceCrm:
         )
         return CrmRecordRef(str(created["id"]), "lead")
 
-    def find_call(self, call: CallRecord) -> str | None:
+    def find_call(self, title: str) -> str | None:
         soql = format_soql(
-            "SELECT Id FROM Task WHERE Subject = {} AND TaskSubtype = 'Call' LIMIT 1", call.title
+            "SELECT Id FROM Task WHERE Subject = {} AND TaskSubtype = 'Call' LIMIT 1", title
         )
         records = self._call(lambda: self.client.query(soql)).get("records") or []
         return str(records[0]["Id"]) if records else None

@@ -315,6 +315,26 @@ def test_undo_deletes_what_was_pushed_and_cancels_what_was_not(
     assert hubspot.sent("POST", CALLS) == [] and hubspot.sent("DELETE", CALLS + r"/\d+") == []
 
 
+def test_undo_after_an_unanswered_push_finds_and_deletes_the_call_anyway(
+    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
+) -> None:
+    connect(hubspot_slack)
+    hubspot_slack.tick()
+    hubspot.fail_next("POST", CALLS, 500, {"status": "error"}, after_applying=True)
+    reply = logcall(hubspot_slack, "Jane Doe gatekeeper")
+    hubspot_slack.tick()
+    assert len(hubspot.calls) == 1  # there, though HubSpot answered 500
+    click(hubspot_slack, ids.LOGCALL_UNDO, undo_button(reply))
+    hubspot_slack.clock.now += timedelta(minutes=1)
+    hubspot_slack.tick()
+    assert hubspot.calls == {}
+    with hubspot_slack.session_factory() as session:
+        rows = session.execute(
+            select(CrmOutboxRow.action, CrmOutboxRow.status).order_by(CrmOutboxRow.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [("push", "cancelled"), ("delete", "sent")]
+
+
 def test_a_rate_limit_and_a_server_error_are_retried_without_a_duplicate(
     hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
 ) -> None:

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("call_id", sa.Integer(), nullable=False),
         sa.Column("crm_id", sa.String(length=64), nullable=True),
+        sa.Column("outcome", sa.String(length=20), nullable=True),
         sa.Column("response_url", sa.String(length=500), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
