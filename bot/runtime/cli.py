@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -111,10 +112,14 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     with SlackStandIn() as standin:
         secret = secrets.token_hex(16)
-        console_settings = Settings(
-            database_url=settings.database_url,
+        # The CRM settings pass through: the console can try a real CRM account.
+        console_settings = replace(
+            settings,
             slack_bot_token="xoxb-console",
             slack_signing_secret=secret,
+            slack_app_token=None,
+            slack_client_id=None,
+            slack_client_secret=None,
             slack_api_url=standin.base_url,
         )
         engine = open_database(console_settings)

@@ -11,6 +11,8 @@ depends on the search.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -41,6 +43,7 @@ from bot.services.crm.port import (
 )
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 DISPOSITION_IDS: dict[CallDisposition, str] = {
     # HubSpot's default call outcomes: the same internal ids in every account.
@@ -64,6 +67,11 @@ CONTACT_PROPERTIES = [
 ]
 PAGE_SIZE = 100
 """The search API's largest page."""
+SEARCH_RESULT_LIMIT = 10_000
+"""Search answers no page past its 10,000th result."""
+PULL_RATE_RETRIES = 3
+LONGEST_PULL_WAIT = 10.0
+"""Seconds a pull waits out a rate limit itself; longer, and the next tick pulls again."""
 TIMEOUT = (3.05, 10.0)
 """(connect, read) seconds: a CRM that hangs holds up the worker, never a rep."""
 DEFAULT_RATE_WAIT = 10.0
@@ -121,13 +129,17 @@ class HubSpotCrm:
         return str(page.results[0].id) if page.results else None
 
     def contacts_changed(self, owner_id: str, since: datetime | None) -> Iterator[CrmContact]:
-        filters = [{"propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner_id}]
-        if since is not None:
-            filters.append(
-                {"propertyName": "lastmodifieddate", "operator": "GTE", "value": _millis(since)}
-            )
+        """Search pages sorted by last change. Search stops at 10,000 results a query, so a
+        longer pull starts a new query from the last change seen (GTE: the merge is
+        idempotent, so the overlap costs nothing)."""
         after: str | None = None
+        newest = since
         while True:
+            filters = [{"propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner_id}]
+            if since is not None:
+                filters.append(
+                    {"propertyName": "lastmodifieddate", "operator": "GTE", "value": _millis(since)}
+                )
             request: dict[str, Any] = {
                 "filterGroups": [{"filters": filters}],
                 "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
@@ -136,7 +148,7 @@ class HubSpotCrm:
             }
             if after is not None:
                 request["after"] = after
-            page = self._call(
+            page = self._paced(
                 lambda request=request: self._client.crm.contacts.search_api.do_search(
                     public_object_search_request=request, _request_timeout=TIMEOUT
                 )
@@ -144,10 +156,32 @@ class HubSpotCrm:
             amounts = self._open_deal_amounts([str(found.id) for found in page.results])
             for found in page.results:
                 contact = _contact(found.id, found.properties, found.updated_at)
+                newest = max(filter(None, [newest, contact.modified_at]))
                 yield replace(contact, deal_amount=amounts.get(contact.ref.crm_id))
             after = page.paging.next.after if page.paging and page.paging.next else None
             if after is None:
                 return
+            if int(after) >= SEARCH_RESULT_LIMIT:
+                if newest == since:
+                    # 10,000 changed in one millisecond (a bulk import): no query reaches
+                    # past them. Logged, and the pull carries on with what it has.
+                    logger.warning(
+                        "HubSpot search can't page past 10,000 contacts changed at %s", since
+                    )
+                    return
+                after, since = None, newest
+
+    def _paced(self, request: Callable[[], T]) -> T:
+        """A pull makes many requests in a row: a short rate-limit wait is waited out here
+        (search allows five requests a second), so one 429 does not undo the pull."""
+        for _ in range(PULL_RATE_RETRIES):
+            try:
+                return self._call(request)
+            except CrmUnavailable as problem:
+                if problem.retry_after is None or problem.retry_after > LONGEST_PULL_WAIT:
+                    raise
+                time.sleep(problem.retry_after)
+        return self._call(request)
 
     def _open_deal_amounts(self, contact_ids: list[str]) -> dict[str, str]:
         """Each contact's largest open deal, two batch reads a page. Without the deals
@@ -155,7 +189,7 @@ class HubSpotCrm:
         if not contact_ids:
             return {}
         try:
-            linked = self._call(
+            linked = self._paced(
                 lambda: self._client.crm.associations.v4.batch_api.get_page(
                     from_object_type="contacts",
                     to_object_type="deals",
@@ -172,7 +206,7 @@ class HubSpotCrm:
             deal_ids = sorted({deal for deals in deals_of.values() for deal in deals})
             if not deal_ids:
                 return {}
-            deals = self._call(
+            deals = self._paced(
                 lambda: self._client.crm.deals.batch_api.read(
                     batch_read_input_simple_public_object_id={
                         "properties": ["amount", "hs_is_closed"],

@@ -206,6 +206,30 @@ def _owner(search: dict[str, Any]) -> str | None:
     return None
 
 
+def test_a_long_pull_waits_out_a_short_rate_limit_and_pages_past_the_search_cap(
+    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.services.crm.hubspot.SEARCH_RESULT_LIMIT", 200)
+    connect(hubspot_slack)
+    owner = hubspot.add_owner("u1@example.com")
+    hubspot_slack.command(ids.LOGCALL, "Jane Doe vm")
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    for n in range(250):
+        hubspot.add_contact(
+            base + timedelta(seconds=n), firstname="Lead", lastname=f"N{n}", hubspot_owner_id=owner
+        )
+    hubspot.fail_next(
+        "POST", r"/crm/v3/objects/contacts/search", 429, {"status": "error"}, {"Retry-After": "0"}
+    )
+    hubspot_slack.tick()
+    with hubspot_slack.session_factory() as session:
+        pulled = session.scalars(select(ProspectRow.name).where(ProspectRow.crm_id.is_not(None)))
+        names = set(pulled)
+    assert {f"Lead N{n}" for n in range(250)} <= names
+    afters = [s.body.get("after") for s in hubspot.sent("POST", r"/crm/v3/objects/contacts/search")]
+    assert afters == [None, None, "100", None]  # the 429, two pages, then a fresh query
+
+
 def test_prospect_sync_pulls_now_and_says_what_came_in(
     hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
 ) -> None:
