@@ -139,6 +139,12 @@ class StandIn:
     def authorized(self, header: str | None) -> bool:
         raise NotImplementedError
 
+    def signs_in(self, path: str) -> bool:
+        return False
+
+    def sign_in(self, body: Any) -> Answer:
+        raise NotImplementedError
+
     def unauthorized(self) -> Answer:
         raise NotImplementedError
 
@@ -154,9 +160,13 @@ class StandIn:
         with self._lock:
             answer = self._answer(method, url.path, query, body, handler)
             self.requests.append(Recorded(method, url.path, query, body, answer.status))
-        payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+        if isinstance(answer.body, bytes):
+            payload, content_type = answer.body, "text/xml;charset=UTF-8"
+        else:
+            payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+            content_type = "application/json;charset=UTF-8"
         handler.send_response(answer.status)
-        handler.send_header("Content-Type", "application/json;charset=UTF-8")
+        handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(payload)))
         for name, value in answer.headers.items():
             handler.send_header(name, value)
@@ -173,6 +183,8 @@ class StandIn:
     ) -> Answer:
         if self.down:
             return Answer(HTTPStatus.SERVICE_UNAVAILABLE, {"message": "Service Unavailable"})
+        if self.signs_in(path):
+            return self.sign_in(body)
         if not self.authorized(handler.headers.get("Authorization")):
             return self.unauthorized()
         fault = next(
@@ -368,6 +380,9 @@ class SalesforceStandIn(StandIn):
         super().__init__()
         self.tls = trustme.CA()
         self.token = token
+        self.login: tuple[str, str] | None = None
+        """(username, password + security token) that the SOAP login accepts."""
+        self.logins = 0
         self.page_size = page_size
         self.users: dict[str, str] = {}
         self.records: dict[str, dict[str, dict[str, Any]]] = {
@@ -390,6 +405,29 @@ class SalesforceStandIn(StandIn):
 
     def unauthorized(self) -> Answer:
         return Answer(HTTPStatus.UNAUTHORIZED, fixture("salesforce_invalid_session.json"))
+
+    def signs_in(self, path: str) -> bool:
+        return path == "/services/Soap/u/59.0"
+
+    def sign_in(self, body: Any) -> Answer:
+        """The SOAP login simple-salesforce does with a username, password and token."""
+        text = body if isinstance(body, str) else ""
+        given = tuple(
+            re.search(rf"<n1:{tag}>(.*?)</n1:{tag}>", text, re.S).group(1)  # type: ignore[union-attr]
+            for tag in ("username", "password")
+        )
+        if self.login is None or given != self.login:
+            fault = (FIXTURES / "salesforce_soap_invalid_login.xml").read_bytes()
+            return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, fault)
+        self.logins += 1
+        template = (FIXTURES / "salesforce_soap_login.xml").read_text()
+        return Answer(
+            HTTPStatus.OK, template.format(server=self.url, session_id=self.token).encode()
+        )
+
+    def expire_sessions(self) -> None:
+        """Every session ends, as Salesforce's session timeout ends them."""
+        self.token = f"{SALESFORCE_TOKEN[:16]}{self.next_id():08d}"
 
     def add_user(self, email: str) -> str:
         user_id = f"005D{self.next_id():014d}"
