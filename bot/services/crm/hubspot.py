@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -79,6 +80,7 @@ DEFAULT_RATE_WAIT = 10.0
 DAILY_RATE_WAIT = 3600.0
 
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+_EXISTING_ID = re.compile(r"Existing ID: (\d+)")
 _API_ERRORS = (
     ContactsApiError,
     CallsApiError,
@@ -260,11 +262,18 @@ class HubSpotCrm:
             "hubspot_owner_id": contact.owner_id,
         }
         body = {"properties": {k: v for k, v in properties.items() if v}}
-        created = self._call(
-            lambda: self._client.crm.contacts.basic_api.create(
-                simple_public_object_input_for_create=body, _request_timeout=TIMEOUT
+        try:
+            created = self._call(
+                lambda: self._client.crm.contacts.basic_api.create(
+                    simple_public_object_input_for_create=body, _request_timeout=TIMEOUT
+                )
             )
-        )
+        except CrmRejected as problem:
+            # Search lags writes by seconds: a contact made since answers 409 with its id.
+            existing = _EXISTING_ID.search(problem.message)
+            if existing is None:
+                raise
+            return CrmRecordRef(existing.group(1), "contact")
         return CrmRecordRef(str(created.id), "contact")
 
     def find_call(self, title: str) -> str | None:

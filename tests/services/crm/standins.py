@@ -275,6 +275,24 @@ class HubSpotStandIn(StandIn):
         if method == "POST" and rest == "search":
             return Answer(HTTPStatus.OK, self._search(store, body))
         if method == "POST" and rest is None:
+            email = body["properties"].get("email")
+            twin = next(
+                (
+                    c
+                    for c in self.contacts.values()
+                    if email and c["properties"].get("email") == email
+                ),
+                None,
+            )
+            if kind == "contacts" and twin is not None:
+                return Answer(
+                    HTTPStatus.CONFLICT,
+                    {
+                        "status": "error",
+                        "message": f"Contact already exists. Existing ID: {twin['id']}",
+                        "category": "CONFLICT",
+                    },
+                )
             return Answer(HTTPStatus.CREATED, self._create(kind, store, body))
         if method == "DELETE" and rest is not None:
             store.pop(rest, None)

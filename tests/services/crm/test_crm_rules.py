@@ -1,5 +1,5 @@
 """The CRM's small rules, table by table: dispositions, waits, logins, the form, the logs and
-the settings. No network, no database."""
+the settings. No database; the one adapter rule here talks to the loopback HubSpot."""
 
 from __future__ import annotations
 
@@ -32,12 +32,13 @@ from bot.services.crm.connections import (
     credential_box,
     env_credentials,
 )
-from bot.services.crm.hubspot import DISPOSITION_IDS, _rate_wait
+from bot.services.crm.hubspot import DISPOSITION_IDS, HubSpotCrm, _rate_wait
 from bot.services.crm.outbox import backoff
-from bot.services.crm.port import DISPOSITIONS, CallDisposition, CrmKind
+from bot.services.crm.port import DISPOSITIONS, CallDisposition, CrmKind, NewContact
 from bot.services.crm.salesforce import login_domain
 from tests.services.crm.standins import HUBSPOT_TOKEN as A_HUBSPOT_TOKEN
 from tests.services.crm.standins import SALESFORCE_TOKEN as A_SALESFORCE_TOKEN
+from tests.services.crm.standins import HubSpotStandIn
 
 
 def test_every_outcome_but_email_has_a_disposition_hubspot_knows() -> None:
@@ -179,3 +180,12 @@ def test_credentials_are_sealed_only_with_a_usable_key() -> None:
     key = Fernet.generate_key().decode()
     box = credential_box(Settings(secret_key=key))
     assert box.decrypt(box.encrypt(b"secret")) == b"secret"
+
+
+def test_a_hubspot_contact_that_search_has_not_seen_yet_is_found_by_its_409(
+    hubspot: HubSpotStandIn,
+) -> None:
+    crm = HubSpotCrm(A_HUBSPOT_TOKEN, hubspot.url)
+    first = crm.create_contact(NewContact("Jane Doe", None, email="jane@globex.com"))
+    again = crm.create_contact(NewContact("Jane Doe", None, email="jane@globex.com"))
+    assert again == first and len(hubspot.contacts) == 1
