@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.common import build_problem, build_usage, ephemeral, section
+from bot.blocks.common import build_problem, ephemeral, section
 from bot.blocks.mrkdwn import escape
 from bot.blocks.prospect import (
     build_added_reply,
@@ -25,7 +25,6 @@ from bot.blocks.prospect import (
     build_show_reply,
     build_snoozed_reply,
 )
-from bot.grammar.logcall import GrammarError
 from bot.grammar.prospect import (
     USAGE,
     AddProspect,
@@ -39,8 +38,9 @@ from bot.grammar.prospect import (
     SyncCrm,
     parse_prospect,
 )
+from bot.handlers.commands.opening import open_command
 from bot.handlers.crm import crm_link, open_connect_form, start_sync
-from bot.handlers.reps import ActingRep, acting_rep
+from bot.handlers.reps import ActingRep
 from bot.rules.cadence import NextStep, cadence_state
 from bot.rules.dates import DateError, resolve_when
 from bot.rules.prospects import Duplicate, ProspectFields, snooze_end
@@ -59,18 +59,10 @@ def handle_prospect(
     context: BoltContext,
     respond: Respond,
 ) -> None:
-    services = context["services"]
-    try:
-        request = parse_prospect(command.get("text") or "")
-    except GrammarError as problem:
-        ack(build_problem(problem.message, USAGE))
+    opened = open_command(ack, command, client, context, parse_prospect, USAGE, ShowHelp)
+    if opened is None:
         return
-    if isinstance(request, ShowHelp):
-        ack(build_usage(USAGE))
-        return
-    factory: sessionmaker[Session] = services.session_factory
-    now = services.clock()
-    rep = acting_rep(factory, client, command["team_id"], command["user_id"])
+    request, rep, factory, now = opened.request, opened.rep, opened.factory, opened.now
     match request:
         case AddProspect():
             reply = _add(factory, rep, request, now)
@@ -89,9 +81,9 @@ def handle_prospect(
         case DeleteProspect(name=name):
             reply = _confirm_delete(factory, rep, name)
         case ConnectCrm():
-            reply = open_connect_form(services, client, rep, command["trigger_id"])
+            reply = open_connect_form(context["services"], client, rep, command["trigger_id"])
         case SyncCrm():
-            ack(start_sync(services, client, rep, respond))
+            ack(start_sync(context["services"], client, rep, respond))
             return
     ack(reply)
 
