@@ -18,7 +18,6 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.rules.prospects import DuplicateIndex, KnownProspect, ProspectFields
-from bot.storage import queries
 from bot.storage.models import (
     CallLogRow,
     CrmConnectionRow,
@@ -26,6 +25,7 @@ from bot.storage.models import (
     ProspectRow,
     RepRow,
 )
+from bot.storage.prospects import known_prospect, prospect_columns
 
 
 class OutboxAction(StrEnum):
@@ -488,16 +488,7 @@ def merge_pulled(
     for crm_id, crm_object, fields in pulled:
         row = by_crm_id.get(crm_id)
         if row is None:
-            duplicate = index.find(
-                KnownProspect(
-                    None,
-                    fields.name,
-                    queries.name_key(fields.name),
-                    fields.phone,
-                    fields.cell,
-                    fields.email,
-                )
-            )
+            duplicate = index.find(known_prospect(fields))
             if duplicate is not None and duplicate.existing.id is not None:
                 row = by_id[duplicate.existing.id]
                 if row.crm_id and row.crm_id != crm_id:
@@ -546,25 +537,20 @@ def _fill(row: ProspectRow, fields: ProspectFields, *, overwrite: bool) -> bool:
 
 
 def _new_row(
-    team_id: str, owner_id: str, crm_id: str, crm_object: str, fields: ProspectFields, now: datetime
+    team_id: str,
+    owner_id: str,
+    crm_id: str,
+    crm_object: str,
+    fields: ProspectFields,
+    now: datetime,
 ) -> ProspectRow:
-    tz, inferred = fields.zone()
     return ProspectRow(
         team_id=team_id,
         owner_id=owner_id,
-        name=fields.name,
-        name_key=queries.name_key(fields.name),
-        company=fields.company,
-        phone=fields.phone,
-        cell=fields.cell,
-        email=fields.email,
-        tz=tz,
-        tz_inferred=inferred,
-        deal_value=fields.deal_value,
-        status=fields.status.value,
         crm_id=crm_id,
         crm_object=crm_object,
         created_at=now,
+        **prospect_columns(fields),
     )
 
 
