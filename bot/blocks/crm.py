@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import ids
@@ -177,7 +177,9 @@ def build_crm_home_blocks(status: CrmStatus, rep_tz: ZoneInfo) -> list[dict[str,
 
 
 def crm_link_text(label: str, url: str) -> str:
-    return f"<{url}|Open in {escape(label)}>"
+    """The URL is built from an admin's instance URL: percent-encoded, it can't break out
+    of the link."""
+    return f"<{quote(url, safe=':/?&=#%.-_~')}|Open in {escape(label)}>"
 
 
 def _https_url(text: str) -> bool:

@@ -75,6 +75,8 @@ LONGEST_PULL_WAIT = 10.0
 """Seconds a pull waits out a rate limit itself; longer, and the next tick pulls again."""
 TIMEOUT = (3.05, 10.0)
 """(connect, read) seconds: a CRM that hangs holds up the worker, never a rep."""
+CHECK_TIMEOUT = (1.0, 2.0)
+"""The connection form's check answers Slack within its 3 seconds, or says HubSpot is slow."""
 DEFAULT_RATE_WAIT = 10.0
 """HubSpot's burst limit is counted over ten seconds."""
 DAILY_RATE_WAIT = 3600.0
@@ -114,7 +116,7 @@ class HubSpotCrm:
                 response_types_map={200: "object"},
                 auth_settings=["oauth2"],
                 _return_http_data_only=True,
-                _request_timeout=TIMEOUT,
+                _request_timeout=CHECK_TIMEOUT,
             )
         )
         return CrmAccount(

@@ -20,6 +20,7 @@ from bot.blocks.crm import (
     SF_SECURITY_TOKEN,
     SF_USERNAME,
     CrmForm,
+    crm_link_text,
     read_crm_form,
 )
 from bot.blocks.logcall import FormErrors
@@ -189,3 +190,8 @@ def test_a_hubspot_contact_that_search_has_not_seen_yet_is_found_by_its_409(
     first = crm.create_contact(NewContact("Jane Doe", None, email="jane@globex.com"))
     again = crm.create_contact(NewContact("Jane Doe", None, email="jane@globex.com"))
     assert again == first and len(hubspot.contacts) == 1
+
+
+def test_a_crm_link_cannot_break_out_of_its_mrkdwn() -> None:
+    link = crm_link_text("Salesforce", "https://acme.my.salesforce.com/x|<!here>")
+    assert link == "<https://acme.my.salesforce.com/x%7C%3C%21here%3E|Open in Salesforce>"

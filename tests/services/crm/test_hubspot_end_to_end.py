@@ -252,8 +252,9 @@ def test_prospect_sync_pulls_now_and_says_what_came_in(
 
 
 def test_a_logged_call_reaches_hubspot_with_its_disposition_and_contact(
-    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
+    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     connect(hubspot_slack)
     owner = hubspot.add_owner("u1@example.com")
     hubspot_slack.tick()  # the first pull
@@ -311,6 +312,7 @@ def test_a_logged_call_reaches_hubspot_with_its_disposition_and_contact(
 
     text = home_text(hubspot_slack)
     assert "HubSpot* connected" in text and "Every call you logged is in HubSpot" in text
+    assert GOOD_TOKEN not in caplog.text  # nothing logged it, at any level
     show = hubspot_slack.command(ids.PROSPECT, "show Jane Doe")
     assert f"https://app.hubspot.com/contacts/62515/record/0-1/{contact_id}" in show.text
     assert "Open in HubSpot" in show.text
