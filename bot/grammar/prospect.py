@@ -46,7 +46,7 @@ _MAX_SNOOZE_DAYS = 366
 _SUBCOMMANDS = "add, edit, show, list, snooze, delete, crm, sync or help"
 
 USAGE = f"""\
-Manage your prospects: /prospect add|edit|show|list|snooze|delete …
+Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
   /prospect add Jane Doe {" ".join(ADD_OPTIONS.values())}
   /prospect edit Jane Doe     opens a form with everything about them
   /prospect show Jane Doe     calls, drafts used and the next step
