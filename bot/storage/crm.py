@@ -150,6 +150,12 @@ def teams_with_pending(session: Session) -> list[str]:
     )
 
 
+def teams_with_reps(session: Session) -> list[str]:
+    return list(
+        session.scalars(select(RepRow.team_id).group_by(RepRow.team_id).order_by(RepRow.team_id))
+    )
+
+
 def discard_unconnected(session: Session) -> int:
     """Calls logged in a workspace with no CRM have nowhere to go."""
     connected = select(CrmConnectionRow.team_id)

@@ -96,8 +96,13 @@ def run_crm_tick(
             crm_store.discard_unconnected(session)
             teams = crm_store.connected_teams(session)
         else:
+            # The environment's CRM serves every workspace with reps, from their first day.
             connected = crm_store.connected_teams(session)
-            teams = sorted(set(connected) | set(crm_store.teams_with_pending(session)))
+            teams = sorted(
+                set(connected)
+                | set(crm_store.teams_with_pending(session))
+                | set(crm_store.teams_with_reps(session))
+            )
     for team_id in teams:
         rep_email = slack_rep_email(client_for_team(team_id)) if client_for_team else _no_email
         try:

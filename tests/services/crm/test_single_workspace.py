@@ -35,6 +35,19 @@ def test_the_environments_hubspot_serves_without_a_secret_key(
     assert "Open in HubSpot" in slack.command(ids.PROSPECT, "show Jane Doe").text
 
 
+def test_the_environments_crm_pulls_for_a_rep_who_has_logged_nothing_yet(
+    engine: Engine, standin: SlackStandIn, clock: Clock, hubspot: HubSpotStandIn
+) -> None:
+    slack = crm_harness(
+        engine, standin, clock, hubspot_access_token=HUBSPOT_TOKEN, hubspot_api_url=hubspot.url
+    )
+    owner = hubspot.add_owner("u1@example.com")
+    hubspot.add_contact(clock.now, firstname="Ann", lastname="Lee", hubspot_owner_id=owner)
+    slack.command(ids.DIGEST, "time 08:00")  # a rep, with no call logged
+    assert slack.tick().pulled == 1
+    assert "Ann Lee" in slack.command(ids.PROSPECT, "list").text
+
+
 def test_phonetag_digest_sends_the_outbox(
     tmp_path: Path,
     standin: SlackStandIn,
