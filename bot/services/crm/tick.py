@@ -121,6 +121,10 @@ def run_crm_tick(
         except Busy:
             continue
         except CrmError as problem:
+            # Credentials that can't be opened, or an environment's CRM that refused its
+            # first check: the calls wait, and the reps' Home says why.
+            with session_factory.begin() as session:
+                crm_store.note_push_error(session, team_id, problem.message)
             report.errors.append(f"{team_id}: {problem.message}")
     return report
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.blocks.crm import HUBSPOT_TOKEN, KIND
 from bot.blocks.modals import FIELD
 from bot.services.crm.hubspot import CALL_TO_CONTACT, DISPOSITION_IDS
 from bot.services.crm.port import CallDisposition
+from bot.services.crm.tick import run_crm_tick
 from bot.storage.models import CallLogRow, CrmConnectionRow, CrmOutboxRow, ProspectRow
 from tests.blockkit import assert_valid_view
 from tests.handlers.interactions import click, open_home, responses, submit, text_of, views
@@ -442,3 +444,19 @@ def test_a_workspace_without_a_crm_keeps_no_outbox(
     with hubspot_slack.session_factory() as session:
         assert session.scalars(select(CrmOutboxRow)).all() == []
     assert hubspot.requests == []
+
+
+def test_a_changed_secret_key_holds_the_calls_and_says_why(
+    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
+) -> None:
+    connect(hubspot_slack)
+    hubspot_slack.tick()
+    logcall(hubspot_slack, "Jane Doe vm")
+    rotated = replace(hubspot_slack.settings, secret_key=Fernet.generate_key().decode())
+    report = run_crm_tick(
+        hubspot_slack.session_factory, rotated, hubspot_slack.clock.now, worker="rotated"
+    )
+    assert hubspot.calls == {} and "can't be opened" in report.errors[0]
+    assert "1 call waiting to reach HubSpot: The stored CRM credentials" in home_text(hubspot_slack)
+    hubspot_slack.tick()  # the right key again
+    assert len(hubspot.calls) == 1
