@@ -44,6 +44,7 @@ class Settings:
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_client_secret,
+            self.slack_app_token,
             self.secret_key,
             self.hubspot_access_token,
             self.salesforce_access_token,
@@ -57,7 +58,7 @@ class Settings:
             return environ.get(name) or None
 
         return cls(
-            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),
@@ -73,6 +74,20 @@ class Settings:
             salesforce_password=get("SALESFORCE_PASSWORD"),
             salesforce_security_token=get("SALESFORCE_SECURITY_TOKEN"),
         )
+
+
+# The forms hosts hand out (Heroku, Render, Fly, Supabase): SQLAlchemy would pick psycopg2 for
+# `postgresql://` and knows no `postgres` dialect, while the driver we ship is psycopg 3.
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+_POSTGRES_DRIVER = "postgresql+psycopg://"
+
+
+def database_url(url: str) -> str:
+    """`DATABASE_URL` as SQLAlchemy needs it: PostgreSQL URLs in any common form use psycopg."""
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return _POSTGRES_DRIVER + url.removeprefix(scheme)
+    return url
 
 
 def _with_trailing_slash(url: str) -> str:

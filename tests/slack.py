@@ -19,8 +19,9 @@ from bot.runtime.app import create_app
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.web import wsgi_app
-from bot.services.context import Job, Later, Services
+from bot.services.context import Job, Later, PerWorkspace, Services
 from bot.services.crm.connections import AdapterFactory
+from bot.services.file_download import DownloadPolicy
 from bot.storage.db import make_session_factory
 
 # Monday 23 November 2026, 10:00 in Chicago: a working morning.
@@ -60,6 +61,10 @@ def run_now(job: Job, key: Hashable | None = None) -> None:
     job()
 
 
+def run_in_place(team_id: str, job: Job) -> None:
+    job()
+
+
 class SlackHarness:
     def __init__(
         self,
@@ -69,6 +74,8 @@ class SlackHarness:
         *,
         oauth: bool = False,
         later: Later | None = None,
+        imports: PerWorkspace | None = None,
+        downloads: DownloadPolicy | None = None,
         crm_adapters: AdapterFactory | None = None,
         **settings_overrides: Any,
     ):
@@ -91,7 +98,8 @@ class SlackHarness:
             self.session_factory,
             clock,
             later=later or run_now,
-            imports=later or run_now,
+            imports=imports or run_in_place,
+            downloads=downloads or DownloadPolicy(allowed_url=standin.files_url),
             settings=settings,
             crm_adapters=crm_adapters,
         )

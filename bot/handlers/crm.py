@@ -100,7 +100,7 @@ def start_sync(services: Services, client: WebClient, rep: ActingRep, respond: R
             text = f":warning: The pull from {crm.label} failed: {problem.message}"
         respond(text=escape(text), response_type="ephemeral", replace_original=False)
 
-    services.imports(pull)
+    services.imports(rep.team_id, pull)
     text = f"Pulling your contacts from {crm.label} now; I'll say here when it's done."
     return ephemeral([section(escape(text))], fallback=text)
 

@@ -13,11 +13,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from bot.blocks.mrkdwn import escape
 from bot.config import Settings
+from bot.grammar.slack_text import decode
 from bot.handlers import register_listeners
 from bot.services.context import Services
 from bot.services.oauth import oauth_flow
@@ -29,6 +30,10 @@ SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side and nothing was saved. Please try again."
 )
 DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. Please retry"
+DATA_REFUSED = (
+    ":warning: The database refused part of that text (a character or a length it can't"
+    " store), so nothing was saved. Take out any unusual characters and send it again."
+)
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -45,11 +50,15 @@ def web_client(settings: Settings) -> WebClient:
 def create_app(settings: Settings, services: Services) -> App:
     client = web_client(settings)
     engine = services.session_factory.kw["bind"]
+    logger.addFilter(_token_from_environment)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         process_before_response=True,
         logger=logger,
+        # Start without Slack: checking the token (auth.test) at start made `serve` die when
+        # Slack was unreachable. Bolt asks on the first request instead.
+        token_verification_enabled=False,
         oauth_flow=oauth_flow(settings, engine, client) if settings.oauth_enabled else None,
     )
 
@@ -61,6 +70,12 @@ def create_app(settings: Settings, services: Services) -> App:
     app.error(handle_error)
     register_listeners(app)
     return app
+
+
+def _token_from_environment(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    that it ignores it; the client it keeps carries that same token, so the warning is noise."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def handle_error(error: Exception, body: dict[str, object], respond: Respond) -> BoltResponse:
@@ -81,8 +96,11 @@ def handle_error(error: Exception, body: dict[str, object], respond: Respond) ->
 def _apology(error: Exception, body: dict[str, object]) -> str:
     """A database outage is the rep's most likely retry: hand back what they typed."""
     if isinstance(error, OperationalError | InterfaceError | SQLAlchemyTimeoutError):
-        typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
+        typed = escape(f"{body['command']} {decode(str(body.get('text') or ''))}".strip())
         return f"{DATABASE_DOWN}:\n```{typed}```"
+    if isinstance(error, DataError):
+        # What the grammars' checks missed: the same text fails again, unlike an outage.
+        return DATA_REFUSED
     return SOMETHING_WENT_WRONG
 
 
