@@ -22,14 +22,14 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, phone_link
 from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
 from bot.grammar.stored_text import unstorable_text
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallLog, CallWindow, Prospect, ProspectStatus
 from bot.rules.money import DEFAULT_CURRENCY, format_money
-from bot.rules.phones import PhoneError, normalize_phone, speakable_phone
+from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import (
     DraftUse,
     Duplicate,
@@ -157,13 +157,17 @@ def build_show_reply(
     window: CallWindow | None,
     rep_tz: ZoneInfo,
     now: datetime,
+    crm_link: str | None = None,
     currency: str = DEFAULT_CURRENCY,
 ) -> dict[str, object]:
-    """The record: details, last calls newest first, drafts used, and what to do next."""
+    """The record: details, last calls newest first, drafts used, and what to do next.
+    `crm_link` is mrkdwn linking to the prospect's record in the CRM, when there is one."""
     blocks = [
         section(f":bust_in_silhouette: {_who(prospect)}"),
         _details(prospect, rep_tz, currency),
     ]
+    if crm_link:
+        blocks.append(context(crm_link))
     step = f"*Next step:* {escape(state.rule)}"
     if window is not None:
         step += f"\n*Best next window:* {describe_window(window, rep_tz, now)}"
@@ -391,9 +395,9 @@ def _details(
     """Contact details and deal, one fact per line; a snooze or follow-up when there is one."""
     lines = []
     if prospect.phone:
-        lines.append(f"Phone: {speakable_phone(prospect.phone)}")
+        lines.append(f"Phone: {phone_link(prospect.phone)}")
     if prospect.cell:
-        lines.append(f"Cell: {speakable_phone(prospect.cell)}")
+        lines.append(f"Cell: {phone_link(prospect.cell)}")
     if prospect.email:
         lines.append(f"Email: {escape(prospect.email)}")
     lines.append(f"Time zone: {prospect.tz or 'unknown'}")
@@ -430,7 +434,7 @@ def _list_block(
         parts.append(format_money(prospect.deal_value, currency))
     number = prospect.phone or prospect.cell
     if number:
-        parts.append(speakable_phone(number))
+        parts.append(phone_link(number))
     elif prospect.email:
         parts.append(escape(prospect.email))
     if prospect.status is not ProspectStatus.ACTIVE:

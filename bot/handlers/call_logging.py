@@ -40,6 +40,7 @@ def log_and_confirm(
     once_key: str | None = None,
     called_at: datetime | None = None,
     back_on: datetime | None = None,
+    response_url: str | None = None,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
@@ -70,6 +71,7 @@ def log_and_confirm(
             prospect_id=prospect_id,
             stored_rules=stored_rules,
             called_at=called_at,
+            response_url=response_url,
         )
         prospect = logged.prospect
         advice = referral_blocks(request.outcome, prospect)

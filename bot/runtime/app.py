@@ -50,11 +50,15 @@ def web_client(settings: Settings) -> WebClient:
 def create_app(settings: Settings, services: Services) -> App:
     client = web_client(settings)
     engine = services.session_factory.kw["bind"]
+    logger.addFilter(_token_from_environment)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         process_before_response=True,
         logger=logger,
+        # Start without Slack: checking the token (auth.test) at start made `serve` die when
+        # Slack was unreachable. Bolt asks on the first request instead.
+        token_verification_enabled=False,
         oauth_flow=oauth_flow(settings, engine, client) if settings.oauth_enabled else None,
     )
 
@@ -66,6 +70,12 @@ def create_app(settings: Settings, services: Services) -> App:
     app.error(handle_error)
     register_listeners(app)
     return app
+
+
+def _token_from_environment(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    that it ignores it; the client it keeps carries that same token, so the warning is noise."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def handle_error(error: Exception, body: dict[str, object], respond: Respond) -> BoltResponse:
@@ -103,4 +113,6 @@ def open_database(settings: Settings) -> Engine:
 
 
 def build_app(settings: Settings, engine: Engine) -> App:
-    return create_app(settings, Services(session_factory=make_session_factory(engine)))
+    return create_app(
+        settings, Services(session_factory=make_session_factory(engine), settings=settings)
+    )

@@ -1,5 +1,6 @@
-"""The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, then the
-Friday weekly pictures.
+"""The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, the
+Friday weekly pictures, reminders, then whatever else the runtime hands in (the CRM outbox
+and pull).
 
 Every process that serves Slack also ticks, so a deployment needs no separate cron; many
 processes ticking at once is safe because each rep's day (or week) is claimed in the database.
@@ -8,25 +9,31 @@ processes ticking at once is safe because each rep's day (or week) is claimed in
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.digest_delivery import ClientForTeam, run_digest_tick
+from bot.services.reminders import run_reminder_tick
 from bot.services.weekly_delivery import run_weekly_tick
 
 logger = logging.getLogger(__name__)
 
 DIGEST_JOB = "daily-digest"
+TICKS = (run_digest_tick, run_weekly_tick, run_reminder_tick)
+"""What each minute runs, in order: `phonetag digest`, the console's clock and the
+in-process scheduler all run these."""
 
 
 def start_digest_scheduler(
     session_factory: sessionmaker[Session],
     client_for_team: ClientForTeam,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    more_ticks: Sequence[Callable[[sessionmaker[Session], ClientForTeam, datetime], Any]] = (),
 ) -> BackgroundScheduler:
     """Tick at the top of every minute on a background thread; the caller shuts it down.
 
@@ -36,7 +43,7 @@ def start_digest_scheduler(
 
     def tick() -> None:
         now = clock()
-        for run in (run_digest_tick, run_weekly_tick):
+        for run in (*TICKS, *more_ticks):
             report = run(session_factory, client_for_team, now)
             if report.acted:
                 logger.info(report.summary())

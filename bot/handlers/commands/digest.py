@@ -41,6 +41,7 @@ from bot.services.weekly_delivery import UPLOAD_FAILURES, failure_reason
 from bot.storage import digest as digest_store
 from bot.storage import insights as insights_store
 from bot.storage import queries
+from bot.storage import reminders as reminder_store
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ def handle_digest(
             )
             if request.weekly_time or request.weekly_off:
                 insights_store.set_weekly_time(session, team_id, user_id, request.weekly_time)
+            if request.reminders is not None:
+                reminder_store.set_reminders(session, team_id, user_id, request.reminders)
     with services.session_factory() as session:
         row = queries.rep_row(session, team_id, user_id)
         learning = insights_store.window_learning(session, team_id)
@@ -113,6 +116,7 @@ def handle_digest(
             saved=request.changes_settings,
             weekly_time=row.weekly_time if row else DEFAULT_WEEKLY_TIME,
             learning=learning,
+            reminders=row.reminders if row else True,
         )
     )
 

@@ -64,6 +64,7 @@ def handle_logcall(
             now,
             called_at=called_at,
             back_on=back_on,
+            response_url=command.get("response_url"),
         )
     except WrongCurrency as problem:
         ack(build_problem(problem.message, USAGE))
