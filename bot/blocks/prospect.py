@@ -123,7 +123,7 @@ def build_added_reply(
         section(f":bust_in_silhouette: Added {_who(prospect)}."),
         _details(prospect, currency=currency),
     ]
-    blocks.append(section(f"*Cadence:* {escape(state.rule)}"))
+    blocks.append(section(f"*Next step:* {escape(state.rule)}"))
     window_text = f"*Best first window:* {describe_window(window, rep_tz, now)}"
     if prospect.tz is None:
         window_text += f"\n_{UNKNOWN_ZONE}_"

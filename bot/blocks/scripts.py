@@ -111,7 +111,7 @@ def build_draft_reply(
     if hint:
         blocks.append(context(hint))
     if cadence_rule and not switched_to_email:
-        blocks.append(context(f"Cadence: {escape(cadence_rule)}"))
+        blocks.append(context(f"Next step: {escape(cadence_rule)}"))
     if draft.kind is DraftKind.WRONG:
         blocks.append(_save_caller_button(caller_name))
     fallback = f"{_KIND_NAMES[draft.kind]}, {draft.words} words"
