@@ -86,7 +86,7 @@ class SlackHarness:
             self.session_factory, clock, later=later or run_now, imports=later or run_now
         )
         self.app = create_app(settings, services)
-        self.wsgi = wsgi_app(self.app, engine)
+        self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET)
 
     def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:
         environ: dict[str, object] = {}

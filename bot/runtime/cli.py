@@ -147,19 +147,22 @@ def _require(value: str | None, name: str) -> str:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from waitress import serve
 
+    from bot.runtime.edge import MAX_BODY_BYTES
     from bot.runtime.web import wsgi_app
 
-    _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
+    signing_secret = _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
     if not settings.oauth_enabled:
         _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     engine = open_database(settings)
     scheduler = start_digests(settings, engine)
     try:
         serve(
-            wsgi_app(build_app(settings, engine), engine),
+            wsgi_app(build_app(settings, engine), engine, signing_secret),
             host=args.host,
             port=args.port,
             threads=args.threads,
+            # Refused with 413 from the headers, before waitress buffers a byte of it.
+            max_request_body_size=MAX_BODY_BYTES,
         )
     finally:
         scheduler.shutdown(wait=False)
