@@ -71,6 +71,19 @@ def refuse_headers(
     return None
 
 
+def signed_by_slack(
+    verifier: SignatureVerifier, body: str, timestamp: str | None, signature: str | None
+) -> bool:
+    """Slack's signature over `body`, checked without ever raising on a malformed header."""
+    return (
+        timestamp is not None
+        and signature is not None
+        and _TIMESTAMP.fullmatch(timestamp) is not None
+        and _SIGNATURE.fullmatch(signature) is not None
+        and verifier.is_valid(body, timestamp, signature)
+    )
+
+
 def refuse_payload(text: str, content_type: str) -> Refusal | None:
     """Whatever JSON Bolt is going to parse (the body, or a form's `payload=`) must be one
     object of bounded depth; anything else would make Bolt raise before our listeners run."""
@@ -146,7 +159,7 @@ class Edge:
         except UnicodeDecodeError:
             return _refuse(environ, start_response, Refusal(400, "body is not UTF-8"))
         if method == "POST":
-            if not self._verifier.is_valid(text, timestamp, signature):
+            if not signed_by_slack(self._verifier, text, timestamp, signature):
                 refusal = Refusal(401, "signature does not match or timestamp too old")
             else:
                 refusal = refuse_payload(text, _header(environ, "CONTENT_TYPE") or "")
