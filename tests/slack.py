@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -87,6 +88,7 @@ class SlackHarness:
         )
         self.app = create_app(settings, services)
         self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET)
+        self._triggers = itertools.count(1)
 
     def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:
         environ: dict[str, object] = {}
@@ -130,13 +132,20 @@ class SlackHarness:
             team_id=team,
             user_id=user,
             response_url=self.standin.response_url(f"{team}-{user}"),
-            trigger_id="trigger-1",
+            trigger_id=self._trigger_id("trigger"),
         )
         return self.post(body, signed_headers(SIGNING_SECRET, body))
 
     def interaction(self, payload: dict[str, object]) -> Reply:
+        if "trigger_id" in payload:
+            payload = {**payload, "trigger_id": self._trigger_id(str(payload["trigger_id"]))}
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, signed_headers(SIGNING_SECRET, body))
+
+    def _trigger_id(self, prefix: str) -> str:
+        """Slack gives every command and interaction its own trigger_id, so two identical
+        clicks in one second are two requests, not a replay of one."""
+        return f"{prefix}-{next(self._triggers)}"
 
     def event(
         self, event: dict[str, object], *, team: str = "T1", headers: dict[str, str] | None = None

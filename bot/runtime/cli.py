@@ -20,7 +20,7 @@ from bot.config import SERVE_THREADS, Settings
 from bot.runtime.app import build_app, open_database
 from bot.runtime.console import PROMPT, Console, ConsoleUser, render_blocks
 from bot.runtime.logs import configure_logging
-from bot.runtime.scheduler import start_digest_scheduler
+from bot.runtime.scheduler import forget_old_claims, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.digest_delivery import run_digest_tick, team_web_clients
 from bot.services.prospect_import import (
@@ -219,6 +219,8 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"--- {report.label} {key.team_id}/{key.rep_user_id} {key.local_date}")
             print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")  # type: ignore[arg-type]
         print(report.summary())
+    if not args.dry_run:
+        forget_old_claims(session_factory, now)
     return 0
 
 
