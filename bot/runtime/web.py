@@ -18,7 +18,7 @@ from bot.runtime.app import build_app, open_database
 from bot.runtime.edge import Edge, StartResponse, WsgiApp
 from bot.runtime.logs import configure_logging
 
-HEALTH_SECONDS = 0.9
+HEALTH_SECONDS = 0.8
 """Load balancers give a health check about a second; a database that has not answered by
 then is as good as down for Slack's three."""
 
