@@ -117,3 +117,15 @@ def test_slack_saying_ok_without_the_user_is_told_to_the_rep(slack: SlackHarness
     assert "Slack did not tell us who you are" in reply.json["text"]
     assert "nothing was saved" in reply.json["text"]
     assert count(slack, CallLogRow) == 0
+
+
+def test_bolts_log_of_a_bad_signature_leaves_out_the_body(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = logcall_body(slack, "Jane Doe vm phone:+1 212 555 0143 secret-plans")
+    headers = {k.lower(): v for k, v in signed_headers("not-our-secret", body).items()}
+    with caplog.at_level("INFO"):
+        response = slack.app.dispatch(BoltRequest(body=body, headers=headers))
+    assert response.status == 401
+    assert any("Invalid request signature" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if "secret-plans" in r.getMessage()]
