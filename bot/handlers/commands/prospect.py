@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.common import build_problem, build_usage, ephemeral, section
+from bot.blocks.common import build_problem, ephemeral, section
 from bot.blocks.mrkdwn import escape
 from bot.blocks.prospect import (
     build_added_reply,
@@ -25,7 +25,6 @@ from bot.blocks.prospect import (
     build_show_reply,
     build_snoozed_reply,
 )
-from bot.grammar.logcall import GrammarError
 from bot.grammar.prospect import (
     USAGE,
     AddProspect,
@@ -37,7 +36,8 @@ from bot.grammar.prospect import (
     SnoozeProspect,
     parse_prospect,
 )
-from bot.handlers.reps import ActingRep, acting_rep
+from bot.handlers.commands.opening import open_command
+from bot.handlers.reps import ActingRep
 from bot.rules.cadence import NextStep, cadence_state
 from bot.rules.dates import DateError, resolve_when
 from bot.rules.prospects import Duplicate, ProspectFields, snooze_end
@@ -52,18 +52,10 @@ Reply = dict[str, object]
 def handle_prospect(
     ack: Ack, command: dict[str, str], client: WebClient, context: BoltContext
 ) -> None:
-    services = context["services"]
-    try:
-        request = parse_prospect(command.get("text") or "")
-    except GrammarError as problem:
-        ack(build_problem(problem.message, USAGE))
+    opened = open_command(ack, command, client, context, parse_prospect, USAGE, ShowHelp)
+    if opened is None:
         return
-    if isinstance(request, ShowHelp):
-        ack(build_usage(USAGE))
-        return
-    factory: sessionmaker[Session] = services.session_factory
-    now = services.clock()
-    rep = acting_rep(factory, client, command["team_id"], command["user_id"])
+    request, rep, factory, now = opened.request, opened.rep, opened.factory, opened.now
     match request:
         case AddProspect():
             reply = _add(factory, rep, request, now)

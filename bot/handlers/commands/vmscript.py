@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.common import build_problem, build_usage
+from bot.blocks.common import build_problem
 from bot.blocks.scripts import (
     build_check_reply,
     build_draft_reply,
@@ -19,7 +19,6 @@ from bot.blocks.scripts import (
     build_profile_reply,
 )
 from bot.drafts.lint import lint
-from bot.grammar.logcall import GrammarError
 from bot.grammar.vmscript import (
     MAX_FACTS,
     USAGE,
@@ -32,8 +31,9 @@ from bot.grammar.vmscript import (
     ShowHelp,
     parse_vmscript,
 )
+from bot.handlers.commands.opening import open_command
 from bot.handlers.drafting import CannotDraft, compose_draft
-from bot.handlers.reps import ActingRep, acting_rep
+from bot.handlers.reps import ActingRep
 from bot.rules.calls import Rep
 from bot.storage import queries
 from bot.storage import scripts as script_store
@@ -44,18 +44,10 @@ Reply = dict[str, object]
 def handle_vmscript(
     ack: Ack, command: dict[str, str], client: WebClient, context: BoltContext
 ) -> None:
-    services = context["services"]
-    try:
-        request = parse_vmscript(command.get("text") or "")
-    except GrammarError as problem:
-        ack(build_problem(problem.message, USAGE))
+    opened = open_command(ack, command, client, context, parse_vmscript, USAGE, ShowHelp)
+    if opened is None:
         return
-    if isinstance(request, ShowHelp):
-        ack(build_usage(USAGE))
-        return
-    factory: sessionmaker[Session] = services.session_factory
-    now = services.clock()
-    rep = acting_rep(factory, client, command["team_id"], command["user_id"])
+    request, rep, factory, now = opened.request, opened.rep, opened.factory, opened.now
     match request:
         case DraftRequest():
             reply = _draft(factory, rep, request, now)
