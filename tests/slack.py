@@ -14,6 +14,7 @@ from wsgiref.util import setup_testing_defaults
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import ids
 from bot.config import Settings
 from bot.runtime.app import create_app
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
@@ -26,6 +27,18 @@ from bot.storage.db import make_session_factory
 MONDAY_MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+
+
+def logcall_body(response_url: str, text: str = "Jane Doe vm") -> str:
+    """One /logcall from U1 in T1 as Slack posts it, for tests that sign or mangle it."""
+    return slash_command_body(
+        ids.LOGCALL,
+        text,
+        team_id="T1",
+        user_id="U1",
+        response_url=response_url,
+        trigger_id="13345224609.738474920.8088930838",
+    )
 
 
 @dataclass

@@ -12,27 +12,16 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.runtime.scheduler import forget_old_claims
-from bot.runtime.signing import signed_headers, slash_command_body
+from bot.runtime.signing import signed_headers
 from bot.storage import queries
 from bot.storage.models import CallLogRow, ProcessedEventRow
 from tests.handlers.interactions import count, responses, who
-from tests.slack import SIGNING_SECRET, SlackHarness
-
-
-def signed_logcall(slack: SlackHarness, text: str) -> tuple[str, dict[str, str]]:
-    body = slash_command_body(
-        ids.LOGCALL,
-        text,
-        team_id="T1",
-        user_id="U1",
-        response_url=slack.standin.response_url("T1-U1"),
-        trigger_id="13345224609.738474920.8088930838",
-    )
-    return body, signed_headers(SIGNING_SECRET, body)
+from tests.slack import SIGNING_SECRET, SlackHarness, logcall_body
 
 
 def test_a_replayed_logcall_logs_one_voicemail_and_lays_off_once(slack: SlackHarness) -> None:
-    body, headers = signed_logcall(slack, "Jane Doe vm phone:+1 212 555 0143")
+    body = logcall_body(slack.standin.response_url("T1-U1"), "Jane Doe vm phone:+1 212 555 0143")
+    headers = signed_headers(SIGNING_SECRET, body)
     first, *replays = [slack.post(body, headers) for _ in range(3)]
     assert "Voicemail left" in first.json["text"]
     assert [(r.status, r.body) for r in replays] == [(200, ""), (200, "")]

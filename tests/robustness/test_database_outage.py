@@ -15,14 +15,14 @@ from sqlalchemy import Engine, func, select
 
 from bot import ids
 from bot.blocks.logcall import NOTES, build_logcall_modal
-from bot.runtime.signing import signed_headers, slash_command_body
+from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import SlackStandIn
 from bot.storage.db import make_engine, upgrade
 from bot.storage.models import CallLogRow
 from tests.handlers.interactions import logcall_values, submit
 from tests.postgres import ThrowawayPostgres, require_postgres
 from tests.servers import SIGNING_SECRET, server
-from tests.slack import Clock, SlackHarness
+from tests.slack import Clock, SlackHarness, logcall_body
 
 
 @pytest.fixture
@@ -149,14 +149,7 @@ def test_a_frozen_postgresql_gets_replies_in_time_and_saves_nothing(
 
 
 def logcall(port: int, text: str) -> str:
-    body = slash_command_body(
-        ids.LOGCALL,
-        text,
-        team_id="T1",
-        user_id="U1",
-        response_url="http://127.0.0.1:9/unused",
-        trigger_id=f"frozen-{text}",
-    )
+    body = logcall_body("http://127.0.0.1:9/unused", text)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request("POST", "/slack/events", body, signed_headers(SIGNING_SECRET, body))

@@ -20,12 +20,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from bot import ids
-from bot.runtime.signing import signed_headers, slash_command_body
+from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import SlackStandIn
 from bot.storage.db import make_engine, upgrade
 from bot.storage.models import Base, CallLogRow
 from tests.servers import SIGNING_SECRET, server
+from tests.slack import logcall_body
 
 SERVE = ["bot", "serve", "--port", "{port}"]
 GUNICORN = ["gunicorn", "--workers", "1", "--bind", "127.0.0.1:{port}", "bot.runtime.web:create()"]
@@ -143,17 +143,6 @@ def post(
         lines.append(name.encode() + b": " + raw)
     return exchange(
         port, b"\r\n".join(lines) + b"\r\n\r\n" + (body if send_body is None else send_body)
-    )
-
-
-def logcall_body(response_url: str, text: str = "Jane Doe vm") -> str:
-    return slash_command_body(
-        ids.LOGCALL,
-        text,
-        team_id="T1",
-        user_id="U1",
-        response_url=response_url,
-        trigger_id="13345224609.738474920.8088930838",
     )
 
 

@@ -15,11 +15,11 @@ import pytest
 from slack_bolt import BoltRequest
 
 from bot import ids
-from bot.runtime.signing import signed_headers, slash_command_body
+from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import RESPONSE_URL
 from bot.storage.models import CallLogRow
 from tests.handlers.interactions import count, who
-from tests.slack import SIGNING_SECRET, SlackHarness
+from tests.slack import SIGNING_SECRET, SlackHarness, logcall_body
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 
@@ -33,17 +33,6 @@ def silent_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
 
 
-def logcall_body(slack: SlackHarness, text: str) -> str:
-    return slash_command_body(
-        ids.LOGCALL,
-        text,
-        team_id="T1",
-        user_id="U1",
-        response_url=slack.standin.response_url("attacker"),
-        trigger_id="t-1",
-    )
-
-
 @pytest.mark.parametrize(
     "malformed",
     [{"x-slack-request-timestamp": "abc"}, {"x-slack-signature": "v0=" + "é" * 64}],
@@ -51,7 +40,7 @@ def logcall_body(slack: SlackHarness, text: str) -> str:
 def test_a_request_bolts_verifier_chokes_on_is_refused_and_its_url_never_called(
     slack: SlackHarness, malformed: dict[str, str]
 ) -> None:
-    body = logcall_body(slack, "Jane Doe vm")
+    body = logcall_body(slack.standin.response_url("attacker"))
     headers = {k.lower(): v for k, v in signed_headers(SIGNING_SECRET, body).items()}
     response = slack.app.dispatch(BoltRequest(body=body, headers={**headers, **malformed}))
     assert response.status == 401
@@ -122,7 +111,7 @@ def test_slack_saying_ok_without_the_user_is_told_to_the_rep(slack: SlackHarness
 def test_bolts_log_of_a_bad_signature_leaves_out_the_body(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = logcall_body(slack, "Jane Doe vm phone:+1 212 555 0143 secret-plans")
+    body = logcall_body(slack.standin.response_url("U1"), "Jane Doe vm secret-plans")
     headers = {k.lower(): v for k, v in signed_headers("not-our-secret", body).items()}
     with caplog.at_level("INFO"):
         response = slack.app.dispatch(BoltRequest(body=body, headers=headers))
