@@ -73,15 +73,18 @@ class _SilenceLimited(psycopg.Connection[Any]):
     """A psycopg connection that gives up on a server silent for `silence` seconds.
 
     psycopg waits on the socket without end, and a frozen server's kernel still acknowledges
-    every packet, so no TCP setting notices. The connection is closed when it gives up: what
-    the server does with the unanswered statement once it wakes is roll it back.
+    every packet, so no TCP setting notices. The connection is closed when it gives up, so
+    the server rolls the transaction back once it wakes; only a COMMIT already sent when it
+    froze may still land (the one case where "nothing was saved" can be wrong).
     """
 
     silence: float | None = None
 
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is not None or self.silence is None:
+            return super().wait(gen, interval, timeout)
         try:
-            return super().wait(gen, interval, self.silence if timeout is None else timeout)
+            return super().wait(gen, interval, self.silence)
         except _WaitTimeout:
             self.pgconn.finish()
             raise DatabaseSilent(f"PostgreSQL did not answer within {self.silence} s") from None
