@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TextIO
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
 
 from bot.blocks.mrkdwn import plain
+from bot.runtime.edge import slack_request
 from bot.runtime.signing import signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 
@@ -74,9 +75,7 @@ class Console:
             response_url=self.standin.response_url("console"),
             trigger_id=secrets.token_hex(8),
         )
-        response = self.app.dispatch(
-            BoltRequest(body=body, headers=signed_headers(self.signing_secret, body))
-        )
+        response = self.app.dispatch(slack_request(body, signed_headers(self.signing_secret, body)))
         calls = self.standin.calls
         shown = [render_payload(response.body)] if response.body else []
         shown += [render_call(call.method, call.args) for call in calls[self._shown_calls :]]

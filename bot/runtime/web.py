@@ -7,18 +7,16 @@ import logging
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
-from slack_bolt.request.internals import build_context
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.runtime.app import build_app, open_database
-from bot.runtime.edge import Edge, StartResponse, WsgiApp
+from bot.runtime.edge import Edge, StartResponse, WsgiApp, slack_request
 from bot.runtime.logs import configure_logging
 
 HEALTH_SECONDS = 0.8
@@ -53,24 +51,10 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WsgiApp:
 
 
 class _SlackRequestHandler(SlackRequestHandler):
-    """Bolt takes any form body with the word "payload" in it for an interaction's
-    `payload=`, finds no such field in `/logcall Acme vm sent the payload spec`, and answers
-    404. Form fields are read here as the fields they are."""
-
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        bolt_request = BoltRequest(
-            body=request.get_body(), query=request.query_string, headers=request.get_headers()
+        return self.app.dispatch(
+            slack_request(request.get_body(), request.get_headers(), request.query_string)
         )
-        if not bolt_request.body and _plain_form(bolt_request):
-            bolt_request.body = dict(parse_qsl(bolt_request.raw_body, keep_blank_values=True))
-            bolt_request.context = build_context(BoltContext(), bolt_request.body)
-        return self.app.dispatch(bolt_request)
-
-
-def _plain_form(request: BoltRequest) -> bool:
-    raw = request.raw_body
-    is_json = request.content_type == "application/json" or raw.startswith("{")
-    return bool(raw) and not is_json and "payload" not in dict(parse_qsl(raw))
 
 
 def _health(
