@@ -33,7 +33,7 @@ class Settings:
             return environ.get(name) or None
 
         return cls(
-            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),
@@ -41,6 +41,20 @@ class Settings:
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
             slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
         )
+
+
+# The forms hosts hand out (Heroku, Render, Fly, Supabase): SQLAlchemy would pick psycopg2 for
+# `postgresql://` and knows no `postgres` dialect, while the driver we ship is psycopg 3.
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+_POSTGRES_DRIVER = "postgresql+psycopg://"
+
+
+def database_url(url: str) -> str:
+    """`DATABASE_URL` as SQLAlchemy needs it: PostgreSQL URLs in any common form use psycopg."""
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return _POSTGRES_DRIVER + url.removeprefix(scheme)
+    return url
 
 
 def _with_trailing_slash(url: str) -> str:

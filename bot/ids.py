@@ -54,3 +54,8 @@ HOME_DIGEST_SETTINGS = "home_digest_settings"
 # against the clicker's own prospects in their workspace).
 PROSPECT_EDIT_VIEW = "prospect_edit_view"
 PROSPECT_DELETE = "prospect_delete"
+
+# Buttons on a reminder DM (Log call and Draft are the digest's own); the value is the
+# reminder's kind and id ("fu:12" for a prospect's follow-up, "owed:7" for an owed call).
+REMINDER_SNOOZE_HOUR = "reminder_snooze_hour"
+REMINDER_SNOOZE_TOMORROW = "reminder_snooze_tomorrow"

@@ -20,7 +20,8 @@ from bot.runtime.app import create_app
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.web import wsgi_app
-from bot.services.context import Job, Later, Services
+from bot.services.context import Job, Later, PerWorkspace, Services
+from bot.services.file_download import DownloadPolicy
 from bot.storage.db import make_session_factory
 
 # Monday 23 November 2026, 10:00 in Chicago: a working morning.
@@ -72,6 +73,10 @@ def run_now(job: Job, key: Hashable | None = None) -> None:
     job()
 
 
+def run_in_place(team_id: str, job: Job) -> None:
+    job()
+
+
 class SlackHarness:
     def __init__(
         self,
@@ -81,6 +86,8 @@ class SlackHarness:
         *,
         oauth: bool = False,
         later: Later | None = None,
+        imports: PerWorkspace | None = None,
+        downloads: DownloadPolicy | None = None,
     ):
         self.engine = engine
         self.standin = standin
@@ -97,7 +104,11 @@ class SlackHarness:
         # Unless a test says otherwise, work after the ack runs at once, so a test sees the
         # Home as soon as it has the reply.
         services = Services(
-            self.session_factory, clock, later=later or run_now, imports=later or run_now
+            self.session_factory,
+            clock,
+            later=later or run_now,
+            imports=imports or run_in_place,
+            downloads=downloads or DownloadPolicy(allowed_url=standin.files_url),
         )
         self.app = create_app(settings, services)
         self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET)

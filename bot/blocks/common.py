@@ -6,10 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import ids
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, phone_link
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallWindow, Outcome, Prospect
-from bot.rules.windows import describe_window
+from bot.rules.windows import describe_window, number_to_dial
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -106,6 +106,9 @@ def build_logcall_reply(
         blocks.append(context(f"Notes: {escape(notes)}"))
     blocks.append(section(f"*Cadence:* {escape(state.rule)}"))
     window_text = f"*Best next window:* {describe_window(window, rep_tz, now)}"
+    number = number_to_dial(prospect, window)
+    if number:
+        window_text += f" · {phone_link(number)}"
     if not tz_known:
         window_text += f"\n_{UNKNOWN_ZONE}_"
     blocks.append(section(window_text))

@@ -22,13 +22,12 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.insights import learning_line
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, phone_link
 from bot.blocks.payload_ids import read_row_id
 from bot.insights.digest_plan import DigestEntry, DigestPlan, Section
 from bot.insights.weekly import DEFAULT_WEEKLY_TIME
-from bot.rules.phones import speakable_phone
 from bot.rules.schedule import DAY_NAMES, DigestSchedule, format_digest_time, next_digest_at
-from bot.rules.windows import describe_window
+from bot.rules.windows import describe_window, number_to_dial
 
 SECTION_TITLES: dict[Section, str] = {
     Section.RETURN_CALLS: ":telephone_receiver: *Return calls owed* – they called you",
@@ -161,9 +160,9 @@ def _who(entry: DigestEntry) -> str:
         parts[0] += f" ({escape(prospect.company)})"
     if prospect.deal_value is not None:
         parts.append(f"${prospect.deal_value:,}")
-    number = prospect.phone or prospect.cell
+    number = number_to_dial(prospect, entry.window)
     if number:
-        parts.append(speakable_phone(number))
+        parts.append(phone_link(number))
     return " · ".join(parts)
 
 
@@ -225,6 +224,7 @@ def build_digest_settings(
     saved: bool,
     weekly_time: str | None = DEFAULT_WEEKLY_TIME,
     learning: bool = True,
+    reminders: bool = True,
 ) -> dict[str, object]:
     """The rep's digest settings in words, with when the next one comes."""
     prefix = ":white_check_mark: Saved. " if saved else ""
@@ -247,7 +247,17 @@ def build_digest_settings(
         if weekly_time
         else "No weekly picture: `/digest weekly 15:00` brings it back."
     )
+    nudges = (
+        "Reminders by DM at each follow-up time and 4 hours before a return call is due "
+        "(`/digest reminders off` stops them)."
+        if reminders
+        else "No reminders: `/digest reminders on` brings them back."
+    )
     return ephemeral(
-        [section(text), context(empty), context(f"{weekly} {learning_line(learning)}")],
+        [
+            section(text),
+            context(f"{empty} {nudges}"),
+            context(f"{weekly} {learning_line(learning)}"),
+        ],
         fallback=text,
     )

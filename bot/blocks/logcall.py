@@ -19,6 +19,7 @@ from bot.blocks.modals import FIELD, input_block, modal, option, text_input
 from bot.blocks.mrkdwn import escape
 from bot.blocks.payload_ids import read_row_id
 from bot.grammar.logcall import MAX_NAME, MAX_NOTES, DealValueError, parse_deal_value
+from bot.grammar.stored_text import unstorable_text
 from bot.rules.calls import OUTCOME_LABELS, Outcome, Prospect
 from bot.rules.phones import PhoneError, normalize_phone
 
@@ -125,8 +126,11 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
     picked = _selected(values, PROSPECT, ids.LOGCALL_PROSPECT)
     existing = picked.removeprefix(_EXISTING) if picked.startswith(_EXISTING) else None
     prospect_id = read_row_id(existing)
-    new_name = " ".join(picked.removeprefix(_NEW).split()) if picked.startswith(_NEW) else ""
-    if len(new_name) > MAX_NAME:
+    typed_name = picked.removeprefix(_NEW) if picked.startswith(_NEW) else ""
+    new_name = " ".join(typed_name.split())
+    if unstorable := unstorable_text(typed_name, "The name"):
+        errors[PROSPECT] = unstorable
+    elif len(new_name) > MAX_NAME:
         errors[PROSPECT] = f"Keep the name to {MAX_NAME} characters."
     elif prospect_id is None and not new_name:
         errors[PROSPECT] = "Pick one of your prospects, or type a new name and pick “New prospect”."
@@ -134,7 +138,9 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
     if outcome not in {o.value for o in Outcome}:
         errors[OUTCOME] = "Pick how the call went."
     notes = str(_element(values, NOTES, FIELD).get("value") or "").strip()
-    if len(notes) > MAX_NOTES:
+    if unstorable := unstorable_text(notes, "The notes"):
+        errors[NOTES] = unstorable
+    elif len(notes) > MAX_NOTES:
         errors[NOTES] = f"Keep the notes to {MAX_NOTES} characters."
     follow_up_at, unreadable = _moment(_element(values, FOLLOW_UP, FIELD).get("selected_date_time"))
     if unreadable:

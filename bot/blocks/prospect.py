@@ -22,12 +22,13 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, phone_link
 from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
+from bot.grammar.stored_text import unstorable_text
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallLog, CallWindow, Prospect, ProspectStatus
-from bot.rules.phones import PhoneError, normalize_phone, speakable_phone
+from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import (
     DraftUse,
     Duplicate,
@@ -286,9 +287,12 @@ def read_edit_form(state: Mapping[str, Any]) -> EditReading:
     raw: dict[str, str | None] = {}
     for key, limit in _FORM_LIMITS.items():
         text = str((blocks.get(key) or {}).get(FIELD, {}).get("value") or "")
+        unstorable = unstorable_text(text, "This")
         # The note keeps its line breaks; one-line fields lose stray spacing.
         text = text.strip() if key == "note" else " ".join(text.split())
-        if len(text) > limit:
+        if unstorable:
+            errors[key] = unstorable
+        elif len(text) > limit:
             errors[key] = f"Keep it to {limit} characters."
         raw[key] = text or None
     if not raw["name"]:
@@ -358,9 +362,9 @@ def _details(prospect: Prospect, rep_tz: ZoneInfo | None = None) -> dict[str, ob
     """Contact details and deal, one fact per line; a snooze or follow-up when there is one."""
     lines = []
     if prospect.phone:
-        lines.append(f"Phone: {speakable_phone(prospect.phone)}")
+        lines.append(f"Phone: {phone_link(prospect.phone)}")
     if prospect.cell:
-        lines.append(f"Cell: {speakable_phone(prospect.cell)}")
+        lines.append(f"Cell: {phone_link(prospect.cell)}")
     if prospect.email:
         lines.append(f"Email: {escape(prospect.email)}")
     lines.append(f"Time zone: {prospect.tz or 'unknown'}")
@@ -393,7 +397,7 @@ def _list_block(line: ListedProspect, rep_tz: ZoneInfo, now: datetime) -> dict[s
         parts.append(f"${prospect.deal_value:,}")
     number = prospect.phone or prospect.cell
     if number:
-        parts.append(speakable_phone(number))
+        parts.append(phone_link(number))
     elif prospect.email:
         parts.append(escape(prospect.email))
     if prospect.status is not ProspectStatus.ACTIVE:

@@ -13,13 +13,14 @@ from typing import Any
 from bot import ids
 from bot.blocks.common import context, ephemeral, section
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, phone_link
 from bot.drafts.lint import Finding, count_words, estimate_seconds
 from bot.drafts.scripts import Draft, DraftKind
 from bot.grammar.logcall import MAX_NAME, GrammarError, email_address
+from bot.grammar.stored_text import unstorable_text
 from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT
 from bot.rules.calls import Prospect, Rep
-from bot.rules.phones import PhoneError, normalize_phone, speakable_phone
+from bot.rules.phones import PhoneError, normalize_phone
 
 PROFILE_LABELS: dict[str, str] = {
     "name": "Your name",
@@ -86,6 +87,9 @@ def build_draft_reply(
         headline += f" for *{escape(prospect.name)}*"
         if prospect.company:
             headline += f" ({escape(prospect.company)})"
+        number = prospect.phone or prospect.cell
+        if number and draft.kind is not DraftKind.EMAIL:
+            headline += f" · {phone_link(number)}"
     blocks = [section(headline)]
     if switched_to_email and cadence_rule:
         blocks.append(
@@ -128,8 +132,8 @@ def build_profile_reply(rep: Rep, *, note: str | None = None) -> dict[str, objec
     shown = {
         "name": escape(rep.name) if rep.name.strip() else None,
         "company": escape(rep.company) if rep.company else None,
-        "phone": speakable_phone(rep.phone) if rep.phone else None,
-        "cell": speakable_phone(rep.cell) if rep.cell else None,
+        "phone": phone_link(rep.phone) if rep.phone else None,
+        "cell": phone_link(rep.cell) if rep.cell else None,
         "email": escape(rep.email) if rep.email else None,
         "benefit": escape(rep.benefit) if rep.benefit else None,
     }
@@ -242,9 +246,12 @@ def _values(
     read: dict[str, str | None] = {}
     for key, limit in limits.items():
         text = str((blocks.get(key) or {}).get(FIELD, {}).get("value") or "")
+        unstorable = unstorable_text(text, "This")
         # Notes keep their line breaks; one-line fields lose stray spacing.
         text = text.strip() if key == "notes" else " ".join(text.split())
-        if len(text) > limit:
+        if unstorable:
+            errors[key] = unstorable
+        elif len(text) > limit:
             errors[key] = f"Keep it to {limit} characters."
         read[key] = text or None
     return read

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
+from bot.grammar.stored_text import unstorable_text
 from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import ProspectFields
 
@@ -118,6 +119,12 @@ def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
             f"{len(values)} values but the header has {columns.width} columns (extra:"
             f" “{extra[0]}”); a comma inside a value needs the value in quotes."
         )
+    for field, positions in columns.columns.items():
+        for position in positions:
+            if position < len(values) and (
+                problem := unstorable_text(values[position], f"The {field.replace('_', ' ')}")
+            ):
+                raise RowError(problem)
 
     def cell(field: str) -> str | None:
         for position in columns.columns.get(field, ()):

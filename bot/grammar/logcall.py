@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from zoneinfo import available_timezones
 
+from bot.grammar.stored_text import unstorable_text
 from bot.rules.calls import Outcome
 from bot.rules.phones import PhoneError, normalize_phone
 
@@ -90,7 +91,6 @@ _EMAIL = re.compile(
     r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}"
 )
-_SLACK_MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
 _MONEY = re.compile(r"\$?(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<scale>[km]?)")
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000}
 
@@ -121,11 +121,13 @@ class LogCallRequest:
 
 
 def parse_logcall(text: str) -> LogCallRequest:
-    """Parse the text after `/logcall` (a leading "/logcall" is tolerated).
+    """Parse the text after `/logcall` (a leading "/logcall" is tolerated), as the rep typed
+    it (see `slack_text.decode`).
 
     Phones are normalised to E.164 reading numbers without + as US numbers. Raises
     GrammarError with a message meant for the rep.
     """
+    refuse_unstorable(text)
     tokens = tokenize(text)
     if tokens and tokens[0].lower() == "/logcall":
         tokens = tokens[1:]
@@ -310,10 +312,15 @@ def _text_option(key: str, value: str, token: str) -> str:
     return value
 
 
+def refuse_unstorable(text: str) -> None:
+    """Every command's text is checked whole, so no option or note can carry a character we
+    could not store. Raises GrammarError."""
+    if problem := unstorable_text(text, "Your text"):
+        raise GrammarError(f"{problem} Nothing was saved.")
+
+
 def email_address(value: str, token: str) -> str:
-    """Lower-cased address; unwraps the <mailto:...|...> form Slack may send."""
-    if mailto := _SLACK_MAILTO.fullmatch(value):
-        value = mailto[1]
+    """Lower-cased address (Slack's <mailto:…> link is undone with the rest of the text)."""
     address = value.lower()
     if not _EMAIL.fullmatch(address):
         raise GrammarError(f"“{token}” doesn't look like an email address, e.g. jane@acme.com.")

@@ -23,6 +23,7 @@ from bot.grammar.logcall import (
     email_address,
     parse_deal_value,
     phone_option,
+    refuse_unstorable,
     resolve_tz,
     tokenize,
 )
@@ -114,7 +115,11 @@ ProspectRequest = (
 
 
 def parse_prospect(text: str) -> ProspectRequest:
-    """Read the text after `/prospect`. Raises GrammarError with a message for the rep."""
+    """Read the text after `/prospect`, as the rep typed it (see `slack_text.decode`).
+
+    Raises GrammarError with a message for the rep.
+    """
+    refuse_unstorable(text)
     stripped = text.strip()
     head, _, rest = stripped.partition(" ")
     rest = rest.strip()

@@ -21,6 +21,7 @@ from bot.grammar.logcall import (
     GrammarError,
     email_address,
     phone_option,
+    refuse_unstorable,
     tokenize,
 )
 
@@ -122,11 +123,13 @@ VmscriptRequest = (
 
 
 def parse_vmscript(text: str) -> VmscriptRequest:
-    """Read the text after `/vmscript`. Raises GrammarError with a message for the rep.
+    """Read the text after `/vmscript`, as the rep typed it (see `slack_text.decode`).
+    Raises GrammarError with a message for the rep.
 
     The first word picks a subcommand only when typed bare: a prospect whose name starts
     with one ("Check Smith") is reached by quoting the name.
     """
+    refuse_unstorable(text)
     stripped = text.strip()
     head, _, rest = stripped.partition(" ")
     rest = rest.strip()

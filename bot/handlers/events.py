@@ -67,17 +67,19 @@ def handle_file_share(
     if not _from_a_person_in_our_dm(event):
         return
     services = context["services"]
+    team_id = str(body["team_id"])
     for shared in event.get("files") or []:
         services.imports(
+            team_id,
             partial(
                 import_shared_file,
                 services,
                 client,
-                str(body["team_id"]),
+                team_id,
                 str(event["user"]),
                 str(event["channel"]),
                 str(shared["id"]),
-            )
+            ),
         )
 
 

@@ -1,14 +1,15 @@
 """A CRM export shared in the rep's DM with Phone Tag, imported as `phonetag import` imports
 it: every row imported, skipped as a duplicate, or listed in a report posted back as a file.
 
-Runs behind the event's ack: Slack wants events answered in 3 seconds and a big export takes
-longer to fetch and import.
+Runs behind the event's ack, on its workspace's queue: Slack wants events answered in 3
+seconds and a big export takes longer to fetch and import. The file is fetched only from
+Slack's file host (see `file_download`), checked whole before a row is written, and capped
+at MAX_ROWS rows.
 """
 
 from __future__ import annotations
 
-import http.client
-import urllib.request
+import tempfile
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.mrkdwn import escape
+from bot.services.file_download import DOWNLOAD_FAILURES, DownloadPolicy, DownloadRefused, download
 from bot.services.prospect_import import (
     ImportReport,
     UnreadableFile,
-    parse_export,
+    check_export,
     report_csv,
     run_import,
 )
@@ -29,11 +31,11 @@ from bot.services.weekly_delivery import UPLOAD_FAILURES, failure_reason
 if TYPE_CHECKING:
     from bot.services.context import Services
 
-MAX_BYTES = 20 * 1024 * 1024
-"""About 100,000 rows of a CRM export; a bigger file belongs on `phonetag import`."""
-DOWNLOAD_SECONDS = 60
-DOWNLOAD_FAILURES = (OSError, http.client.HTTPException)
-"""urllib's HTTPError and URLError, a timeout, a dropped connection."""
+MAX_ROWS = 50_000
+"""A quarter's worth of leads for a team; past it the import would hold its queue for minutes,
+and `phonetag import` takes any size."""
+_IN_MEMORY_BYTES = 1024 * 1024
+"""A download bigger than this waits on disk, not in memory."""
 
 
 def import_shared_file(
@@ -49,7 +51,7 @@ def import_shared_file(
         )
         return
     name = str(info.get("name") or "the file")
-    refusal = _refusal(info, name)
+    refusal = _refusal(info, name, services.downloads)
     if refusal is not None:
         client.chat_postMessage(channel=channel, text=refusal)
         return
@@ -60,22 +62,30 @@ def import_shared_file(
     def say(text: str) -> None:
         client.chat_update(channel=working["channel"], ts=working["ts"], text=text)
 
-    try:
-        export = parse_export(_download(str(info["url_private_download"]), client.token), name)
-    except UnreadableFile as problem:
-        say(f":warning: Nothing was imported. {escape(problem.message)}")
-        return
-    except DOWNLOAD_FAILURES as failed:
-        say(f":warning: Slack didn't hand me the file ({failure_reason(failed)}). Share it again?")
-        return
-    try:
-        report = run_import(services.session_factory, export, team_id, user_id, services.clock())
-    except SQLAlchemyError:
-        say(
-            ":warning: Our database is not answering, so nothing was imported."
-            " Please share the file again in a minute."
-        )
-        return
+    with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY_BYTES) as spool:
+        try:
+            download(str(info["url_private_download"]), client.token, services.downloads, spool)
+            export = check_export(spool, name, MAX_ROWS)  # type: ignore[arg-type]
+        except (DownloadRefused, UnreadableFile) as problem:
+            say(f":warning: Nothing was imported. {escape(problem.message)}")
+            return
+        except DOWNLOAD_FAILURES as failed:
+            say(
+                f":warning: Slack didn't hand me the file ({failure_reason(failed)})."
+                " Share it again?"
+            )
+            return
+        try:
+            report = run_import(
+                services.session_factory, export, team_id, user_id, services.clock()
+            )
+        except SQLAlchemyError:
+            say(
+                ":warning: Our database stopped answering, so the import stopped part way."
+                " Share the file again in a minute: rows already imported are skipped, the"
+                " rest go in."
+            )
+            return
     summary = import_summary(report, name, export.columns.ignored)
     say(summary)
     if report.skipped:
@@ -109,25 +119,20 @@ def import_summary(report: ImportReport, name: str, ignored: tuple[str, ...]) ->
     return "\n".join(lines)
 
 
-def _refusal(info: dict[str, Any], name: str) -> str | None:
+def _refusal(info: dict[str, Any], name: str, policy: DownloadPolicy) -> str | None:
     if info.get("filetype") != "csv" and not name.casefold().endswith(".csv"):
         return (
             f"To import prospects, share a CSV export from your CRM here; *{escape(name)}*"
             " isn't one. Save the sheet as “CSV UTF-8” and drop it in this chat."
         )
-    if int(info.get("size") or 0) > MAX_BYTES:
+    if not info.get("url_private_download"):
         return (
-            f"*{escape(name)}* is over {MAX_BYTES // 1024 // 1024} MB. Split it, or ask an admin"
-            " to run `phonetag import` with it."
+            f"Slack gave me no way to download *{escape(name)}*, so nothing was imported."
+            " Upload the CSV file itself here (not a link to it) and I'll import it."
+        )
+    if int(info.get("size") or 0) > policy.max_bytes:
+        return (
+            f"*{escape(name)}* is over {policy.max_bytes // 1024 // 1024} MB. Split it, or ask"
+            " an admin to run `phonetag import` with it."
         )
     return None
-
-
-def _download(url: str, token: str | None) -> bytes:
-    """Slack's private file URLs want the bot token as a bearer header."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=DOWNLOAD_SECONDS) as response:
-        data: bytes = response.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise UnreadableFile(f"It is over {MAX_BYTES // 1024 // 1024} MB.")
-    return data

@@ -132,6 +132,19 @@ class DuplicateIndex:
             self._emails.setdefault(prospect.email.casefold(), prospect)
         self._names.setdefault(prospect.name_key, prospect)
 
+    def discard(self, prospect: KnownProspect) -> None:
+        """Forget `prospect` (an import row the database refused), so no later row is called
+        its duplicate."""
+        keys = [
+            (self._phones, prospect.phone),
+            (self._phones, prospect.cell),
+            (self._emails, (prospect.email or "").casefold()),
+            (self._names, prospect.name_key),
+        ]
+        for index, key in keys:
+            if key and index.get(key) is prospect:
+                del index[key]
+
     def find(self, newcomer: KnownProspect, *, ignore_id: int | None = None) -> Duplicate | None:
         """The known prospect `newcomer` duplicates, phone first: a number rings one person,
         while two people may share a name. `ignore_id` is the prospect being edited."""

@@ -124,6 +124,8 @@ USAGE = (
     "/digest days mon,tue,wed,thu,fri: the days it comes\n"
     "/digest pause | resume: stop or restart it\n"
     "/digest empty on|off: also send it on days with nothing due\n"
+    "/digest reminders on|off: a DM at each follow-up time and 4 hours before a return call "
+    "is due\n"
     "/digest weekly HH:MM|off: when your Friday picture of the week comes, or none\n"
     "/digest team [#channel]: post the team's week in a channel (here if none is named)\n"
     "/digest learning on|off: workspace admins: rank call windows by your team's dials, "
@@ -145,6 +147,7 @@ class DigestCommand:
     digest_days: str | None = None
     paused: bool | None = None
     when_empty: bool | None = None
+    reminders: bool | None = None
     weekly_time: str | None = None
     weekly_off: bool = False
     learning: bool | None = None
@@ -163,6 +166,7 @@ class DigestCommand:
                 self.digest_days,
                 self.paused,
                 self.when_empty,
+                self.reminders,
                 self.weekly_time,
             )
         )
@@ -189,11 +193,16 @@ def parse_digest_command(text: str) -> DigestCommand:
         return DigestCommand(digest_time=format_digest_time(parse_digest_time(rest)))
     if verb == "days":
         return DigestCommand(digest_days=format_digest_days(parse_digest_days(rest)))
-    if verb in ("empty", "learning"):
+    if verb in ("empty", "learning", "reminders"):
         if rest.casefold() not in ("on", "off"):
             raise ScheduleError(f"“{rest}”: say `/digest {verb} on` or `/digest {verb} off`")
         on = rest.casefold() == "on"
-        return DigestCommand(when_empty=on) if verb == "empty" else DigestCommand(learning=on)
+        switches = {
+            "empty": DigestCommand(when_empty=on),
+            "learning": DigestCommand(learning=on),
+            "reminders": DigestCommand(reminders=on),
+        }
+        return switches[verb]
     if verb == "weekly":
         if not rest:
             raise ScheduleError("`/digest weekly` needs a time or off, e.g. `/digest weekly 15:00`")
@@ -204,7 +213,7 @@ def parse_digest_command(text: str) -> DigestCommand:
         return DigestCommand(team=True, team_channel=parse_channel(rest) if rest else None)
     raise ScheduleError(
         f"“{text.strip()}” is not a digest command; try now, time, days, pause, resume, empty, "
-        "weekly, team or learning"
+        "reminders, weekly, team or learning"
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.rules.calls import CallWindow
+from bot.rules.calls import CallWindow, Prospect
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,22 @@ DEFAULT_WINDOWS: tuple[WindowSpec, ...] = (
     WindowSpec("at lunch", time(12, 0), time(13, 0)),
     WindowSpec("after 5:30", time(17, 30), time(18, 30)),
 )
+
+AFTER_HOURS = time(17, 30)
+"""From here the prospect has left the office: their cell is the number that rings."""
+
+
+def is_after_hours(window: CallWindow) -> bool:
+    """Whether the window opens after the prospect's office day, on their own clock."""
+    return window.start.timetz().replace(tzinfo=None) >= AFTER_HOURS
+
+
+def number_to_dial(prospect: Prospect, window: CallWindow | None) -> str | None:
+    """After 5:30 their time the desk phone rings in an empty office: offer the cell."""
+    if window is not None and is_after_hours(window) and prospect.cell:
+        return prospect.cell
+    return prospect.phone or prospect.cell
+
 
 # Monday..Friday as date.weekday() numbers: nobody's screener is the problem at weekends, but
 # nobody is at their desk either.

@@ -15,12 +15,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from bot.blocks.modals import form_error_field
 from bot.blocks.mrkdwn import escape
 from bot.config import Settings
+from bot.grammar.slack_text import decode
 from bot.handlers import register_listeners
 from bot.handlers.reps import SlackLeftOut
 from bot.runtime.edge import signed_by_slack
@@ -34,6 +35,10 @@ SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side and nothing was saved. Please try again."
 )
 DATABASE_DOWN = ":warning: Our database is not answering, so nothing was saved. Please retry"
+DATA_REFUSED = (
+    ":warning: The database refused part of that text (a character or a length it can't"
+    " store), so nothing was saved. Take out any unusual characters and send it again."
+)
 APOLOGY_SECONDS = 1
 
 
@@ -51,11 +56,15 @@ def web_client(settings: Settings) -> WebClient:
 def create_app(settings: Settings, services: Services) -> App:
     client = web_client(settings)
     engine = services.session_factory.kw["bind"]
+    logger.addFilter(_token_from_environment)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         process_before_response=True,
         logger=logger,
+        # Start without Slack: checking the token (auth.test) at start made `serve` die when
+        # Slack was unreachable. Bolt asks on the first request instead.
+        token_verification_enabled=False,
         oauth_flow=oauth_flow(settings, engine, client) if settings.oauth_enabled else None,
     )
     _log_no_refused_bodies()
@@ -68,6 +77,12 @@ def create_app(settings: Settings, services: Services) -> App:
     app.error(error_handler(settings.slack_signing_secret or ""))
     register_listeners(app)
     return app
+
+
+def _token_from_environment(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    that it ignores it; the client it keeps carries that same token, so the warning is noise."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def error_handler(signing_secret: str) -> Callable[..., BoltResponse]:
@@ -144,7 +159,12 @@ def _is_outage(error: Exception) -> bool:
 def _short_apology(error: Exception) -> str:
     if isinstance(error, SlackLeftOut):
         return error.for_the_rep
-    return DATABASE_DOWN + "." if _is_outage(error) else SOMETHING_WENT_WRONG
+    if _is_outage(error):
+        return DATABASE_DOWN + "."
+    if isinstance(error, DataError):
+        # What the grammars' checks missed: the same text fails again, unlike an outage.
+        return DATA_REFUSED
+    return SOMETHING_WENT_WRONG
 
 
 def _form_apology(error: Exception) -> str:
@@ -153,13 +173,15 @@ def _form_apology(error: Exception) -> str:
         return "Slack did not tell us who you are, so nothing was saved — submit again"
     if _is_outage(error):
         return "Our database is not answering, so nothing was saved — submit again"
+    if isinstance(error, DataError):
+        return "The database refused part of this text, so nothing was saved — edit and submit"
     return "Something went wrong on our side and nothing was saved — submit again"
 
 
 def _apology(error: Exception, body: dict[str, Any]) -> str:
     """A database outage is the rep's most likely retry: hand back what they typed."""
     if _is_outage(error):
-        typed = escape(f"{body['command']} {body.get('text') or ''}".strip())
+        typed = escape(f"{body['command']} {decode(str(body.get('text') or ''))}".strip())
         return f"{DATABASE_DOWN}:\n```{typed}```"
     return _short_apology(error)
 

@@ -11,18 +11,28 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot.config import SERVE_THREADS, Settings
-from bot.runtime.app import build_app, open_database
-from bot.runtime.console import PROMPT, Console, ConsoleUser, render_blocks
+from bot.runtime.app import build_app, create_app, open_database
+from bot.runtime.console import (
+    PROMPT,
+    Console,
+    ConsoleClock,
+    ConsoleUser,
+    console_moment,
+    render_blocks,
+)
 from bot.runtime.logs import configure_logging
-from bot.runtime.scheduler import forget_old_claims, start_digest_scheduler
+from bot.runtime.scheduler import TICKS, forget_old_claims, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
-from bot.services.digest_delivery import run_digest_tick, team_web_clients
+from bot.services.context import Services
+from bot.services.digest_delivery import team_web_clients
 from bot.services.prospect_import import (
     UnreadableFile,
     default_report_path,
@@ -30,8 +40,11 @@ from bot.services.prospect_import import (
     run_import,
     write_report,
 )
-from bot.services.weekly_delivery import run_weekly_tick
 from bot.storage.db import make_engine, make_session_factory, upgrade
+
+# Chatty at INFO and of no use to someone running a command: Alembic's "Context impl
+# SQLiteImpl." and each migration's name, APScheduler's job bookkeeping. `--verbose` shows them.
+_QUIET_UNLESS_VERBOSE = ("alembic", "apscheduler")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,39 +52,72 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env(os.environ)
     configure_logging(
         logging.INFO,
-        [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_client_secret],
+        [
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_client_secret,
+            settings.slack_app_token,
+        ],
     )
-    return int(args.run(args, settings) or 0)
+    if not args.verbose:
+        for name in _QUIET_UNLESS_VERBOSE:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        return int(args.run(args, settings) or 0)
+    except SQLAlchemyError as error:
+        print(f"phonetag: database error: {database_problem(error)}", file=sys.stderr)
+        return 1
+
+
+def database_problem(error: SQLAlchemyError) -> str:
+    """The driver's own first line (refused, unknown host, bad password), not a traceback:
+    it names the cause, and the rest is SQLAlchemy's frames and a link."""
+    cause = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else type(cause).__name__
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phonetag", description="Phone Tag: beat phone tag.")
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument(
+        "--verbose", "-v", action="store_true", help="also log migrations and scheduler chatter"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    console = commands.add_parser("console", help="local shell, no Slack account needed")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=help,
+            parents=[verbosity],
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+
+    console = command("console", "local shell, no Slack account needed")
     console.add_argument("--user", default="U0CONSOLE", help="Slack user id to act as")
     console.add_argument("--tz", default="America/Chicago", help="your time zone, Area/City")
     console.add_argument("--team", default="T0CONSOLE", help="Slack team id")
+    console.add_argument(
+        "--now",
+        type=_console_now,
+        help='the console\'s clock, on your --tz clock, e.g. "2026-12-01 07:30" (default: now)',
+    )
     console.set_defaults(run=_console)
 
-    serve = commands.add_parser("serve", help="Bolt over HTTP on /slack/events")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument(
-        "--threads",
-        type=int,
-        default=SERVE_THREADS,
-        help="request threads (default %(default)s)",
-    )
+    serve = command("serve", "Bolt over HTTP: POST /slack/events, GET /healthz")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on")
+    serve.add_argument("--threads", type=int, default=SERVE_THREADS, help="request threads")
     serve.set_defaults(run=_serve)
 
-    socket = commands.add_parser("socket", help="Bolt in Socket Mode (needs SLACK_APP_TOKEN)")
+    socket = command("socket", "Bolt in Socket Mode: no public URL (needs SLACK_APP_TOKEN)")
     socket.set_defaults(run=_socket)
 
-    digest = commands.add_parser(
+    digest = command(
         "digest",
-        help="one scheduler tick: send every daily digest (and Friday weekly picture) due now "
-        "and not yet sent",
+        "one scheduler tick: send every daily digest, Friday weekly picture and reminder due "
+        "now and not yet sent",
     )
     digest.add_argument(
         "--at",
@@ -86,11 +132,11 @@ def _parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database chores")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
-    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+    db_commands.add_parser(
+        "upgrade", help="apply migrations to DATABASE_URL", parents=[verbosity]
+    ).set_defaults(run=_db_upgrade)
 
-    bulk = commands.add_parser(
-        "import", help="import prospects for one rep from a CRM export (CSV)"
-    )
+    bulk = command("import", "import prospects for one rep from a CRM export (CSV)")
     bulk.add_argument("file", type=Path, help="CSV from HubSpot, Salesforce or a plain sheet")
     bulk.add_argument("--team", required=True, help="Slack team id of the workspace")
     bulk.add_argument("--owner", required=True, help="Slack user id of the rep who owns them")
@@ -107,6 +153,12 @@ def start_digests(settings: Settings, engine: Engine) -> BackgroundScheduler:
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.WARNING)
+    try:
+        tz = ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        message = f"phonetag console: “{args.tz}” is not a time zone; use Area/City"
+        raise SystemExit(message) from None
+    clock = ConsoleClock(console_moment(args.now, tz) if args.now else None)
     with SlackStandIn() as standin:
         secret = secrets.token_hex(16)
         console_settings = Settings(
@@ -116,11 +168,23 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
             slack_api_url=standin.base_url,
         )
         engine = open_database(console_settings)
-        app = build_app(console_settings, engine)
-        console = Console(app, standin, secret, ConsoleUser(args.team, args.user, args.tz))
-        scheduler = start_digests(console_settings, engine)
+        session_factory = make_session_factory(engine)
+        app = create_app(console_settings, Services(session_factory, clock=clock))
+        clients = team_web_clients(console_settings, engine)
+
+        def tick(now: datetime) -> None:
+            for run in TICKS:
+                run(session_factory, clients, now)
+
+        console = Console(
+            app, standin, secret, ConsoleUser(args.team, args.user, args.tz), clock=clock, tick=tick
+        )
+        if args.now:
+            # What is due at the moment asked for shows with the first reply.
+            tick(clock())
+        scheduler = start_digest_scheduler(session_factory, clients, clock)
         try:
-            console.run(_prompted(sys.stdin), sys.stdout)
+            console.run(_prompted(sys.stdin), sys.stdout, echo=not sys.stdin.isatty())
         finally:
             scheduler.shutdown(wait=False)
     return 0
@@ -138,10 +202,20 @@ def _prompted(stream: TextIO) -> Iterator[str]:
         yield line
 
 
-def _require(value: str | None, name: str) -> str:
-    if not value:
-        raise SystemExit(f"phonetag: {name} is required for this command")
-    return value
+def require(command: str, needed: dict[str, str | None]) -> None:
+    """Every missing variable in one line, so a first start is fixed in one go."""
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise SystemExit(
+            f"phonetag {command}: set {', '.join(missing)} in the environment "
+            "(the README's “Install in Slack” says where each one is)"
+        )
+
+
+def _log_no_token_check() -> None:
+    logging.getLogger("phonetag").info(
+        "starting without asking Slack (auth.test): a wrong bot token shows on the first request"
+    )
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -150,14 +224,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime.edge import MAX_BODY_BYTES
     from bot.runtime.web import wsgi_app
 
-    signing_secret = _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
+    needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
     if not settings.oauth_enabled:
-        _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+        needed["SLACK_BOT_TOKEN"] = settings.slack_bot_token
+    require("serve", needed)
+    _log_no_token_check()
     engine = open_database(settings)
     scheduler = start_digests(settings, engine)
     try:
         serve(
-            wsgi_app(build_app(settings, engine), engine, signing_secret),
+            wsgi_app(build_app(settings, engine), engine, str(settings.slack_signing_secret)),
             host=args.host,
             port=args.port,
             threads=args.threads,
@@ -172,13 +248,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _socket(args: argparse.Namespace, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    app_token = _require(settings.slack_app_token, "SLACK_APP_TOKEN")
-    _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    require(
+        "socket",
+        {"SLACK_APP_TOKEN": settings.slack_app_token, "SLACK_BOT_TOKEN": settings.slack_bot_token},
+    )
+    _log_no_token_check()
     engine = open_database(settings)
     app = build_app(settings, engine)
     scheduler = start_digests(settings, engine)
     try:
-        SocketModeHandler(app, app_token).start()
+        SocketModeHandler(app, settings.slack_app_token).start()
     finally:
         scheduler.shutdown(wait=False)
     return 0
@@ -188,6 +267,15 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(make_engine(settings.database_url))
     print("database is up to date")
     return 0
+
+
+def _console_now(text: str) -> str:
+    """Checked here, read in --tz's zone once that is known."""
+    try:
+        console_moment(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
+    return text
 
 
 def _instant(text: str) -> datetime:
@@ -209,11 +297,11 @@ def _instant(text: str) -> datetime:
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     now = args.at or datetime.now(UTC)
     if not args.dry_run and not settings.oauth_enabled:
-        _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+        require("digest", {"SLACK_BOT_TOKEN": settings.slack_bot_token})
     engine = open_database(settings)
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
-    for run in (run_digest_tick, run_weekly_tick):
+    for run in TICKS:
         report = run(session_factory, clients, now, dry_run=args.dry_run)
         for key, message in sorted(report.previews.items()):
             print(f"--- {report.label} {key.team_id}/{key.rep_user_id} {key.local_date}")
@@ -235,7 +323,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ignoring columns: {', '.join(export.columns.ignored)}", file=sys.stderr)
     engine = open_database(settings)
     try:
-        with tqdm(total=len(export.rows), unit="row", file=sys.stderr, desc="importing") as bar:
+        with tqdm(total=export.total, unit="row", file=sys.stderr, desc="importing") as bar:
             report = run_import(
                 make_session_factory(engine),
                 export,

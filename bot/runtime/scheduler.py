@@ -1,5 +1,5 @@
-"""The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, then the
-Friday weekly pictures, then forgetting replay claims nothing can replay any more.
+"""The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, the
+Friday weekly pictures, reminders, then forgetting replay claims nothing can replay any more.
 
 Every process that serves Slack also ticks, so a deployment needs no separate cron; many
 processes ticking at once is safe because each rep's day (or week) is claimed in the database.
@@ -16,12 +16,16 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.digest_delivery import ClientForTeam, run_digest_tick
+from bot.services.reminders import run_reminder_tick
 from bot.services.weekly_delivery import run_weekly_tick
 from bot.storage import queries
 
 logger = logging.getLogger(__name__)
 
 DIGEST_JOB = "daily-digest"
+TICKS = (run_digest_tick, run_weekly_tick, run_reminder_tick)
+"""What each minute runs, in order: `phonetag digest`, the console's clock and the
+in-process scheduler all run these."""
 CLAIMS_KEPT = timedelta(days=1)
 """Slack stops retrying an event within the hour and a signature is refused after five
 minutes; a day leaves room for clocks that disagree."""
@@ -40,7 +44,7 @@ def start_digest_scheduler(
 
     def tick() -> None:
         now = clock()
-        for run in (run_digest_tick, run_weekly_tick):
+        for run in TICKS:
             report = run(session_factory, client_for_team, now)
             if report.acted:
                 logger.info(report.summary())

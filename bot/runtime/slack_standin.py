@@ -108,6 +108,8 @@ class SlackStandIn:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.base_url = ""
+        self.files_url = ""
+        """Where shared files are served, as Slack serves them from https://files.slack.com/."""
         self.socket_mode_url = ""
         """What `apps.connections.open` hands a Socket Mode client: a test's websocket server."""
         self._root_url = ""
@@ -134,6 +136,7 @@ class SlackStandIn:
         self.port = self._server.server_address[1]
         self._root_url = f"http://{self.host}:{self.port}"
         self.base_url = f"{self._root_url}/api/"
+        self.files_url = f"{self._root_url}/files/"
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -195,9 +198,12 @@ class SlackStandIn:
 
     # -- fault injection -------------------------------------------------------------------
 
-    def share_file(self, name: str, content: bytes) -> dict[str, Any]:
+    def share_file(self, name: str, content: bytes, **described: Any) -> dict[str, Any]:
         """A file a user uploaded to Slack, as message events carry it: `files.info` describes
-        it and its `url_private_download` serves its bytes to a bearer of a token."""
+        it and its `url_private_download` serves its bytes to a bearer of a token.
+
+        `described` changes what `files.info` says (a `url_private_download` elsewhere, a
+        wrong `size`); None leaves a field out."""
         file_id = self._next_id("F")
         extension = name.rpartition(".")[2].lower() if "." in name else ""
         info = {
@@ -206,8 +212,10 @@ class SlackStandIn:
             "title": name,
             "filetype": extension or "text",
             "size": len(content),
-            "url_private_download": f"{self._root_url}/files/{file_id}/download/{name}",
+            "url_private_download": f"{self.files_url}{file_id}/download/{name}",
         }
+        info.update(described)
+        info = {key: value for key, value in info.items() if value is not None}
         with self._lock:
             self._shared[file_id] = (info, content)
         return info

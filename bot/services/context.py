@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from threading import Lock
+from threading import Lock, Thread
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services.file_download import DownloadPolicy
 from bot.storage.insights import EvidenceCache
 
 logger = logging.getLogger("phonetag")
@@ -34,20 +36,34 @@ class Later(Protocol):
     def __call__(self, job: Job, key: Hashable | None = None) -> object: ...
 
 
+class PerWorkspace(Protocol):
+    def __call__(self, team_id: str, job: Job) -> object: ...
+
+
 @dataclass(frozen=True)
 class Services:
     """What listeners need beyond Slack's own arguments, handed over through Bolt's context.
 
     `later` runs work the rep need not wait for (refreshing the App Home) after the ack:
     Slack gives us 3 seconds, and the reply should not spend them on a dashboard. `imports`
-    runs CSV imports shared in the DM, which take seconds and so get a queue of their own.
+    runs CSV imports shared in the DM, which take seconds and so get a queue per workspace;
+    `downloads` says where and how much of a shared file they may fetch.
     """
 
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     later: Later = field(default_factory=lambda: background_runner(settle=HOME_SETTLE_SECONDS))
-    imports: Later = field(default_factory=lambda: background_runner())
+    imports: PerWorkspace = field(default_factory=lambda: workspace_queues())
+    downloads: DownloadPolicy = field(default_factory=DownloadPolicy)
     evidence: EvidenceCache = field(default_factory=lambda: EvidenceCache(EVIDENCE_REUSE))
+
+
+def _run_logged(job: Job) -> None:
+    try:
+        job()
+    except Exception:
+        # Background work's app.error: nobody waits on a reply, so log it loudly.
+        logger.exception("background work after the ack failed")
 
 
 def background_runner(threads: int = 1, settle: float = 0.0) -> Later:
@@ -71,11 +87,7 @@ def background_runner(threads: int = 1, settle: float = 0.0) -> Later:
         time.sleep(max(0.0, due - time.monotonic()))
         with lock:
             waiting.discard(key)
-        try:
-            job()
-        except Exception:
-            # Background work's app.error: nobody waits on a reply, so log it loudly.
-            logger.exception("background work after the ack failed")
+        _run_logged(job)
 
     def submit(job: Job, key: Hashable | None = None) -> object:
         if key is not None:
@@ -84,5 +96,38 @@ def background_runner(threads: int = 1, settle: float = 0.0) -> Later:
                     return None
                 waiting.add(key)
         return pool.submit(run_logged, job, key, time.monotonic() + settle)
+
+    return submit
+
+
+def workspace_queues() -> PerWorkspace:
+    """Runs each workspace's jobs in order, on a thread of its own while it has any.
+
+    An import holds its thread for as long as Slack takes to hand over the file and the
+    database to take the rows (a minute at worst, see `DownloadPolicy`), so one shared queue
+    let one workspace's big file hold up every other workspace's. A rep's second file waits
+    behind their first, which keeps the two from racing over the same duplicates.
+    """
+    queues: dict[str, deque[Job]] = {}
+    lock = Lock()
+
+    def drain(team_id: str) -> None:
+        while True:
+            with lock:
+                queue = queues[team_id]
+                if not queue:
+                    del queues[team_id]
+                    return
+                job = queue.popleft()
+            _run_logged(job)
+
+    def submit(team_id: str, job: Job) -> None:
+        with lock:
+            queue = queues.get(team_id)
+            if queue is not None:
+                queue.append(job)
+                return
+            queues[team_id] = deque([job])
+        Thread(target=drain, args=(team_id,), name=f"imports-{team_id}", daemon=True).start()
 
     return submit

@@ -1,19 +1,31 @@
-"""`phonetag import`: a CRM export into one rep's prospects, with a per-row report.
+"""`phonetag import` and a CSV shared in the DM: a CRM export into one rep's prospects, with
+a per-row report.
 
-A bad row never stops the good ones: each row is imported, skipped as a duplicate, or
-written to the report with the reason, so every row of the file is accounted for. The
-import is one transaction, and importing the same file again adds nothing.
+A bad row never stops the good ones: each row is imported, skipped as a duplicate, or written
+to the report with the reason, so every row of the file is accounted for. That holds for rows
+the database itself refuses too: each batch is inserted under a savepoint, and when the
+database refuses it the batch is inserted again row by row, each under its own, so only the
+refused rows are left out. Each batch is committed, so a long import never holds the database
+from other requests for long; importing the same file again adds nothing, so an import cut
+short by an outage is finished by importing the file again.
+
+Rows are streamed from the file twice: once to check that all of it reads (UTF-8, CSV, the
+row cap) before anything is written, then to import. Neither pass holds the file in memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
+from defusedcsv import csv as defused_csv
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.grammar.csv_rows import ColumnMap, HeaderError, RowError, is_blank, map_headers, read_row
@@ -21,10 +33,11 @@ from bot.rules.prospects import describe_duplicate
 from bot.storage.prospects import ImportCandidate, ProspectImport
 
 BATCH = 500
-"""Rows per insert: big enough that 10,000 rows are 20 statements, small enough that the
-progress bar moves."""
+"""Rows per insert and per commit: big enough that 10,000 rows are 20 statements, small
+enough that the progress bar moves and other requests get the database between batches."""
 
 _DELIMITERS = ",;\t"
+_SNIFFED_BYTES = 64 * 1024
 
 
 class UnreadableFile(Exception):
@@ -46,11 +59,14 @@ class SkippedRow:
 
 @dataclass(frozen=True)
 class ExportFile:
-    """A CSV read whole: its header, its column map and its numbered data rows."""
+    """A CSV that reads from end to end: its header, its column map, how many rows that are
+    not blank follow the header, and `rows()`, which streams those, numbered, on each call."""
 
     headers: list[str]
     columns: ColumnMap
-    rows: list[tuple[int, list[str]]]
+    delimiter: str
+    total: int
+    rows: Callable[[], Iterator[tuple[int, list[str]]]]
 
 
 @dataclass
@@ -68,35 +84,37 @@ class ImportReport:
 
 
 def read_export(path: Path) -> ExportFile:
-    """Raises UnreadableFile for a file that is missing or unreadable, or as `parse_export`."""
+    """Raises UnreadableFile for a file that is missing or unreadable, or as `check_export`."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            export = check_export(stream, str(path))
     except FileNotFoundError:
         raise UnreadableFile(f"There is no file at {path}.") from None
     except IsADirectoryError:
         raise UnreadableFile(f"{path} is a folder, not a CSV file.") from None
     except OSError as problem:
         raise UnreadableFile(f"I can't read {path}: {problem.strerror}.") from None
-    return parse_export(data, str(path))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with path.open("rb") as stream:
+            yield from _data_rows(stream, export.delimiter)
+
+    return ExportFile(export.headers, export.columns, export.delimiter, export.total, rows)
 
 
-def parse_export(data: bytes, name: str) -> ExportFile:
-    """A CSV read off disk or downloaded from Slack; raises UnreadableFile, naming the file
-    as `name`, when it is not UTF-8 text or has no name column.
+def check_export(stream: BinaryIO, name: str, max_rows: int | None = None) -> ExportFile:
+    """Read a CSV (off disk, or downloaded from Slack into a seekable file) from end to end
+    without keeping it; `rows()` then reads `stream` again from the start.
 
-    Rows are numbered as a spreadsheet shows them (the header is row 1), so the report
-    points at the row the rep will open. Blank rows are passed over.
+    Raises UnreadableFile, naming the file as `name`, when it is not UTF-8 text, is not CSV,
+    has no name column or has more than `max_rows` rows after the header. Rows are numbered
+    as a spreadsheet shows them (the header is row 1), so the report points at the row the
+    rep will open. Blank rows are passed over.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as problem:
-        raise UnreadableFile(
-            f"{name} is not UTF-8 text (byte {problem.start}). Save it as “CSV UTF-8”."
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count)
-    records: Iterator[list[str]] = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
+    stream.seek(0)
+    delimiter = _sniff_delimiter(stream, name)
+    total = 0
+    with _records(stream, delimiter, name) as records:
         headers = next(records, None)
         if headers is None:
             raise UnreadableFile(f"{name} is empty: it needs a header row and then prospects.")
@@ -104,14 +122,68 @@ def parse_export(data: bytes, name: str) -> ExportFile:
             columns = map_headers(headers)
         except HeaderError as problem:
             raise UnreadableFile(problem.message) from None
-        rows = [
-            (number, values)
-            for number, values in enumerate(records, start=2)
-            if not is_blank(values)
-        ]
+        for read, values in enumerate(records, start=1):
+            if max_rows is not None and read > max_rows:
+                raise UnreadableFile(
+                    f"{name} has more than {max_rows:,} rows, the most I import from one file."
+                    " Split it, or ask an admin to run `phonetag import` with it."
+                )
+            total += not is_blank(values)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        stream.seek(0)
+        yield from _data_rows(stream, delimiter)
+
+    return ExportFile(headers, columns, delimiter, total, rows)
+
+
+def _sniff_delimiter(stream: BinaryIO, name: str) -> str:
+    """Whichever of comma, semicolon or tab the header line holds most of."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        start = decoder.decode(stream.read(_SNIFFED_BYTES))
+    except UnicodeDecodeError as problem:
+        raise _not_utf8(name, problem.start) from None
+    stream.seek(0)
+    first_line = start.split("\n", 1)[0]
+    return max(_DELIMITERS, key=first_line.count)
+
+
+@contextmanager
+def _records(stream: BinaryIO, delimiter: str, name: str) -> Iterator[Iterator[list[str]]]:
+    """csv.reader over `stream`, turning its errors into UnreadableFile and leaving `stream`
+    open for the next pass."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        yield reader
+    except UnicodeDecodeError:
+        raise UnreadableFile(
+            f"{name} is not UTF-8 text (from about row {reader.line_num + 1})."
+            " Save it as “CSV UTF-8”."
+        ) from None
     except csv.Error as problem:
-        raise UnreadableFile(f"{name} is not a CSV file I can read: {problem}.") from None
-    return ExportFile(headers, columns, rows)
+        raise UnreadableFile(
+            f"{name} is not a CSV file I can read (row {reader.line_num}: {problem})."
+        ) from None
+    finally:
+        text.detach()
+
+
+def _data_rows(stream: BinaryIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        records = csv.reader(text, delimiter=delimiter)
+        next(records, None)
+        for number, values in enumerate(records, start=2):
+            if not is_blank(values):
+                yield number, values
+    finally:
+        text.detach()
+
+
+def _not_utf8(name: str, at: int) -> UnreadableFile:
+    return UnreadableFile(f"{name} is not UTF-8 text (byte {at}). Save it as “CSV UTF-8”.")
 
 
 def run_import(
@@ -122,29 +194,40 @@ def run_import(
     now: datetime,
     progress: Callable[[int], None] = lambda rows: None,
 ) -> ImportReport:
-    """Import `export`'s rows for the rep; `progress` hears how many rows each batch took."""
+    """Import `export`'s rows for the rep, a batch per transaction; `progress` hears how many
+    rows each batch took.
+
+    Raises what the database raises when it stops answering: the batches before are in,
+    and importing the file again adds the rest.
+    """
     report = ImportReport()
-    values_by_row = dict(export.rows)
-    with session_factory.begin() as session:
-        importer = ProspectImport(session, team_id, owner_id, now)
-        for start in range(0, len(export.rows), BATCH):
-            batch = export.rows[start : start + BATCH]
-            candidates = []
-            for number, values in batch:
-                try:
-                    candidates.append(ImportCandidate(number, read_row(values, export.columns)))
-                except RowError as problem:
-                    report.skipped.append(SkippedRow(number, "error", problem.message, values))
-            duplicates = importer.add_batch(candidates)
-            for number, duplicate in duplicates:
-                reason = describe_duplicate(duplicate)
-                report.skipped.append(
-                    SkippedRow(number, "duplicate", reason, values_by_row[number])
-                )
-            report.imported += len(candidates) - len(duplicates)
-            progress(len(batch))
+    importer: ProspectImport | None = None
+    rows = export.rows()
+    while batch := _next_batch(rows):
+        values_by_row = dict(batch)
+        candidates = []
+        for number, values in batch:
+            try:
+                candidates.append(ImportCandidate(number, read_row(values, export.columns)))
+            except RowError as problem:
+                report.skipped.append(SkippedRow(number, "error", problem.message, values))
+        with session_factory.begin() as session:
+            if importer is None:
+                importer = ProspectImport(session, team_id, owner_id, now)
+            outcome = importer.add_batch(session, candidates)
+        for number, duplicate in outcome.duplicates:
+            reason = describe_duplicate(duplicate)
+            report.skipped.append(SkippedRow(number, "duplicate", reason, values_by_row[number]))
+        for number, reason in outcome.refused:
+            report.skipped.append(SkippedRow(number, "error", reason, values_by_row[number]))
+        report.imported += outcome.inserted
+        progress(len(batch))
     report.skipped.sort(key=lambda skipped: skipped.row)
     return report
+
+
+def _next_batch(rows: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    return [row for _, row in zip(range(BATCH), rows, strict=False)]
 
 
 def write_report(path: Path, headers: Sequence[str], skipped: Sequence[SkippedRow]) -> None:
@@ -152,13 +235,23 @@ def write_report(path: Path, headers: Sequence[str], skipped: Sequence[SkippedRo
 
 
 def report_csv(headers: Sequence[str], skipped: Sequence[SkippedRow]) -> str:
-    """One line per row not imported: its number, why, then the row as it was in the file."""
+    """One line per row not imported: its number, why, then the row as it was in the file.
+
+    The report is opened in a spreadsheet, where a cell starting with `=`, `+`, `-` or `@`
+    runs as a formula (`=HYPERLINK(…)` sends a click anywhere): defusedcsv quotes those
+    with a leading apostrophe, and cells starting with a tab or carriage return get one too.
+    """
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(["row", "skipped", "reason", *headers])
+    writer = defused_csv.writer(out)
+    writer.writerow(["row", "skipped", "reason", *map(_inert, headers)])
     for row in skipped:
-        writer.writerow([row.row, row.kind, row.reason, *row.values])
+        writer.writerow([row.row, row.kind, _inert(row.reason), *map(_inert, row.values)])
     return out.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """defusedcsv leaves cells starting with a tab or CR alone; spreadsheets don't."""
+    return f"'{cell}" if cell[:1] in ("\t", "\r") else cell
 
 
 def default_report_path(source: Path) -> Path:

@@ -22,6 +22,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.grammar.logcall import MAX_NAME
+
+NAME_KEY_LENGTH = 3 * MAX_NAME
+"""A name's casefold, spacing collapsed: a character casefolds to at most three ("ß" to "ss",
+"ΐ" to three), so any name a rep may type fits."""
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -88,6 +94,8 @@ class RepRow(Base):
     """When the Friday picture comes, on the rep's clock; NULL when the rep turned it off."""
     home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the rep first opened the App Home; until then there is no Home to keep fresh."""
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Whether follow-ups and owed return calls are nudged by DM at their minute."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -102,7 +110,7 @@ class ProspectRow(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH))
     company: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     cell: Mapped[str | None] = mapped_column(String(32))
@@ -165,6 +173,8 @@ class OwedReturnCallRow(Base):
     inbound_call_id: Mapped[int] = mapped_column(ForeignKey("call_logs.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the rep snoozed its reminder to; NULL: RETURN_CALL_WARNING before `due_at`."""
 
 
 class RepFactRow(Base):

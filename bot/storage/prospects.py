@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.insights.digest_plan import Section
@@ -84,6 +85,14 @@ class ImportCandidate:
 
     row: int
     fields: ProspectFields
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    inserted: int
+    duplicates: list[tuple[int, Duplicate]]
+    refused: list[tuple[int, str]]
+    """(row, why) for each row the database itself would not take."""
 
 
 def prospect_by_name(
@@ -217,7 +226,8 @@ def list_prospects(
 
 
 class ProspectImport:
-    """A bulk import into one rep's prospects, batch by batch.
+    """A bulk import into one rep's prospects, batch by batch, each batch in the session the
+    caller commits it with.
 
     The rep's phones, emails and names are read once when it starts, and each batch is one
     multi-row insert, so 10,000 rows cost a handful of statements. Rows that duplicate a
@@ -226,7 +236,6 @@ class ProspectImport:
     """
 
     def __init__(self, session: Session, team_id: str, owner_id: str, now: datetime) -> None:
-        self._session = session
         self._team_id = team_id
         self._owner_id = owner_id
         self._now = now
@@ -242,28 +251,72 @@ class ProspectImport:
         ).all()
         self._index = DuplicateIndex(KnownProspect(*found) for found in known)
 
-    def add_batch(self, candidates: Iterable[ImportCandidate]) -> list[tuple[int, Duplicate]]:
-        """Insert the new ones; returns (row, duplicate) for each row skipped."""
-        skipped: list[tuple[int, Duplicate]] = []
-        rows: list[dict[str, object]] = []
+    def add_batch(self, session: Session, candidates: Iterable[ImportCandidate]) -> BatchOutcome:
+        """Insert the new ones, all at once under a savepoint; when the database refuses that,
+        one by one under a savepoint each, so a row it refuses leaves the others in (and is
+        nobody's duplicate).
+
+        Raises what the database raises when it is not answering: that is no row's fault.
+        """
+        batch = list(candidates)
+        duplicates, fresh = self._sort_out(batch)
+        rows = [values for _, _, values in fresh]
+        if not rows or _inserted(session, rows) is None:
+            return BatchOutcome(len(rows), duplicates, [])
+        for _, known, _ in fresh:
+            self._index.discard(known)
+        duplicates, refused, inserted = [], [], 0
+        for candidate in batch:
+            duplicate, one = self._sort_out([candidate])
+            duplicates += duplicate
+            for row, known, values in one:
+                problem = _inserted(session, [values])
+                if problem is None:
+                    inserted += 1
+                else:
+                    self._index.discard(known)
+                    refused.append((row, problem))
+        return BatchOutcome(inserted, duplicates, refused)
+
+    def _sort_out(
+        self, candidates: list[ImportCandidate]
+    ) -> tuple[list[tuple[int, Duplicate]], list[tuple[int, KnownProspect, dict[str, object]]]]:
+        """Duplicates of what the rep has (or an earlier row), and the rest, remembered."""
+        duplicates: list[tuple[int, Duplicate]] = []
+        fresh: list[tuple[int, KnownProspect, dict[str, object]]] = []
         for candidate in candidates:
             known = _known(candidate.fields, row=candidate.row)
             duplicate = self._index.find(known)
             if duplicate is not None:
-                skipped.append((candidate.row, duplicate))
+                duplicates.append((candidate.row, duplicate))
                 continue
             self._index.add(known)
-            rows.append(
-                {
-                    "team_id": self._team_id,
-                    "owner_id": self._owner_id,
-                    "created_at": self._now,
-                    **_columns(candidate.fields),
-                }
-            )
-        if rows:
-            self._session.execute(insert(ProspectRow), rows)
-        return skipped
+            values = {
+                "team_id": self._team_id,
+                "owner_id": self._owner_id,
+                "created_at": self._now,
+                **_columns(candidate.fields),
+            }
+            fresh.append((candidate.row, known, values))
+        return duplicates, fresh
+
+
+def _inserted(session: Session, rows: list[dict[str, object]]) -> str | None:
+    """None once `rows` are in; otherwise why the database refused them (and none went in)."""
+    try:
+        with session.begin_nested():
+            session.execute(insert(ProspectRow), rows)
+    except (OperationalError, InterfaceError):
+        raise
+    except IntegrityError:
+        return "A prospect with this name was saved while the import ran, so it was not imported."
+    except (DBAPIError, UnicodeEncodeError):
+        # The rows are checked as the commands check them; this is what slips past that.
+        return (
+            "The database refused this row (a character or a length it can't store),"
+            " so it was not imported."
+        )
+    return None
 
 
 def _owned(team_id: str, owner_id: str) -> tuple[ColumnElement[bool], ...]:

@@ -7,6 +7,7 @@ from bot.grammar.logcall import (
     LogCallRequest,
     parse_logcall,
 )
+from bot.grammar.slack_text import decode
 from bot.rules.calls import Outcome
 
 
@@ -168,7 +169,8 @@ VALID: list[tuple[str, LogCallRequest]] = [
 
 @pytest.mark.parametrize(("text", "expected"), VALID)
 def test_valid_lines(text: str, expected: LogCallRequest) -> None:
-    assert parse_logcall(text) == expected
+    """Lines as Slack sends them, decoded as the command decodes them."""
+    assert parse_logcall(decode(text)) == expected
 
 
 def test_valid_table_covers_every_outcome() -> None:

@@ -2,6 +2,7 @@ import pytest
 
 from bot.drafts.scripts import DraftKind
 from bot.grammar.logcall import GrammarError
+from bot.grammar.slack_text import decode
 from bot.grammar.vmscript import (
     MAX_FACT_CHARS,
     USAGE,
@@ -61,7 +62,8 @@ VALID: list[tuple[str, VmscriptRequest]] = [
 
 @pytest.mark.parametrize(("text", "expected"), VALID)
 def test_valid_lines(text: str, expected: VmscriptRequest) -> None:
-    assert parse_vmscript(text) == expected
+    """Lines as Slack sends them, decoded as the command decodes them."""
+    assert parse_vmscript(decode(text)) == expected
 
 
 def test_profile_changes_are_only_the_given_fields() -> None:

@@ -7,13 +7,16 @@ import io
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
-from bot.handlers import file_import
-from bot.runtime.slack_standin import FILE_DOWNLOAD, UPLOAD_URL
+from bot.runtime.slack_standin import FILE_DOWNLOAD, UPLOAD_URL, SlackStandIn
+from bot.services.file_download import DownloadPolicy
+from bot.services.prospect_import import BATCH
 from bot.storage.models import ProspectRow
+from bot.storage.prospects import ProspectImport
 from tests.handlers.interactions import count
-from tests.slack import SlackHarness
+from tests.slack import Clock, SlackHarness
 
 EXPORT = (
     "First Name,Last Name,Company,Phone,Email,Lead Source\n"
@@ -32,9 +35,11 @@ def share(
     user: str = "U1",
     team: str = "T1",
     channel_type: str = "im",
+    described: dict[str, Any] | None = None,
     **extra: Any,
 ) -> None:
-    shared = slack.standin.share_file(name, content)
+    """`described` changes what files.info says of the file; `extra` goes into the event."""
+    shared = slack.standin.share_file(name, content, **(described or {}))
     event = {
         "type": "message",
         "subtype": "file_share",
@@ -108,9 +113,11 @@ def test_a_file_that_is_not_utf8_says_how_to_save_it(slack: SlackHarness) -> Non
 
 
 def test_a_file_too_big_for_slack_import_points_to_the_command_line(
-    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, standin: SlackStandIn, clock: Clock
 ) -> None:
-    monkeypatch.setattr(file_import, "MAX_BYTES", 100)
+    standin.clear()
+    policy = DownloadPolicy(allowed_url=standin.files_url, max_bytes=100)
+    slack = SlackHarness(engine, standin, clock, downloads=policy)
     share(slack, "huge.csv", EXPORT.encode())
     assert "`phonetag import`" in said(slack)
     assert slack.standin.calls_to(FILE_DOWNLOAD) == []
@@ -136,3 +143,29 @@ def test_a_file_slack_will_not_describe_gets_a_retry_hint(slack: SlackHarness) -
     share(slack, "leads.csv", EXPORT.encode())
     assert "couldn't open that file (file_not_found)" in said(slack)
     assert count(slack, ProspectRow) == 0
+
+
+def test_an_outage_mid_import_says_so_and_sharing_again_finishes_it(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = "".join(f"Prospect {i:03d},+1 312 555 {i:04d}\n" for i in range(BATCH + 100))
+    export = f"Name,Phone\n{rows}".encode()
+    add_batch = ProspectImport.add_batch
+    batches: list[int] = []
+
+    def failing_second_batch(self: ProspectImport, *args: Any) -> Any:
+        batches.append(1)
+        if len(batches) == 2:
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return add_batch(self, *args)
+
+    monkeypatch.setattr(ProspectImport, "add_batch", failing_second_batch)
+    share(slack, "leads.csv", export)
+    assert "database stopped answering" in said(slack) and "Share the file again" in said(slack)
+    assert count(slack, ProspectRow) == BATCH  # the first batch was committed
+
+    monkeypatch.setattr(ProspectImport, "add_batch", add_batch)
+    share(slack, "leads.csv", export)
+    assert "Imported 100 prospects" in said(slack)
+    assert f"Skipped {BATCH:,} already in your prospects" in said(slack)
+    assert count(slack, ProspectRow) == BATCH + 100

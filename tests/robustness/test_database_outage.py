@@ -48,12 +48,14 @@ def test_requests_during_an_outage_are_refused_plainly_and_recovered_without_res
     assert "Voicemail left" in slack.command(ids.LOGCALL, "Jane Doe vm").json["text"]
 
     cluster.pause()
-    typed = "Jane Doe noanswer phone:+1 312 555 0100 <!channel>"
+    # As Slack sends what the rep typed: handed back decoded, then escaped once.
+    typed = "Jane Doe noanswer phone:+1 312 555 0100 &lt;!channel&gt; &amp; co"
     during = slack.command(ids.LOGCALL, typed)
     assert during.status == 200
     assert "nothing was saved" in during.json["text"]
     assert (
-        "/logcall Jane Doe noanswer phone:+1 312 555 0100 &lt;!channel&gt;" in during.json["text"]
+        "/logcall Jane Doe noanswer phone:+1 312 555 0100 &lt;!channel&gt; &amp; co"
+        in during.json["text"]
     )
 
     cluster.resume()

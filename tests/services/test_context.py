@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.services.context import background_runner
+from bot.services.context import background_runner, workspace_queues
 
 
 def test_a_refresh_already_waiting_makes_a_second_one_for_the_same_rep_redundant() -> None:
@@ -59,3 +59,25 @@ def test_a_failing_job_is_logged_and_the_next_one_still_runs(
     done: list[bool] = []
     later(lambda: done.append(True)).result(5)  # type: ignore[union-attr]
     assert done == [True]
+
+
+def test_one_workspaces_import_never_waits_behind_anothers() -> None:
+    imports = workspace_queues()
+    release = threading.Event()
+    ran: list[str] = []
+    done = threading.Event()
+
+    def slow_big_file() -> None:
+        release.wait(5)
+        ran.append("T1 first")
+
+    imports("T1", slow_big_file)
+    imports("T1", lambda: ran.append("T1 second"))
+    imports("T2", lambda: (ran.append("T2"), done.set()))
+    assert done.wait(5), "T2's import waited behind T1's"
+    assert ran == ["T2"]  # and T1's second file waits behind T1's first
+    release.set()
+    deadline = time.monotonic() + 5
+    while len(ran) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ran == ["T2", "T1 first", "T1 second"]

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.handlers.actions import digest, drafts, logcall, prospect, scripts
+from bot.handlers.actions import digest, drafts, logcall, prospect, reminders, scripts
 
 
 def register(app: App) -> None:
@@ -11,3 +11,4 @@ def register(app: App) -> None:
     logcall.register(app)
     digest.register(app)
     drafts.register(app)
+    reminders.register(app)

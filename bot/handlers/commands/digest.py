@@ -22,6 +22,7 @@ from bot.blocks.insights import (
     build_team_posted,
     build_week_message,
 )
+from bot.grammar.slack_text import decode
 from bot.handlers.reps import ActingRep, acting_rep
 from bot.insights.heatmap import render_week_heatmap
 from bot.insights.weekly import DEFAULT_WEEKLY_TIME, team_week, week_bounds
@@ -37,6 +38,7 @@ from bot.services.weekly_delivery import UPLOAD_FAILURES, failure_reason
 from bot.storage import digest as digest_store
 from bot.storage import insights as insights_store
 from bot.storage import queries
+from bot.storage import reminders as reminder_store
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,8 @@ def handle_digest(
     ack: Ack, command: dict[str, str], client: WebClient, context: BoltContext
 ) -> None:
     services = context["services"]
-    text = command.get("text") or ""
+    # `/digest team #sales` names the channel by the id inside Slack's mention.
+    text = decode(command.get("text") or "", keep_channel_mentions=True)
     try:
         request = parse_digest_command(text)
     except ScheduleError as problem:
@@ -90,6 +93,8 @@ def handle_digest(
             )
             if request.weekly_time or request.weekly_off:
                 insights_store.set_weekly_time(session, team_id, user_id, request.weekly_time)
+            if request.reminders is not None:
+                reminder_store.set_reminders(session, team_id, user_id, request.reminders)
     with services.session_factory() as session:
         row = queries.rep_row(session, team_id, user_id)
         learning = insights_store.window_learning(session, team_id)
@@ -108,6 +113,7 @@ def handle_digest(
             saved=request.changes_settings,
             weekly_time=row.weekly_time if row else DEFAULT_WEEKLY_TIME,
             learning=learning,
+            reminders=row.reminders if row else True,
         )
     )
 

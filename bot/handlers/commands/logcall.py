@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.common import build_problem, build_usage
 from bot.blocks.logcall import build_logcall_modal
 from bot.grammar.logcall import USAGE, GrammarError, parse_logcall
+from bot.grammar.slack_text import decode
 from bot.handlers.call_logging import log_and_confirm
 from bot.handlers.home import refresh_home
 from bot.handlers.reps import acting_rep
@@ -20,7 +21,7 @@ def handle_logcall(
     ack: Ack, command: dict[str, str], client: WebClient, context: BoltContext
 ) -> None:
     services = context["services"]
-    text = (command.get("text") or "").strip()
+    text = decode(command.get("text") or "").strip()
     team_id, user_id = command["team_id"], command["user_id"]
     if not text:
         rep = acting_rep(services.session_factory, client, team_id, user_id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.common import build_problem, build_usage
 from bot.grammar.logcall import GrammarError
+from bot.grammar.slack_text import decode
 from bot.handlers.reps import ActingRep, acting_rep
 
 Request = TypeVar("Request")
@@ -40,9 +41,12 @@ def open_command(
     usage: str,
     help_request: type,
 ) -> Opening[Request] | None:
-    """None when the command was already answered: its usage, or what could not be read."""
+    """None when the command was already answered: its usage, or what could not be read.
+
+    `parse` gets the text as the rep typed it: Slack's escaping is undone here, once.
+    """
     try:
-        request = parse(command.get("text") or "")
+        request = parse(decode(command.get("text") or ""))
     except GrammarError as problem:
         ack(build_problem(problem.message, usage))
         return None

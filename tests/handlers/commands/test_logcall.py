@@ -132,11 +132,19 @@ def test_help_prints_usage(slack: SlackHarness, text: str) -> None:
 
 
 def test_user_text_is_escaped_so_nobody_is_pinged(slack: SlackHarness) -> None:
-    reply = logcall(slack, '"<!channel> & <@U999>" vm company:"<https://evil|Acme>" hi <!here>')
+    # Slack sends real mentions and links bracketed, and what the rep typed as `<`, `&`,
+    # `>` escaped: the first are read as their text, the second as typed.
+    reply = logcall(
+        slack,
+        '"<!channel> &amp; <@U999> &lt;!here&gt;" vm company:"<https://evil|Acme>" hi <!here>',
+    )
     body = reply.body
     for raw in ("<!channel>", "<@U999>", "<!here>", "<https://evil|Acme>"):
         assert raw not in body
-    assert "&lt;!channel&gt; &amp; &lt;@U999&gt;" in reply.text
+    assert "@channel &amp; @U999 &lt;!here&gt;" in reply.text
+    with slack.session_factory() as session:
+        (stored,) = session.scalars(select(ProspectRow)).all()
+    assert (stored.name, stored.company) == ("@channel & @U999 <!here>", "Acme")
 
 
 def test_team_b_never_sees_or_matches_team_a_prospect(slack: SlackHarness) -> None:

@@ -207,7 +207,10 @@ def test_bad_input_is_quoted_back_and_nothing_is_written(
 
 
 def test_user_text_is_escaped_so_it_cannot_ping_or_link(slack: SlackHarness) -> None:
-    reply = prospect(slack, 'add "<!channel> Bob" company:"<https://evil.example|Acme> & Co"')
+    # What the rep typed, as Slack sends it: their `<`, `>` and `&` escaped.
+    reply = prospect(
+        slack, 'add "&lt;!channel&gt; Bob" company:"&lt;https://evil.example|Acme&gt; &amp; Co"'
+    )
     assert "<!channel>" not in reply.body
     assert "&lt;!channel&gt; Bob" in reply.text
     assert "&lt;https://evil.example|Acme&gt; &amp; Co" in reply.text

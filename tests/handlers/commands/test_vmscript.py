@@ -483,9 +483,13 @@ def test_another_teams_or_reps_prospect_of_the_same_name_is_never_used(
 
 
 def test_user_text_is_escaped_so_nobody_is_pinged(slack: SlackHarness) -> None:
-    vmscript(slack, 'profile company:"<!here> & Co" phone:312-555-0100 name:"Sam <@U9>"')
-    logcall(slack, '"<!channel> Doe" vm company:"<https://evil|Acme>" ref:"<!everyone> Ray"')
-    reply = vmscript(slack, '"<!channel> Doe"')
+    # What the rep typed, as Slack sends it: their `<`, `>` and `&` escaped.
+    vmscript(slack, 'profile company:"&lt;!here&gt; &amp; Co" phone:312-555-0100 name:"Sam <@U9>"')
+    logcall(
+        slack,
+        '"&lt;!channel&gt; Doe" vm company:"&lt;https://evil|Acme&gt;" ref:"&lt;!everyone&gt; Ray"',
+    )
+    reply = vmscript(slack, '"&lt;!channel&gt; Doe"')
     for raw in ("<!channel>", "<!here>", "<@U9>", "<https://evil|Acme>", "<!everyone>"):
         assert raw not in reply.body
     assert "&lt;!channel&gt; Doe" in reply.text

@@ -1,0 +1,84 @@
+"""One reminder tick: DM every follow-up and owed return call whose minute has come.
+
+Run by the same minute tick as the digest, and sent once the same way: each reminder is
+claimed in the deliveries table under its own name (`Reminder.claim_name`) before it is
+posted, so any number of ticks on any number of hosts send it once, and a post whose outcome
+is unknown is never repeated (`post_once`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.reminders import build_reminder_message
+from bot.rules.reminders import should_send
+from bot.services.digest_delivery import ClientForTeam, TickReport, post_once, worker_id
+from bot.storage import digest as delivery_store
+from bot.storage import reminders as store
+from bot.storage.digest import DeliveryKey
+
+
+@dataclass(frozen=True, order=True)
+class ReminderKey(DeliveryKey):
+    """A rep's day and which reminder on it: a rep may have several in a day."""
+
+    name: str = ""
+
+
+def run_reminder_tick(
+    session_factory: sessionmaker[Session],
+    client_for_team: ClientForTeam,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    worker: str | None = None,
+) -> TickReport:
+    """Send every reminder due at `now` that no tick has sent yet; a dry run sends nothing
+    and returns the messages that are due."""
+    worker = worker or worker_id()
+    report = TickReport(now=now, label="reminder")
+    with session_factory() as session:
+        candidates = store.due_reminders(session, now)
+    for due in candidates:
+        if not should_send(due.reminder, now, due.rep_tz, due.rep_days, due.last_call_at):
+            continue
+        report.due += 1
+        local_date, name = due.reminder.claim_name(due.rep_tz)
+        key = ReminderKey(due.team_id, due.rep_user_id, local_date, name)
+        message = build_reminder_message(due.reminder, due.rep_tz)
+        if dry_run:
+            report.previews[key] = message
+            continue
+        claim = DeliveryKey(due.team_id, due.rep_user_id, local_date)
+        with session_factory.begin() as session:
+            if not delivery_store.claim_deliveries(session, [claim], worker, now, kind=name):
+                continue
+        posted = post_once(
+            session_factory,
+            claim,
+            worker,
+            now,
+            lambda due=due, message=message: _post(
+                client_for_team(due.team_id), due.rep_user_id, message
+            ),
+            kind=name,
+        )
+        if posted is not None:
+            report.add(posted.status, key)
+    return report
+
+
+def _post(client: WebClient, rep_user_id: str, message: dict[str, object]) -> SlackResponse:
+    # A user id as the channel lands in the rep's DM with the bot.
+    return client.chat_postMessage(
+        channel=rep_user_id,
+        text=str(message["text"]),
+        blocks=message["blocks"],  # type: ignore[arg-type]
+        unfurl_links=False,
+        unfurl_media=False,
+    )

@@ -1,0 +1,105 @@
+"""The console as a newcomer drives it: a whole session typed on stdin into `phonetag console`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+SESSION = [
+    "help",
+    "/foo",
+    '/logcall Jane Doe vm phone:+1 312 555 0100 next:"tomorrow 8am"',
+    # The form, field by field: prospect, outcome (skipped), notes, follow-up (one it cannot
+    # read first), deal value, phone; then the outcome the app asks for again.
+    "/logcall",
+    "Bob Roe",
+    "",
+    "left a message about the bid",
+    "not a date",
+    "thu 9am",
+    "$12k",
+    "+1 206 555 0111",
+    "Voicemail left",
+    ":click 1",
+    ":as U0BOB Not/AZone",
+    ":as U0BOB Europe/London",
+    "/digest",
+    ":as U0CONSOLE",
+    "/digest",
+    ":now 2026-12-01 07:30",
+    ":now 2026-12-01 08:00",
+    ":now 2026-12-04 15:00",
+    ":quit",
+]
+
+
+def run_console(tmp_path: Path, lines: list[str]) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--now", "2026-11-30 10:00"],
+        cwd=REPO,
+        env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}"},
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout
+
+
+def after(output: str, marker: str) -> str:
+    return output[output.index(marker) :]
+
+
+def test_a_newcomer_session_from_help_to_tomorrows_digest_and_reminder(tmp_path: Path) -> None:
+    out = run_console(tmp_path, SESSION)
+
+    # help lists every command with an example; an unknown one gets one line.
+    for example in ("/logcall Jane Doe vm", "/vmscript Jane Doe", "/prospect list due"):
+        assert example in out
+    assert "/digest now" in out and ":click 2" in out and ":now 2026-12-01 07:30" in out
+    assert "Unknown command /foo: try /logcall, /vmscript, /prospect or /digest.\n" in out
+
+    # The one-liner's reply, with its numbered buttons and the number as read.
+    assert "Logged *Voicemail left* with *Jane Doe*" in out
+    assert "[1 Undo] [2 Draft voicemail] [3 Set follow-up]" in out
+
+    # The form shows its fields, takes them one by one, re-asks a bad date, and submits.
+    form = after(out, "[views.open: Log a call]")
+    assert "  Outcome: ____" in form and "  Deal value: ____" in form
+    assert "  Prospect> Bob Roe\n  → ➕ New prospect: Bob Roe" in form
+    assert "“not a date” is not a date I can read" in form
+    assert "The form needs fixing:\n  Pick how the call went.\n" in form
+    assert form.count("  Phone> ") == 1
+    logged = after(form, "[chat.postMessage → U0CONSOLE]")
+    assert "Logged *Voicemail left* with *Bob Roe*" in logged
+    assert "Follow-up set for Thu Dec 3, 9:00 AM CST" in logged
+
+    # Undo is button 1 of that confirmation.
+    assert "Undone: *Voicemail left* with *Bob Roe*" in after(logged, "phonetag> :click 1")
+
+    # Zones are checked, each user keeps their own, and the rep's settings show it.
+    assert "“Not/AZone” is not a time zone: use Area/City, e.g. Europe/London." in out
+    assert "You are now U0BOB in Europe/London." in out
+    assert "(Europe/London)" in after(out, "You are now U0BOB in Europe/London.")
+    back = after(out, "You are now U0CONSOLE in America/Chicago.")
+    assert "(America/Chicago)" in back
+
+    # Tomorrow morning: the clock moves and the digest comes, with Jane and her number.
+    tomorrow = after(out, "The clock is now Tue Dec 1 2026, 7:30 AM CST")
+    assert "Who to call today, Tue Dec 1" in tomorrow
+    assert "*Jane Doe* · 312-555-0100" in tomorrow
+    assert "Bob Roe" not in tomorrow.split("phonetag>")[0]
+    # At 8:00 the follow-up Jane's call set comes as a reminder.
+    reminder = after(out, "The clock is now Tue Dec 1 2026, 8:00 AM CST")
+    assert "Time to call *Jane Doe* · 312-555-0100" in reminder
+    assert "[1 Log call] [2 Draft voicemail] [3 Snooze 1 h] [4 Snooze till tomorrow]" in reminder
+    # Friday 15:00: the weekly picture, numbers then the heatmap.
+    friday = after(out, "The clock is now Fri Dec 4 2026, 3:00 PM CST")
+    assert "Your week so far" in friday and "[picture: Your week of Nov 30]" in friday
