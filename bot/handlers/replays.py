@@ -22,7 +22,9 @@ _ACTED_ON = frozenset({"block_actions", "shortcut", "message_action"})
 """Interactions that act. Type-ahead and closed forms change nothing, and a form's submission
 is claimed by its view id where logging it twice would matter (the /logcall form)."""
 _KEY_LENGTH = 64
-"""processed_events.event_id's width; 60 hex digits of a signature are 240 bits."""
+"""processed_events.event_id's width."""
+_SIGNATURE_DIGITS = 40
+"""160 bits of the signature: no two of Slack's requests share them by chance."""
 
 
 def replay_key(body: Mapping[str, object], request: BoltRequest) -> str | None:
@@ -35,7 +37,7 @@ def replay_key(body: Mapping[str, object], request: BoltRequest) -> str | None:
         return None
     signature = request.headers.get("x-slack-signature", [""])[0]
     if signature.startswith("v0="):
-        return ("sig:" + signature.removeprefix("v0="))[:_KEY_LENGTH]
+        return "sig:" + signature.removeprefix("v0=")[:_SIGNATURE_DIGITS]
     trigger_id = body.get("trigger_id")
     if isinstance(trigger_id, str) and trigger_id:
         return ("trigger:" + trigger_id)[:_KEY_LENGTH]
