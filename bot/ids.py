@@ -50,6 +50,9 @@ HOME_LOG_CALL = "home_log_call"
 HOME_EDIT_PROFILE = "home_edit_profile"
 HOME_DIGEST_SETTINGS = "home_digest_settings"
 
+# /prospect crm: the CRM connection form (workspace admins and owners).
+CRM_CONNECT_VIEW = "crm_connect_view"
+
 # /prospect: the edit form, and the Delete button (its value is the prospect id, re-checked
 # against the clicker's own prospects in their workspace).
 PROSPECT_EDIT_VIEW = "prospect_edit_view"

@@ -6,8 +6,9 @@ import io
 import itertools
 import json
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
@@ -21,6 +22,7 @@ from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.web import wsgi_app
 from bot.services.context import Job, Later, PerWorkspace, Services
+from bot.services.crm.connections import AdapterFactory
 from bot.services.file_download import DownloadPolicy
 from bot.storage.db import make_session_factory
 
@@ -88,6 +90,8 @@ class SlackHarness:
         later: Later | None = None,
         imports: PerWorkspace | None = None,
         downloads: DownloadPolicy | None = None,
+        crm_adapters: AdapterFactory | None = None,
+        **settings_overrides: Any,
     ):
         self.engine = engine
         self.standin = standin
@@ -101,6 +105,7 @@ class SlackHarness:
             slack_client_id="111.222" if oauth else None,
             slack_client_secret="oauth-client-secret" if oauth else None,
         )
+        self.settings = settings = replace(settings, **settings_overrides)
         # Unless a test says otherwise, work after the ack runs at once, so a test sees the
         # Home as soon as it has the reply.
         services = Services(
@@ -109,6 +114,8 @@ class SlackHarness:
             later=later or run_now,
             imports=imports or run_in_place,
             downloads=downloads or DownloadPolicy(allowed_url=standin.files_url),
+            settings=settings,
+            crm_adapters=crm_adapters,
         )
         self.app = create_app(settings, services)
         self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET)

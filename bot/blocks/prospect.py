@@ -148,9 +148,13 @@ def build_show_reply(
     window: CallWindow | None,
     rep_tz: ZoneInfo,
     now: datetime,
+    crm_link: str | None = None,
 ) -> dict[str, object]:
-    """The record: details, last calls newest first, drafts used, and what to do next."""
+    """The record: details, last calls newest first, drafts used, and what to do next.
+    `crm_link` is mrkdwn linking to the prospect's record in the CRM, when there is one."""
     blocks = [section(f":bust_in_silhouette: {_who(prospect)}"), _details(prospect, rep_tz)]
+    if crm_link:
+        blocks.append(context(crm_link))
     step = f"*Next step:* {escape(state.rule)}"
     if window is not None:
         step += f"\n*Best next window:* {describe_window(window, rep_tz, now)}"

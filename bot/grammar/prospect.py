@@ -4,6 +4,7 @@
     /prospect edit|show|delete Jane Doe
     /prospect list [due|owed|laidoff|active|won|lost|dnc|all]
     /prospect snooze Jane Doe 1d|2w|until "thu 8am"|off
+    /prospect crm | sync
 
 Quotes, phones, emails, money and zones are read exactly as /logcall reads them, so a rep
 learns one way of typing. Errors quote the words that were not understood.
@@ -43,16 +44,18 @@ LIST_WORDS: dict[str, ListFilter] = {f.value: f for f in ListFilter} | {
 _SNOOZE_SPAN = re.compile(r"(?P<n>\d{1,3})\s*(?P<unit>d|days?|w|wks?|weeks?)")
 _SNOOZE_OFF = frozenset({"off", "none", "clear", "cancel"})
 _MAX_SNOOZE_DAYS = 366
-_SUBCOMMANDS = "add, edit, show, list, snooze, delete or help"
+_SUBCOMMANDS = "add, edit, show, list, snooze, delete, crm, sync or help"
 
 USAGE = f"""\
-Manage your prospects: /prospect add|edit|show|list|snooze|delete …
+Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
   /prospect add Jane Doe {" ".join(ADD_OPTIONS.values())}
   /prospect edit Jane Doe     opens a form with everything about them
   /prospect show Jane Doe     calls, drafts used and the next step
   /prospect list [{"|".join(f.value for f in ListFilter)}]   (active when left out)
   /prospect snooze Jane Doe 1d|1w|until "thu 8am"|off
-  /prospect delete Jane Doe   asks before deleting"""
+  /prospect delete Jane Doe   asks before deleting
+  /prospect sync              pulls your contacts from the CRM now
+  /prospect crm               connects HubSpot or Salesforce (workspace admins)"""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,16 @@ class SnoozeProspect:
 
 
 @dataclass(frozen=True)
+class ConnectCrm:
+    """Open the CRM connection form (workspace admins and owners)."""
+
+
+@dataclass(frozen=True)
+class SyncCrm:
+    """Pull the workspace's contacts from its CRM now."""
+
+
+@dataclass(frozen=True)
 class ShowHelp:
     """Print the usage: reps type `help` after any command."""
 
@@ -110,6 +123,8 @@ ProspectRequest = (
     | DeleteProspect
     | ListProspects
     | SnoozeProspect
+    | ConnectCrm
+    | SyncCrm
     | ShowHelp
 )
 
@@ -138,6 +153,12 @@ def parse_prospect(text: str) -> ProspectRequest:
             return _list(rest)
         case "snooze":
             return _snooze(rest)
+        case "crm" | "sync" if rest:
+            raise GrammarError(f"/prospect {head.casefold()} takes nothing after it.")
+        case "crm":
+            return ConnectCrm()
+        case "sync":
+            return SyncCrm()
     raise GrammarError(f"“{head}” isn't something I can do with prospects. Use {_SUBCOMMANDS}.")
 
 

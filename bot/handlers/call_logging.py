@@ -26,6 +26,7 @@ def log_and_confirm(
     *,
     prospect_id: int | None = None,
     once_key: str | None = None,
+    response_url: str | None = None,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
@@ -46,6 +47,7 @@ def log_and_confirm(
             now,
             prospect_id=prospect_id,
             stored_rules=rep.stored_rules,
+            response_url=response_url,
         )
         closed = closed_days(logged.prospect)
         state = cadence_state(

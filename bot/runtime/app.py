@@ -208,4 +208,6 @@ def open_database(settings: Settings) -> Engine:
 
 
 def build_app(settings: Settings, engine: Engine) -> App:
-    return create_app(settings, Services(session_factory=make_session_factory(engine)))
+    return create_app(
+        settings, Services(session_factory=make_session_factory(engine), settings=settings)
+    )

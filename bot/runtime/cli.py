@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -32,6 +33,7 @@ from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import TICKS, forget_old_claims, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.context import Services
+from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import team_web_clients
 from bot.services.prospect_import import (
     UnreadableFile,
@@ -50,15 +52,7 @@ _QUIET_UNLESS_VERBOSE = ("alembic", "apscheduler")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(os.environ)
-    configure_logging(
-        logging.INFO,
-        [
-            settings.slack_bot_token,
-            settings.slack_signing_secret,
-            settings.slack_client_secret,
-            settings.slack_app_token,
-        ],
-    )
+    configure_logging(logging.INFO, settings.secrets)
     if not args.verbose:
         for name in _QUIET_UNLESS_VERBOSE:
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -117,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     digest = command(
         "digest",
         "one scheduler tick: send every daily digest, Friday weekly picture and reminder due "
-        "now and not yet sent",
+        "now and not yet sent, then the CRM outbox",
     )
     digest.add_argument(
         "--at",
@@ -148,7 +142,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def start_digests(settings: Settings, engine: Engine) -> BackgroundScheduler:
-    return start_digest_scheduler(make_session_factory(engine), team_web_clients(settings, engine))
+    return start_digest_scheduler(
+        make_session_factory(engine),
+        team_web_clients(settings, engine),
+        more_ticks=[crm_tick(settings)],
+    )
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
@@ -161,19 +159,26 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     clock = ConsoleClock(console_moment(args.now, tz) if args.now else None)
     with SlackStandIn() as standin:
         secret = secrets.token_hex(16)
-        console_settings = Settings(
-            database_url=settings.database_url,
+        # The CRM settings pass through: the console can try a real CRM account.
+        console_settings = replace(
+            settings,
             slack_bot_token="xoxb-console",
             slack_signing_secret=secret,
+            slack_app_token=None,
+            slack_client_id=None,
+            slack_client_secret=None,
             slack_api_url=standin.base_url,
         )
         engine = open_database(console_settings)
         session_factory = make_session_factory(engine)
-        app = create_app(console_settings, Services(session_factory, clock=clock))
+        app = create_app(
+            console_settings, Services(session_factory, clock=clock, settings=console_settings)
+        )
         clients = team_web_clients(console_settings, engine)
+        crm = crm_tick(console_settings)
 
         def tick(now: datetime) -> None:
-            for run in TICKS:
+            for run in (*TICKS, crm):
                 run(session_factory, clients, now)
 
         console = Console(
@@ -182,7 +187,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         if args.now:
             # What is due at the moment asked for shows with the first reply.
             tick(clock())
-        scheduler = start_digest_scheduler(session_factory, clients, clock)
+        scheduler = start_digest_scheduler(session_factory, clients, clock, more_ticks=[crm])
         try:
             console.run(_prompted(sys.stdin), sys.stdout, echo=not sys.stdin.isatty())
         finally:
@@ -308,6 +313,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
             print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")  # type: ignore[arg-type]
         print(report.summary())
     if not args.dry_run:
+        print(crm_tick(settings)(session_factory, clients, now).summary())
         forget_old_claims(session_factory, now)
     return 0
 

@@ -1,5 +1,6 @@
 """The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, the
-Friday weekly pictures, reminders, then forgetting replay claims nothing can replay any more.
+Friday weekly pictures, reminders, whatever else the runtime hands in (the CRM outbox and
+pull), then forgetting replay claims nothing can replay any more.
 
 Every process that serves Slack also ticks, so a deployment needs no separate cron; many
 processes ticking at once is safe because each rep's day (or week) is claimed in the database.
@@ -8,8 +9,9 @@ processes ticking at once is safe because each rep's day (or week) is claimed in
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -35,6 +37,7 @@ def start_digest_scheduler(
     session_factory: sessionmaker[Session],
     client_for_team: ClientForTeam,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    more_ticks: Sequence[Callable[[sessionmaker[Session], ClientForTeam, datetime], Any]] = (),
 ) -> BackgroundScheduler:
     """Tick at the top of every minute on a background thread; the caller shuts it down.
 
@@ -44,7 +47,7 @@ def start_digest_scheduler(
 
     def tick() -> None:
         now = clock()
-        for run in TICKS:
+        for run in (*TICKS, *more_ticks):
             report = run(session_factory, client_for_team, now)
             if report.acted:
                 logger.info(report.summary())

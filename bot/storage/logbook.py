@@ -25,6 +25,7 @@ from bot.rules.calls import (
     ProspectStatus,
 )
 from bot.rules.phones import timezone_for_phone
+from bot.storage import crm as crm_store
 from bot.storage import queries
 from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow
 
@@ -87,12 +88,15 @@ def log_call(
     *,
     prospect_id: int | None = None,
     stored_rules: Mapping[str, object] | None = None,
+    response_url: str | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
     `stored_rules` are the workspace's cadence overrides when the caller has read them
     already; without them the workspace row is read (and made, for a first call).
-    Raises NotYourProspect when `prospect_id` is not the rep's own in this workspace.
+    The call's push to the CRM is queued in the same transaction; `response_url` is where
+    the rep hears once it is there. Raises NotYourProspect when `prospect_id` is not the
+    rep's own in this workspace.
     """
     if stored_rules is None:
         stored_rules = queries.workspace(session, team_id, now).cadence_rules
@@ -128,6 +132,7 @@ def log_call(
     )
     session.add(call)
     session.flush()
+    crm_store.enqueue_push(session, team_id, rep_user_id, call.id, now, response_url)
     if request.outcome is Outcome.INBOUND:
         session.add(
             OwedReturnCallRow(
@@ -268,6 +273,7 @@ def undo_call(
             OwedReturnCallRow.team_id == team_id, OwedReturnCallRow.inbound_call_id == call.id
         )
     )
+    crm_store.withdraw_push(session, call, now)
     session.delete(call)
     if undone.prospect_removed:
         session.delete(prospect)

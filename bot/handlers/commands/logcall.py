@@ -53,6 +53,13 @@ def handle_logcall(
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))
         return
-    reply = log_and_confirm(services.session_factory, rep, request, follow_up, now)
+    reply = log_and_confirm(
+        services.session_factory,
+        rep,
+        request,
+        follow_up,
+        now,
+        response_url=command.get("response_url"),
+    )
     ack(reply)
     refresh_home(services, client, rep, now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,15 +28,18 @@ from bot.blocks.prospect import (
 from bot.grammar.prospect import (
     USAGE,
     AddProspect,
+    ConnectCrm,
     DeleteProspect,
     EditProspect,
     ListProspects,
     ShowHelp,
     ShowProspect,
     SnoozeProspect,
+    SyncCrm,
     parse_prospect,
 )
 from bot.handlers.commands.opening import open_command
+from bot.handlers.crm import crm_link, open_connect_form, start_sync
 from bot.handlers.reps import ActingRep
 from bot.rules.cadence import NextStep, cadence_state
 from bot.rules.dates import DateError, resolve_when
@@ -50,7 +53,11 @@ Reply = dict[str, object]
 
 
 def handle_prospect(
-    ack: Ack, command: dict[str, str], client: WebClient, context: BoltContext
+    ack: Ack,
+    command: dict[str, str],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
 ) -> None:
     opened = open_command(ack, command, client, context, parse_prospect, USAGE, ShowHelp)
     if opened is None:
@@ -73,6 +80,11 @@ def handle_prospect(
             reply = _snooze(factory, rep, request, now)
         case DeleteProspect(name=name):
             reply = _confirm_delete(factory, rep, name)
+        case ConnectCrm():
+            reply = open_connect_form(context["services"], client, rep, command["trigger_id"])
+        case SyncCrm():
+            ack(start_sync(context["services"], client, rep, respond))
+            return
     ack(reply)
 
 
@@ -136,6 +148,7 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
         if row is None:
             return _not_found(name)
         record = prospect_store.prospect_record(session, rep.team_id, row)
+        link = crm_link(session, rep.team_id, row.id)
     prospect = record.prospect
     closed = closed_days(prospect)
     state = cadence_state(record.history, prospect.deal_value, now, rep.tz, record.rules, closed)
@@ -152,6 +165,7 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
         window=window,
         rep_tz=rep.tz,
         now=now,
+        crm_link=link,
     )
 
 
