@@ -1,7 +1,7 @@
 """an index on processed_events.received_at, so rows past the replay window are pruned cheaply
 
 Revision ID: 0007
-Revises: 0012
+Revises: 0006
 Create Date: 2026-11-30 09:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
