@@ -30,7 +30,7 @@ from bot.runtime.console import (
     render_blocks,
 )
 from bot.runtime.logs import configure_logging
-from bot.runtime.scheduler import TICKS, start_digest_scheduler
+from bot.runtime.scheduler import TICKS, forget_old_claims, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.context import Services
 from bot.services.crm.tick import crm_tick
@@ -226,6 +226,7 @@ def _log_no_token_check() -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from waitress import serve
 
+    from bot.runtime.edge import MAX_BODY_BYTES
     from bot.runtime.web import wsgi_app
 
     needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
@@ -237,10 +238,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = start_digests(settings, engine)
     try:
         serve(
-            wsgi_app(build_app(settings, engine), engine),
+            wsgi_app(build_app(settings, engine), engine, str(settings.slack_signing_secret)),
             host=args.host,
             port=args.port,
             threads=args.threads,
+            # Refused with 413 from the headers, before waitress buffers a byte of it.
+            max_request_body_size=MAX_BODY_BYTES,
         )
     finally:
         scheduler.shutdown(wait=False)
@@ -311,6 +314,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
         print(report.summary())
     if not args.dry_run:
         print(crm_tick(settings)(session_factory, clients, now).summary())
+        forget_old_claims(session_factory, now)
     return 0
 
 

@@ -26,6 +26,7 @@ from slack_bolt import App, BoltRequest
 from bot import ids
 from bot.blocks.mrkdwn import escape, plain
 from bot.rules.dates import EXAMPLES, DateError, resolve_when
+from bot.runtime.edge import slack_request
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 
@@ -158,7 +159,7 @@ class Console:
     # Replies -----------------------------------------------------------------------------
 
     def _send(self, body: str, headers: dict[str, str]) -> str:
-        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        response = self.app.dispatch(slack_request(body, headers))
         return self._shown(response.body) or "(no reply)"
 
     def _shown(self, reply: str = "") -> str:

@@ -1,6 +1,6 @@
 """The once-a-minute tick inside `serve`, `socket` and `console`: daily digests, the
-Friday weekly pictures, reminders, then whatever else the runtime hands in (the CRM outbox
-and pull).
+Friday weekly pictures, reminders, whatever else the runtime hands in (the CRM outbox and
+pull), then forgetting replay claims nothing can replay any more.
 
 Every process that serves Slack also ticks, so a deployment needs no separate cron; many
 processes ticking at once is safe because each rep's day (or week) is claimed in the database.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services.digest_delivery import ClientForTeam, run_digest_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.weekly_delivery import run_weekly_tick
+from bot.storage import queries
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ DIGEST_JOB = "daily-digest"
 TICKS = (run_digest_tick, run_weekly_tick, run_reminder_tick)
 """What each minute runs, in order: `phonetag digest`, the console's clock and the
 in-process scheduler all run these."""
+CLAIMS_KEPT = timedelta(days=1)
+"""Slack stops retrying an event within the hour and a signature is refused after five
+minutes; a day leaves room for clocks that disagree."""
 
 
 def start_digest_scheduler(
@@ -47,6 +51,7 @@ def start_digest_scheduler(
             report = run(session_factory, client_for_team, now)
             if report.acted:
                 logger.info(report.summary())
+        forget_old_claims(session_factory, now)
 
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
@@ -59,3 +64,9 @@ def start_digest_scheduler(
     )
     scheduler.start()
     return scheduler
+
+
+def forget_old_claims(session_factory: sessionmaker[Session], now: datetime) -> int:
+    """One indexed DELETE a minute keeps processed_events at about a day of requests."""
+    with session_factory.begin() as session:
+        return queries.forget_processed_events(session, now - CLAIMS_KEPT)

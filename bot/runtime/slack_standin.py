@@ -117,6 +117,7 @@ class SlackStandIn:
         self._calls: list[RecordedCall] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
+        self._odd_answers: dict[str, list[dict[str, Any]]] = {}
         self._uploads: dict[str, str] = {}
         self._shared: dict[str, tuple[dict[str, Any], bytes]] = {}
         self._ids = itertools.count(1)
@@ -188,6 +189,7 @@ class SlackStandIn:
             self._calls.clear()
             self._faults.clear()
             self._delays.clear()
+            self._odd_answers.clear()
 
     def response_url(self, name: str) -> str:
         """A `response_url` to put in a slash command or action payload; posts are recorded."""
@@ -251,10 +253,17 @@ class SlackStandIn:
         with self._lock:
             self._delays[method] = seconds
 
+    def answer_next(self, method: str, body: Mapping[str, Any]) -> None:
+        """Answer the next call to `method` with exactly `body`: Slack's `ok` replies that
+        leave out what they should carry."""
+        with self._lock:
+            self._odd_answers.setdefault(method, []).append(dict(body))
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
             self._delays.clear()
+            self._odd_answers.clear()
 
     # -- answering -------------------------------------------------------------------------
 
@@ -290,6 +299,11 @@ class SlackStandIn:
             if fault.status == HTTPStatus.TOO_MANY_REQUESTS and fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
             return _Answer(fault.status, {"ok": False, "error": fault.error}, headers)
+        with self._lock:
+            odd = self._odd_answers.get(method)
+            odd_answer = odd.pop(0) if odd else None
+        if odd_answer is not None:
+            return _Answer(HTTPStatus.OK, odd_answer)
         if method == UPLOAD_URL:
             return _Answer(HTTPStatus.OK, f"OK - {len(args.get('data', b''))}")
         if method == FILE_DOWNLOAD:

@@ -248,9 +248,11 @@ class DeliveryRow(Base):
 
 
 class ProcessedEventRow(Base):
-    """Slack retries an event it thinks we missed; the first delivery claims its id."""
+    """Slack retries an event it thinks we missed, and a signed command or click can be sent
+    again by whoever copied it: the first delivery claims its id (or its signature)."""
 
     __tablename__ = "processed_events"
+    __table_args__ = (Index("ix_processed_events_received_at", "received_at"),)
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))

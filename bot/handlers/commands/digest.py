@@ -149,11 +149,11 @@ def _is_workspace_admin(client: WebClient, user_id: str) -> bool:
     """Asked of Slack each time, so a demoted admin loses the right at once; when Slack cannot
     say, the answer is no."""
     try:
-        user = client.users_info(user=user_id)["user"]
+        user = client.users_info(user=user_id).get("user")
     except SlackApiError as error:
         logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
+    return isinstance(user, dict) and bool(user.get("is_admin") or user.get("is_owner"))
 
 
 def _post_team_week(
