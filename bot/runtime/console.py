@@ -271,6 +271,8 @@ class Console:
         """A form the last reply opened is filled in here and submitted, as many times as
         the app sends one back (with errors, or a next step)."""
         view = self._open_form()
+        # Slack gives each opened form its own id, and a logged form is claimed by it.
+        view_id = f"VCONSOLE{secrets.token_hex(4).upper()}"
         values: dict[str, dict[str, Any]] = {}
         to_fix: set[str] | None = None
         while view is not None and self._out is not None:
@@ -285,7 +287,7 @@ class Console:
                 {
                     "type": "view_submission",
                     "trigger_id": secrets.token_hex(8),
-                    "view": {**view, "id": "VCONSOLE", "state": {"values": values}},
+                    "view": {**view, "id": view_id, "state": {"values": values}},
                 }
             )
             reply = json.loads(answer) if answer.strip().startswith("{") else {}
