@@ -1,7 +1,7 @@
 """talking points, desk hours and partner firms
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0009
 Create Date: 2026-11-30 09:00:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
