@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///phonetag.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_HUBSPOT_API_URL = "https://api.hubapi.com"
 SERVE_THREADS = 4
 """Requests are mostly Python holding the GIL, so more threads only take turns: measured at 32
 clients, 8 threads had a p99 about a third higher than 4, for the same throughput. Four still
@@ -31,10 +32,34 @@ class Settings:
     separate_worker: bool = False
     """`phonetag worker` runs the minute's ticks, so `serve` and `socket` do not
     (PHONETAG_WORKER=separate)."""
+    secret_key: str | None = None
+    """PHONETAG_SECRET_KEY: the Fernet key CRM credentials are encrypted with at rest."""
+    hubspot_access_token: str | None = None
+    hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
+    salesforce_instance_url: str | None = None
+    salesforce_access_token: str | None = None
+    salesforce_username: str | None = None
+    salesforce_password: str | None = None
+    salesforce_security_token: str | None = None
 
     @property
     def oauth_enabled(self) -> bool:
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def secrets(self) -> list[str | None]:
+        """Everything that must never reach a log line."""
+        return [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_client_secret,
+            self.slack_app_token,
+            self.secret_key,
+            self.hubspot_access_token,
+            self.salesforce_access_token,
+            self.salesforce_password,
+            self.salesforce_security_token,
+        ]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -51,6 +76,14 @@ class Settings:
             slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
             posts_in_flight=_count(get("PHONETAG_POSTS_IN_FLIGHT"), DEFAULT_POSTS_IN_FLIGHT),
             separate_worker=_worker_mode(get("PHONETAG_WORKER")) == SEPARATE_WORKER,
+            secret_key=get("PHONETAG_SECRET_KEY"),
+            hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN"),
+            hubspot_api_url=(get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL).rstrip("/"),
+            salesforce_instance_url=get("SALESFORCE_INSTANCE_URL"),
+            salesforce_access_token=get("SALESFORCE_ACCESS_TOKEN"),
+            salesforce_username=get("SALESFORCE_USERNAME"),
+            salesforce_password=get("SALESFORCE_PASSWORD"),
+            salesforce_security_token=get("SALESFORCE_SECURITY_TOKEN"),
         )
 
 

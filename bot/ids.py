@@ -40,6 +40,8 @@ LOGCALL_PROSPECT = "logcall_prospect"
 LOGCALL_UNDO = "logcall_undo"
 LOGCALL_DRAFT_VOICEMAIL = "logcall_draft_voicemail"
 LOGCALL_SET_FOLLOW_UP = "logcall_set_follow_up"
+LOGCALL_ASKED_INTRO = "logcall_asked_intro"
+"""The rep asked this prospect for an introduction: counted in the weekly picture."""
 FOLLOW_UP_VIEW = "follow_up_view"
 
 # The digest's Snooze menu: "until a date" opens this modal.
@@ -49,6 +51,9 @@ SNOOZE_UNTIL_VIEW = "snooze_until_view"
 HOME_LOG_CALL = "home_log_call"
 HOME_EDIT_PROFILE = "home_edit_profile"
 HOME_DIGEST_SETTINGS = "home_digest_settings"
+
+# /prospect crm: the CRM connection form (workspace admins and owners).
+CRM_CONNECT_VIEW = "crm_connect_view"
 
 # /prospect: the edit form, and the Delete button (its value is the prospect id, re-checked
 # against the clicker's own prospects in their workspace).

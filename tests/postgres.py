@@ -8,10 +8,12 @@ is deleted after the run anyway, and that makes it start and write several times
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -141,6 +143,23 @@ class ThrowawayPostgres:
         """Start the paused server again on the same port, as a database coming back would."""
         assert self.port is not None
         self._pg_ctl_start(self.port, check=True)
+
+    def freeze(self) -> None:
+        """SIGSTOP the postmaster and every backend: a server that accepts connections and
+        never answers, the outage no timeout on the server's side can end."""
+        self._signal_all(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal_all(signal.SIGCONT)
+
+    def _signal_all(self, signum: signal.Signals) -> None:
+        postmaster = int((self._data_dir / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for pid in [postmaster, *map(int, children)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
 
     def _pg_ctl_start(self, port: int, *, check: bool) -> subprocess.CompletedProcess[str]:
         assert self._root is not None

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import ids
 from bot.config import Settings
 from bot.runtime.app import create_app
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.web import wsgi_app
 from bot.services.context import Job, Later, PerWorkspace, Services
+from bot.services.crm.connections import AdapterFactory
 from bot.services.file_download import DownloadPolicy
 from bot.storage.db import make_session_factory
 
@@ -26,6 +30,18 @@ from bot.storage.db import make_session_factory
 MONDAY_MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+
+
+def logcall_body(response_url: str, text: str = "Jane Doe vm") -> str:
+    """One /logcall from U1 in T1 as Slack posts it, for tests that sign or mangle it."""
+    return slash_command_body(
+        ids.LOGCALL,
+        text,
+        team_id="T1",
+        user_id="U1",
+        response_url=response_url,
+        trigger_id="13345224609.738474920.8088930838",
+    )
 
 
 @dataclass
@@ -74,6 +90,8 @@ class SlackHarness:
         later: Later | None = None,
         imports: PerWorkspace | None = None,
         downloads: DownloadPolicy | None = None,
+        crm_adapters: AdapterFactory | None = None,
+        **settings_overrides: Any,
     ):
         self.engine = engine
         self.standin = standin
@@ -87,6 +105,7 @@ class SlackHarness:
             slack_client_id="111.222" if oauth else None,
             slack_client_secret="oauth-client-secret" if oauth else None,
         )
+        self.settings = settings = replace(settings, **settings_overrides)
         # Unless a test says otherwise, work after the ack runs at once, so a test sees the
         # Home as soon as it has the reply.
         services = Services(
@@ -95,9 +114,12 @@ class SlackHarness:
             later=later or run_now,
             imports=imports or run_in_place,
             downloads=downloads or DownloadPolicy(allowed_url=standin.files_url),
+            settings=settings,
+            crm_adapters=crm_adapters,
         )
         self.app = create_app(settings, services)
-        self.wsgi = wsgi_app(self.app, engine)
+        self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET)
+        self._triggers = itertools.count(1)
 
     def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:
         environ: dict[str, object] = {}
@@ -141,13 +163,20 @@ class SlackHarness:
             team_id=team,
             user_id=user,
             response_url=self.standin.response_url(f"{team}-{user}"),
-            trigger_id="trigger-1",
+            trigger_id=self._trigger_id("trigger"),
         )
         return self.post(body, signed_headers(SIGNING_SECRET, body))
 
     def interaction(self, payload: dict[str, object]) -> Reply:
+        if "trigger_id" in payload:
+            payload = {**payload, "trigger_id": self._trigger_id(str(payload["trigger_id"]))}
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, signed_headers(SIGNING_SECRET, body))
+
+    def _trigger_id(self, prefix: str) -> str:
+        """Slack gives every command and interaction its own trigger_id, so two identical
+        clicks in one second are two requests, not a replay of one."""
+        return f"{prefix}-{next(self._triggers)}"
 
     def event(
         self, event: dict[str, object], *, team: str = "T1", headers: dict[str, str] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -87,42 +88,59 @@ def build_logcall_reply(
     prospect_created: bool,
     notes: str,
     state: CadenceState,
-    window: CallWindow,
+    window: CallWindow | None,
     tz_known: bool,
     rep_tz: ZoneInfo,
     now: datetime,
     call_id: int,
+    called_at: datetime | None = None,
+    back_on: datetime | None = None,
+    advice: Sequence[dict[str, object]] = (),
+    extra_buttons: Sequence[dict[str, object]] = (),
 ) -> dict[str, object]:
-    """The logged call, the cadence and the next window, with buttons to take the call back,
-    draft the voicemail to leave, or pick a follow-up time."""
+    """The logged call, the next step in words, the next window and advice for the outcome,
+    with buttons to take the call back, draft the next message, or pick a follow-up time.
+
+    A closed prospect has no next window and nothing to draft: only Undo is offered.
+    """
     who = f"*{escape(prospect.name)}*"
     if prospect.company:
         who += f" ({escape(prospect.company)})"
-    headline = f":telephone_receiver: Logged *{OUTCOME_LABELS[outcome]}* with {who}."
+    headline = f":telephone_receiver: Logged *{OUTCOME_LABELS[outcome]}* with {who}"
+    if called_at is not None and called_at != now:
+        headline += f", {format_moment(called_at, rep_tz)}"
+    headline += "."
     if prospect_created:
         headline += " New prospect added."
     blocks = [section(headline)]
     if notes:
-        blocks.append(context(f"Notes: {escape(notes)}"))
-    blocks.append(section(f"*Cadence:* {escape(state.rule)}"))
-    window_text = f"*Best next window:* {describe_window(window, rep_tz, now)}"
-    number = number_to_dial(prospect, window)
-    if number:
-        window_text += f" · {phone_link(number)}"
-    if not tz_known:
-        window_text += f"\n_{UNKNOWN_ZONE}_"
-    blocks.append(section(window_text))
-    if prospect.follow_up_at:
-        blocks.append(context(f"Follow-up set for {format_moment(prospect.follow_up_at, rep_tz)}."))
-    if prospect.id is not None:
+        blocks.append(context(f"Notes (yours alone, never in a draft): {escape(notes)}"))
+    blocks.append(section(f"*Next step:* {escape(state.rule)}"))
+    if back_on is not None:
         blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    button("Undo", ids.LOGCALL_UNDO, str(call_id)),
-                    button("Draft voicemail", ids.LOGCALL_DRAFT_VOICEMAIL, str(prospect.id)),
-                    button("Set follow-up", ids.LOGCALL_SET_FOLLOW_UP, str(prospect.id)),
-                ],
-            }
+            context(f"They're back {format_day(back_on, rep_tz)}: off your lists until then.")
         )
+    if window is not None:
+        window_text = f"*Best next window:* {describe_window(window, rep_tz, now)}"
+        number = number_to_dial(prospect, window)
+        if number:
+            window_text += f" · {phone_link(number)}"
+        if not tz_known:
+            window_text += f"\n_{UNKNOWN_ZONE}_"
+        blocks.append(section(window_text))
+    if prospect.follow_up_at and back_on is None and not state.closed:
+        blocks.append(context(f"Follow-up set for {format_moment(prospect.follow_up_at, rep_tz)}."))
+    blocks += advice
+    if prospect.id is not None:
+        buttons = [button("Undo", ids.LOGCALL_UNDO, str(call_id))]
+        if not state.closed:
+            buttons.append(button("Draft voicemail", ids.LOGCALL_DRAFT_VOICEMAIL, str(prospect.id)))
+            buttons.append(button("Set follow-up", ids.LOGCALL_SET_FOLLOW_UP, str(prospect.id)))
+        blocks.append({"type": "actions", "elements": [*buttons, *extra_buttons]})
     return ephemeral(blocks, fallback=f"Logged {OUTCOME_LABELS[outcome]} with {prospect.name}.")
+
+
+def format_day(moment: datetime, tz: ZoneInfo) -> str:
+    """'Wed Dec 2' on the rep's clock."""
+    local = moment.astimezone(tz)
+    return f"{local:%a %b} {local.day}"

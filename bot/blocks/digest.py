@@ -26,6 +26,7 @@ from bot.blocks.mrkdwn import escape, phone_link
 from bot.blocks.payload_ids import read_row_id
 from bot.insights.digest_plan import DigestEntry, DigestPlan, Section
 from bot.insights.weekly import DEFAULT_WEEKLY_TIME
+from bot.rules.money import format_money
 from bot.rules.schedule import DAY_NAMES, DigestSchedule, format_digest_time, next_digest_at
 from bot.rules.windows import describe_window, number_to_dial
 
@@ -136,7 +137,7 @@ def _new_reason(in_section: tuple[DigestEntry, ...], position: int) -> str | Non
 def _entry_blocks(
     entry: DigestEntry, plan: DigestPlan, reason: str | None
 ) -> list[dict[str, object]]:
-    lines = [_who(entry)]
+    lines = [_who(entry, plan.currency)]
     rep_tz = plan.rep_tz
     if entry.section is Section.RETURN_CALLS:
         lines.append(_return_call_line(entry, rep_tz))
@@ -146,20 +147,20 @@ def _entry_blocks(
             lines.append(f"_{escape(reason)}_")
         if entry.last_tried and entry.last_tried != entry.window.label:
             lines.append(f"_Last tried {entry.last_tried} their time: try this time instead._")
-    if entry.state is not None and entry.section in (Section.SWITCH_TO_EMAIL, Section.PROMISES):
+    if entry.state is not None:
         lines.append(f"_{escape(entry.state.rule)}_")
     if not entry.tz_known:
         lines.append(f"_{UNKNOWN_ZONE}_")
     return [section("\n".join(lines)), _buttons(entry)]
 
 
-def _who(entry: DigestEntry) -> str:
+def _who(entry: DigestEntry, currency: str) -> str:
     prospect = entry.prospect
     parts = [f"*{escape(prospect.name)}*"]
     if prospect.company:
         parts[0] += f" ({escape(prospect.company)})"
     if prospect.deal_value is not None:
-        parts.append(f"${prospect.deal_value:,}")
+        parts.append(format_money(prospect.deal_value, currency))
     number = number_to_dial(prospect, entry.window)
     if number:
         parts.append(phone_link(number))

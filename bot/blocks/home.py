@@ -23,9 +23,13 @@ DIGEST_COMMANDS = (
 
 
 def build_home_view(
-    plan: DigestPlan, week: WeekReport, digest_settings: list[dict[str, object]]
+    plan: DigestPlan,
+    week: WeekReport,
+    digest_settings: list[dict[str, object]],
+    crm: list[dict[str, object]] | None = None,
 ) -> dict[str, object]:
-    """Buttons first (the rep opens Home to act), then the week, then today's list."""
+    """Buttons first (the rep opens Home to act), then the week, then today's list.
+    `crm` is the CRM line (see blocks.crm), under the settings."""
     day = f"{plan.local_date:%a %b} {plan.local_date.day}"
     blocks: list[dict[str, object]] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Phone Tag · {day}"}},
@@ -42,7 +46,7 @@ def build_home_view(
     ]
     if not plan.entries(Section.RETURN_CALLS):
         blocks.append(section(":white_check_mark: *Return calls owed:* none."))
-    footer = [{"type": "divider"}, *digest_settings]
+    footer = [{"type": "divider"}, *digest_settings, *(crm or [])]
     blocks += build_plan_blocks(plan, SURFACE_BLOCK_LIMIT - len(blocks) - len(footer))
     return {"type": "home", "blocks": blocks + footer}
 

@@ -33,6 +33,8 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("voicemails", "Voicemails left"),
     ("meetings", "Meetings set"),
     ("return_calls_in_time", "Return calls within 24 h"),
+    ("introductions_asked", "Introductions asked for"),
+    ("referrals_reached", "Referrals reached"),
 )
 
 CONNECT_RATE = "Connect rate"

@@ -18,7 +18,14 @@ from bot.blocks.common import format_moment, section
 from bot.blocks.modals import FIELD, input_block, modal, option, text_input
 from bot.blocks.mrkdwn import escape
 from bot.blocks.payload_ids import read_row_id
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, DealValueError, parse_deal_value
+from bot.grammar.logcall import (
+    MAX_NAME,
+    MAX_NOTES,
+    DealValueError,
+    GrammarError,
+    money_currency,
+    parse_deal_value,
+)
 from bot.grammar.stored_text import unstorable_text
 from bot.rules.calls import OUTCOME_LABELS, Outcome, Prospect
 from bot.rules.phones import PhoneError, normalize_phone
@@ -61,6 +68,8 @@ class LoggedInForm:
     follow_up_at: datetime | None
     deal_value: int | None
     phone: str | None
+    deal_currency: str | None = None
+    """The currency the value was marked in, if any: checked against the workspace's."""
 
 
 def build_logcall_modal(rep_tz: ZoneInfo, prospect: Prospect | None = None) -> dict[str, object]:
@@ -91,7 +100,7 @@ def build_logcall_modal(rep_tz: ZoneInfo, prospect: Prospect | None = None) -> d
             "Follow-up",
             follow_up,
             optional=True,
-            hint=f"On your clock ({rep_tz.key}).",
+            hint=f"On your clock ({rep_tz.key}). For a meeting, its time: no calls till then.",
         ),
         input_block(
             DEAL_VALUE,
@@ -147,13 +156,16 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
         errors[FOLLOW_UP] = unreadable
     elif follow_up_at is not None and follow_up_at < now:
         errors[FOLLOW_UP] = "That time has passed: pick a follow-up in the future."
-    deal_value = None
+    deal_value = deal_currency = None
     raw_value = str(_element(values, DEAL_VALUE, FIELD).get("value") or "").strip()
     if raw_value:
         try:
             deal_value = parse_deal_value(raw_value)
+            deal_currency = money_currency(raw_value)
         except DealValueError as problem:
             errors[DEAL_VALUE] = f"“{raw_value}” {problem.problem}. Write it like $12k or 12,000."
+        except GrammarError as problem:
+            errors[DEAL_VALUE] = problem.message
     phone = None
     raw_phone = str(_element(values, PHONE, FIELD).get("value") or "").strip()
     if raw_phone:
@@ -171,6 +183,7 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
         follow_up_at=follow_up_at,
         deal_value=deal_value,
         phone=phone,
+        deal_currency=deal_currency,
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # Input blocks are read back by block_id; every element uses the same action_id.
 FIELD = "value"
 
@@ -77,3 +80,26 @@ def info_modal(
 ) -> dict[str, object]:
     """A modal with nothing to submit: confirmations and read-only settings."""
     return {"type": "modal", "title": plain(title), "close": plain(close), "blocks": blocks}
+
+
+def form_error_field(view: Mapping[str, Any]) -> str | None:
+    """The input a form-wide error is shown under, so Slack keeps the modal open with what the
+    rep typed: their notes first (the text they would most hate to retype), else the first
+    text field, else the first input of any kind. None for a view with no inputs."""
+    inputs = [
+        block
+        for block in view.get("blocks") or []
+        if isinstance(block, Mapping) and block.get("type") == "input" and block.get("block_id")
+    ]
+
+    def is_text(block: Mapping[str, Any]) -> bool:
+        return (block.get("element") or {}).get("type") == "plain_text_input"
+
+    def is_long_text(block: Mapping[str, Any]) -> bool:
+        return is_text(block) and bool((block.get("element") or {}).get("multiline"))
+
+    for fits in (is_long_text, is_text, lambda _block: True):
+        for block in inputs:
+            if fits(block):
+                return str(block["block_id"])
+    return None

@@ -23,11 +23,12 @@ from bot.blocks.common import (
 )
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.blocks.mrkdwn import escape, phone_link
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address
+from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
 from bot.grammar.stored_text import unstorable_text
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallLog, CallWindow, Prospect, ProspectStatus
+from bot.rules.money import DEFAULT_CURRENCY, format_money
 from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import (
     DraftUse,
@@ -50,7 +51,8 @@ FORM_LABELS: dict[str, str] = {
     "tz": "Time zone",
     "value": "Deal value",
     "ref": "Referred by",
-    "note": "Connection note",
+    "hook": "Talking point (drafts may say it)",
+    "note": "Private note (never in a draft)",
     "status": "Status",
 }
 STATUS_LABELS: dict[ProspectStatus, str] = {
@@ -75,6 +77,7 @@ _FORM_LIMITS: dict[str, int] = {
     "tz": _MAX_ZONE,
     "value": _MAX_VALUE,
     "ref": MAX_TEXT,
+    "hook": MAX_NOTES,
     "note": MAX_NOTES,
 }
 LIST_TITLES: dict[ListFilter, str] = {
@@ -102,6 +105,8 @@ class EditReading:
 
     fields: ProspectFields | None
     errors: dict[str, str]
+    deal_currency: str | None = None
+    """The currency the value was marked in, if any: checked against the workspace's."""
 
 
 def build_added_reply(
@@ -112,9 +117,13 @@ def build_added_reply(
     window: CallWindow,
     rep_tz: ZoneInfo,
     now: datetime,
+    currency: str = DEFAULT_CURRENCY,
 ) -> dict[str, object]:
-    blocks = [section(f":bust_in_silhouette: Added {_who(prospect)}."), _details(prospect)]
-    blocks.append(section(f"*Cadence:* {escape(state.rule)}"))
+    blocks = [
+        section(f":bust_in_silhouette: Added {_who(prospect)}."),
+        _details(prospect, currency=currency),
+    ]
+    blocks.append(section(f"*Next step:* {escape(state.rule)}"))
     window_text = f"*Best first window:* {describe_window(window, rep_tz, now)}"
     if prospect.tz is None:
         window_text += f"\n_{UNKNOWN_ZONE}_"
@@ -148,9 +157,17 @@ def build_show_reply(
     window: CallWindow | None,
     rep_tz: ZoneInfo,
     now: datetime,
+    crm_link: str | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> dict[str, object]:
-    """The record: details, last calls newest first, drafts used, and what to do next."""
-    blocks = [section(f":bust_in_silhouette: {_who(prospect)}"), _details(prospect, rep_tz)]
+    """The record: details, last calls newest first, drafts used, and what to do next.
+    `crm_link` is mrkdwn linking to the prospect's record in the CRM, when there is one."""
+    blocks = [
+        section(f":bust_in_silhouette: {_who(prospect)}"),
+        _details(prospect, rep_tz, currency),
+    ]
+    if crm_link:
+        blocks.append(context(crm_link))
     step = f"*Next step:* {escape(state.rule)}"
     if window is not None:
         step += f"\n*Best next window:* {describe_window(window, rep_tz, now)}"
@@ -180,7 +197,12 @@ def build_show_reply(
 
 
 def build_list_reply(
-    which: ListFilter, lines: Sequence[ListedProspect], total: int, rep_tz: ZoneInfo, now: datetime
+    which: ListFilter,
+    lines: Sequence[ListedProspect],
+    total: int,
+    rep_tz: ZoneInfo,
+    now: datetime,
+    currency: str = DEFAULT_CURRENCY,
 ) -> dict[str, object]:
     """One block per prospect, so a long list keeps its first entries within 50 blocks and
     says how many more there are."""
@@ -192,7 +214,7 @@ def build_list_reply(
         return ephemeral([section(f"*{title}*: {empty}")], fallback=f"{title}: none")
     blocks = [section(f"*{title}* ({total})")]
     room = MESSAGE_BLOCK_LIMIT - 2  # the title and the "more" line
-    shown = [_list_block(line, rep_tz, now) for line in lines[:room]]
+    shown = [_list_block(line, rep_tz, now, currency) for line in lines[:room]]
     blocks += shown
     if total > len(shown):
         blocks.append(
@@ -249,7 +271,9 @@ def build_deleted(name: str, calls: int, drafts: int) -> str:
     )
 
 
-def build_edit_modal(prospect_id: int, prospect: Prospect) -> dict[str, object]:
+def build_edit_modal(
+    prospect_id: int, prospect: Prospect, currency: str = DEFAULT_CURRENCY
+) -> dict[str, object]:
     """Prefilled with everything stored; the id rides in private_metadata and is re-checked
     against the submitter on save."""
     current = {
@@ -259,11 +283,16 @@ def build_edit_modal(prospect_id: int, prospect: Prospect) -> dict[str, object]:
         "cell": prospect.cell,
         "email": prospect.email,
         "tz": prospect.tz,
-        "value": f"${prospect.deal_value:,}" if prospect.deal_value is not None else None,
+        "value": (
+            format_money(prospect.deal_value, currency) if prospect.deal_value is not None else None
+        ),
         "ref": prospect.referrer,
+        "hook": prospect.hook,
         "note": prospect.connection_note,
     }
     hints = {
+        "hook": "e.g. their Q1 rollout: said as “You mentioned your Q1 rollout — …”.",
+        "note": "Yours alone: gatekeeper names, what they said. Drafts never use it.",
         "tz": "Like America/Chicago, or ET, CT, MT, PT. Empty: guessed from the phone.",
         "value": "Like $12k, 12,000 or $1.5m: bigger deals earn more attempts.",
     }
@@ -310,6 +339,7 @@ def read_edit_form(state: Mapping[str, Any]) -> EditReading:
     email = _checked(raw["email"], email_address, "email", errors)
     tz = _checked(raw["tz"], tz_option, "tz", errors)
     value = _checked(raw["value"], deal_value_option, "value", errors)
+    currency = _checked(raw["value"], lambda typed, _: money_currency(typed), "value", errors)
     selected = (blocks.get("status") or {}).get(FIELD, {}).get("selected_option") or {}
     try:
         status = ProspectStatus(selected.get("value", ProspectStatus.ACTIVE.value))
@@ -328,9 +358,10 @@ def read_edit_form(state: Mapping[str, Any]) -> EditReading:
         deal_value=value,
         referrer=raw["ref"],
         connection_note=raw["note"],
+        hook=raw["hook"],
         status=status,
     )
-    return EditReading(fields, {})
+    return EditReading(fields, {}, currency)
 
 
 def duplicate_error(duplicate: Duplicate) -> dict[str, str]:
@@ -358,7 +389,9 @@ def _who(prospect: Prospect) -> str:
     return who
 
 
-def _details(prospect: Prospect, rep_tz: ZoneInfo | None = None) -> dict[str, object]:
+def _details(
+    prospect: Prospect, rep_tz: ZoneInfo | None = None, currency: str = DEFAULT_CURRENCY
+) -> dict[str, object]:
     """Contact details and deal, one fact per line; a snooze or follow-up when there is one."""
     lines = []
     if prospect.phone:
@@ -369,11 +402,13 @@ def _details(prospect: Prospect, rep_tz: ZoneInfo | None = None) -> dict[str, ob
         lines.append(f"Email: {escape(prospect.email)}")
     lines.append(f"Time zone: {prospect.tz or 'unknown'}")
     if prospect.deal_value is not None:
-        lines.append(f"Deal value: ${prospect.deal_value:,}")
+        lines.append(f"Deal value: {format_money(prospect.deal_value, currency)}")
     if prospect.referrer:
-        lines.append(f"Referred by: {escape(prospect.referrer)}")
+        lines.append(f"Referred by: {escape(prospect.referrer)} (a referral: say their name first)")
+    if prospect.hook:
+        lines.append(f"Talking point: {escape(prospect.hook)}")
     if prospect.connection_note:
-        lines.append(f"Note: {escape(prospect.connection_note)}")
+        lines.append(f"Private note: {escape(prospect.connection_note)}")
     lines.append(f"Status: {STATUS_LABELS[prospect.status]}")
     if rep_tz is not None and prospect.snoozed_until is not None:
         lines.append(f"Snoozed until {format_moment(prospect.snoozed_until, rep_tz)}")
@@ -390,11 +425,13 @@ def _call_line(log: CallLog, rep_tz: ZoneInfo) -> str:
     return line
 
 
-def _list_block(line: ListedProspect, rep_tz: ZoneInfo, now: datetime) -> dict[str, object]:
+def _list_block(
+    line: ListedProspect, rep_tz: ZoneInfo, now: datetime, currency: str
+) -> dict[str, object]:
     prospect = line.prospect
     parts = [_who(prospect)]
     if prospect.deal_value is not None:
-        parts.append(f"${prospect.deal_value:,}")
+        parts.append(format_money(prospect.deal_value, currency))
     number = prospect.phone or prospect.cell
     if number:
         parts.append(phone_link(number))

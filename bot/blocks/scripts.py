@@ -18,7 +18,7 @@ from bot.drafts.lint import Finding, count_words, estimate_seconds
 from bot.drafts.scripts import Draft, DraftKind
 from bot.grammar.logcall import MAX_NAME, GrammarError, email_address
 from bot.grammar.stored_text import unstorable_text
-from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT
+from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT, desk_hours_option
 from bot.rules.calls import Prospect, Rep
 from bot.rules.phones import PhoneError, normalize_phone
 
@@ -29,6 +29,8 @@ PROFILE_LABELS: dict[str, str] = {
     "cell": "Cell (for after-hours return calls)",
     "email": "Email",
     "benefit": "One-line benefit",
+    "desk_hours": "Desk hours for return calls",
+    "partners": "Partner firms you refer callers to",
 }
 CALLER_LABELS: dict[str, str] = {
     "name": "Caller's name",
@@ -42,6 +44,7 @@ _PROFILE_LIMITS = dict.fromkeys(PROFILE_LABELS, MAX_PROFILE_TEXT) | {
     "phone": _MAX_PHONE,
     "cell": _MAX_PHONE,
     "benefit": MAX_BENEFIT_CHARS,
+    "desk_hours": 20,
 }
 _CALLER_LIMITS = {"name": MAX_NAME, "company": MAX_PROFILE_TEXT, "phone": _MAX_PHONE}
 _CALLER_LIMITS["notes"] = _MAX_NOTES
@@ -50,12 +53,14 @@ _KIND_TITLES: dict[DraftKind, str] = {
     DraftKind.SCREENER: ":bust_in_silhouette: *For the screener who answers*",
     DraftKind.EMAIL: ":email: *Email*",
     DraftKind.WRONG: ":telephone_receiver: *Wrong-number playbook*",
+    DraftKind.MISDIAL: ":telephone_receiver: *You dialled a stranger: turn it into a pitch*",
 }
 _KIND_NAMES: dict[DraftKind, str] = {
     DraftKind.VOICEMAIL: "Voicemail",
     DraftKind.SCREENER: "Screener script",
     DraftKind.EMAIL: "Email",
     DraftKind.WRONG: "Wrong-number playbook",
+    DraftKind.MISDIAL: "Misdial playbook",
 }
 _ADD_FACT = '/vmscript facts add "…"'
 
@@ -98,7 +103,7 @@ def build_draft_reply(
     if draft.subject:
         to = f"*To:* {escape(prospect.email)}\n" if prospect and prospect.email else ""
         blocks.append(section(f"{to}*Subject:* {escape(draft.subject)}"))
-    blocks.append(section(_quoted(draft.text)))
+    blocks.append(section(quoted(draft.text)))
     blocks.append(context(_length(draft.words, draft.seconds, draft.kind)))
     if draft.findings:
         blocks.append(section(_findings(draft.findings)))
@@ -106,7 +111,7 @@ def build_draft_reply(
     if hint:
         blocks.append(context(hint))
     if cadence_rule and not switched_to_email:
-        blocks.append(context(f"Cadence: {escape(cadence_rule)}"))
+        blocks.append(context(f"Next step: {escape(cadence_rule)}"))
     if draft.kind is DraftKind.WRONG:
         blocks.append(_save_caller_button(caller_name))
     fallback = f"{_KIND_NAMES[draft.kind]}, {draft.words} words"
@@ -136,6 +141,8 @@ def build_profile_reply(rep: Rep, *, note: str | None = None) -> dict[str, objec
         "cell": phone_link(rep.cell) if rep.cell else None,
         "email": escape(rep.email) if rep.email else None,
         "benefit": escape(rep.benefit) if rep.benefit else None,
+        "desk_hours": _desk_hours(rep),
+        "partners": escape(", ".join(rep.partners)) if rep.partners else None,
     }
     lines = [f"*{PROFILE_LABELS[key]}:* {value or '_not set_'}" for key, value in shown.items()]
     blocks = [section(":bust_in_silhouette: *Your profile*\n" + "\n".join(lines))]
@@ -173,10 +180,14 @@ def build_profile_modal(rep: Rep) -> dict[str, object]:
         "cell": rep.cell,
         "email": rep.email,
         "benefit": rep.benefit,
+        "desk_hours": _desk_hours(rep),
+        "partners": ", ".join(rep.partners) or None,
     }
     hints = {
         "phone": "Said at the start and the end of every voicemail.",
         "benefit": "What a return call gets them, e.g. we help sales teams book 20% more meetings.",
+        "desk_hours": "Your clock, e.g. 9-12: voicemails say when you're at your desk.",
+        "partners": "Named when a stranger's need isn't yours, e.g. Acme Audit, Beta Books.",
     }
     blocks = [
         _input(
@@ -223,6 +234,11 @@ def read_profile_form(state: Mapping[str, Any]) -> FormReading:
             values["email"] = email_address(raw["email"], raw["email"])
         except GrammarError as problem:
             errors.setdefault("email", problem.message)
+    if raw["desk_hours"]:
+        try:
+            values["desk_hours"] = desk_hours_option(raw["desk_hours"])
+        except GrammarError as problem:
+            errors.setdefault("desk_hours", problem.message)
     return FormReading(values, errors)
 
 
@@ -281,7 +297,15 @@ def _input(
     return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
-def _quoted(text: str) -> str:
+def _desk_hours(rep: Rep) -> str | None:
+    """'9–12' as the rep typed it, near enough, on their own clock."""
+    if rep.desk_hours is None:
+        return None
+    start, end = rep.desk_hours.start, rep.desk_hours.end
+    return f"{start:%-H:%M}–{end:%-H:%M}".replace(":00", "")
+
+
+def quoted(text: str) -> str:
     """A block quote sets the script apart from the bot's own words."""
     return "\n".join(f"&gt; {line}" if line else "&gt;" for line in escape(text).split("\n"))
 

@@ -162,7 +162,18 @@ _RULES: dict[str, _Rules] = {
     # An email is read, not replayed: one number in the signature is enough.
     "email": _Rules(EMAIL_MAX_WORDS, None, 0, False, True, True),
     "wrong": _Rules(WRONG_NUMBER_MAX_WORDS, None, 1, False, False, False),
+    "misdial": _Rules(WRONG_NUMBER_MAX_WORDS, None, 1, False, False, False),
 }
+
+# Openers that say the rep has nothing new: no reason for anyone to call back.
+EMPTY_PHRASES: tuple[str, ...] = (
+    "just checking in",
+    "just wanted to check in",
+    "touching base",
+    "touch base",
+    "following up on my voicemail",
+    "following up on my message",
+)
 
 
 def lint(
@@ -221,6 +232,15 @@ def lint(
                     "blames_prospect",
                     f'Drop "{phrase}": never make them wrong for not calling back — say you '
                     "are eager to talk and tried again while you were at your desk.",
+                )
+            )
+    for phrase in EMPTY_PHRASES:
+        if normalise(phrase) in flat:
+            findings.append(
+                Finding(
+                    "nothing_new",
+                    f'Drop "{phrase}": it tells them you have nothing new. Lead with the one '
+                    "fact or idea that is worth a call back.",
                 )
             )
     if rules.needs_time and not _TIME_PROPOSAL.search(script):

@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address
+from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
 from bot.grammar.stored_text import unstorable_text
+from bot.rules.money import DEFAULT_CURRENCY, currency_mismatch
 from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import ProspectFields
 
@@ -43,6 +45,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "tz": ("tz", "timezone"),
     "referrer": ("referrer", "ref", "referredby", "referral"),
     "note": ("note", "notes", "connectionnote", "description"),
+    "hook": ("hook", "talkingpoint", "talkingpoints"),
 }
 _FIELD_BY_KEY = {key: field for field, keys in HEADER_NAMES.items() for key in keys}
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
@@ -96,8 +99,8 @@ def map_headers(headers: Sequence[str]) -> ColumnMap:
         seen = ", ".join(f"“{header}”" for header in headers if header.strip()) or "none"
         raise HeaderError(
             f"No name column among the headers ({seen}). Name one column “name”, or"
-            " “First Name” and “Last Name”; phone, cell, email, company, value, tz, referrer"
-            " and note are read too."
+            " “First Name” and “Last Name”; phone, cell, email, company, value, tz, referrer,"
+            " note and hook (a talking point) are read too."
         )
     return ColumnMap(
         {field: tuple(positions) for field, positions in columns.items()},
@@ -111,8 +114,11 @@ def is_blank(values: Sequence[str]) -> bool:
     return not any(value.strip() for value in values)
 
 
-def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
-    """The prospect one row describes. Raises RowError naming the first value at fault."""
+def read_row(
+    values: Sequence[str], columns: ColumnMap, currency: str = DEFAULT_CURRENCY
+) -> ProspectFields:
+    """The prospect one row describes, its value in the workspace's `currency`. Raises
+    RowError naming the first value at fault."""
     extra = [value for value in values[columns.width :] if value.strip()]
     if extra:
         raise RowError(
@@ -136,11 +142,13 @@ def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
     if not name:
         raise RowError("No name: every prospect needs one.")
     note = cell("note")
+    hook = cell("hook")
     for label, text, limit in (
         ("name", name, MAX_NAME),
         ("company", cell("company"), MAX_TEXT),
         ("referrer", cell("referrer"), MAX_TEXT),
         ("note", note, MAX_NOTES),
+        ("hook", hook, MAX_NOTES),
         ("email", cell("email"), _MAX_EMAIL),
     ):
         if text and len(text) > limit:
@@ -152,10 +160,19 @@ def read_row(values: Sequence[str], columns: ColumnMap) -> ProspectFields:
         cell=_phone("cell", cell("cell")),
         email=_read("email", cell("email"), email_address),
         tz=_read("tz", cell("tz"), tz_option),
-        deal_value=_read("value", cell("value"), deal_value_option),
+        deal_value=_read("value", cell("value"), partial(_value_in, currency)),
         referrer=cell("referrer"),
         connection_note=note,
+        hook=hook,
     )
+
+
+def _value_in(currency: str, text: str, quoted: str) -> int:
+    """A value marked in another currency is refused: nothing converts between them."""
+    value = deal_value_option(text, quoted)
+    if mismatch := currency_mismatch(money_currency(text), currency):
+        raise GrammarError(mismatch)
+    return value
 
 
 def _phone(label: str, text: str | None) -> str | None:

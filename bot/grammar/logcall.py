@@ -18,6 +18,7 @@ from zoneinfo import available_timezones
 
 from bot.grammar.stored_text import unstorable_text
 from bot.rules.calls import Outcome
+from bot.rules.money import CurrencyError, currency_code
 from bot.rules.phones import PhoneError, normalize_phone
 
 MAX_NAME = 120
@@ -66,6 +67,8 @@ OPTION_EXAMPLES: dict[str, str] = {
     "ref": 'ref:"Bob Smith"',
     "tz": "tz:America/Chicago",
     "next": 'next:"thu 8am"',
+    "at": 'at:"yesterday 5pm"',
+    "back": "back:wednesday",
 }
 
 EXAMPLE = (
@@ -78,7 +81,8 @@ Log a call in one line: /logcall <name> <outcome> [options] [notes]
   e.g. {EXAMPLE}
 Outcomes: {_OUTCOME_LIST}
 Options: {", ".join(OPTION_EXAMPLES.values())}
-Quote anything with spaces; quote a name that contains an outcome word: "Won Kim" vm"""
+at: logs an earlier call (up to 30 days back); back: is when a gatekeeper says they're in.
+Quote anything with spaces; quote a name that contains an outcome word: "Kim Won" vm"""
 
 _SMART_QUOTES = str.maketrans(
     {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
@@ -91,7 +95,11 @@ _EMAIL = re.compile(
     r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}"
 )
-_MONEY = re.compile(r"\$?(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<scale>[km]?)")
+_MONEY = re.compile(
+    r"(?:(?P<sign>[$£€¥₹])|(?P<code>[a-z]{3})\s?)?"
+    r"(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<scale>[km]?)"
+    r"(?:\s?(?P<after>[a-z]{3}))?"
+)
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000}
 
 
@@ -118,6 +126,12 @@ class LogCallRequest:
     tz: str | None = None
     next_text: str | None = None
     notes: str = ""
+    at_text: str | None = None
+    """When the call happened, if earlier than now; resolved with the rep's clock."""
+    back_text: str | None = None
+    """The day the prospect is back (a gatekeeper's word); resolved with the rep's clock."""
+    deal_currency: str | None = None
+    """The currency the value was typed in, when it was marked ($, £, €, GBP…)."""
 
 
 def parse_logcall(text: str) -> LogCallRequest:
@@ -141,6 +155,7 @@ def parse_logcall(text: str) -> LogCallRequest:
     seen: dict[str, str] = {}  # option key -> how it was written, to quote duplicates
     fields: dict[str, str] = {}
     deal_value: int | None = None
+    deal_currency: str | None = None
     outcome: Outcome | None = None
     i = 0
     while i < len(tokens):
@@ -163,21 +178,22 @@ def parse_logcall(text: str) -> LogCallRequest:
                 i += used
             elif key == "value":
                 deal_value = _deal_value_option(value, token)
+                deal_currency = money_currency(value)
             else:
                 fields[key] = _text_option(key, value.strip(), token)
         elif outcome is not None:
             notes_words.append(token)
-        elif (word := token.lower().rstrip(",.;!")) in OUTCOME_ALIASES:
-            if not name_words:
-                raise GrammarError(
-                    f"I need the prospect's name before “{token}”, e.g. Jane Doe {word} …"
-                    f' If the name contains an outcome word, quote it: "Won Kim" vm.'
-                )
+        elif (word := _outcome_word(token)) and name_words:
             outcome = OUTCOME_ALIASES[word]
         else:
             name_words.append(token)
         i += 1
 
+    if outcome is None and name_words and (word := _outcome_word(name_words[0])):
+        raise GrammarError(
+            f"I need the prospect's name before “{name_words[0]}”, e.g. Jane Doe {word} …"
+            f' If the name contains an outcome word, quote it: "Kim Won" vm.'
+        )
     if outcome is None:
         raise GrammarError(
             f"I couldn't find an outcome in “{text.strip()}”. Put one of {_OUTCOME_LIST}"
@@ -206,7 +222,59 @@ def parse_logcall(text: str) -> LogCallRequest:
         tz=fields.get("tz"),
         next_text=fields.get("next"),
         notes=notes,
+        at_text=fields.get("at"),
+        back_text=_back_option(fields) or _back_in_notes(outcome, notes, fields),
+        deal_currency=deal_currency,
     )
+
+
+def _outcome_word(token: str) -> str | None:
+    """The outcome a word names, if any. Only a word with a name before it is the outcome,
+    so "Inbound Ivan inbound" is Inbound Ivan, who called in."""
+    word = token.lower().rstrip(",.;!")
+    return word if word in OUTCOME_ALIASES else None
+
+
+def _back_option(fields: dict[str, str]) -> str | None:
+    """`back:` says which day the prospect is in, `next:` when to call: one or the other."""
+    if "back" in fields and "next" in fields:
+        raise GrammarError("Give back: (the day they're in) or next: (when to call), not both.")
+    return fields.get("back")
+
+
+_BACK_IN_NOTES = re.compile(
+    r"\b(?:out|away|off|travel+ing)\s+(?:until|till|til|through)\s+(?P<until>{days})\b"
+    r"|\bback\s+(?:on\s+)?(?P<back>{days})\b".format(
+        days="monday|tuesday|wednesday|thursday|friday|mon|tue|tues|wed|thu|thur|thurs|fri|tomorrow"
+    ),
+    re.IGNORECASE,
+)
+
+
+def _back_in_notes(outcome: Outcome, notes: str, fields: dict[str, str]) -> str | None:
+    """A gatekeeper's "she's out until Wednesday", read from the notes when the rep gave no
+    back: or next:, so what the screener said moves the next window all the same."""
+    if outcome is not Outcome.GATEKEEPER or "next" in fields:
+        return None
+    match = _BACK_IN_NOTES.search(notes)
+    return (match["until"] or match["back"]).lower() if match else None
+
+
+def money_currency(raw: str) -> str | None:
+    """The currency a value was typed in ("£20k" -> "GBP"), or None when unmarked.
+
+    Raises GrammarError for a three-letter code we do not know.
+    """
+    match = _MONEY.fullmatch(raw.strip().lower())
+    if match is None:
+        return None
+    marker = match["sign"] or match["code"] or match["after"]
+    if marker is None:
+        return None
+    try:
+        return currency_code(marker)
+    except CurrencyError as problem:
+        raise GrammarError(problem.message) from None
 
 
 class DealValueError(ValueError):
@@ -218,17 +286,18 @@ class DealValueError(ValueError):
 
 
 def parse_deal_value(raw: str) -> int:
-    """Whole dollars from $12k, 12,000, $1.5m, 15K; cents round half up.
+    """Whole units from $12k, 12,000, $1.5m, 15K, £20k, €15k, CHF 5k, 5k CHF; cents round
+    half up. The currency marker is read by `money_currency`.
 
     Raises DealValueError (a ValueError).
     """
     match = _MONEY.fullmatch(raw.strip().lower())
-    if match is None:
-        negative = raw.strip().lstrip("$ ").startswith("-")
-        raise DealValueError(raw, "is negative" if negative else "isn't a dollar amount")
+    if match is None or (match["code"] and match["after"]):
+        negative = raw.strip().lstrip("$£€¥₹ ").startswith("-")
+        raise DealValueError(raw, "is negative" if negative else "isn't an amount of money")
     amount = Decimal(match["number"].replace(",", "")) * _SCALES[match["scale"]]
     if amount > MAX_DEAL_VALUE:
-        raise DealValueError(raw, f"is more than ${MAX_DEAL_VALUE:,}")
+        raise DealValueError(raw, f"is more than {MAX_DEAL_VALUE:,}")
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -293,8 +362,8 @@ def _deal_value_option(value: str, token: str) -> int:
         return parse_deal_value(value)
     except DealValueError as problem:
         raise GrammarError(
-            f"“{token}” {problem.problem}. Write the deal value like value:$12k, value:12,000"
-            " or value:$1.5m."
+            f"“{token}” {problem.problem}. Write the deal value like value:$12k, value:12,000,"
+            " value:£20k or value:$1.5m."
         ) from None
 
 

@@ -4,6 +4,7 @@
     /prospect edit|show|delete Jane Doe
     /prospect list [due|owed|laidoff|active|won|lost|dnc|all]
     /prospect snooze Jane Doe 1d|2w|until "thu 8am"|off
+    /prospect crm | sync
 
 Quotes, phones, emails, money and zones are read exactly as /logcall reads them, so a rep
 learns one way of typing. Errors quote the words that were not understood.
@@ -21,6 +22,7 @@ from bot.grammar.logcall import (
     DealValueError,
     GrammarError,
     email_address,
+    money_currency,
     parse_deal_value,
     phone_option,
     refuse_unstorable,
@@ -34,7 +36,7 @@ MAX_TEXT = 200
 
 ADD_OPTIONS: dict[str, str] = {
     key: OPTION_EXAMPLES[key] for key in ("phone", "cell", "email", "company", "value", "ref", "tz")
-} | {"note": 'note:"met at the expo"'}
+} | {"note": 'note:"met at the expo"', "hook": 'hook:"their Q1 rollout"'}
 LIST_WORDS: dict[str, ListFilter] = {f.value: f for f in ListFilter} | {
     "laid-off": ListFilter.LAID_OFF,
     "not-interested": ListFilter.NOT_INTERESTED,
@@ -43,16 +45,18 @@ LIST_WORDS: dict[str, ListFilter] = {f.value: f for f in ListFilter} | {
 _SNOOZE_SPAN = re.compile(r"(?P<n>\d{1,3})\s*(?P<unit>d|days?|w|wks?|weeks?)")
 _SNOOZE_OFF = frozenset({"off", "none", "clear", "cancel"})
 _MAX_SNOOZE_DAYS = 366
-_SUBCOMMANDS = "add, edit, show, list, snooze, delete or help"
+_SUBCOMMANDS = "add, edit, show, list, snooze, delete, crm, sync or help"
 
 USAGE = f"""\
-Manage your prospects: /prospect add|edit|show|list|snooze|delete …
+Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
   /prospect add Jane Doe {" ".join(ADD_OPTIONS.values())}
   /prospect edit Jane Doe     opens a form with everything about them
   /prospect show Jane Doe     calls, drafts used and the next step
   /prospect list [{"|".join(f.value for f in ListFilter)}]   (active when left out)
   /prospect snooze Jane Doe 1d|1w|until "thu 8am"|off
-  /prospect delete Jane Doe   asks before deleting"""
+  /prospect delete Jane Doe   asks before deleting
+  /prospect sync              pulls your contacts from the CRM now
+  /prospect crm               connects HubSpot or Salesforce (workspace admins)"""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class AddProspect:
     referrer: str | None = None
     tz: str | None = None
     note: str | None = None
+    """Private: never in a draft."""
+    hook: str | None = None
+    """A talking point drafts may say aloud."""
+    deal_currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,16 @@ class SnoozeProspect:
 
 
 @dataclass(frozen=True)
+class ConnectCrm:
+    """Open the CRM connection form (workspace admins and owners)."""
+
+
+@dataclass(frozen=True)
+class SyncCrm:
+    """Pull the workspace's contacts from its CRM now."""
+
+
+@dataclass(frozen=True)
 class ShowHelp:
     """Print the usage: reps type `help` after any command."""
 
@@ -110,6 +128,8 @@ ProspectRequest = (
     | DeleteProspect
     | ListProspects
     | SnoozeProspect
+    | ConnectCrm
+    | SyncCrm
     | ShowHelp
 )
 
@@ -138,6 +158,12 @@ def parse_prospect(text: str) -> ProspectRequest:
             return _list(rest)
         case "snooze":
             return _snooze(rest)
+        case "crm" | "sync" if rest:
+            raise GrammarError(f"/prospect {head.casefold()} takes nothing after it.")
+        case "crm":
+            return ConnectCrm()
+        case "sync":
+            return SyncCrm()
     raise GrammarError(f"“{head}” isn't something I can do with prospects. Use {_SUBCOMMANDS}.")
 
 
@@ -146,6 +172,7 @@ def _add(text: str) -> AddProspect:
     name_words: list[str] = []
     values: dict[str, str] = {}
     deal_value: int | None = None
+    deal_currency: str | None = None
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -176,12 +203,13 @@ def _add(text: str) -> AddProspect:
             i += used
         elif key == "value":
             deal_value = deal_value_option(value, token)
+            deal_currency = money_currency(value)
         elif key == "email":
             values[key] = email_address(value, token)
         elif key == "tz":
             values[key] = tz_option(value, token)
         else:
-            limit = MAX_NOTES if key == "note" else MAX_TEXT
+            limit = MAX_NOTES if key in ("note", "hook") else MAX_TEXT
             if len(value) > limit:
                 raise GrammarError(f"{key}: “{value[:40]}…” is longer than {limit} characters.")
             values[key] = value
@@ -197,6 +225,8 @@ def _add(text: str) -> AddProspect:
         referrer=values.get("ref"),
         tz=values.get("tz"),
         note=values.get("note"),
+        hook=values.get("hook"),
+        deal_currency=deal_currency,
     )
 
 
@@ -206,7 +236,7 @@ def deal_value_option(value: str, quoted: str) -> int:
         return parse_deal_value(value)
     except DealValueError as problem:
         raise GrammarError(
-            f"“{quoted}” {problem.problem}. Write the deal value like $12k, 12,000 or $1.5m."
+            f"“{quoted}” {problem.problem}. Write the deal value like $12k, 12,000, £20k or $1.5m."
         ) from None
 
 

@@ -1,7 +1,7 @@
 """The `/vmscript` line: which draft the rep wants, or which part of their profile to change.
 
-    /vmscript Jane Doe [voicemail|screener|email|wrong]
-    /vmscript wrong
+    /vmscript Jane Doe [voicemail|screener|email|wrong|misdial]
+    /vmscript wrong | misdial
     /vmscript profile phone:+1 312 555 0100 cell:... email:... company:... benefit:"..."
     /vmscript facts add "we cut no-shows 30% for clinics" | facts list | facts remove 2
     /vmscript check <script>
@@ -24,6 +24,7 @@ from bot.grammar.logcall import (
     refuse_unstorable,
     tokenize,
 )
+from bot.rules.proposals import DeskHoursError, parse_desk_hours
 
 # A "commercial" is one short fact a listener can take in; the list reply must fit one
 # Slack section, and a dozen facts already cover four months of the voicemail cadence.
@@ -48,13 +49,16 @@ PROFILE_EXAMPLES: dict[str, str] = {
     "cell": OPTION_EXAMPLES["cell"],
     "email": "email:sam@acmedialer.com",
     "benefit": 'benefit:"we help sales teams book 20% more meetings"',
+    "hours": 'hours:"9-12"',
+    "partners": 'partners:"Acme Audit, Beta Books"',
 }
 _QUOTE_EXAMPLE = PROFILE_EXAMPLES["benefit"]
 
 USAGE = f"""\
-Draft what to say: /vmscript <prospect> [voicemail|screener|email|wrong]
+Draft what to say: /vmscript <prospect> [voicemail|screener|email|wrong|misdial]
   e.g. /vmscript Jane Doe · /vmscript Jane Doe screener
   /vmscript wrong: a caller dialled you by mistake
+  /vmscript Jane Doe misdial: you dialled a stranger while trying Jane
 Your details: /vmscript profile {" ".join(PROFILE_EXAMPLES.values())}
   /vmscript profile alone opens a form with your details.
 Your commercials, one new fact per voicemail:
@@ -64,7 +68,8 @@ Lint your own script: /vmscript check <text>"""
 
 @dataclass(frozen=True)
 class DraftRequest:
-    """A draft for one of the rep's prospects; `prospect_name` is None only for `wrong`.
+    """A draft for one of the rep's prospects; `prospect_name` is None only for `wrong` and
+    `misdial` (a stranger either way).
 
     `kind_given` tells an explicit `voicemail` from the default, because only the default
     gives way to an email once the cadence says calls are not getting through.
@@ -85,6 +90,9 @@ class ProfileRequest:
     cell: str | None = None
     email: str | None = None
     benefit: str | None = None
+    desk_hours: str | None = None
+    """Stored form, "09:00-12:00"."""
+    partners: str | None = None
 
     def changes(self) -> dict[str, str]:
         return {f.name: value for f in fields(self) if (value := getattr(self, f.name))}
@@ -160,7 +168,7 @@ def _draft(text: str) -> DraftRequest:
     name = " ".join(tokens)
     if len(name) > MAX_NAME:
         raise GrammarError(f"The name “{name[:40]}…” is longer than {MAX_NAME} characters.")
-    if not name and kind is not DraftKind.WRONG:
+    if not name and kind not in (DraftKind.WRONG, DraftKind.MISDIAL):
         example = f"/vmscript Jane Doe {kind.value}" if kind else "/vmscript Jane Doe"
         raise GrammarError(f"Who is it for? Put the prospect's name first, e.g. {example}.")
     return DraftRequest(name or None, kind or DraftKind.VOICEMAIL, kind is not None)
@@ -179,7 +187,7 @@ def _profile(text: str) -> ProfileRequest:
                 f"I don't know “{token}” in a profile. Use key:value options:"
                 f" {', '.join(PROFILE_EXAMPLES.values())}."
             )
-        if key in values:
+        if key in values or (key == "hours" and "desk_hours" in values):
             raise GrammarError(f"You gave {key}: twice. Keep one.")
         value = value.strip()
         if not value:
@@ -192,6 +200,8 @@ def _profile(text: str) -> ProfileRequest:
             i += used
         elif key == "email":
             values[key] = email_address(value, token)
+        elif key == "hours":
+            values["desk_hours"] = desk_hours_option(value)
         else:
             limit = MAX_BENEFIT_CHARS if key == "benefit" else MAX_PROFILE_TEXT
             if len(value) > limit:
@@ -199,6 +209,14 @@ def _profile(text: str) -> ProfileRequest:
             values[key] = value
         i += 1
     return ProfileRequest(**values)
+
+
+def desk_hours_option(value: str) -> str:
+    """The stored form of the rep's desk hours ("9-12" -> "09:00-12:00")."""
+    try:
+        return parse_desk_hours(value).stored()
+    except DeskHoursError as problem:
+        raise GrammarError(problem.message) from None
 
 
 def _facts(text: str) -> AddFact | ListFacts | RemoveFact:

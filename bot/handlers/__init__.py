@@ -3,9 +3,11 @@
 from slack_bolt import App
 
 from bot.handlers import actions, commands, events, home, views
+from bot.handlers.replays import process_each_request_once
 
 
 def register_listeners(app: App) -> None:
+    app.middleware(process_each_request_once)
     events.register(app)
     commands.register(app)
     actions.register(app)

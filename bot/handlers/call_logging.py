@@ -8,15 +8,27 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.coaching import gatekeeper_blocks, introduction_buttons, referral_blocks
 from bot.blocks.common import build_logcall_reply
+from bot.drafts.scripts import IncompleteProfile, draft_screener
 from bot.grammar.logcall import LogCallRequest
 from bot.handlers.reps import ActingRep, new_rep, stored_rep
-from bot.rules.cadence import cadence_state
-from bot.rules.dates import resolve_when
+from bot.rules.cadence import CadenceRules, cadence_state, next_window
+from bot.rules.calls import Outcome, Prospect, Rep
+from bot.rules.dates import day_start, resolve_earlier, resolve_when
+from bot.rules.money import currency_mismatch
 from bot.rules.public_holidays import closed_days
-from bot.rules.windows import next_call_window
 from bot.storage import queries
+from bot.storage import scripts as script_store
 from bot.storage.logbook import log_call
+
+
+class WrongCurrency(Exception):
+    """A deal value typed in another currency than the workspace's; `message` says how to fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def log_and_confirm(
@@ -28,16 +40,31 @@ def log_and_confirm(
     *,
     prospect_id: int | None = None,
     once_key: str | None = None,
+    called_at: datetime | None = None,
+    back_on: datetime | None = None,
+    response_url: str | None = None,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
-    `once_key` names a submission Slack may deliver twice (a form's view id): the second
-    delivery returns None and writes nothing. Raises bot.storage.logbook.NotYourProspect.
+    `called_at` is when an earlier call happened; `back_on` the day a gatekeeper said the
+    prospect is in (it becomes the follow-up). `once_key` names a submission Slack may
+    deliver twice (a form's view id): the second delivery returns None and writes nothing.
+    Raises bot.storage.logbook.NotYourProspect, and WrongCurrency for a value marked in
+    another currency than the workspace's; either way nothing is written.
     """
     with session_factory.begin() as session:
-        if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
-            return None
-        return _log_and_reply(session, rep, request, follow_up, now, prospect_id)
+        return _log_in(
+            session,
+            rep,
+            request,
+            follow_up,
+            now,
+            prospect_id=prospect_id,
+            once_key=once_key,
+            called_at=called_at,
+            back_on=back_on,
+            response_url=response_url,
+        )
 
 
 def log_line(
@@ -47,33 +74,76 @@ def log_line(
     user_id: str,
     request: LogCallRequest,
     now: datetime,
+    *,
+    response_url: str | None = None,
 ) -> tuple[ActingRep, dict[str, object]]:
     """The one-line /logcall in one transaction, the rep read inside it: a known rep's call
     is one session and one commit. Only a first-time rep's zone is asked of Slack, outside
-    any transaction. Raises DateError, with nothing written, when `next:` is not a date."""
+    any transaction. Raises DateError (a `next:`, `at:` or `back:` that is not a date) and
+    WrongCurrency, with nothing written."""
     with session_factory.begin() as session:
         rep = stored_rep(session, team_id, user_id)
         if rep is not None:
-            follow_up = _follow_up(request, rep, now)
-            return rep, _log_and_reply(session, rep, request, follow_up, now)
+            follow_up, called_at, back_on = _moments(request, rep, now)
+            reply = _log_in(
+                session,
+                rep,
+                request,
+                follow_up,
+                now,
+                called_at=called_at,
+                back_on=back_on,
+                response_url=response_url,
+            )
+            assert reply is not None
+            return rep, reply
     rep = new_rep(client, team_id, user_id)
-    follow_up = _follow_up(request, rep, now)
-    with session_factory.begin() as session:
-        return rep, _log_and_reply(session, rep, request, follow_up, now)
+    follow_up, called_at, back_on = _moments(request, rep, now)
+    reply = log_and_confirm(
+        session_factory,
+        rep,
+        request,
+        follow_up,
+        now,
+        called_at=called_at,
+        back_on=back_on,
+        response_url=response_url,
+    )
+    assert reply is not None
+    return rep, reply
 
 
-def _follow_up(request: LogCallRequest, rep: ActingRep, now: datetime) -> datetime | None:
-    return resolve_when(request.next_text, now, rep.tz) if request.next_text else None
+def _moments(
+    request: LogCallRequest, rep: ActingRep, now: datetime
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """`next:`, `at:` and `back:` on the rep's clock; raises DateError."""
+    follow_up = resolve_when(request.next_text, now, rep.tz) if request.next_text else None
+    called_at = resolve_earlier(request.at_text, now, rep.tz) if request.at_text else None
+    back_on = day_start(request.back_text, now, rep.tz) if request.back_text else None
+    return follow_up, called_at, back_on
 
 
-def _log_and_reply(
+def _log_in(
     session: Session,
     rep: ActingRep,
     request: LogCallRequest,
     follow_up: datetime | None,
     now: datetime,
+    *,
     prospect_id: int | None = None,
-) -> dict[str, object]:
+    once_key: str | None = None,
+    called_at: datetime | None = None,
+    back_on: datetime | None = None,
+    response_url: str | None = None,
+) -> dict[str, object] | None:
+    stored_rules = rep.stored_rules
+    if stored_rules is None:
+        stored_rules = queries.workspace(session, rep.team_id, now).cadence_rules
+    workspace_currency = CadenceRules.from_mapping(stored_rules).currency
+    if mismatch := currency_mismatch(request.deal_currency, workspace_currency):
+        raise WrongCurrency(mismatch)
+    if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
+        return None
     if not rep.stored:
         queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
     logged = log_call(
@@ -81,25 +151,42 @@ def _log_and_reply(
         rep.team_id,
         rep.user_id,
         request,
-        follow_up,
+        back_on or follow_up,
         now,
         prospect_id=prospect_id,
-        stored_rules=rep.stored_rules,
+        stored_rules=stored_rules,
+        called_at=called_at,
+        response_url=response_url,
     )
-    closed = closed_days(logged.prospect)
-    state = cadence_state(
-        logged.history, logged.prospect.deal_value, now, rep.tz, logged.rules, closed
-    )
-    earliest = max(filter(None, [now, state.laid_off_until, follow_up]))
+    prospect = logged.prospect
+    advice = referral_blocks(request.outcome, prospect)
+    if request.outcome is Outcome.GATEKEEPER:
+        profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+        advice = _gatekeeper_advice(profile or Rep(rep.user_id, rep.tz.key, rep.name), prospect)
+    closed = closed_days(prospect)
+    state = cadence_state(logged.history, prospect.deal_value, now, rep.tz, logged.rules, closed)
     return build_logcall_reply(
-        prospect=logged.prospect,
+        prospect=prospect,
         outcome=request.outcome,
         prospect_created=logged.prospect_created,
         notes=request.notes,
         state=state,
-        window=next_call_window(logged.prospect.zone(rep.tz), earliest, closed=closed),
-        tz_known=logged.prospect.tz is not None,
+        window=next_window(state, prospect, rep.tz, now, closed),
+        tz_known=prospect.tz is not None,
         rep_tz=rep.tz,
         now=now,
         call_id=logged.call_id,
+        called_at=called_at,
+        back_on=back_on,
+        advice=advice,
+        extra_buttons=introduction_buttons(request.outcome, prospect),
     )
+
+
+def _gatekeeper_advice(rep: Rep, prospect: Prospect) -> list[dict[str, object]]:
+    """The seed's tactics and the screener to use next time; a rep without a profile is told
+    what to add rather than given a script with no name in it."""
+    try:
+        return gatekeeper_blocks(prospect, draft_screener(rep, prospect), None)
+    except IncompleteProfile as missing:
+        return gatekeeper_blocks(prospect, None, str(missing))

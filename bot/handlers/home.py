@@ -17,10 +17,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import ids
+from bot.blocks.crm import build_crm_home_blocks
 from bot.blocks.digest import build_digest_settings
 from bot.blocks.home import build_digest_settings_modal, build_home_view
 from bot.blocks.logcall import build_logcall_modal
 from bot.blocks.scripts import build_profile_modal
+from bot.handlers.crm import crm_status
 from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids
 from bot.insights.weekly import WeekReport, week_bounds
 from bot.rules.calls import Rep
@@ -95,9 +97,11 @@ def publish_home(services: Services, client: WebClient, rep: ActingRep, now: dat
         plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
         week = insights_store.rep_week_report(session, rep.team_id, rep.user_id, now)
         settings = _digest_settings(session, rep, now)
+        crm = crm_status(session, rep)
     # A rep with no row yet has logged nothing: their week is all zeros.
     week = week or WeekReport(rep.user_id, week_bounds(now, rep.tz).this_start.date())
-    view = build_home_view(plan, week, settings)
+    crm_blocks = build_crm_home_blocks(crm, rep.tz) if crm is not None else []
+    view = build_home_view(plan, week, settings, crm_blocks)
     client.views_publish(user_id=rep.user_id, view=view)
 
 

@@ -65,12 +65,23 @@ def new_rep(client: WebClient, team_id: str, user_id: str) -> ActingRep:
     return ActingRep(team_id, user_id, ZoneInfo(tz), name)
 
 
+class SlackLeftOut(RuntimeError):
+    """Slack answered `ok` without what we asked for: nothing is saved and the rep is told."""
+
+    for_the_rep = (
+        ":warning: Slack did not tell us who you are just now, so nothing was saved."
+        " Please try again."
+    )
+
+
 def _slack_profile(client: WebClient, user_id: str) -> tuple[str, str]:
     try:
-        user = client.users_info(user=user_id)["user"]
+        user = client.users_info(user=user_id).get("user")
     except SlackApiError as error:
         logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return FALLBACK_TZ, ""
+    if not isinstance(user, Mapping):
+        raise SlackLeftOut(f"users.info for {user_id} answered ok without a user")
     return slack_zone(user) or FALLBACK_TZ, slack_name(user)
 
 

@@ -27,6 +27,7 @@ from bot.insights.window_advice import AdvisedWindow, WindowAdvisor
 from bot.rules.cadence import CadenceRules, CadenceState, NextStep, cadence_state
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
+from bot.rules.money import DEFAULT_CURRENCY
 from bot.rules.public_holidays import closed_days
 from bot.rules.windows import DEFAULT_WINDOWS
 
@@ -37,6 +38,10 @@ EARLY = DEFAULT_WINDOWS[0].label
 
 _DEFAULT_LABELS = frozenset(spec.label for spec in DEFAULT_WINDOWS)
 _DIALS_OR_EMAIL = OUTBOUND_DIALS | {Outcome.EMAIL}
+
+PURSUED_STATUSES = frozenset({ProspectStatus.ACTIVE, ProspectStatus.NOT_INTERESTED})
+"""Statuses whose prospects the digest must be given: "not interested" comes back after a
+rest, which only the cadence can tell."""
 
 
 class Section(StrEnum):
@@ -104,6 +109,8 @@ class DigestPlan:
     now: datetime
     local_date: date
     sections: dict[Section, tuple[DigestEntry, ...]] = field(default_factory=dict)
+    currency: str = DEFAULT_CURRENCY
+    """The workspace's, for deal values."""
 
     def entries(self, section: Section) -> tuple[DigestEntry, ...]:
         return self.sections.get(section, ())
@@ -129,7 +136,9 @@ def plan_digest(
     """Sort the rep's prospects into the digest's sections for the rep's day at `now`.
 
     A prospect appears at most once. Snoozed, laid-off (voicemail cap reached and the email
-    sent), won, lost, not-interested, do-not-call and wrong-number prospects never appear.
+    sent, or resting after a spent budget), won, lost, do-not-call and wrong-number prospects
+    never appear; nor do prospects whose follow-up day has not come after a conversation, or
+    whose meeting has not yet passed. A not-interested prospect appears once its rest is over.
     "Due today" means a follow-up set for the rep's today or earlier, or no follow-up and a
     cadence that says call. A follow-up set for a later day keeps a prospect out of every
     section except owed return calls: the rep chose that day.
@@ -184,7 +193,7 @@ def plan_digest(
             sections[Section.PROMISES].append(promise)
             continue
         # Waiting on a promised callback is no reason to call, unless the rep set the day.
-        callable_today = state.next_step is NextStep.CALL or (
+        callable_today = state.due(now) or (
             state.next_step is NextStep.WAIT_FOR_CALLBACK and prospect.follow_up_at is not None
         )
         if not callable_today:
@@ -226,12 +235,14 @@ def plan_digest(
         now=now,
         local_date=local_date,
         sections={section: tuple(entries) for section, entries in sections.items() if entries},
+        currency=rules.currency,
     )
 
 
 def _reachable(prospect: Prospect, now: datetime) -> bool:
-    """Still being pursued and not snoozed: only active prospects can be called."""
-    if prospect.status is not ProspectStatus.ACTIVE:
+    """Still being pursued and not snoozed: active prospects, and not-interested ones whose
+    rest the cadence may have ended."""
+    if prospect.status not in PURSUED_STATUSES:
         return False
     return prospect.snoozed_until is None or prospect.snoozed_until <= now
 

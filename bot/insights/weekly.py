@@ -28,16 +28,31 @@ class WeekNumbers:
     meetings: int = 0
     return_calls_in_time: int = 0
     """Inbound calls returned within the 24 hours the rep promises."""
+    introductions_asked: int = 0
+    """Times the rep asked someone for an introduction: the warmest way to the next prospect."""
+    referrals_reached: int = 0
+    """Connects with prospects someone referred: what those introductions bring."""
 
     @classmethod
-    def count(cls, outcomes: Iterable[Outcome], return_calls_in_time: int = 0) -> WeekNumbers:
+    def count(
+        cls,
+        outcomes: Iterable[Outcome],
+        return_calls_in_time: int = 0,
+        introductions_asked: int = 0,
+        referrals_reached: int = 0,
+    ) -> WeekNumbers:
         tally = {"dials": 0, "connects": 0, "voicemails": 0, "meetings": 0}
         for outcome in outcomes:
             tally["dials"] += outcome in OUTBOUND_DIALS
             tally["connects"] += outcome in CONNECTS
             tally["voicemails"] += outcome is Outcome.VOICEMAIL
             tally["meetings"] += outcome is Outcome.MEETING
-        return cls(**tally, return_calls_in_time=return_calls_in_time)
+        return cls(
+            **tally,
+            return_calls_in_time=return_calls_in_time,
+            introductions_asked=introductions_asked,
+            referrals_reached=referrals_reached,
+        )
 
     @property
     def connect_rate(self) -> float | None:

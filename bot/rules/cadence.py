@@ -6,6 +6,12 @@ ten days and then lay off for a month (more only annoys), spend more dials on bi
 inbound call within 24 hours, and chase a promised callback after a few business days because
 "he'll call back" usually means he won't.
 
+A conversation changes the plan: after a live call the next one is a follow-up a couple of
+business days later (or when the rep said), a booked meeting keeps the prospect off call
+lists until it has happened, and a closed deal gets no more calls. Nobody is a dead end: a
+prospect whose budget is spent and who has had the email rests a month and comes back with a
+couple of fresh attempts, and "not interested" may be asked again after a long rest.
+
 Everything here is pure: the clock and the rep's time zone are parameters, so the rules can
 be replayed for any moment in tests.
 """
@@ -20,7 +26,16 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.rules.call_summary import CallSummary
-from bot.rules.calls import OUTBOUND_DIALS, OUTCOME_LABELS, CallLog, Outcome
+from bot.rules.calls import (
+    CONVERSATIONS,
+    OUTBOUND_DIALS,
+    CallLog,
+    CallWindow,
+    Outcome,
+    Prospect,
+)
+from bot.rules.money import CODES, DEFAULT_CURRENCY, format_money
+from bot.rules.windows import next_call_window
 
 # The latest outcome that ends the pursuit: no rule below can revive the prospect.
 _CLOSED_OUTCOMES = frozenset({Outcome.WON, Outcome.LOST, Outcome.NOT_INTERESTED, Outcome.DNC})
@@ -46,14 +61,36 @@ class CadenceRules:
     budget_per_tenfold: float = 12.0
     budget_floor: int = 2
     budget_cap: int = 30
+    follow_up_business_days: int = 2
+    """After a conversation without a `next:`, the follow-up comes this many business days on."""
+    spent_rest: timedelta = timedelta(days=30)
+    """A prospect whose budget is spent and who has had the email rests this long."""
+    fresh_budget: int = 2
+    """Attempts a prospect gets back after that rest."""
+    not_interested_rest: timedelta = timedelta(days=90)
+    """How long "not interested" holds before the prospect is worth one more try."""
+    currency: str = DEFAULT_CURRENCY
+    """The workspace's deal currency: the budget counts its thousands."""
 
     def __post_init__(self) -> None:
         # Reject settings that would silently disable a rule, e.g. a zero cap meaning
         # "lay off before the first voicemail" or a budget that shrinks as deals grow.
-        for name in ("voicemail_cap", "callback_business_days", "budget_reference_value"):
+        for name in (
+            "voicemail_cap",
+            "callback_business_days",
+            "budget_reference_value",
+            "follow_up_business_days",
+            "fresh_budget",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        for name in ("voicemail_window", "layoff", "return_call_within"):
+        for name in (
+            "voicemail_window",
+            "layoff",
+            "return_call_within",
+            "spent_rest",
+            "not_interested_rest",
+        ):
             if getattr(self, name) <= timedelta(0):
                 raise ValueError(f"{name} must be positive")
         if self.budget_per_tenfold < 0:
@@ -62,6 +99,8 @@ class CadenceRules:
             raise ValueError("need 1 <= budget_floor <= budget_cap")
         if not self.budget_floor <= self.budget_at_reference <= self.budget_cap:
             raise ValueError("budget_at_reference must lie between budget_floor and budget_cap")
+        if self.currency not in CODES:
+            raise ValueError(f"currency {self.currency!r} is not one we know")
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, object]) -> CadenceRules:
@@ -72,6 +111,11 @@ class CadenceRules:
         than quietly falling back, so a typo in the settings is noticed.
         """
         kwargs: dict[str, object] = {}
+        if "currency" in d:
+            currency = d["currency"]
+            if not isinstance(currency, str) or currency not in CODES:
+                raise ValueError(f"currency must be an ISO code we know, got {currency!r}")
+            kwargs["currency"] = currency
         for key, (field, kind) in _MAPPING_KEYS.items():
             if key not in d:
                 continue
@@ -105,6 +149,10 @@ _MAPPING_KEYS: dict[str, tuple[str, str]] = {
     "budget_per_tenfold": ("budget_per_tenfold", "float"),
     "budget_floor": ("budget_floor", "int"),
     "budget_cap": ("budget_cap", "int"),
+    "follow_up_business_days": ("follow_up_business_days", "int"),
+    "spent_rest_days": ("spent_rest", "days"),
+    "fresh_budget": ("fresh_budget", "int"),
+    "not_interested_rest_days": ("not_interested_rest", "days"),
 }
 
 
@@ -158,6 +206,21 @@ class NextStep(StrEnum):
     WAIT_FOR_CALLBACK = "wait_for_callback"
     CLOSED = "closed"
     FIX_NUMBER = "fix_number"
+    FOLLOW_UP = "follow_up"
+    """After a conversation: call again once `not_before` has come."""
+    AWAIT_MEETING = "await_meeting"
+    """A meeting is booked: no calls until it has passed."""
+    FOLLOW_UP_MEETING = "follow_up_meeting"
+    """The meeting has passed: one call to follow up on it."""
+
+
+CALLABLE_STEPS = frozenset(
+    {NextStep.CALL, NextStep.FOLLOW_UP, NextStep.FOLLOW_UP_MEETING, NextStep.CHASE_CALLBACK}
+)
+"""Steps where the next thing to do is to dial (once `not_before`, if any, has come)."""
+
+DRAFTABLE_STEPS = frozenset(NextStep) - {NextStep.CLOSED}
+"""Every step but a closed one has a message worth drafting."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +240,18 @@ class CadenceState:
     return_call_due: datetime | None
     callback_due: datetime | None
     rule: str
+    not_before: datetime | None = None
+    """When a waiting step comes due: the follow-up's day, or the meeting's end."""
+
+    @property
+    def closed(self) -> bool:
+        return self.next_step is NextStep.CLOSED
+
+    def due(self, now: datetime) -> bool:
+        """Whether a call is on the plan at `now`: a dialling step whose day has come."""
+        return self.next_step in CALLABLE_STEPS and (
+            self.not_before is None or self.not_before <= now
+        )
 
 
 def cadence_state(
@@ -189,31 +264,36 @@ def cadence_state(
 ) -> CadenceState:
     """Decide the next step for a prospect from every call logged against them.
 
-    Precedence, strongest first: a closing latest outcome (CLOSED); an unreturned inbound call
-    (RETURN_CALL); a wrong number as the latest outcome (FIX_NUMBER); a pending callback
-    promise (WAIT_FOR_CALLBACK, then CHASE_CALLBACK once due); a voicemail lay-off (EMAIL, or
-    LAY_OFF once an email has gone out); a spent attempt budget (EMAIL); otherwise CALL.
+    Precedence, strongest first: a closing latest outcome (CLOSED, though "not interested"
+    comes back as CALL after its rest); an unreturned inbound call (RETURN_CALL); a wrong
+    number as the latest outcome (FIX_NUMBER); a booked meeting (AWAIT_MEETING, then
+    FOLLOW_UP_MEETING once it has passed); a pending callback promise (WAIT_FOR_CALLBACK,
+    then CHASE_CALLBACK once due); a conversation (FOLLOW_UP, due on `not_before`); a
+    voicemail lay-off or a spent budget's rest (EMAIL, or LAY_OFF once the email is out); a
+    spent attempt budget (EMAIL); otherwise CALL.
 
     Voicemails and attempts only count since the last live conversation: once the prospect
     has talked to the rep, earlier unanswered messages no longer make the rep a pest.
-    `history` is every call in any order, or their summary; `now` must be time-zone aware;
-    dates in `rule` are shown in `tz`. `closed` holds the prospect's public holidays, which
-    are not business days.
+    `history` may be in any order; `now` must be time-zone aware; dates in `rule` are shown
+    in `tz`. `closed` holds the prospect's public holidays, which are not business days.
     """
-    calls = history if isinstance(history, CallSummary) else CallSummary.of(history)
-    attempts = calls.dials_since_talk
-    budget = attempt_budget(deal_value, rules)
-    voicemails = calls.voicemails_since_talk
+    logs = history.calls if isinstance(history, CallSummary) else sorted(history, key=_time)
+    last_talk = max((i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS), default=-1)
+    since_talk = logs[last_talk + 1 :]
+    attempts, budget, rested_until = _attempts(since_talk, deal_value, rules)
+    voicemails = [log.at for log in since_talk if log.outcome is Outcome.VOICEMAIL]
     in_window = sum(1 for at in voicemails if now - at < rules.voicemail_window)
 
-    return_due = _return_call_due(calls, rules)
-    callback_due = _callback_due(calls, rules, tz, closed)
+    return_due = _return_call_due(logs, rules)
+    callback_due = _callback_due(logs, rules, tz, closed)
     capping_at, capped_count = _capping_voicemail(voicemails, rules)
     laid_off_until = capping_at + rules.layoff if capping_at is not None else None
     if laid_off_until is not None and now >= laid_off_until:
         laid_off_until = None
+    if rested_until is not None and now < rested_until:
+        laid_off_until = max(filter(None, (laid_off_until, rested_until)))
 
-    def state(step: NextStep, rule: str) -> CadenceState:
+    def state(step: NextStep, rule: str, not_before: datetime | None = None) -> CadenceState:
         return CadenceState(
             next_step=step,
             voicemails_in_window=in_window,
@@ -224,14 +304,26 @@ def cadence_state(
             return_call_due=return_due,
             callback_due=callback_due,
             rule=rule,
+            not_before=not_before,
         )
 
-    latest = calls.last.outcome if calls.last else None
+    # An email is not a touch that changes the plan: the last call or conversation does.
+    touches = [log for log in logs if log.outcome is not Outcome.EMAIL]
+    last = touches[-1] if touches else None
+    latest = last.outcome if last else None
     window_days = _number(rules.voicemail_window / timedelta(days=1))
     deal = _deal_phrase(deal_value, rules)
 
+    if last is not None and latest is Outcome.NOT_INTERESTED:
+        back = last.at + rules.not_interested_rest
+        reason = f" (“{_clause(last.notes)}”)" if last.notes.strip() else ""
+        if now < back:
+            text = f"Not interested on {_day(last.at, tz)}{reason}: no calls; worth one more"
+            return state(NextStep.CLOSED, f"{text} try from {_day(back, tz)}.")
+        text = f"Not interested on {_day(last.at, tz)}{reason}, {_days(rules.not_interested_rest)}"
+        return state(NextStep.CALL, f"{text} ago: worth one more try, with something new.")
     if latest in _CLOSED_OUTCOMES:
-        return state(NextStep.CLOSED, f"Closed ({OUTCOME_LABELS[latest]}): no more calls.")
+        return state(NextStep.CLOSED, _CLOSED_RULES[latest])
     if return_due is not None:
         hours = _number(rules.return_call_within / timedelta(hours=1))
         when = _clock(return_due, tz)
@@ -243,6 +335,17 @@ def cadence_state(
         return state(NextStep.RETURN_CALL, text)
     if latest is Outcome.WRONG:
         return state(NextStep.FIX_NUMBER, "Wrong number: find the right number before calling.")
+    if last is not None and latest is Outcome.MEETING:
+        meeting = last.follow_up_at
+        if meeting is None:
+            due = _follow_up_day(last, rules, tz, closed)
+            text = f"Meeting set, no time given: follow up on it on {_day(due, tz)}, or give"
+            return state(NextStep.FOLLOW_UP_MEETING, f"{text} its time with Set follow-up.", due)
+        if now < meeting:
+            text = f"Meeting set for {_moment(meeting, tz)}: no calls until then;"
+            return state(NextStep.AWAIT_MEETING, f"{text} follow up after it.", meeting)
+        text = f"Follow up on the meeting of {_moment(meeting, tz)}: thank them and agree"
+        return state(NextStep.FOLLOW_UP_MEETING, f"{text} the next step.", meeting)
     if callback_due is not None:
         day, n = _day(callback_due, tz), rules.callback_business_days
         if now < callback_due:
@@ -250,22 +353,42 @@ def cadence_state(
             return state(NextStep.WAIT_FOR_CALLBACK, f"{text} ({n} business days).")
         text = f"They promised to call back by {day} ({n} business days) and haven't: call them."
         return state(NextStep.CHASE_CALLBACK, text)
-    if laid_off_until is not None and capping_at is not None:
-        over = (
-            f" is over the cap of {rules.voicemail_cap}"
-            if capped_count > rules.voicemail_cap
-            else ""
-        )
-        head = f"{capped_count} voicemails in {window_days} days{over}"
+    if last is not None and latest is Outcome.CONNECTED:
+        due = _follow_up_day(last, rules, tz, closed)
+        spoke = _day(last.at, tz)
+        if now < due:
+            if last.follow_up_at is not None:
+                text = f"You talked on {spoke}: call again {_moment(last.follow_up_at, tz)},"
+                return state(NextStep.FOLLOW_UP, f"{text} as you agreed.", due)
+            n = rules.follow_up_business_days
+            text = f"You talked on {spoke}: follow up on {_day(due, tz)} ({n} business days on)."
+            return state(NextStep.FOLLOW_UP, text, due)
+        text = f"Follow up on your conversation of {spoke}: pick up where you left off."
+        return state(NextStep.FOLLOW_UP, text, due)
+    if laid_off_until is not None:
         until = _day(laid_off_until, tz)
-        email = calls.last_of((Outcome.EMAIL,))
-        if email is not None and email.at >= capping_at:
-            return state(NextStep.LAY_OFF, f"{head} and the email is sent: no calls until {until}.")
-        text = f"{head}: lay off calls until {until} and send an email instead."
-        return state(NextStep.EMAIL, text)
+        fresh = f", then {rules.fresh_budget} fresh attempts"
+        if capping_at is not None and now < capping_at + rules.layoff:
+            over = (
+                f" is over the cap of {rules.voicemail_cap}"
+                if capped_count > rules.voicemail_cap
+                else ""
+            )
+            head = f"{capped_count} voicemails in {window_days} days{over}"
+            if any(log.outcome is Outcome.EMAIL and log.at >= capping_at for log in logs):
+                text = f"{head} and the email is sent: no calls until {until}."
+                return state(NextStep.LAY_OFF, text)
+            text = f"{head}: lay off calls until {until} and send an email instead."
+            return state(NextStep.EMAIL, text)
+        text = f"Attempt budget spent and the email is sent: resting until {until}{fresh}."
+        return state(NextStep.LAY_OFF, text)
     if attempts >= budget:
-        text = f"Attempt budget spent: {attempts} of {budget} dials for {deal} since the last"
-        return state(NextStep.EMAIL, f"{text} conversation; send an email instead.")
+        text = f"Attempt budget spent: {attempts} of {_plural(budget, 'dial')} for {deal} since"
+        return state(NextStep.EMAIL, f"{text} the last conversation; send an email instead.")
+    if rested_until is not None:
+        rest = _number(rules.spent_rest / timedelta(days=1))
+        text = f"Back after a {rest}-day rest: attempt {attempts + 1} of {budget}"
+        return state(NextStep.CALL, f"{text}, so say something new.")
     if in_window:
         text = f"Voicemail {in_window} of {rules.voicemail_cap} in this {window_days}-day window."
         return state(NextStep.CALL, text)
@@ -274,33 +397,94 @@ def cadence_state(
     return state(NextStep.CALL, f"No unanswered dials yet: {budget} attempts budgeted for {deal}.")
 
 
-_ANSWERS = OUTBOUND_DIALS | {Outcome.INBOUND}
-"""Calls that answer an inbound call or a promise to call back: either side reached out."""
+_CLOSED_RULES: dict[Outcome, str] = {
+    Outcome.WON: "Won: no more calls.",
+    Outcome.LOST: "Lost: no more calls.",
+    Outcome.DNC: "Do not call: no more calls, ever.",
+}
 
 
-def _return_call_due(calls: CallSummary, rules: CadenceRules) -> datetime | None:
+def _attempts(
+    since_talk: Sequence[CallLog], deal_value: int | None, rules: CadenceRules
+) -> tuple[int, int, datetime | None]:
+    """(attempts, budget, end of the latest rest) since the last conversation.
+
+    An email sent once the budget is spent starts a rest; after it the prospect gets a small
+    fresh budget, counted from zero, so no prospect is dropped for good.
+    """
+    budget = attempt_budget(deal_value, rules)
+    attempts = 0
+    rested_until = None
+    for log in since_talk:
+        if log.outcome in OUTBOUND_DIALS:
+            attempts += 1
+        elif log.outcome is Outcome.EMAIL and attempts >= budget:
+            rested_until = log.at + rules.spent_rest
+            attempts, budget = 0, rules.fresh_budget
+    return attempts, budget, rested_until
+
+
+def _follow_up_day(
+    last: CallLog, rules: CadenceRules, tz: ZoneInfo, closed: Container[date]
+) -> datetime:
+    """The start of the day to follow up a conversation: the one agreed, or a couple of
+    business days on. Never the next morning: a prospect who just talked needs room."""
+    agreed = last.follow_up_at or business_days_after(
+        last.at, rules.follow_up_business_days, tz, closed
+    )
+    local = agreed.astimezone(tz)
+    return datetime.combine(local.date(), datetime.min.time(), tzinfo=tz)
+
+
+def next_window(
+    state: CadenceState,
+    prospect: Prospect,
+    rep_tz: ZoneInfo,
+    now: datetime,
+    closed: Container[date] = (),
+) -> CallWindow | None:
+    """The window to offer next: none for a closed prospect (there is no next call), else the
+    first on their clock after any lay-off, rest, meeting, follow-up day or day they're back.
+    """
+    if state.closed:
+        return None
+    earliest = max(filter(None, (now, state.laid_off_until, state.not_before)))
+    if prospect.follow_up_at is not None:
+        earliest = max(earliest, prospect.follow_up_at)
+    return next_call_window(prospect.zone(rep_tz), earliest, closed=closed)
+
+
+def _time(log: CallLog) -> datetime:
+    return log.at
+
+
+def _return_call_due(logs: Sequence[CallLog], rules: CadenceRules) -> datetime | None:
     """When the latest inbound call must be returned, if no dial has answered it yet.
 
     Returning every call within a day is the promise that keeps prospects calling in.
     """
-    latest = calls.last_of(_ANSWERS)
-    if latest is None or latest.outcome is not Outcome.INBOUND:
-        return None
-    return latest.at + rules.return_call_within
+    for log in reversed(logs):
+        if log.outcome in OUTBOUND_DIALS:
+            return None
+        if log.outcome is Outcome.INBOUND:
+            return log.at + rules.return_call_within
+    return None
 
 
 def _callback_due(
-    calls: CallSummary, rules: CadenceRules, tz: ZoneInfo, closed: Container[date]
+    logs: Sequence[CallLog], rules: CadenceRules, tz: ZoneInfo, closed: Container[date]
 ) -> datetime | None:
     """When to chase the latest "I'll call you back", unless they called or the rep dialed since.
 
-    The promise is live when it is the latest inbound call or dial: anything after it means
-    the promise was kept or already chased.
+    Scans back from the newest log: the first CALLBACK found is the live promise; an inbound
+    call or any other dial found first means the promise was kept or already chased.
     """
-    latest = calls.last_of(_ANSWERS)
-    if latest is None or latest.outcome is not Outcome.CALLBACK:
-        return None
-    return business_days_after(latest.at, rules.callback_business_days, tz, closed)
+    for log in reversed(logs):
+        if log.outcome is Outcome.CALLBACK:
+            return business_days_after(log.at, rules.callback_business_days, tz, closed)
+        if log.outcome is Outcome.INBOUND or log.outcome in OUTBOUND_DIALS:
+            return None
+    return None
 
 
 def _capping_voicemail(
@@ -322,11 +506,28 @@ def _capping_voicemail(
 def _deal_phrase(deal_value: int | None, rules: CadenceRules) -> str:
     """'a $12,000 deal' / 'an $8,000 deal', so the rep sees why the budget is what it is."""
     if deal_value is None:
-        return f"a deal of unknown value (budgeted like ${rules.budget_reference_value:,})"
+        reference = format_money(rules.budget_reference_value, rules.currency)
+        return f"a deal of unknown value (budgeted like {reference})"
+    money = format_money(deal_value, rules.currency)
+    if not money[0].isdigit() and money[0] not in "$£¥₹":
+        return f"an {money} deal" if money[0] in "AEIOU€" else f"a {money} deal"
     digits = str(abs(deal_value))
     lead = digits[: len(digits) % 3 or 3]
     article = "an" if lead.startswith("8") or lead in ("11", "18") else "a"
-    return f"{article} ${deal_value:,} deal"
+    return f"{article} {money} deal"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _days(span: timedelta) -> str:
+    return f"{_number(span / timedelta(days=1))} days"
+
+
+def _clause(text: str) -> str:
+    """A note quoted mid-sentence: one line, without its closing full stop."""
+    return " ".join(text.split()).rstrip(".!;, ")
 
 
 def _number(x: float) -> str:
@@ -338,6 +539,12 @@ def _day(at: datetime, tz: ZoneInfo) -> str:
     """'Sat Dec 26' in the rep's zone."""
     local = at.astimezone(tz)
     return f"{local:%a %b} {local.day}"
+
+
+def _moment(at: datetime, tz: ZoneInfo) -> str:
+    """'Thu Dec 3, 10:00 AM' in the rep's zone: meetings and agreed calls have a time."""
+    local = at.astimezone(tz)
+    return f"{_day(at, tz)}, {local.hour % 12 or 12}:{local:%M %p}"
 
 
 def _clock(at: datetime, tz: ZoneInfo) -> str:

@@ -41,6 +41,14 @@ class CallSummary:
         return cls(tuple(latest.values()), tuple(logs[talked + 1 :]))
 
     @property
+    def calls(self) -> tuple[CallLog, ...]:
+        """The kept calls in the order they happened: the latest of each outcome up to the
+        last conversation, then every call since (a suffix, so nothing needs sorting). A
+        rule asking "the latest X before Y" reads the same answer here as in every call."""
+        later = {id(log) for log in self.since_talk}
+        return tuple(log for log in self.latest if id(log) not in later) + self.since_talk
+
+    @property
     def last(self) -> CallLog | None:
         return self.latest[-1] if self.latest else None
 

@@ -7,7 +7,7 @@ Slack or a database; `storage/` converts its rows into these.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -94,9 +94,12 @@ class Prospect:
     deal_value: int | None = None
     referrer: str | None = None
     connection_note: str | None = None
+    """The rep's private note: shown to the rep, never put in a draft."""
     status: ProspectStatus = ProspectStatus.ACTIVE
     snoozed_until: datetime | None = None
     follow_up_at: datetime | None = None
+    hook: str | None = None
+    """A talking point drafts may say aloud ("their Q1 rollout")."""
 
     def zone(self, fallback: ZoneInfo) -> ZoneInfo:
         """Their own clock when known; otherwise the rep's (`fallback`), the best guess for
@@ -122,6 +125,22 @@ class Rep:
     cell: str | None = None
     email: str | None = None
     benefit: str | None = None
+    desk_hours: DeskHours | None = None
+    """When they are at their desk for return calls, on their own clock."""
+    partners: tuple[str, ...] = ()
+    """Firms they point callers to when the need is not theirs."""
+
+
+@dataclass(frozen=True)
+class DeskHours:
+    """When the rep is at their desk for return calls, on their own clock, on workdays."""
+
+    start: time
+    end: time
+
+    def stored(self) -> str:
+        """'09:00-12:00', the profile column's form."""
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
 @dataclass(frozen=True)

@@ -70,19 +70,44 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     `now` must be timezone-aware. Raises DateError for text we can't read and for
     times in the past.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    now_local = now.astimezone(tz)
-    cleaned = " ".join(text.lower().split())
-    try:
-        when = _resolve(cleaned, text, now_local, tz)
-    except DateError:
-        raise
-    except (ValueError, OverflowError):
-        raise _unreadable(text) from None
+    when = _read(text, now, tz)
     if when < now:
         raise DateError(f"“{text}” is in the past — follow-ups must be in the future.")
     return when
+
+
+MAX_BACKDATE = timedelta(days=30)
+"""How far back a call may be logged: older history is what the cadence has already
+planned around, and a typo ("2025" for "2026") should not rewrite it."""
+
+
+def resolve_earlier(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """When an earlier call happened ("yesterday 5pm", "mon 3pm", "10:30am"): not after
+    `now` and at most MAX_BACKDATE before it. A weekday is the latest one not after now, so
+    "fri 4pm" on a Monday is three days ago. Raises DateError quoting the text.
+    """
+    when = _read(text, now, tz)
+    cleaned = " ".join(text.lower().split())
+    match = _DAY_THEN_TIME.fullmatch(cleaned) or _TIME_THEN_DAY.fullmatch(cleaned)
+    if match and match["day"] in WEEKDAYS and when > now:
+        when = _localize(when.date() - timedelta(days=7), when.timetz().replace(tzinfo=None), tz)
+    if when > now:
+        raise DateError(f"“{text}” is in the future — at: is for a call you already made.")
+    if now - when > MAX_BACKDATE:
+        days = MAX_BACKDATE.days
+        raise DateError(f"“{text}” is more than {days} days ago — log calls from the last {days}.")
+    return when
+
+
+def day_start(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """The start of the day `text` names ("wednesday", "12/2", "in 3 days"), on the rep's
+    clock: a prospect "back Wednesday" is back for the whole day, from its first window.
+    Raises DateError for text we can't read or a day before today."""
+    when = resolve_when(text, now, tz)
+    start = _localize(when.astimezone(tz).date(), time(0), tz)
+    if start.date() <= now.astimezone(tz).date():
+        raise DateError(f"“{text}” is today or earlier — back: names a day still to come.")
+    return start
 
 
 def add_business_days(start: datetime, days: int) -> datetime:
@@ -101,6 +126,19 @@ def add_business_days(start: datetime, days: int) -> datetime:
     )
     result = list(rule)[-1]
     return _localize(result.date(), result.time(), start.tzinfo)
+
+
+def _read(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """The moment `text` names on the rep's clock, past or future. Raises DateError."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cleaned = " ".join(text.lower().split())
+    try:
+        return _resolve(cleaned, text, now.astimezone(tz), tz)
+    except DateError:
+        raise
+    except (ValueError, OverflowError):
+        raise _unreadable(text) from None
 
 
 def _resolve(cleaned: str, text: str, now_local: datetime, tz: ZoneInfo) -> datetime:

@@ -48,7 +48,10 @@ class ProspectFields:
     deal_value: int | None = None
     referrer: str | None = None
     connection_note: str | None = None
+    """Private: the rep's own note, never drafted."""
     status: ProspectStatus = ProspectStatus.ACTIVE
+    hook: str | None = None
+    """A talking point drafts may say aloud."""
 
     def zone(self) -> tuple[str | None, bool]:
         """(zone, inferred): the one given, else the phone's, so call windows land on the

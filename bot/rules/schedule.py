@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.rules.dates import WEEKDAYS
+from bot.rules.money import CurrencyError, currency_code
 
 DEFAULT_TIME = "07:30"
 DEFAULT_DAYS = "mon,tue,wed,thu,fri"
@@ -130,6 +131,7 @@ USAGE = (
     "/digest team [#channel]: post the team's week in a channel (here if none is named)\n"
     "/digest learning on|off: workspace admins: rank call windows by your team's dials, "
     "or by experience alone\n"
+    "/digest currency £|€|$|CHF…: workspace admins: the currency deal values are in\n"
     "/digest: show your settings"
 )
 
@@ -155,6 +157,8 @@ class DigestCommand:
     team: bool = False
     """Post the team's week in a channel: `team_channel`, or the one the command came from."""
     team_channel: str | None = None
+    currency: str | None = None
+    """The workspace's deal currency (an ISO code), for admins only; None when not asked."""
 
     @property
     def changes_settings(self) -> bool:
@@ -209,12 +213,23 @@ def parse_digest_command(text: str) -> DigestCommand:
         if rest.casefold() == "off":
             return DigestCommand(weekly_off=True)
         return DigestCommand(weekly_time=format_digest_time(parse_digest_time(rest)))
+    if verb == "currency":
+        return DigestCommand(currency=_currency(rest))
     if verb == "team":
         return DigestCommand(team=True, team_channel=parse_channel(rest) if rest else None)
     raise ScheduleError(
         f"“{text.strip()}” is not a digest command; try now, time, days, pause, resume, empty, "
-        "reminders, weekly, team or learning"
+        "reminders, weekly, team, learning or currency"
     )
+
+
+def _currency(text: str) -> str:
+    if not text:
+        raise ScheduleError("`/digest currency` needs one, e.g. `/digest currency £` or `EUR`")
+    try:
+        return currency_code(text)
+    except CurrencyError as problem:
+        raise ScheduleError(problem.message) from None
 
 
 def parse_channel(text: str) -> str:

@@ -126,18 +126,23 @@ def describe_window(window: CallWindow, rep_tz: ZoneInfo, now: datetime) -> str:
         return f"{your_day} {your_times} (your time and theirs)"
     if their_start.date() == your_start.date():
         return f"{your_day} {their_times} {their_start.tzname()} ({your_times} your time)"
-    return (
-        f"{their_start:%a} {their_times} {their_start.tzname()} ({your_day} {your_times} your time)"
-    )
+    # Their side keeps its weekday ("Tue"), as "tomorrow" would be judged on whose calendar?
+    their_day = f"{their_start:%a}"
+    if their_start.date() - now.astimezone(rep_tz).date() > timedelta(days=6):
+        their_day = f"{their_start:%a %b} {their_start.day}"
+    return f"{their_day} {their_times} {their_start.tzname()} ({your_day} {your_times} your time)"
 
 
 def _day_word(at: datetime, today: date) -> str:
-    """'today', 'tomorrow' or the weekday ('Thu'): the rep's calendar, in the rep's words."""
+    """'today', 'tomorrow', the weekday ('Thu') within the coming week, else the date ('Wed
+    Dec 30'): a bare weekday a month out reads as this week's."""
     if at.date() == today:
         return "today"
     if at.date() == today + timedelta(days=1):
         return "tomorrow"
-    return f"{at:%a}"
+    if at.date() - today <= timedelta(days=6):
+        return f"{at:%a}"
+    return f"{at:%a %b} {at.day}"
 
 
 def _time_range(start: datetime, end: datetime) -> str:

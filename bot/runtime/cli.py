@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -31,7 +32,7 @@ from bot.runtime.console import (
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
-from bot.runtime.ticks import minute_ticks
+from bot.runtime.ticks import PREVIEWABLE, minute_ticks
 from bot.runtime.worker import run_worker
 from bot.services.context import Services
 from bot.services.digest_delivery import team_web_clients
@@ -55,15 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(os.environ)
     except ValueError as unusable:
         raise SystemExit(f"phonetag: {unusable}") from None
-    configure_logging(
-        logging.INFO,
-        [
-            settings.slack_bot_token,
-            settings.slack_signing_secret,
-            settings.slack_client_secret,
-            settings.slack_app_token,
-        ],
-    )
+    configure_logging(logging.INFO, settings.secrets)
     if not args.verbose:
         for name in _QUIET_UNLESS_VERBOSE:
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -122,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     digest = command(
         "digest",
         "one scheduler tick: send every daily digest, Friday weekly picture and reminder due "
-        "now and not yet sent",
+        "now and not yet sent, then the CRM outbox",
     )
     digest.add_argument(
         "--at",
@@ -193,15 +186,21 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     clock = ConsoleClock(console_moment(args.now, tz) if args.now else None)
     with SlackStandIn() as standin:
         secret = secrets.token_hex(16)
-        console_settings = Settings(
-            database_url=settings.database_url,
+        # The CRM settings pass through: the console can try a real CRM account.
+        console_settings = replace(
+            settings,
             slack_bot_token="xoxb-console",
             slack_signing_secret=secret,
+            slack_app_token=None,
+            slack_client_id=None,
+            slack_client_secret=None,
             slack_api_url=standin.base_url,
         )
         engine = open_database(console_settings)
         session_factory = make_session_factory(engine)
-        app = create_app(console_settings, Services(session_factory, clock=clock))
+        app = create_app(
+            console_settings, Services(session_factory, clock=clock, settings=console_settings)
+        )
         clients = team_web_clients(console_settings, engine)
 
         ticks = minute_ticks(console_settings)
@@ -255,6 +254,7 @@ def _log_no_token_check() -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from waitress import serve
 
+    from bot.runtime.edge import MAX_BODY_BYTES
     from bot.runtime.web import wsgi_app
 
     needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
@@ -266,10 +266,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = start_ticks(settings, engine)
     try:
         serve(
-            wsgi_app(build_app(settings, engine), engine),
+            wsgi_app(build_app(settings, engine), engine, str(settings.slack_signing_secret)),
             host=args.host,
             port=args.port,
             threads=args.threads,
+            # Refused with 413 from the headers, before waitress buffers a byte of it.
+            max_request_body_size=MAX_BODY_BYTES,
         )
     finally:
         if scheduler is not None:
@@ -334,11 +336,15 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_database(settings)
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
-    for run in minute_ticks(settings).values():
+    for name, run in minute_ticks(settings).items():
+        if name not in PREVIEWABLE:
+            if not args.dry_run:
+                print(run(session_factory, clients, now).summary())
+            continue
         report = run(session_factory, clients, now, dry_run=args.dry_run)  # type: ignore[call-arg]
-        for key, message in sorted(report.previews.items()):
-            print(f"--- {report.label} {key.team_id}/{key.rep_user_id} {key.local_date}")
-            print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")  # type: ignore[arg-type]
+        for key, message in sorted(report.previews.items()):  # type: ignore[attr-defined]
+            print(f"--- {report.label} {key.team_id}/{key.rep_user_id} {key.local_date}")  # type: ignore[attr-defined]
+            print(render_blocks(message.get("blocks") or []) or "(nothing due: not sent)")
         print(report.summary())
     return 0
 
@@ -366,8 +372,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     summary = (
-        f"imported {report.imported}, skipped {report.duplicates} duplicates,"
-        f" {report.errors} errors"
+        f"imported {report.imported}, skipped {_count(report.duplicates, 'duplicate')},"
+        f" {_count(report.errors, 'error')}"
     )
     if report.skipped:
         report_path = args.errors or default_report_path(args.file)
@@ -375,3 +381,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         summary += f" (see {report_path})"
     print(summary)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 duplicate', '2 errors': the summary is read by people."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

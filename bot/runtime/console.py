@@ -26,6 +26,7 @@ from slack_bolt import App, BoltRequest
 from bot import ids
 from bot.blocks.mrkdwn import escape, plain
 from bot.rules.dates import EXAMPLES, DateError, resolve_when
+from bot.runtime.edge import slack_request
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 
@@ -158,7 +159,7 @@ class Console:
     # Replies -----------------------------------------------------------------------------
 
     def _send(self, body: str, headers: dict[str, str]) -> str:
-        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        response = self.app.dispatch(slack_request(body, headers))
         return self._shown(response.body) or "(no reply)"
 
     def _shown(self, reply: str = "") -> str:
@@ -270,6 +271,8 @@ class Console:
         """A form the last reply opened is filled in here and submitted, as many times as
         the app sends one back (with errors, or a next step)."""
         view = self._open_form()
+        # Slack gives each opened form its own id, and a logged form is claimed by it.
+        view_id = f"VCONSOLE{secrets.token_hex(4).upper()}"
         values: dict[str, dict[str, Any]] = {}
         to_fix: set[str] | None = None
         while view is not None and self._out is not None:
@@ -284,7 +287,7 @@ class Console:
                 {
                     "type": "view_submission",
                     "trigger_id": secrets.token_hex(8),
-                    "view": {**view, "id": "VCONSOLE", "state": {"values": values}},
+                    "view": {**view, "id": view_id, "state": {"values": values}},
                 }
             )
             reply = json.loads(answer) if answer.strip().startswith("{") else {}

@@ -1,4 +1,4 @@
-"""JSON log lines that never carry a Slack token or our signing secret.
+"""JSON log lines that never carry a Slack or CRM token or our signing secret.
 
 Log pipelines keep lines for months and many people can read them; a leaked bot token lets
 anyone post as the app, so secrets are masked where the line is written, whoever logged it.
@@ -14,6 +14,10 @@ from datetime import UTC, datetime
 
 MASK = "[redacted]"
 SLACK_TOKEN = re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+")
+CRM_TOKEN = re.compile(
+    # HubSpot private-app tokens, and Salesforce session ids (org id, "!", the secret).
+    r"\bpat-[a-z0-9]+-[A-Za-z0-9-]+|\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]+"
+)
 _STANDARD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
 
 
@@ -38,6 +42,7 @@ class JsonFormatter(logging.Formatter):
 
     def redact(self, text: str) -> str:
         text = SLACK_TOKEN.sub(MASK, text)
+        text = CRM_TOKEN.sub(MASK, text)
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text

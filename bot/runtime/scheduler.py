@@ -1,6 +1,6 @@
 """The once-a-minute tick inside `serve`, `socket` and `console`, for a deployment without
 `phonetag worker` (one box, SQLite): the rounds of `bot.runtime.ticks` (daily digests, the
-Friday weekly pictures, reminders).
+Friday weekly pictures, reminders, the CRM outbox and pull, forgetting old replay claims).
 
 Many processes ticking at once is safe because each rep's day (or week) is claimed in the
 database; with a worker configured (PHONETAG_WORKER=separate) `serve` and `socket` leave the
@@ -18,12 +18,13 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.runtime.ticks import Tick, minute_ticks, run_round
+from bot.runtime.ticks import Tick, forget_old_claims, minute_ticks, run_round
 from bot.services.digest_delivery import ClientForTeam
 
 logger = logging.getLogger(__name__)
 
 DIGEST_JOB = "daily-digest"
+__all__ = ["DIGEST_JOB", "forget_old_claims", "start_digest_scheduler"]
 
 
 def start_digest_scheduler(

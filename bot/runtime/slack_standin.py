@@ -251,12 +251,13 @@ class SlackStandIn:
         body: dict[str, Any] | str,
         status: int = 200,
         *,
-        performed: bool = True,
+        performed: bool = False,
         times: int = 1,
     ) -> None:
-        """Answer the next `times` calls to `method` with `body` (an HTML error page, a JSON
-        answer missing a field). With `performed`, the call takes effect all the same, as when
-        a proxy in front of Slack loses the answer to a message Slack did post."""
+        """Answer the next `times` calls to `method` with exactly `body`: an HTML error page,
+        or Slack's `ok` replies that leave out what they should carry. With `performed`, the
+        call takes effect all the same, as when a proxy in front of Slack loses the answer to
+        a message Slack did post."""
         with self._lock:
             self._faults.setdefault(method, []).append(
                 _Fault(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.context import EVIDENCE_REUSE
+from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import TEAMS_KEPT, ClientForTeam, run_digest_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.weekly_delivery import run_weekly_tick
+from bot.storage import queries
 from bot.storage.insights import EvidenceCache
 
 logger = logging.getLogger(__name__)
@@ -36,6 +39,10 @@ class TickOutcome(Protocol):
 Tick = Callable[[sessionmaker[Session], ClientForTeam, datetime], TickOutcome]
 
 
+PREVIEWABLE = ("digest", "weekly", "reminders")
+"""Ticks with a dry run: `phonetag digest --dry-run` prints what they would send."""
+
+
 def minute_ticks(settings: Settings) -> dict[str, Tick]:
     """Every tick of a round, in the order they run. The digest keeps workspaces' learned
     windows between rounds: they weigh months of dials, so minutes-old ones rank the same."""
@@ -46,7 +53,38 @@ def minute_ticks(settings: Settings) -> dict[str, Tick]:
         ),
         "weekly": run_weekly_tick,
         "reminders": run_reminder_tick,
+        "crm": crm_tick(settings),
+        "replay claims": forget_claims_tick,
     }
+
+
+CLAIMS_KEPT = timedelta(days=1)
+"""Slack stops retrying an event within the hour and a signature is refused after five
+minutes; a day leaves room for clocks that disagree."""
+
+
+def forget_old_claims(session_factory: sessionmaker[Session], now: datetime) -> int:
+    """One indexed DELETE a minute keeps processed_events at about a day of requests."""
+    with session_factory.begin() as session:
+        return queries.forget_processed_events(session, now - CLAIMS_KEPT)
+
+
+@dataclass(frozen=True)
+class ClaimsForgotten:
+    forgotten: int
+
+    @property
+    def acted(self) -> bool:
+        return self.forgotten > 0
+
+    def summary(self) -> str:
+        return f"forgot {self.forgotten} replay claims older than a day"
+
+
+def forget_claims_tick(
+    session_factory: sessionmaker[Session], _client_for_team: ClientForTeam, now: datetime
+) -> ClaimsForgotten:
+    return ClaimsForgotten(forget_old_claims(session_factory, now))
 
 
 def run_round(

@@ -17,6 +17,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
+from bot.services.crm.connections import AdapterFactory, default_adapters
 from bot.services.file_download import DownloadPolicy
 from bot.storage.insights import EvidenceCache
 
@@ -46,8 +48,9 @@ class Services:
 
     `later` runs work the rep need not wait for (refreshing the App Home) after the ack:
     Slack gives us 3 seconds, and the reply should not spend them on a dashboard. `imports`
-    runs CSV imports shared in the DM, which take seconds and so get a queue per workspace;
-    `downloads` says where and how much of a shared file they may fetch.
+    runs CSV imports shared in the DM, which take seconds and so get a queue per workspace
+    (`/prospect sync` pulls there too); `downloads` says where and how much of a shared file
+    they may fetch.
     """
 
     session_factory: sessionmaker[Session]
@@ -56,6 +59,13 @@ class Services:
     imports: PerWorkspace = field(default_factory=lambda: workspace_queues())
     downloads: DownloadPolicy = field(default_factory=DownloadPolicy)
     evidence: EvidenceCache = field(default_factory=lambda: EvidenceCache(EVIDENCE_REUSE))
+    settings: Settings = field(default_factory=Settings)
+    crm_adapters: AdapterFactory | None = None
+    """How CRM adapters are built; None builds them from `settings` (tests pass their own)."""
+
+    @property
+    def adapters(self) -> AdapterFactory:
+        return self.crm_adapters or default_adapters(self.settings)
 
 
 def _run_logged(job: Job) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 
 from slack_bolt.oauth import OAuthFlow
@@ -19,10 +21,32 @@ class NotInstalledError(LookupError):
     """The workspace uninstalled the app or never installed it: nothing can be posted there."""
 
 
+_CODE = re.compile(r"code: \S+")
+
+
+class _WithoutTheCode(logging.Filter):
+    """Bolt logs a failed exchange with the install's code in it. A code is short-lived, but
+    with our client secret it is an install, and log lines live for months."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "oauth.v2.access" in record.msg:
+            record.msg = _CODE.sub("code: [redacted]", record.getMessage())
+            record.args = ()
+        return True
+
+
+def _oauth_logger() -> logging.Logger:
+    oauth_logger = logging.getLogger("phonetag.oauth")
+    if not oauth_logger.filters:
+        oauth_logger.addFilter(_WithoutTheCode())
+    return oauth_logger
+
+
 def oauth_flow(settings: Settings, engine: Engine, client: WebClient) -> OAuthFlow:
     assert settings.slack_client_id and settings.slack_client_secret
     return OAuthFlow(
         client=client,
+        logger=_oauth_logger(),
         settings=OAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.grammar.csv_rows import ColumnMap, HeaderError, RowError, is_blank, map_headers, read_row
 from bot.rules.prospects import describe_duplicate
-from bot.storage.prospects import ImportCandidate, ProspectImport
+from bot.storage.prospects import ImportCandidate, ProspectImport, workspace_rules
 
 BATCH = 500
 """Rows per insert and per commit: big enough that 10,000 rows are 20 statements, small
@@ -202,13 +202,16 @@ def run_import(
     """
     report = ImportReport()
     importer: ProspectImport | None = None
+    with session_factory() as session:
+        currency = workspace_rules(session, team_id).currency
     rows = export.rows()
     while batch := _next_batch(rows):
         values_by_row = dict(batch)
         candidates = []
         for number, values in batch:
             try:
-                candidates.append(ImportCandidate(number, read_row(values, export.columns)))
+                fields = read_row(values, export.columns, currency)
+                candidates.append(ImportCandidate(number, fields))
             except RowError as problem:
                 report.skipped.append(SkippedRow(number, "error", problem.message, values))
         with session_factory.begin() as session:

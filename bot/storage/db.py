@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config
+from psycopg.errors import _WaitTimeout
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,25 +24,111 @@ from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
+WAIT_SECONDS = 2
+"""Slack gives a reply 3 s. A database (or a lock, or a pooled connection) that has not
+answered in 2 leaves us the last second to tell the rep that nothing was saved."""
+SILENCE_SECONDS = 2.5
+"""How long PostgreSQL may stay silent on an open connection, for when it is frozen rather
+than slow (statement_timeout needs a server that runs): above WAIT_SECONDS, so a slow
+statement is cancelled cleanly by the server first."""
+
 
 def make_engine(url: str) -> Engine:
+    """Engines with time limits everywhere, and SQL parameters (names, phones, notes) kept out
+    of error messages and so out of the logs."""
     if url.startswith("sqlite"):
         # One connection: SQLite has one writer at a time anyway, and our transactions all
         # begin IMMEDIATE, so threads queue here in order instead of in SQLite's busy handler,
         # which sleeps up to 100 ms between retries. Other processes still meet that handler.
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": WAIT_SECONDS},
             poolclass=QueuePool,
             pool_size=1,
             max_overflow=0,
-            pool_timeout=30,
+            pool_timeout=WAIT_SECONDS,
+            hide_parameters=True,
         )
         _use_sqlite_transactions(engine)
         return engine
-    engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=10, max_overflow=20)
+    engine = create_engine(
+        url,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=WAIT_SECONDS,
+        hide_parameters=True,
+        connect_args=_postgres_time_limits(),
+    )
+    _answer_within(engine, SILENCE_SECONDS)
     _ping_when_idle(engine)
     return engine
+
+
+def _postgres_time_limits() -> dict[str, object]:
+    milliseconds = WAIT_SECONDS * 1000
+    return {
+        "connect_timeout": WAIT_SECONDS,
+        "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
+    }
+
+
+class _SilenceLimited(psycopg.Connection[Any]):
+    """A psycopg connection that gives up on a server silent for `silence` seconds.
+
+    psycopg waits on the socket without end, and a frozen server's kernel still acknowledges
+    every packet, so no TCP setting notices. The connection is closed when it gives up, so
+    the server rolls the transaction back once it wakes; only a COMMIT already sent when it
+    froze may still land (the one case where "nothing was saved" can be wrong).
+    """
+
+    silence: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is not None or self.silence is None:
+            return super().wait(gen, interval, timeout)
+        try:
+            return super().wait(gen, interval, self.silence)
+        except _WaitTimeout:
+            self.pgconn.finish()
+            raise DatabaseSilent(f"PostgreSQL did not answer within {self.silence} s") from None
+
+
+class DatabaseSilent(psycopg.OperationalError):
+    """PostgreSQL did not answer in time; the connection is closed."""
+
+
+def _answer_within(engine: Engine, silence: float) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: object, _record: object, cargs: Any, cparams: Any) -> object:
+        connection = _SilenceLimited.connect(*cargs, **cparams)
+        connection.silence = silence
+        return connection
+
+    @event.listens_for(engine, "handle_error")
+    def _no_reconnect_to_a_silent_server(context: ExceptionContext) -> None:
+        """A silent pre-ping is an answer: a reconnect would spend another connect_timeout
+        that the rep's reply does not have."""
+        if context.is_pre_ping and isinstance(context.original_exception, DatabaseSilent):
+            context.is_disconnect = False
+
+
+@contextmanager
+def without_statement_limits(connection: Connection) -> Iterator[None]:
+    """Migrations may rewrite big tables: no statement time limit while they run. Waits for
+    locks stay short, so a migration never queues the app's requests behind it for long."""
+    dbapi = connection.connection.dbapi_connection
+    if not isinstance(dbapi, _SilenceLimited):
+        yield
+        return
+    dbapi.silence = None
+    connection.exec_driver_sql("SET statement_timeout = 0")
+    connection.commit()
+    try:
+        yield
+    finally:
+        # The pool opens a fresh connection, with every limit, for whoever comes next.
+        connection.invalidate()
 
 
 POOL_RECYCLE_SECONDS = 1800
@@ -69,6 +161,10 @@ def _ping_when_idle(engine: Engine) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+        except DatabaseSilent:
+            # A silent server is an answer: reconnecting would spend another connect
+            # timeout that the rep's reply does not have.
+            raise
         except driver_error as dead:
             raise DisconnectionError(str(dead)) from dead
         finally:
@@ -89,7 +185,7 @@ def _use_sqlite_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={WAIT_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

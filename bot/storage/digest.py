@@ -22,11 +22,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, plan_digest
+from bot.insights.digest_plan import (
+    PURSUED_STATUSES,
+    DigestPlan,
+    OwedCall,
+    ProspectHistory,
+    plan_digest,
+)
 from bot.insights.window_advice import WindowAdvisor
 from bot.rules.cadence import CadenceRules
 from bot.rules.call_summary import CallSummary
-from bot.rules.calls import ProspectStatus, Rep
+from bot.rules.calls import Rep
 from bot.rules.schedule import DigestSchedule, ScheduleError
 from bot.storage import insights as insights_store
 from bot.storage import queries
@@ -364,8 +370,8 @@ def digest_inputs(
     """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
 
     Four queries for any batch of reps, the calls summarized by the database (see
-    `call_summaries`). Only active, unsnoozed prospects are read: the rest can never appear
-    in a digest.
+    `call_summaries`). Only pursued (active, or not interested and perhaps rested),
+    unsnoozed prospects are read: the rest can never appear in a digest.
     """
     if not reps:
         return {}
@@ -373,7 +379,7 @@ def digest_inputs(
     rules = _rules_by_team(session, teams)
     callable_prospects = and_(
         _owned_by(ProspectRow.team_id, ProspectRow.owner_id, reps),
-        ProspectRow.status == ProspectStatus.ACTIVE,
+        ProspectRow.status.in_([status.value for status in PURSUED_STATUSES]),
         or_(ProspectRow.snoozed_until.is_(None), ProspectRow.snoozed_until <= now),
     )
     prospect_rows = session.execute(

@@ -51,7 +51,15 @@ from bot.insights.window_advice import WindowAdvisor, WindowEvidence
 from bot.rules.calls import OUTBOUND_DIALS, Outcome
 from bot.rules.schedule import ScheduleError, parse_digest_time
 from bot.storage import queries
-from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
+from bot.storage.models import (
+    CallLogRow,
+    DraftRow,
+    OwedReturnCallRow,
+    ProspectRow,
+    RepRow,
+    Workspace,
+)
+from bot.storage.scripts import INTRODUCTION
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +241,14 @@ def set_window_learning(session: Session, team_id: str, learning: bool, now: dat
     )
 
 
+def set_currency(session: Session, team_id: str, currency: str, now: datetime) -> None:
+    """The workspace's deal currency, kept with its cadence rules: the budget counts its
+    thousands, so every reader of the rules reads the currency with them."""
+    row = queries.workspace(session, team_id, now)
+    row.cadence_rules = {**(row.cadence_rules or {}), "currency": currency}
+    session.flush()
+
+
 @dataclass(frozen=True)
 class WeeklyRecipient:
     team_id: str
@@ -311,6 +327,7 @@ def _week_reports(
             CallLogRow.outcome.label("outcome"),
             CallLogRow.at.label("at"),
             ProspectRow.tz.label("prospect_tz"),
+            ProspectRow.referrer.label("referrer"),
         )
         .join(
             ProspectRow,
@@ -325,19 +342,38 @@ def _week_reports(
         cast(null(), String),
         OwedReturnCallRow.returned_at,
         cast(null(), String),
+        cast(null(), String),
     ).where(
         OwedReturnCallRow.team_id == team_id,
         OwedReturnCallRow.returned_at >= since,
         OwedReturnCallRow.returned_at <= now,
         OwedReturnCallRow.returned_at <= OwedReturnCallRow.due_at,
     )
+    introductions = select(
+        DraftRow.rep_user_id,
+        cast(literal("intro"), String),
+        cast(null(), String),
+        DraftRow.created_at,
+        cast(null(), String),
+        cast(null(), String),
+    ).where(
+        DraftRow.team_id == team_id,
+        DraftRow.kind == INTRODUCTION,
+        DraftRow.created_at >= since,
+        DraftRow.created_at <= now,
+    )
     if user_id is not None:
         calls = calls.where(CallLogRow.rep_user_id == user_id)
         returns = returns.where(OwedReturnCallRow.rep_user_id == user_id)
+        introductions = introductions.where(DraftRow.rep_user_id == user_id)
         reps = reps.where(RepRow.user_id == user_id)
-    activity = union_all(calls, returns).subquery()
+    activity = union_all(calls, returns, introductions).subquery()
     query = reps.add_columns(
-        activity.c.kind, activity.c.outcome, activity.c.at, activity.c.prospect_tz
+        activity.c.kind,
+        activity.c.outcome,
+        activity.c.at,
+        activity.c.prospect_tz,
+        activity.c.referrer,
     ).outerjoin(activity, activity.c.user_id == RepRow.user_id)
     if user_id is None:
         # A team's fortnight is streamed; one rep's fits in memory without a server cursor's
@@ -346,6 +382,8 @@ def _week_reports(
     rows = session.execute(query)
     outcomes: defaultdict[tuple[str, Week], list[Outcome]] = defaultdict(list)
     returned: defaultdict[tuple[str, Week], int] = defaultdict(int)
+    asked: defaultdict[tuple[str, Week], int] = defaultdict(int)
+    referred: defaultdict[tuple[str, Week], int] = defaultdict(int)
     dials: defaultdict[str, list[tuple[Cell, bool]]] = defaultdict(list)
     bounds: dict[str, WeekBounds] = {}
     unusable: set[str] = set()
@@ -366,8 +404,13 @@ def _week_reports(
         if row.kind == "return":
             returned[row.user_id, week] += 1
             continue
+        if row.kind == "intro":
+            asked[row.user_id, week] += 1
+            continue
         outcome = Outcome(row.outcome)
         outcomes[row.user_id, week].append(outcome)
+        if row.referrer and outcome in CONNECTS:
+            referred[row.user_id, week] += 1
         if week is Week.THIS and outcome in OUTBOUND_DIALS:
             zone = _zone(row.prospect_tz) or _zone(row.tz)
             dials[row.user_id].append((_cell(row.at, zone), outcome in CONNECTS))
@@ -375,12 +418,22 @@ def _week_reports(
         user_id: WeekReport(
             user_id=user_id,
             week_start=rep_bounds.this_start.date(),
-            this_week=WeekNumbers.count(outcomes[user_id, Week.THIS], returned[user_id, Week.THIS]),
-            last_week=WeekNumbers.count(outcomes[user_id, Week.LAST], returned[user_id, Week.LAST]),
+            this_week=_numbers(outcomes, returned, asked, referred, (user_id, Week.THIS)),
+            last_week=_numbers(outcomes, returned, asked, referred, (user_id, Week.LAST)),
             grid=CallGrid.count(dials[user_id]),
         )
         for user_id, rep_bounds in bounds.items()
     }
+
+
+def _numbers(
+    outcomes: defaultdict[tuple[str, Week], list[Outcome]],
+    returned: defaultdict[tuple[str, Week], int],
+    asked: defaultdict[tuple[str, Week], int],
+    referred: defaultdict[tuple[str, Week], int],
+    key: tuple[str, Week],
+) -> WeekNumbers:
+    return WeekNumbers.count(outcomes[key], returned[key], asked[key], referred[key])
 
 
 def _cell(at: datetime, zone: ZoneInfo) -> Cell:

@@ -25,6 +25,7 @@ from bot.rules.calls import (
     ProspectStatus,
 )
 from bot.rules.phones import timezone_for_phone
+from bot.storage import crm as crm_store
 from bot.storage import queries
 from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow
 
@@ -91,12 +92,19 @@ def log_call(
     *,
     prospect_id: int | None = None,
     stored_rules: Mapping[str, object] | None = None,
+    called_at: datetime | None = None,
+    response_url: str | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
+    `called_at` is when the call happened, for a call logged after the fact (`now` when
+    None); Undo still counts its minutes from `now`, when it was logged.
+
     `stored_rules` are the workspace's cadence overrides when the caller has read them
     already; without them the workspace row is read (and made, for a first call).
-    Raises NotYourProspect when `prospect_id` is not the rep's own in this workspace.
+    The call's push to the CRM is queued in the same transaction; `response_url` is where
+    the rep hears once it is there. Raises NotYourProspect when `prospect_id` is not the
+    rep's own in this workspace.
     """
     if stored_rules is None:
         stored_rules = queries.workspace(session, team_id, now).cadence_rules
@@ -113,28 +121,36 @@ def log_call(
     if row is None:
         row, created = _new_prospect(session, team_id, rep_user_id, request, follow_up_at, now)
     before = None if created else _snapshot(row)
-    if not created:
-        _apply_call(row, request, follow_up_at)
     # A prospect this call created has no earlier calls and owes nothing: no reads for them.
     numbered = [] if created else queries.numbered_call_history(session, team_id, row.id)
     history = [log for _, log in numbered]
+    at = called_at or now
+    if not created:
+        # A call logged after the fact that is older than the latest one is history: it
+        # fills in details but does not undo the plan or status the later call set.
+        latest = not history or at >= history[-1].at
+        _apply_call(row, request, follow_up_at, plan=latest)
     closed: list[int] = []
     if request.outcome in OUTBOUND_DIALS and _may_owe_a_return_call(numbered):
         closed = queries.close_owed_return_calls(session, team_id, row.id, now)
+    snapshot: dict[str, object] = {"created": created, "prospect": before, "closed_owed": closed}
+    if at != now:
+        snapshot["logged_at"] = now.isoformat()
     call_id = session.connection().scalar(
         _INSERT_CALL,
         {
             "team_id": team_id,
             "prospect_id": row.id,
             "rep_user_id": rep_user_id,
-            "at": now,
+            "at": at,
             "outcome": request.outcome.value,
             "notes": request.notes,
             "follow_up_at": follow_up_at,
-            "undo_snapshot": {"created": created, "prospect": before, "closed_owed": closed},
+            "undo_snapshot": snapshot,
         },
     )
     assert call_id is not None
+    crm_store.enqueue_push(session, team_id, rep_user_id, call_id, now, response_url)
     if request.outcome is Outcome.INBOUND:
         session.connection().execute(
             insert(OwedReturnCallRow).values(
@@ -142,11 +158,11 @@ def log_call(
                 rep_user_id=rep_user_id,
                 prospect_id=row.id,
                 inbound_call_id=call_id,
-                due_at=now + rules.return_call_within,
+                due_at=at + rules.return_call_within,
             )
         )
     history.append(
-        CallLog(outcome=request.outcome, at=now, notes=request.notes, follow_up_at=follow_up_at)
+        CallLog(outcome=request.outcome, at=at, notes=request.notes, follow_up_at=follow_up_at)
     )
     return LoggedCall(
         call_id=call_id,
@@ -200,9 +216,11 @@ def _new_prospect(
     return row, True
 
 
-def _apply_call(row: ProspectRow, request: LogCallRequest, follow_up_at: datetime | None) -> None:
+def _apply_call(
+    row: ProspectRow, request: LogCallRequest, follow_up_at: datetime | None, *, plan: bool = True
+) -> None:
     """What a logged call changes on its prospect: options given on the line (a phone's zone
-    fills a missing tz), the follow-up and the status."""
+    fills a missing tz), and, when `plan`, the follow-up and the status."""
     for field in ("phone", "cell", "email", "company", "referrer"):
         value = getattr(request, field)
         if value is not None:
@@ -214,6 +232,8 @@ def _apply_call(row: ProspectRow, request: LogCallRequest, follow_up_at: datetim
     elif (row.tz is None or row.tz_inferred) and (row.phone or row.cell):
         inferred = timezone_for_phone(row.phone or row.cell or "")
         row.tz, row.tz_inferred = inferred, inferred is not None
+    if not plan:
+        return
     row.follow_up_at = follow_up_at
     if request.outcome in CLOSING_OUTCOMES:
         row.status = CLOSING_OUTCOMES[request.outcome]
@@ -244,13 +264,15 @@ def undo_call(
         raise UndoRefused(
             "There's no call of yours to undo there: it may be undone already. Nothing was changed."
         )
-    if now - call.at > UNDO_WINDOW:
+    snapshot = call.undo_snapshot
+    logged = snapshot.get("logged_at") if snapshot else None
+    logged_at = datetime.fromisoformat(logged) if isinstance(logged, str) else call.at
+    if now - logged_at > UNDO_WINDOW:
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
         raise UndoRefused(
             f"Undo works for {minutes} minutes after logging, and this call is older."
             " Log a new call with the right outcome instead; nothing was changed."
         )
-    snapshot = call.undo_snapshot
     prospect = queries.own_prospect(session, team_id, rep_user_id, call.prospect_id)
     if snapshot is None or prospect is None:
         raise UndoRefused("This call was logged before Undo existed; nothing was changed.")
@@ -282,6 +304,7 @@ def undo_call(
             OwedReturnCallRow.team_id == team_id, OwedReturnCallRow.inbound_call_id == call.id
         )
     )
+    crm_store.withdraw_push(session, call, now)
     session.delete(call)
     if undone.prospect_removed:
         session.delete(prospect)

@@ -84,6 +84,10 @@ class RepRow(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     company: Mapped[str | None] = mapped_column(String(200))
     benefit: Mapped[str | None] = mapped_column(Text)
+    desk_hours: Mapped[str | None] = mapped_column(String(11))
+    """When the rep is at their desk for return calls, "09:00-12:00" on their own clock."""
+    partners: Mapped[str | None] = mapped_column(String(200))
+    """Firms the rep refers callers to when the need is not theirs, as typed."""
     digest_time: Mapped[str] = mapped_column(String(5), default="07:30")
     digest_days: Mapped[str] = mapped_column(String(40), default="mon,tue,wed,thu,fri")
     digest_paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -94,6 +98,8 @@ class RepRow(Base):
     """When the Friday picture comes, on the rep's clock; NULL when the rep turned it off."""
     home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the rep first opened the App Home; until then there is no Home to keep fresh."""
+    crm_owner_id: Mapped[str | None] = mapped_column(String(64))
+    """The rep's user in the workspace's CRM, matched by their Slack email."""
     reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     """Whether follow-ups and owed return calls are nudged by DM at their minute."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -104,6 +110,7 @@ class ProspectRow(Base):
     __table_args__ = (
         Index("ix_prospects_owner_name", "team_id", "owner_id", "name_key", unique=True),
         Index("ix_prospects_owner_phone", "team_id", "owner_id", "phone"),
+        Index("ix_prospects_crm_id", "team_id", "crm_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,9 +127,16 @@ class ProspectRow(Base):
     deal_value: Mapped[int | None] = mapped_column(BigInteger)
     referrer: Mapped[str | None] = mapped_column(String(200))
     connection_note: Mapped[str | None] = mapped_column(Text)
+    """The rep's private note: never read aloud or sent."""
+    hook: Mapped[str | None] = mapped_column(Text)
+    """A talking point drafts may use ("their Q1 rollout")."""
     status: Mapped[str] = mapped_column(String(20), default="active")
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    crm_id: Mapped[str | None] = mapped_column(String(64))
+    """The contact (HubSpot) or Lead/Contact (Salesforce) this prospect is in the CRM."""
+    crm_object: Mapped[str | None] = mapped_column(String(20))
+    """Which kind of CRM record `crm_id` names: contact or lead."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     calls: Mapped[list[CallLogRow]] = relationship(
@@ -151,6 +165,8 @@ class CallLogRow(Base):
     undo_snapshot: Mapped[dict[str, object] | None] = mapped_column(JSON)
     """What Undo puts back: the prospect's fields before this call (or that the call created
     the prospect) and the owed return calls it closed. NULL for calls logged before Undo."""
+    crm_id: Mapped[str | None] = mapped_column(String(64))
+    """The call's record in the CRM once pushed: what Undo deletes there."""
 
     prospect: Mapped[ProspectRow] = relationship(back_populates="calls")
 
@@ -232,10 +248,72 @@ class DeliveryRow(Base):
 
 
 class ProcessedEventRow(Base):
-    """Slack retries an event it thinks we missed; the first delivery claims its id."""
+    """Slack retries an event it thinks we missed, and a signed command or click can be sent
+    again by whoever copied it: the first delivery claims its id (or its signature)."""
 
     __tablename__ = "processed_events"
+    __table_args__ = (Index("ix_processed_events_received_at", "received_at"),)
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CrmConnectionRow(Base):
+    """A workspace's CRM: which one, its credentials (Fernet-encrypted) and the pull's state.
+
+    `lease_*` let one worker at a time send a workspace's outbox, so its calls reach the CRM
+    in the order they were logged however many processes tick.
+    """
+
+    __tablename__ = "crm_connections"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    credentials: Mapped[str | None] = mapped_column(Text)
+    """Encrypted JSON; NULL when the credentials come from the environment."""
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    """HubSpot's portal id or Salesforce's instance URL: what record links are built on."""
+    web_url: Mapped[str | None] = mapped_column(String(200))
+    connected_by: Mapped[str | None] = mapped_column(String(32))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sync_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The newest last-modified time pulled so far: the next pull asks only for later ones."""
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sync_error: Mapped[str | None] = mapped_column(String(300))
+    last_push_error: Mapped[str | None] = mapped_column(String(300))
+    """Why calls are waiting, in the rep's words; NULL once the CRM takes them again."""
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrmOutboxRow(Base):
+    """A call to push to the CRM, or a pushed one to delete, written with the call itself.
+
+    No foreign key to the call: an undone call is gone, and its delete must still be sent.
+    """
+
+    __tablename__ = "crm_outbox"
+    __table_args__ = (
+        Index("ix_crm_outbox_team_status", "team_id", "status", "id"),
+        Index("ix_crm_outbox_call", "team_id", "call_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    rep_user_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(20))
+    call_id: Mapped[int] = mapped_column(Integer)
+    crm_id: Mapped[str | None] = mapped_column(String(64))
+    """What was created (push), or what to delete (delete)."""
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    """A delete's undone outcome: with the call id it names the record to look for when
+    the push's answer was lost."""
+    response_url: Mapped[str | None] = mapped_column(String(500))
+    """Where the rep's /logcall reply can be followed up with "also logged in HubSpot"."""
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

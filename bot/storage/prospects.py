@@ -108,7 +108,9 @@ def add_prospect(
     duplicate = _duplicate_of(session, team_id, owner_id, fields, ignore_id=None)
     if duplicate is not None:
         return duplicate
-    row = ProspectRow(team_id=team_id, owner_id=owner_id, created_at=now, **_columns(fields))
+    row = ProspectRow(
+        team_id=team_id, owner_id=owner_id, created_at=now, **prospect_columns(fields)
+    )
     session.add(row)
     session.flush()
     return row
@@ -125,7 +127,7 @@ def update_prospect(
     duplicate = _duplicate_of(session, team_id, owner_id, fields, ignore_id=prospect_id)
     if duplicate is not None:
         return duplicate
-    for column, value in _columns(fields).items():
+    for column, value in prospect_columns(fields).items():
         setattr(row, column, value)
     session.flush()
     return row
@@ -285,7 +287,7 @@ class ProspectImport:
         duplicates: list[tuple[int, Duplicate]] = []
         fresh: list[tuple[int, KnownProspect, dict[str, object]]] = []
         for candidate in candidates:
-            known = _known(candidate.fields, row=candidate.row)
+            known = known_prospect(candidate.fields, row=candidate.row)
             duplicate = self._index.find(known)
             if duplicate is not None:
                 duplicates.append((candidate.row, duplicate))
@@ -295,7 +297,7 @@ class ProspectImport:
                 "team_id": self._team_id,
                 "owner_id": self._owner_id,
                 "created_at": self._now,
-                **_columns(candidate.fields),
+                **prospect_columns(candidate.fields),
             }
             fresh.append((candidate.row, known, values))
         return duplicates, fresh
@@ -323,7 +325,8 @@ def _owned(team_id: str, owner_id: str) -> tuple[ColumnElement[bool], ...]:
     return ProspectRow.team_id == team_id, ProspectRow.owner_id == owner_id
 
 
-def _columns(fields: ProspectFields) -> dict[str, object]:
+def prospect_columns(fields: ProspectFields) -> dict[str, object]:
+    """A prospect's row values from what the rep (or a CSV, or the CRM) says of them."""
     tz, inferred = fields.zone()
     return {
         "name": fields.name,
@@ -337,11 +340,13 @@ def _columns(fields: ProspectFields) -> dict[str, object]:
         "deal_value": fields.deal_value,
         "referrer": fields.referrer,
         "connection_note": fields.connection_note,
+        "hook": fields.hook,
         "status": fields.status.value,
     }
 
 
-def _known(fields: ProspectFields, row: int | None = None) -> KnownProspect:
+def known_prospect(fields: ProspectFields, row: int | None = None) -> KnownProspect:
+    """A newcomer as the duplicate index sees it."""
     return KnownProspect(
         None,
         fields.name,
@@ -380,7 +385,7 @@ def _duplicate_of(
         .order_by(ProspectRow.id)
     ).all()
     index = DuplicateIndex(KnownProspect(*found) for found in candidates)
-    return index.find(_known(fields), ignore_id=ignore_id)
+    return index.find(known_prospect(fields), ignore_id=ignore_id)
 
 
 def _counts(session: Session, team_id: str, prospect_id: int) -> tuple[int, int]:

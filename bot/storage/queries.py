@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
+from bot.rules.proposals import read_desk_hours, split_partners
 from bot.storage.db import insert_for
 from bot.storage.models import (
     CallLogRow,
@@ -252,6 +253,7 @@ def to_prospect(row: ProspectRow | Row[Any]) -> Prospect:
         status=ProspectStatus(row.status),
         snoozed_until=row.snoozed_until,
         follow_up_at=row.follow_up_at,
+        hook=row.hook,
     )
 
 
@@ -265,6 +267,8 @@ def to_rep(row: RepRow) -> Rep:
         cell=row.cell,
         email=row.email,
         benefit=row.benefit,
+        desk_hours=read_desk_hours(row.desk_hours),
+        partners=split_partners(row.partners),
     )
 
 
@@ -276,3 +280,12 @@ def claim_event(session: Session, team_id: str, event_id: str, now: datetime) ->
     except IntegrityError:
         return False
     return True
+
+
+def forget_processed_events(session: Session, before: datetime) -> int:
+    """Drop claims older than `before`. Slack retries an event for minutes and a signature is
+    refused after five, so a day's rows are all a replay could ever meet."""
+    deleted = session.execute(
+        delete(ProcessedEventRow).where(ProcessedEventRow.received_at < before)
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]

@@ -18,7 +18,16 @@ from bot.rules.calls import Rep
 from bot.storage import queries
 from bot.storage.models import DraftRow, RepFactRow
 
-PROFILE_FIELDS = ("name", "company", "phone", "cell", "email", "benefit")
+PROFILE_FIELDS = (
+    "name",
+    "company",
+    "phone",
+    "cell",
+    "email",
+    "benefit",
+    "desk_hours",
+    "partners",
+)
 
 
 def rep_profile(session: Session, team_id: str, user_id: str) -> Rep | None:
@@ -125,6 +134,28 @@ def record_draft(
             kind=draft.kind.value,
             text=draft.text,
             fact_used=draft.fact_used,
+            created_at=now,
+        )
+    )
+    session.flush()
+
+
+INTRODUCTION = "introduction"
+"""The draft kind an asked-for introduction is kept under: something said to the prospect."""
+
+
+def record_introduction(
+    session: Session, team_id: str, user_id: str, prospect_id: int, ask: str, now: datetime
+) -> None:
+    """The rep asked this prospect for an introduction; the weekly picture counts these."""
+    session.add(
+        DraftRow(
+            team_id=team_id,
+            rep_user_id=user_id,
+            prospect_id=prospect_id,
+            kind=INTRODUCTION,
+            text=ask,
+            fact_used=None,
             created_at=now,
         )
     )

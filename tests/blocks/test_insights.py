@@ -11,7 +11,15 @@ from bot.insights.weekly import WeekNumbers, WeekReport
 from tests.blockkit import assert_valid_blocks, assert_valid_message, assert_valid_view
 
 MONDAY = date(2026, 11, 16)
-THIS = WeekNumbers(dials=42, connects=9, voicemails=12, meetings=2, return_calls_in_time=3)
+THIS = WeekNumbers(
+    dials=42,
+    connects=9,
+    voicemails=12,
+    meetings=2,
+    return_calls_in_time=3,
+    introductions_asked=4,
+    referrals_reached=1,
+)
 LAST = WeekNumbers(dials=37, connects=9, voicemails=15, meetings=0, return_calls_in_time=3)
 
 
@@ -25,7 +33,8 @@ def test_the_weekly_message_is_valid_block_kit_with_a_fallback() -> None:
     assert_valid_message(message)
     assert message["text"] == (
         "Your week so far: 42 dials (37 last week), 9 connects (9), 12 voicemails left (15), "
-        "2 meetings set (0), 3 return calls within 24 h (3)"
+        "2 meetings set (0), 3 return calls within 24 h (3), 4 introductions asked for (0), "
+        "1 referrals reached (0)"
     )
 
 
@@ -36,6 +45,8 @@ def test_each_number_shows_its_change_from_last_week() -> None:
         "*Voicemails left*\n12  ▼ 3 from 15",
         "*Meetings set*\n2  ▲ 2 from 0",
         "*Return calls within 24 h*\n3, same as last week",
+        "*Introductions asked for*\n4  ▲ 4 from 0",
+        "*Referrals reached*\n1  ▲ 1 from 0",
     ]
 
 

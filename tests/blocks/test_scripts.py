@@ -8,6 +8,7 @@ from bot.blocks.scripts import (
 )
 from bot.grammar.vmscript import MAX_FACT_CHARS, MAX_FACTS
 from bot.rules.calls import Rep
+from bot.rules.proposals import read_desk_hours, split_partners
 from tests.blockkit import SECTION_CHARS, assert_valid_message, assert_valid_view
 
 REP = Rep(user_id="U1", tz="America/Chicago", name="Sam Lee", phone="+13125550100")
@@ -54,7 +55,32 @@ def test_profile_form_normalises_and_clears() -> None:
         "cell": None,
         "email": "sam@acme.io",
         "benefit": None,
+        "desk_hours": None,
+        "partners": None,
     }
+
+
+def test_profile_form_reads_desk_hours_and_partners() -> None:
+    reading = read_profile_form(form(name="Sam", desk_hours="2pm-5pm", partners="Acme Audit"))
+    assert reading.errors == {}
+    assert (reading.values["desk_hours"], reading.values["partners"]) == (
+        "14:00-17:00",
+        "Acme Audit",
+    )
+    wrong = read_profile_form(form(name="Sam", desk_hours="mornings"))
+    assert "“mornings” is not a span of desk hours" in wrong.errors["desk_hours"]
+    shown = str(build_profile_reply(read_rep(reading.values)))
+    assert "14–17" in shown and "Acme Audit" in shown
+
+
+def read_rep(values: dict[str, str | None]) -> Rep:
+    return Rep(
+        user_id="U1",
+        tz="UTC",
+        name=str(values["name"]),
+        desk_hours=read_desk_hours(values["desk_hours"]),
+        partners=split_partners(values["partners"]),
+    )
 
 
 def test_forms_reject_what_slack_would_not_have_sent() -> None:

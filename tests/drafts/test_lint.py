@@ -260,3 +260,13 @@ def test_words_are_counted_as_spoken() -> None:
     assert count_words("8 a.m. at 10:30, $1,000 or 30%") == 7
     assert estimate_seconds(75) == 30
     assert estimate_seconds(150) == 60
+
+
+@pytest.mark.parametrize(
+    "opener",
+    ["Just checking in!", "I'm touching base about the bid.", "Following up on my voicemail."],
+)
+def test_empty_openers_are_flagged(opener: str) -> None:
+    codes = [finding.code for finding in lint(f"{opener} {GOOD}")]
+    assert "nothing_new" in codes
+    assert "nothing_new" not in [finding.code for finding in lint(GOOD)]

@@ -8,29 +8,42 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.drafts.lint import BANNED_PHRASES, count_words, lint, normalise, split_sentences
+from bot.drafts.lint import (
+    BANNED_PHRASES,
+    count_words,
+    lint,
+    normalise,
+    same_number,
+    split_sentences,
+)
 from bot.drafts.scripts import (
     NO_NAME,
     NO_PHONE,
     Draft,
     DraftKind,
+    Proposal,
     draft_email,
+    draft_misdial,
     draft_screener,
     draft_voicemail,
     draft_wrong_number,
+    email_context,
 )
-from bot.rules.calls import CallWindow, Prospect, Rep
+from bot.rules.calls import CallLog, Outcome, Prospect, Rep
 
 UTC = ZoneInfo("UTC")
 CHICAGO = ZoneInfo("America/Chicago")
+NEW_YORK = ZoneInfo("America/New_York")
 # Monday 10 June 2024, 10 a.m. in Chicago.
 NOW = datetime(2024, 6, 10, 15, 0, tzinfo=UTC)
-THURSDAY_7AM = CallWindow(
-    start=datetime(2024, 6, 13, 7, 0, tzinfo=CHICAGO),
-    end=datetime(2024, 6, 13, 8, 0, tzinfo=CHICAGO),
-    label="before the assistant arrives",
-    tz="America/Chicago",
+THURSDAY_7AM = datetime(2024, 6, 13, 7, 0, tzinfo=CHICAGO)
+FRIDAY_NOON = datetime(2024, 6, 14, 12, 0, tzinfo=CHICAGO)
+# The rep (in New York) is at their desk 9 to 12 on Tuesday: 8 to 11 in Chicago.
+TUESDAY_DESK = (
+    datetime(2024, 6, 11, 9, 0, tzinfo=NEW_YORK),
+    datetime(2024, 6, 11, 12, 0, tzinfo=NEW_YORK),
 )
+PLAN = Proposal(now=NOW, slots=(THURSDAY_7AM, FRIDAY_NOON))
 REP = Rep(
     user_id="U1",
     tz="America/New_York",
@@ -45,35 +58,71 @@ PROSPECT = Prospect(
     name="Jane Doe",
     company="Globex",
     phone="+16175550123",
+    email="jane@globex.com",
     tz="America/Chicago",
     referrer="Harley Smith",
-    connection_note="We met at the Dallas sales summit",
+    connection_note="Gatekeeper is Linda, hates cold calls",
 )
 FACTS = [
     "we cut no-show rates 30% for clinics like yours",
     "our dialer routes callbacks to the right rep",
     "clients get back 5 hours a week per rep",
 ]
-
-
-def window_at(start: datetime, hours: int = 1) -> CallWindow:
-    return CallWindow(start, start + timedelta(hours=hours), "off hours", str(start.tzinfo))
+SENTINEL = "PRIVATE-SENTINEL hates cold calls"
 
 
 def voicemail(
     rep: Rep = REP,
     prospect: Prospect = PROSPECT,
-    window: CallWindow = THURSDAY_7AM,
-    now: datetime = NOW,
+    proposal: Proposal = PLAN,
     facts: list[str] = FACTS,
     used: frozenset[str] = frozenset(),
 ) -> Draft:
-    return draft_voicemail(rep, prospect, window, now, facts, used)
+    return draft_voicemail(rep, prospect, proposal, facts, used)
 
 
 def assert_no_banned_phrase(text: str) -> None:
     flat = normalise(text)
     assert not [p for p in BANNED_PHRASES if normalise(p) in flat]
+
+
+# --- private notes and talking points -----------------------------------------------------
+
+
+def test_a_private_note_is_in_no_draft_of_any_kind() -> None:
+    secret = replace(PROSPECT, connection_note=SENTINEL, hook=None)
+    drafts = [
+        voicemail(prospect=secret),
+        draft_screener(REP, secret),
+        draft_email(REP, secret, PLAN, FACTS, set()),
+        draft_wrong_number(REP),
+        draft_misdial(REP, secret),
+    ]
+    assert {draft.kind for draft in drafts} == set(DraftKind)
+    for draft in drafts:
+        assert "SENTINEL" not in draft.text + (draft.subject or "")
+        assert "cold calls" not in draft.text
+
+
+@pytest.mark.parametrize(
+    ("hook", "said"),
+    [
+        ("their Q1 rollout", "You mentioned your Q1 rollout — "),
+        ("they're hiring five reps.", "You mentioned you're hiring five reps — "),
+        ("Moving to HubSpot", "You mentioned moving to HubSpot — "),
+    ],
+)
+def test_a_talking_point_is_said_to_them_as_a_full_sentence(hook: str, said: str) -> None:
+    draft = voicemail(prospect=replace(PROSPECT, hook=hook))
+    assert said + FACTS[0] + "." in draft.text
+    assert draft.findings == ()
+    email = draft_email(REP, replace(PROSPECT, hook=hook, referrer=None), PLAN, FACTS, set())
+    assert said.replace(" — ", ", so I'll keep this short: ") + FACTS[0] in email.text
+
+
+def test_without_a_talking_point_the_next_fact_is_the_reason_to_call() -> None:
+    draft = voicemail(prospect=replace(PROSPECT, hook=None))
+    assert f"Here's why I'm calling: {FACTS[0]}." in draft.text
 
 
 # --- voicemail -------------------------------------------------------------------------
@@ -93,15 +142,15 @@ def test_name_and_number_at_the_start_and_again_at_the_end() -> None:
     sentences = split_sentences(voicemail().text)
     assert "Sam Lee" in sentences[0]
     assert "312-555-0100" in sentences[0]
-    assert "Sam Lee, 312-555-0100" in sentences[-1]
+    assert "call me at 312-555-0100" in sentences[-1]
     assert len(sentences) == 4
     assert voicemail().text.count("312-555-0100") == 2
 
 
-def test_referrer_opens_and_closes() -> None:
+def test_referrer_opens_and_is_named_again() -> None:
     sentences = split_sentences(voicemail().text)
     assert sentences[0].startswith("Harley Smith suggested I call you, Jane")
-    assert "Harley Smith" in sentences[-1]
+    assert sentences[2].startswith("Since Harley Smith suggested we talk, I'll try you again")
 
 
 def test_without_referrer_it_greets_the_prospect() -> None:
@@ -143,20 +192,27 @@ def test_without_facts_or_benefit_it_still_gives_a_reason_to_call() -> None:
     assert lint(draft.text, referrer="Harley Smith", phone=REP.phone) == []
 
 
-def test_connection_note_is_mentioned() -> None:
-    assert "We met at the Dallas sales summit" in voicemail().text
-
-
 def test_cell_is_offered_for_after_hours_return_calls() -> None:
-    draft = voicemail(prospect=replace(PROSPECT, connection_note=None))
-    assert "or my cell after hours, 312-555-0199" in draft.text
+    draft = voicemail()
+    assert "or my cell after hours at 312-555-0199" in draft.text
+    assert draft.findings == ()
+
+
+def test_cell_is_kept_however_long_the_rest_is() -> None:
+    long_fact = " ".join(["clinics across the Midwest cut no-shows and saved hours"] * 3)
+    long_hook = "their plan to move every front desk across the Midwest to one system"
+    draft = voicemail(
+        prospect=replace(PROSPECT, hook=long_hook),
+        facts=[long_fact],
+        proposal=replace(PLAN, desk=TUESDAY_DESK),
+    )
+    assert "312-555-0199" in draft.text
+    assert draft.words <= 75
     assert draft.findings == ()
 
 
 def test_cell_is_not_offered_twice_when_it_is_the_only_number() -> None:
-    draft = voicemail(
-        rep=replace(REP, phone=None), prospect=replace(PROSPECT, connection_note=None)
-    )
+    draft = voicemail(rep=replace(REP, phone=None))
     assert "after hours" not in draft.text
     assert draft.text.count("312-555-0199") == 2
     same = voicemail(rep=replace(REP, cell="+1 (312) 555-0100"))
@@ -164,7 +220,7 @@ def test_cell_is_not_offered_twice_when_it_is_the_only_number() -> None:
 
 
 def test_promises_brevity() -> None:
-    assert "no more than three minutes" in voicemail().text
+    assert "three minutes, no more" in voicemail(prospect=replace(PROSPECT, referrer=None)).text
 
 
 def test_never_asks_to_introduce_or_blames() -> None:
@@ -185,28 +241,29 @@ def test_without_any_number_the_rep_is_told_to_set_one() -> None:
     assert "profile phone" in NO_PHONE
 
 
-def test_without_a_name_the_rep_is_told_to_set_one() -> None:
-    with pytest.raises(ValueError, match="profile name"):
-        voicemail(rep=replace(REP, name=" "))
+@pytest.mark.parametrize("name", [" ", "U789", "W012ABCDE"])
+def test_without_a_name_the_rep_is_told_to_set_one(name: str) -> None:
+    for write in (
+        lambda rep: voicemail(rep=rep),
+        lambda rep: draft_email(rep, PROSPECT, PLAN, FACTS, set()),
+        lambda rep: draft_screener(rep, PROSPECT),
+    ):
+        with pytest.raises(ValueError, match="profile name"):
+            write(replace(REP, name=name))
     assert "profile name" in NO_NAME
 
 
-def test_long_facts_and_notes_are_shortened_at_word_boundaries() -> None:
+def test_long_facts_are_shortened_at_word_boundaries() -> None:
     fact = (
         "In 2023, our platform, which integrates with Salesforce and HubSpot, cut no-show "
         "rates by 30% for more than two hundred clinics across the Midwest and the South, "
         "saving each front desk hours every week. Clients love it."
     )
-    note = (
-        "We met at the Dallas sales summit last spring, where you spoke about inside sales "
-        "teams and their phone habits, and I still quote your line about voicemail"
-    )
-    draft = voicemail(prospect=replace(PROSPECT, connection_note=note), facts=[fact])
+    draft = voicemail(facts=[fact])
     assert draft.findings == ()
     assert draft.fact_used == fact
     assert "In 2023, our platform cut no-show rates by 30%" in draft.text
     assert "which integrates" not in draft.text
-    assert "We met at the Dallas sales summit last spring" in draft.text
     assert "..." not in draft.text
     assert "…" not in draft.text
 
@@ -215,103 +272,152 @@ def test_long_facts_and_notes_are_shortened_at_word_boundaries() -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "now", "expected"),
+    ("slot", "now", "expected"),
     [
-        (datetime(2024, 6, 13, 7, 0, tzinfo=CHICAGO), NOW, "Thursday at 7 a.m."),
+        (THURSDAY_7AM, NOW, "Thursday at 7 a.m. your time"),
         # The same instant given in UTC still reads in the prospect's wall-clock time.
-        (datetime(2024, 6, 13, 12, 0, tzinfo=UTC), NOW, "Thursday at 7 a.m."),
+        (THURSDAY_7AM.astimezone(UTC).astimezone(CHICAGO), NOW, "Thursday at 7 a.m."),
         (datetime(2024, 6, 11, 7, 0, tzinfo=CHICAGO), NOW, "tomorrow at 7 a.m."),
         (datetime(2024, 6, 10, 17, 30, tzinfo=CHICAGO), NOW, "today at 5:30 p.m."),
-        (datetime(2024, 6, 12, 12, 0, tzinfo=CHICAGO), NOW, "Wednesday at 12 p.m."),
-        (datetime(2024, 6, 20, 7, 0, tzinfo=CHICAGO), NOW, "Thursday, June 20, at 7 a.m."),
+        (datetime(2024, 6, 12, 12, 0, tzinfo=CHICAGO), NOW, "Wednesday at noon"),
+        # A week away says its date: a bare "Monday" would read as this week's.
+        (datetime(2024, 6, 17, 7, 0, tzinfo=CHICAGO), NOW, "Monday, June 17, at 7 a.m."),
         # 10 p.m. Monday in Chicago is already Tuesday in UTC: "tomorrow" is the prospect's.
         (
             datetime(2024, 6, 11, 7, 0, tzinfo=CHICAGO),
             datetime(2024, 6, 11, 3, 0, tzinfo=UTC),
             "tomorrow at 7 a.m.",
         ),
-        # A window that is already open: the next quarter hour.
-        (
-            datetime(2024, 6, 10, 9, 0, tzinfo=CHICAGO),
-            NOW + timedelta(minutes=7),
-            "today at 10:15 a.m.",
-        ),
     ],
 )
-def test_proposal_is_in_the_prospects_time_zone(
-    start: datetime, now: datetime, expected: str
+def test_the_plan_says_when_the_rep_will_try_again_on_their_clock(
+    slot: datetime, now: datetime, expected: str
 ) -> None:
-    window = CallWindow(start, start + timedelta(hours=2), "off hours", "America/Chicago")
-    draft = voicemail(window=window, now=now)
-    assert f"If {expected} doesn't work, call me back" in draft.text
+    draft = voicemail(proposal=Proposal(now=now, slots=(slot,)))
+    assert f"I'll try you again {expected}" in draft.text
+    assert "If another time suits you better, call me at 312-555-0100" in draft.text
     assert draft.findings == ()
 
 
-def test_an_expired_window_is_rejected() -> None:
-    with pytest.raises(ValueError, match="window"):
-        voicemail(now=THURSDAY_7AM.end)
+def test_same_clock_needs_no_your_time() -> None:
+    draft = voicemail(rep=replace(REP, tz="America/Chicago"))
+    assert "I'll try you again Thursday at 7 a.m. — " in draft.text
 
 
-def test_naive_datetimes_are_rejected() -> None:
+def test_desk_hours_are_offered_on_their_clock() -> None:
+    draft = voicemail(
+        prospect=replace(PROSPECT, referrer=None), proposal=replace(PLAN, desk=TUESDAY_DESK)
+    )
+    assert "; I'm at my desk tomorrow from 8 to 11 your time." in draft.text
+    same_zone = voicemail(
+        rep=replace(REP, tz="America/Chicago"),
+        prospect=replace(PROSPECT, referrer=None),
+        proposal=replace(PLAN, desk=TUESDAY_DESK),
+    )
+    assert "; I'm at my desk tomorrow from 8 to 11." in same_zone.text
+
+
+def test_a_proposal_must_be_ahead_and_aware() -> None:
+    with pytest.raises(ValueError, match="ahead"):
+        Proposal(now=THURSDAY_7AM, slots=(THURSDAY_7AM,))
     with pytest.raises(ValueError, match="time zones"):
-        voicemail(now=NOW.replace(tzinfo=None))
+        Proposal(now=NOW.replace(tzinfo=None), slots=(THURSDAY_7AM,))
 
 
 # --- screener ---------------------------------------------------------------------------
 
 
-def test_screener_names_the_referrer_and_asks_for_help() -> None:
-    draft = draft_screener(REP, PROSPECT, THURSDAY_7AM, NOW)
+def test_screener_names_the_referrer_asks_for_help_and_states_the_benefit() -> None:
+    draft = draft_screener(REP, PROSPECT)
     assert draft.kind is DraftKind.SCREENER
-    assert "Harley Smith asked me to call Jane Doe" in draft.text
-    assert "Could you help me reach Jane" in draft.text
-    assert "When is Jane usually in" in draft.text
-    assert "Thursday at 7 a.m." in draft.text
-    assert "Is Jane still in the same role at Globex?" in draft.text.replace("And is", "Is")
+    assert draft.text.startswith(
+        "Hi, this is Sam Lee with Acme Dialer — Harley Smith asked me to call Jane Doe."
+    )
+    assert (
+        "I've been playing phone tag with Jane — could you see if Jane has a few minutes to talk"
+        " about how we help sales teams book 20% more meetings?"
+    ) in draft.text
+    assert "When is the best time to reach Jane directly?" in draft.text
+    # The rep's plan to call before the screener is in stays with the rep.
+    assert "a.m." not in draft.text and "Thursday" not in draft.text
+    assert "email" not in draft.text  # they have it
     assert len(split_sentences(draft.text)) <= 4
     assert draft.findings == ()
 
 
-def test_screener_without_referrer_or_company() -> None:
-    prospect = replace(PROSPECT, name="Dr. Jane Doe", referrer=None, company=None)
-    draft = draft_screener(REP, prospect, THURSDAY_7AM, NOW)
+def test_screener_asks_for_the_email_when_it_is_missing() -> None:
+    prospect = replace(PROSPECT, name="Dr. Jane Doe", referrer=None, company=None, email=None)
+    draft = draft_screener(replace(REP, benefit=None), prospect)
     assert "calling for Dr. Jane Doe." in draft.text
-    assert "Is Dr. Doe still in the same role?" in draft.text.replace("And is", "Is")
+    assert "to talk about an idea that could save the team time?" in draft.text
+    assert "And may I have Dr. Doe's email, to send a short note first?" in draft.text
     assert draft.findings == ()
 
 
 # --- email ------------------------------------------------------------------------------
 
 
-def test_email_has_a_subject_and_names_the_same_point() -> None:
-    draft = draft_email(REP, PROSPECT, THURSDAY_7AM, NOW, FACTS, {FACTS[0]})
+def test_a_first_touch_email_names_the_referrer_in_the_subject_and_offers_two_times() -> None:
+    draft = draft_email(REP, PROSPECT, PLAN, FACTS, {FACTS[0]})
     assert draft.kind is DraftKind.EMAIL
     assert draft.fact_used == FACTS[1]
-    assert draft.subject == "Our dialer routes callbacks to the right rep"
-    assert FACTS[1] in draft.text
+    assert draft.subject == "Harley Smith suggested we talk"
     assert "Harley Smith suggested I get in touch." in draft.text
-    assert "We met at the Dallas sales summit." in draft.text
-    assert "Could we talk Thursday at 7 a.m.?" in draft.text
-    assert "reply" in draft.text
-    assert draft.text.rstrip().endswith("312-555-0100")
+    assert f"I'll keep this short: {FACTS[1]}." in draft.text
+    assert "Could we talk on Thursday at 7 a.m. or Friday at noon your time?" in draft.text
+    assert "If another day or time suits you better, just reply with it" in draft.text
+    assert draft.text.rstrip().endswith("Sam Lee\nAcme Dialer\n312-555-0100")
     assert draft.findings == ()
 
 
-def test_email_subject_is_short() -> None:
-    fact = "we cut no-show rates by 30% for more than two hundred clinics like yours"
-    draft = draft_email(REP, PROSPECT, THURSDAY_7AM, NOW, [fact], set())
-    assert draft.subject == "We cut no-show rates by 30%"
-    assert fact in draft.text
-
-
-def test_email_needs_no_phone() -> None:
-    rep = replace(REP, phone=None, cell=None, company=None)
-    draft = draft_email(rep, PROSPECT, THURSDAY_7AM, NOW, FACTS, set())
-    assert draft.text.endswith("Sam Lee")
+@pytest.mark.parametrize(
+    ("history", "subject", "opening"),
+    [
+        ([], "A quick idea for Globex", "I'll keep this short: "),
+        (
+            [CallLog(Outcome.VOICEMAIL, NOW - timedelta(days=3))],
+            "Easier by email?",
+            "Email may be easier than catching you by phone, so briefly: ",
+        ),
+        (
+            [CallLog(Outcome.CONNECTED, NOW - timedelta(days=3))],
+            "Following up on Friday's call",
+            "Thanks for taking my call on Friday. One thing I didn't get to say: ",
+        ),
+        (
+            [
+                CallLog(
+                    Outcome.MEETING, NOW - timedelta(days=6), follow_up_at=NOW - timedelta(days=4)
+                ),
+                CallLog(Outcome.EMAIL, NOW - timedelta(days=1)),
+            ],
+            "Following up on Thursday's meeting",
+            "Thank you for your time on Thursday. One more thing worth knowing as you weigh it",
+        ),
+        (
+            [CallLog(Outcome.CALLBACK, NOW - timedelta(days=4))],
+            "Two times I could call you",
+            "To save you a call back, here's the short version by email: We cut",
+        ),
+    ],
+)
+def test_the_emails_purpose_follows_the_conversation(
+    history: list[CallLog], subject: str, opening: str
+) -> None:
+    prospect = replace(PROSPECT, referrer=None)
+    draft = draft_email(REP, prospect, PLAN, FACTS, set(), email_context(history))
+    assert draft.subject == subject
+    assert opening in draft.text
     assert draft.findings == ()
 
 
-# --- wrong number ----------------------------------------------------------------------
+def test_email_needs_the_same_profile_as_a_voicemail() -> None:
+    rep = replace(REP, phone=None, cell=None)
+    with pytest.raises(ValueError, match="profile phone"):
+        draft_email(rep, PROSPECT, PLAN, FACTS, set())
+
+
+# --- wrong number and misdial ---------------------------------------------------------------
 
 
 def test_wrong_number_track_is_brief_with_one_open_question() -> None:
@@ -322,10 +428,19 @@ def test_wrong_number_track_is_brief_with_one_open_question() -> None:
     assert len(questions) == 1
     assert draft.text.count("?") == 1
     assert questions[0].split()[0] in {"How", "What", "Which", "Why"}
-    assert "partner" in draft.text
+    assert "a partner firm who does" in draft.text
     assert "Sam Lee, 312-555-0100" in draft.text
     assert draft.text.splitlines()[-1].startswith("Thanks")
     assert draft.findings == ()
+
+
+def test_wrong_number_and_misdial_name_the_reps_partners() -> None:
+    rep = replace(REP, partners=("Acme Audit", "Beta Books"))
+    for draft in (draft_wrong_number(rep), draft_misdial(rep)):
+        assert "I'm glad to point you to Acme Audit or Beta Books, who might." in draft.text
+        assert "partner firm" not in draft.text
+    three = replace(REP, partners=("A Co", "B Co", "C Co"))
+    assert "point you to A Co, B Co or C Co, who might." in draft_wrong_number(three).text
 
 
 def test_wrong_number_question_comes_from_the_reps_business() -> None:
@@ -335,6 +450,19 @@ def test_wrong_number_question_comes_from_the_reps_business() -> None:
     assert "What are you working on these days that Acme Dialer might help with?" in without.text
     with pytest.raises(ValueError, match="profile phone"):
         draft_wrong_number(replace(REP, phone=None, cell=None))
+
+
+def test_a_misdial_apologises_and_turns_it_round_the_other_way() -> None:
+    draft = draft_misdial(REP, PROSPECT)
+    assert draft.kind is DraftKind.MISDIAL
+    assert draft.text.startswith(
+        "I'm sorry — I must have dialled the wrong number; I was trying to reach Jane Doe at"
+        " Globex."
+    )
+    assert "I believe you have the wrong number" not in draft.text
+    assert "312-555-0100" in draft.text
+    assert draft.findings == ()
+    assert draft_misdial(REP).text.startswith("I'm sorry — I must have dialled the wrong number.")
 
 
 # --- every generated draft lints clean --------------------------------------------------
@@ -425,7 +553,7 @@ def full_name() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[Rep, Prospect, CallWindow, datetime, list[str], set[str]]:
+def scenarios(draw: st.DrawFn) -> tuple[Rep, Prospect, Proposal, list[str], set[str]]:
     phone = draw(st.none() | st.sampled_from(PHONES))
     cell = draw(st.sampled_from(PHONES) if phone is None else st.none() | st.sampled_from(PHONES))
     rep = Rep(
@@ -438,41 +566,51 @@ def scenarios(draw: st.DrawFn) -> tuple[Rep, Prospect, CallWindow, datetime, lis
         phone=phone,
         cell=cell,
         benefit=draw(st.none() | clause(3, 20)),
+        partners=tuple(draw(st.lists(st.sampled_from(COMPANIES), max_size=3, unique=True))),
     )
     prospect = Prospect(
         id=1,
         name=draw(full_name()),
         company=draw(st.none() | st.sampled_from(COMPANIES)),
         phone=draw(st.none() | st.sampled_from(PHONES)),
+        email=draw(st.none() | st.just("them@example.com")),
         referrer=draw(st.none() | full_name()),
-        connection_note=draw(st.none() | st.sampled_from(NOTES) | clause(4, 30)),
+        connection_note=draw(st.none() | st.just(SENTINEL)),
+        hook=draw(st.none() | st.sampled_from(NOTES) | clause(2, 20)),
     )
     zone = ZoneInfo(draw(st.sampled_from(ZONES)))
     now = draw(st.datetimes(datetime(2024, 1, 1), datetime(2026, 12, 31), timezones=st.just(UTC)))
     local_now = now.astimezone(zone)
-    day = local_now.date() + timedelta(days=draw(st.integers(0, 13)))
-    start = datetime(
-        day.year,
-        day.month,
-        day.day,
-        draw(st.integers(6, 19)),
-        draw(st.sampled_from([0, 15, 30, 45])),
-        tzinfo=zone,
-    )
-    end = max(start, now) + timedelta(hours=draw(st.integers(1, 3)))
-    window = CallWindow(start, end, "off hours", str(zone))
+    slots = []
+    for _ in range(2):
+        day = local_now.date() + timedelta(days=draw(st.integers(1, 13)))
+        slots.append(
+            datetime(
+                day.year,
+                day.month,
+                day.day,
+                draw(st.integers(6, 19)),
+                draw(st.sampled_from([0, 15, 30, 45])),
+                tzinfo=zone,
+            )
+        )
+    desk = None
+    if draw(st.booleans()):
+        start = now + timedelta(hours=draw(st.integers(1, 72)))
+        desk = (start, start + timedelta(hours=draw(st.integers(1, 4))))
+    proposal = Proposal(now=now, slots=tuple(sorted(slots)), desk=desk)
     facts = draw(st.lists(clause(1, 40), max_size=4, unique=True))
     used = set(draw(st.sets(st.sampled_from(facts)))) if facts else set()
-    return rep, prospect, window, now, facts, used
+    return rep, prospect, proposal, facts, used
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_every_generated_voicemail_lints_clean(
-    scenario: tuple[Rep, Prospect, CallWindow, datetime, list[str], set[str]],
+    scenario: tuple[Rep, Prospect, Proposal, list[str], set[str]],
 ) -> None:
-    rep, prospect, window, now, facts, used = scenario
-    draft = draft_voicemail(rep, prospect, window, now, facts, used)
+    rep, prospect, proposal, facts, used = scenario
+    draft = draft_voicemail(rep, prospect, proposal, facts, used)
     assert draft.findings == ()
     assert draft.words <= 75
     assert 3 <= len(split_sentences(draft.text)) <= 4
@@ -480,12 +618,12 @@ def test_every_generated_voicemail_lints_clean(
     # benefit, so an independent re-lint checks every other rule.
     relint = lint(draft.text, referrer=prospect.referrer, phone=rep.phone or rep.cell)
     assert [f.code for f in relint if f.code != "no_benefit"] == []
-    assert "no more than three minutes" in draft.text
+    assert "I'll try you again" in draft.text
+    assert "SENTINEL" not in draft.text
     if prospect.referrer:
         assert draft.text.startswith(prospect.referrer)
-    if prospect.connection_note:
-        opening = " ".join(prospect.connection_note.split()[:3]).rstrip(".!,")
-        assert opening.lower() in draft.text.lower()
+    if rep.phone and rep.cell and not same_number(rep.phone, rep.cell):
+        assert "my cell after hours" in draft.text
     if draft.fact_used is not None:
         assert draft.fact_used in facts
         assert draft.fact_used not in used
@@ -493,17 +631,20 @@ def test_every_generated_voicemail_lints_clean(
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
-def test_every_generated_email_screener_and_wrong_number_track_lints_clean(
-    scenario: tuple[Rep, Prospect, CallWindow, datetime, list[str], set[str]],
+@given(scenarios(), st.sampled_from(list(Outcome)))
+def test_every_generated_email_screener_and_stranger_track_lints_clean(
+    scenario: tuple[Rep, Prospect, Proposal, list[str], set[str]], last: Outcome
 ) -> None:
-    rep, prospect, window, now, facts, used = scenario
-    email = draft_email(rep, prospect, window, now, facts, used)
-    screener = draft_screener(rep, prospect, window, now)
+    rep, prospect, proposal, facts, used = scenario
+    history = [CallLog(last, proposal.now - timedelta(days=2))]
+    email = draft_email(rep, prospect, proposal, facts, used, email_context(history))
+    screener = draft_screener(rep, prospect)
     wrong = draft_wrong_number(rep)
+    misdial = draft_misdial(rep, prospect)
     assert email.findings == ()
     assert email.subject
-    assert screener.findings == ()
-    assert wrong.findings == ()
-    for draft in (email, screener, wrong):
+    assert "…" not in email.subject
+    for draft in (email, screener, wrong, misdial):
+        assert draft.findings == ()
+        assert "SENTINEL" not in draft.text + (draft.subject or "")
         assert_no_banned_phrase(draft.text + " " + (draft.subject or ""))

@@ -142,3 +142,20 @@ def test_short_rows_and_empty_trailing_cells_are_fine() -> None:
     assert read_row(["Ann"], columns) == ProspectFields(name="Ann")
     assert read_row(["Ann", *[""] * 8, "", ""], columns) == ProspectFields(name="Ann")
     assert is_blank(["", " ", ""]) and not is_blank(["", "Ann"])
+
+
+def test_a_talking_point_column_is_the_hook_and_notes_stay_private() -> None:
+    columns = map_headers(["Name", "Notes", "Talking point"])
+    fields = read_row(["Kim Park", "Gatekeeper is Linda", "their Q1 rollout"], columns)
+    assert fields.connection_note == "Gatekeeper is Linda"
+    assert fields.hook == "their Q1 rollout"
+    assert read_row(["Kim", "", ""], columns).hook is None
+
+
+def test_a_value_is_read_in_the_workspace_currency() -> None:
+    columns = map_headers(["Name", "Amount"])
+    assert read_row(["Kim", "£20k"], columns, "GBP").deal_value == 20_000
+    assert read_row(["Kim", "20,000"], columns, "GBP").deal_value == 20_000
+    with pytest.raises(RowError) as info:
+        read_row(["Kim", "£20k"], columns)
+    assert "not £ (GBP)" in info.value.message

@@ -23,6 +23,7 @@ CONTRACT_PARSED = req(
     Outcome.VOICEMAIL,
     phone="+13125550100",
     deal_value=12000,
+    deal_currency="USD",
     next_text="thu 8am",
     notes="left msg about the bid",
 )
@@ -63,7 +64,9 @@ VALID: list[tuple[str, LogCallRequest]] = [
     ),
     (
         "Greta Hansen won value:$48,000 signed today",
-        req("Greta Hansen", Outcome.WON, deal_value=48000, notes="signed today"),
+        req(
+            "Greta Hansen", Outcome.WON, deal_value=48000, deal_currency="USD", notes="signed today"
+        ),
     ),
     (
         "Pete Moss lost went with a cheaper vendor",
@@ -149,10 +152,13 @@ VALID: list[tuple[str, LogCallRequest]] = [
     ("Jane Doe vm tz:PT", req("Jane Doe", Outcome.VOICEMAIL, tz="America/Los_Angeles")),
     ("Jane Doe vm next:tomorrow", req("Jane Doe", Outcome.VOICEMAIL, next_text="tomorrow")),
     ("Jane Doe won value:12000", req("Jane Doe", Outcome.WON, deal_value=12000)),
-    ("Jane Doe won value:$1.5m", req("Jane Doe", Outcome.WON, deal_value=1_500_000)),
+    (
+        "Jane Doe won value:$1.5m",
+        req("Jane Doe", Outcome.WON, deal_value=1_500_000, deal_currency="USD"),
+    ),
     ("Jane Doe won value:15K", req("Jane Doe", Outcome.WON, deal_value=15000)),
-    ("Jane Doe won value:$800", req("Jane Doe", Outcome.WON, deal_value=800)),
-    ("Jane Doe won value:$12.50", req("Jane Doe", Outcome.WON, deal_value=13)),
+    ("Jane Doe won value:$800", req("Jane Doe", Outcome.WON, deal_value=800, deal_currency="USD")),
+    ("Jane Doe won value:$12.50", req("Jane Doe", Outcome.WON, deal_value=13, deal_currency="USD")),
     # Notes keep unknown keys, URLs, later outcome words, # and backslashes.
     (
         "Jane Doe vm re: the bid https://acme.com/bid",
@@ -164,6 +170,46 @@ VALID: list[tuple[str, LogCallRequest]] = [
         req("Jane Doe", Outcome.VOICEMAIL, notes="call #2 see C:\\bids"),
     ),
     ("Jane, vm", req("Jane", Outcome.VOICEMAIL)),
+    # A name may begin with an outcome word: the outcome is the first one after a name.
+    ("Inbound Ivan inbound", req("Inbound Ivan", Outcome.INBOUND)),
+    ("Won Kim vm", req("Won Kim", Outcome.VOICEMAIL)),
+    (
+        "Kim Park vm value:£20k",
+        req("Kim Park", Outcome.VOICEMAIL, deal_value=20_000, deal_currency="GBP"),
+    ),
+    (
+        "Kim Park vm value:€15k",
+        req("Kim Park", Outcome.VOICEMAIL, deal_value=15_000, deal_currency="EUR"),
+    ),
+    (
+        "Kim Park vm value:CHF5k",
+        req("Kim Park", Outcome.VOICEMAIL, deal_value=5_000, deal_currency="CHF"),
+    ),
+    (
+        'Kim Park vm "value:20,000 gbp"',
+        req("Kim Park", Outcome.VOICEMAIL, deal_value=20_000, deal_currency="GBP"),
+    ),
+    (
+        'Kim Park vm at:"yesterday 5pm" left msg',
+        req("Kim Park", Outcome.VOICEMAIL, at_text="yesterday 5pm", notes="left msg"),
+    ),
+    (
+        "Kim Park gatekeeper Linda says she's out until Wednesday",
+        req(
+            "Kim Park",
+            Outcome.GATEKEEPER,
+            back_text="wednesday",
+            notes="Linda says she's out until Wednesday",
+        ),
+    ),
+    (
+        "Kim Park vm she's out until Wednesday",
+        req("Kim Park", Outcome.VOICEMAIL, notes="she's out until Wednesday"),
+    ),
+    (
+        "Kim Park gatekeeper back:wednesday Linda says she's out",
+        req("Kim Park", Outcome.GATEKEEPER, back_text="wednesday", notes="Linda says she's out"),
+    ),
 ]
 
 
@@ -182,7 +228,10 @@ MALFORMED: list[tuple[str, list[str]]] = [
     ("Jane Doe left msg", ["“Jane Doe left msg”", "connected, vm, noanswer"]),
     ("vm left msg", ["“vm”", "name"]),
     ("phone:312-555-0100 vm", ["“vm”"]),
-    ("Won Kim vm", ["“Won”", '"Won Kim" vm']),
+    ("vm", ["“vm”", "name", '"Kim Won" vm']),
+    ("Jane vm back:wed next:thu", ["back:", "next:", "not both"]),
+    ("Jane vm value:£$5", ["“value:£$5”"]),
+    ('Jane vm "value:5k xyz"', ["“xyz”", "not a currency"]),
     ("Jane vm phone:", ["“phone:”"]),
     ("Jane vm next:", ["“next:”"]),
     ('Jane vm company:""', ["“company:”"]),

@@ -29,6 +29,13 @@ VALID: list[tuple[str, VmscriptRequest]] = [
     ("Jane Doe email", DraftRequest("Jane Doe", DraftKind.EMAIL, kind_given=True)),
     ("Jane Doe E-mail", DraftRequest("Jane Doe", DraftKind.EMAIL, kind_given=True)),
     ("wrong", DraftRequest(None, DraftKind.WRONG, kind_given=True)),
+    ("misdial", DraftRequest(None, DraftKind.MISDIAL, kind_given=True)),
+    ("Kim Park misdial", DraftRequest("Kim Park", DraftKind.MISDIAL, kind_given=True)),
+    (
+        'profile hours:"9-12" partners:"Acme Audit, Beta Books"',
+        ProfileRequest(desk_hours="09:00-12:00", partners="Acme Audit, Beta Books"),
+    ),
+    ("profile hours:2pm-5pm", ProfileRequest(desk_hours="14:00-17:00")),
     ("Alan Brooks wrong", DraftRequest("Alan Brooks", DraftKind.WRONG, kind_given=True)),
     ("Dr. Mary O'Brien", DraftRequest("Dr. Mary O'Brien", VOICEMAIL, kind_given=False)),
     # A name that starts with a subcommand word or holds a kind word is quoted.
@@ -86,6 +93,8 @@ def test_profile_changes_are_only_the_given_fields() -> None:
         ("profile phone:312-555-0100 phone:312-555-0199", ["phone: twice"]),
         ("profile name:" + "x" * 201, ["longer than 200"]),
         ("profile benefit:" + "x" * 201, ["longer than 200"]),
+        ("profile hours:mornings", ["“mornings” is not a span of desk hours", "9-12"]),
+        ('profile hours:9-12 hours:"2-5"', ["hours: twice"]),
         ("facts add", ["Say the fact"]),
         ("facts add " + "x" * (MAX_FACT_CHARS + 1), ["longer than 200"]),
         ("facts remove", ["“nothing”"]),

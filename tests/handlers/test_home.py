@@ -64,6 +64,8 @@ def test_home_shows_todays_list_owed_calls_and_the_weeks_numbers(slack: SlackHar
         "Connect rate": "50%",
         "Meetings set": "1",
         "Return calls within 24 h": "0",
+        "Introductions asked for": "0",
+        "Referrals reached": "0",
     }
     shown = text_of(view)  # type: ignore[arg-type]
     assert "Return calls owed" in shown and "Ian Irwin" in shown
@@ -97,6 +99,8 @@ def test_the_weeks_numbers_are_the_weekly_pictures_against_last_week(slack: Slac
         "Voicemails left": "0  ▼ 3 from 3",
         "Meetings set": "0, same as last week",
         "Return calls within 24 h": "1  ▲ 1 from 0",
+        "Introductions asked for": "0, same as last week",
+        "Referrals reached": "0, same as last week",
         "Connect rate": "100%  ▲ 100 pts from 0%",
     }
     with slack.session_factory() as session:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot import ids
 from bot.blocks.digest import build_digest_message
 from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, Section, plan_digest
+from bot.rules.cadence import CadenceRules
 from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus
 from tests.blockkit import assert_valid_message
 
@@ -285,3 +286,70 @@ def test_on_thanksgiving_us_prospects_rest_and_the_rest_of_the_world_is_called()
     listed = [e.prospect.name for s in Section for e in result.entries(s)]
     assert listed == ["Toronto"]
     assert plan(prospect("New York", "America/New_York", phone="+12125550143")).is_empty is False
+
+
+# --- the plan follows the conversation ------------------------------------------------------
+
+SUNDAY_NOON = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
+
+
+def talked(outcome: Outcome, at: datetime = SUNDAY_NOON, **fields: object) -> ProspectHistory:
+    someone = prospect(outcome.value, "America/Chicago", 10_000)
+    return ProspectHistory(someone, (CallLog(outcome, at, **fields),))  # type: ignore[arg-type]
+
+
+def everyone(result: DigestPlan) -> list[str]:
+    return [entry.prospect.name for entry in result.all_entries]
+
+
+def test_a_conversation_is_not_called_the_next_morning_but_two_business_days_on() -> None:
+    friday_3pm = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+    history = talked(Outcome.CONNECTED, friday_3pm)
+    assert everyone(plan(history)) == []  # Monday
+    tuesday = plan(history, now=MONDAY_0730 + timedelta(days=1))
+    assert everyone(tuesday) == ["connected"]
+    [entry] = tuesday.all_entries
+    assert "Follow up on your conversation of Fri Nov 20" in text_of(build_digest_message(tuesday))
+    assert entry.window is not None and entry.window.start.date().isoformat() == "2026-11-24"
+
+
+def test_a_meeting_keeps_them_off_until_it_has_passed_then_asks_for_the_follow_up() -> None:
+    meeting = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # Monday 10:00 in Chicago
+    history = talked(Outcome.MEETING, follow_up_at=meeting)
+    assert everyone(plan(history)) == []
+    after = plan(history, now=meeting + timedelta(hours=1))
+    assert everyone(after) == ["meeting"]
+    assert "Follow up on the meeting of Mon Nov 23, 10:00 AM" in text_of(
+        build_digest_message(after)
+    )
+
+
+def test_closed_prospects_never_appear_and_not_interested_returns_after_its_rest() -> None:
+    for outcome in (Outcome.WON, Outcome.LOST, Outcome.DNC):
+        closed = talked(outcome)
+        status = ProspectStatus(outcome.value)
+        item = ProspectHistory(
+            Prospect(id=closed.prospect.id, name="x", status=status), closed.history
+        )
+        assert everyone(plan(item, now=MONDAY_0730 + timedelta(days=400))) == []
+    no = ProspectHistory(
+        prospect("Nina", "America/Chicago", status=ProspectStatus.NOT_INTERESTED),
+        (CallLog(Outcome.NOT_INTERESTED, SUNDAY_NOON, notes="happy with their vendor"),),
+    )
+    assert everyone(plan(no, now=MONDAY_0730 + timedelta(days=30))) == []
+    back = plan(no, now=MONDAY_0730 + timedelta(days=92))
+    assert everyone(back) == ["Nina"]
+    assert "(“happy with their vendor”), 90 days ago: worth one more try" in text_of(
+        build_digest_message(back)
+    )
+
+
+def test_deal_values_are_shown_in_the_workspace_currency() -> None:
+    result = plan_digest(
+        rep_tz=CHICAGO,
+        now=MONDAY_0730,
+        prospects=[ProspectHistory(prospect("Pat", "America/Chicago", 20_000))],
+        owed_calls=[],
+        rules=CadenceRules(currency="GBP"),
+    )
+    assert "£20,000" in text_of(build_digest_message(result))

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import sqlite3
+import time
 from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from bot import ids
+from bot.blocks.logcall import NOTES, build_logcall_modal
+from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import SlackStandIn
 from bot.storage import db
 from bot.storage.db import make_engine, upgrade
 from bot.storage.models import CallLogRow
+from tests.handlers.interactions import logcall_values, submit
 from tests.postgres import ThrowawayPostgres, require_postgres
-from tests.slack import Clock, SlackHarness
+from tests.servers import SIGNING_SECRET, server
+from tests.slack import Clock, SlackHarness, logcall_body
 
 
 @pytest.fixture
@@ -73,3 +83,106 @@ def test_a_database_restart_between_requests_costs_no_request(
     cluster.resume()
     after = slack.command(ids.LOGCALL, "Jane Doe connected")
     assert "Connected" in after.json["text"]
+
+
+FORM_KEPT_OPEN = {
+    "response_action": "errors",
+    "errors": {NOTES: "Our database is not answering, so nothing was saved — submit again"},
+}
+
+
+def form_values() -> dict[str, dict[str, object]]:
+    return logcall_values(prospect="new:Jane Doe", outcome="vm", notes="left msg about the bid")
+
+
+def test_a_form_submitted_while_postgresql_is_down_stays_open_and_can_be_sent_again(
+    cluster: ThrowawayPostgres, outage_engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    slack = SlackHarness(outage_engine, standin, clock)
+    view = build_logcall_modal(ZoneInfo("America/Chicago"))
+    cluster.pause()
+    try:
+        during = submit(slack, view, form_values())
+    finally:
+        cluster.resume()
+    assert during.json == FORM_KEPT_OPEN
+    again = submit(slack, view, form_values())
+    assert again.body == "", "logged: the form closes and the receipt comes as a DM"
+    with slack.session_factory() as session:
+        assert session.scalars(select(CallLogRow.notes)).all() == ["left msg about the bid"]
+
+
+def test_a_form_submitted_while_sqlite_is_locked_stays_open_within_slacks_three_seconds(
+    tmp_path: Path, standin: SlackStandIn, clock: Clock
+) -> None:
+    """Another process holding SQLite's write lock: the busy timeout gives up after 2 s."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'locked.db'}")
+    upgrade(engine)
+    slack = SlackHarness(engine, standin, clock)
+    other_process = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    other_process.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.monotonic()
+        during = submit(slack, build_logcall_modal(ZoneInfo("America/Chicago")), form_values())
+        took = time.monotonic() - started
+    finally:
+        other_process.rollback()
+        other_process.close()
+    assert during.json == FORM_KEPT_OPEN
+    assert took < 3
+    with slack.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(CallLogRow)) == 0
+    engine.dispose()
+
+
+def test_a_frozen_postgresql_gets_replies_in_time_and_saves_nothing(
+    cluster: ThrowawayPostgres, outage_engine: Engine, standin: SlackStandIn
+) -> None:
+    """SIGSTOP: the server accepts connections and never answers, so only our own time
+    limits end the wait. Slack shows the rep a timeout after 3 s and health checks give up
+    after about one."""
+    env = {
+        "DATABASE_URL": outage_engine.url.render_as_string(hide_password=False),
+        "SLACK_API_URL": standin.base_url,
+    }
+    with server(["bot", "serve", "--port", "{port}"], env) as (port, _pid):
+        assert "Voicemail left" in logcall(port, "Jane Doe vm")
+        cluster.freeze()
+        try:
+            started = time.monotonic()
+            during = logcall(port, "Jane Doe noanswer")
+            logcall_took = time.monotonic() - started
+            started = time.monotonic()
+            health = get(port, "/healthz")
+            health_took = time.monotonic() - started
+        finally:
+            cluster.thaw()
+        after = logcall(port, "Jane Doe connected")
+
+    assert "nothing was saved" in during
+    assert logcall_took < 3
+    assert health == (503, {"ok": False, "database": "unreachable"})
+    assert health_took < 1
+    assert "Connected" in after
+    with outage_engine.connect() as connection:
+        assert connection.scalars(select(CallLogRow.outcome)).all() == ["vm", "connected"]
+
+
+def logcall(port: int, text: str) -> str:
+    body = logcall_body("http://127.0.0.1:9/unused", text)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", "/slack/events", body, signed_headers(SIGNING_SECRET, body))
+        return str(json.loads(connection.getresponse().read())["text"])
+    finally:
+        connection.close()
+
+
+def get(port: int, path: str) -> tuple[int, object]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()

@@ -325,12 +325,12 @@ def test_business_days_after_rejects_zero() -> None:
 @pytest.mark.parametrize(
     ("latest", "step", "phrase"),
     [
-        (Outcome.WON, NextStep.CLOSED, "Closed (Won)"),
-        (Outcome.LOST, NextStep.CLOSED, "Closed (Lost)"),
-        (Outcome.NOT_INTERESTED, NextStep.CLOSED, "Closed (Not interested)"),
-        (Outcome.DNC, NextStep.CLOSED, "Closed (Do not call)"),
+        (Outcome.WON, NextStep.CLOSED, "Won: no more calls."),
+        (Outcome.LOST, NextStep.CLOSED, "Lost: no more calls."),
+        (Outcome.NOT_INTERESTED, NextStep.CLOSED, "Not interested on Thu Nov 19: no calls"),
+        (Outcome.DNC, NextStep.CLOSED, "Do not call: no more calls, ever."),
         (Outcome.WRONG, NextStep.FIX_NUMBER, "Wrong number: find the right number"),
-        (Outcome.MEETING, NextStep.CALL, "No unanswered dials yet"),
+        (Outcome.MEETING, NextStep.FOLLOW_UP_MEETING, "Meeting set, no time given: follow up"),
     ],
 )
 def test_latest_outcome_closes_or_flags(latest: Outcome, step: NextStep, phrase: str) -> None:
@@ -342,7 +342,151 @@ def test_latest_outcome_closes_or_flags(latest: Outcome, step: NextStep, phrase:
 
 def test_wrong_number_fixed_by_a_later_connect() -> None:
     history = logs((Outcome.WRONG, day(1)), (CONN, day(2)))
-    assert cadence_state(history, BIG, day(3), NY).next_step is NextStep.CALL
+    state = cadence_state(history, BIG, day(3), NY)
+    assert state.next_step is NextStep.FOLLOW_UP
+    assert not state.closed
+
+
+# --- the plan follows the conversation ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "due", "phrase"),
+    [
+        # Talked Monday: Wednesday is two business days on, never Tuesday morning.
+        (
+            day(2, 7),
+            False,
+            "You talked on Mon Nov 16: follow up on Wed Nov 18 (2 business days on).",
+        ),
+        (day(2, 23, 59), False, "follow up on Wed Nov 18"),
+        (day(3, 0, 0), True, "Follow up on your conversation of Mon Nov 16"),
+        (day(3, 7), True, "pick up where you left off."),
+    ],
+)
+def test_a_conversation_is_followed_up_two_business_days_on(
+    now: datetime, due: bool, phrase: str
+) -> None:
+    state = cadence_state(logs((CONN, day(1, 15))), BIG, now, NY)
+    assert state.next_step is NextStep.FOLLOW_UP
+    assert state.not_before == datetime(2020, 11, 18, tzinfo=NY)
+    assert state.due(now) is due
+    assert phrase in state.rule
+
+
+def test_a_conversation_on_friday_is_followed_up_on_tuesday() -> None:
+    friday = datetime(2020, 11, 20, 16, 0, tzinfo=NY)
+    state = cadence_state(logs((CONN, friday)), BIG, friday, NY)
+    assert state.not_before == datetime(2020, 11, 24, tzinfo=NY)
+    assert "follow up on Tue Nov 24" in state.rule
+
+
+def test_an_agreed_time_after_a_conversation_is_the_follow_up() -> None:
+    agreed = datetime(2020, 11, 24, 8, 0, tzinfo=NY)
+    history = [CallLog(CONN, day(1, 15), follow_up_at=agreed)]
+    state = cadence_state(history, BIG, day(2), NY)
+    assert state.next_step is NextStep.FOLLOW_UP
+    assert state.not_before == datetime(2020, 11, 24, tzinfo=NY)
+    assert state.rule == "You talked on Mon Nov 16: call again Tue Nov 24, 8:00 AM, as you agreed."
+    assert state.due(datetime(2020, 11, 24, 7, 30, tzinfo=NY))
+
+
+def test_the_follow_up_setting_is_the_workspaces() -> None:
+    rules = CadenceRules(follow_up_business_days=4)
+    state = cadence_state(logs((CONN, day(1, 15))), BIG, day(2), NY, rules)
+    assert state.not_before == datetime(2020, 11, 20, tzinfo=NY)
+
+
+@pytest.mark.parametrize(
+    ("now", "step", "phrase"),
+    [
+        (day(3, 7), NextStep.AWAIT_MEETING, "Meeting set for Thu Nov 19, 10:00 AM: no calls"),
+        (day(4, 9, 59), NextStep.AWAIT_MEETING, "follow up after it."),
+        (
+            day(4, 10),
+            NextStep.FOLLOW_UP_MEETING,
+            "Follow up on the meeting of Thu Nov 19, 10:00 AM",
+        ),
+        (day(9), NextStep.FOLLOW_UP_MEETING, "agree the next step."),
+    ],
+)
+def test_a_meeting_keeps_them_off_the_list_until_it_has_passed(
+    now: datetime, step: NextStep, phrase: str
+) -> None:
+    meeting = day(4, 10)
+    history = [CallLog(Outcome.MEETING, day(1), follow_up_at=meeting)]
+    state = cadence_state(history, BIG, now, NY)
+    assert state.next_step is step
+    assert state.due(now) is (step is NextStep.FOLLOW_UP_MEETING)
+    assert phrase in state.rule
+
+
+def test_an_email_after_a_meeting_does_not_undo_the_plan() -> None:
+    history = [
+        CallLog(Outcome.MEETING, day(1), follow_up_at=day(4, 10)),
+        CallLog(Outcome.EMAIL, day(2)),
+    ]
+    assert cadence_state(history, BIG, day(3), NY).next_step is NextStep.AWAIT_MEETING
+
+
+@pytest.mark.parametrize("latest", [Outcome.WON, Outcome.LOST, Outcome.DNC])
+def test_closed_stays_closed(latest: Outcome) -> None:
+    state = cadence_state(logs((latest, day(1))), BIG, day(1000), NY)
+    assert state.closed
+    assert not state.due(day(1000))
+
+
+def test_not_interested_comes_back_after_its_rest_with_the_reason() -> None:
+    history = [CallLog(Outcome.NOT_INTERESTED, day(1), notes="budget frozen till spring.")]
+    resting = cadence_state(history, BIG, day(90), NY)
+    assert resting.closed
+    assert resting.rule == (
+        "Not interested on Mon Nov 16 (“budget frozen till spring”): no calls; worth one more"
+        " try from Sun Feb 14."
+    )
+    back = cadence_state(history, BIG, day(91), NY)
+    assert back.next_step is NextStep.CALL
+    assert back.rule == (
+        "Not interested on Mon Nov 16 (“budget frozen till spring”), 90 days ago: worth one"
+        " more try, with something new."
+    )
+    shorter = CadenceRules(not_interested_rest=timedelta(days=30))
+    assert cadence_state(history, BIG, day(31), NY, shorter).next_step is NextStep.CALL
+
+
+def test_a_spent_budget_and_an_email_rest_a_month_then_two_fresh_attempts() -> None:
+    dials = [(NA, day(n)) for n in range(1, 4)]  # $1,000 buys 3 attempts
+    history = logs(*dials, (Outcome.EMAIL, day(4)))
+    resting = cadence_state(history, 1_000, day(20), NY)
+    assert resting.next_step is NextStep.LAY_OFF
+    assert resting.laid_off_until == day(34)
+    assert resting.rule == (
+        "Attempt budget spent and the email is sent: resting until Sat Dec 19, then 2 fresh"
+        " attempts."
+    )
+    back = cadence_state(history, 1_000, day(34), NY)
+    assert (back.next_step, back.attempts, back.budget) == (NextStep.CALL, 0, 2)
+    assert back.rule == "Back after a 30-day rest: attempt 1 of 2, so say something new."
+    spent = history + logs((NA, day(35)), (NA, day(36)))
+    again = cadence_state(spent, 1_000, day(37), NY)
+    assert again.next_step is NextStep.EMAIL
+    assert "2 of 2 dials" in again.rule
+    rested_twice = cadence_state(spent + logs((Outcome.EMAIL, day(37))), 1_000, day(40), NY)
+    assert rested_twice.next_step is NextStep.LAY_OFF
+    assert rested_twice.laid_off_until == day(67)
+
+
+def test_deal_phrases_follow_the_workspace_currency() -> None:
+    history = logs((NA, day(1)))
+    pounds = cadence_state(history, 20_000, day(2), NY, CadenceRules(currency="GBP"))
+    assert "budgeted for a £20,000 deal" in pounds.rule
+    euros = cadence_state(history, 8_000, day(2), NY, CadenceRules(currency="EUR"))
+    assert "an €8,000 deal" in euros.rule
+    francs = cadence_state(history, 5_000, day(2), NY, CadenceRules(currency="CHF"))
+    assert "a CHF 5,000 deal" in francs.rule
+    assert CadenceRules.from_mapping({"currency": "GBP"}).currency == "GBP"
+    with pytest.raises(ValueError, match="currency"):
+        CadenceRules.from_mapping({"currency": "XYZ"})
 
 
 # --- workspace rules ------------------------------------------------------------------------
@@ -414,3 +558,14 @@ def test_a_promise_made_before_thanksgiving_is_chased_a_day_later_in_the_us() ->
     waiting = cadence_state(promise, BIG, thursday, NY, closed=us)
     assert waiting.next_step is NextStep.WAIT_FOR_CALLBACK
     assert waiting.callback_due == datetime(2026, 11, 27, 10, 0, tzinfo=NY)
+
+
+def test_a_meeting_without_a_time_is_followed_up_like_a_conversation() -> None:
+    state = cadence_state(logs((Outcome.MEETING, day(1, 15))), BIG, day(2), NY)
+    assert state.next_step is NextStep.FOLLOW_UP_MEETING
+    assert state.not_before == datetime(2020, 11, 18, tzinfo=NY)
+    assert not state.due(day(2))
+    assert state.rule == (
+        "Meeting set, no time given: follow up on it on Wed Nov 18, or give its time with"
+        " Set follow-up."
+    )

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.rules.dates import DateError, add_business_days, resolve_when
+from bot.rules.dates import DateError, add_business_days, day_start, resolve_earlier, resolve_when
 
 CHICAGO = ZoneInfo("America/Chicago")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -189,3 +189,44 @@ def test_time_in_spring_forward_gap_reads_as_the_shifted_wall_clock() -> None:
     when = resolve_when("2026-03-08 2:30am", datetime(2026, 3, 7, 10, tzinfo=NEW_YORK), NEW_YORK)
     assert (when.hour, when.minute) == (3, 30)
     assert when.utcoffset() == timedelta(hours=-4)
+
+
+# --- an earlier call (at:) and the day they're back (back:) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yesterday 5pm", datetime(2026, 11, 22, 17, 0, tzinfo=CHICAGO)),
+        ("9:30am", datetime(2026, 11, 23, 9, 30, tzinfo=CHICAGO)),
+        # A weekday is the latest one not after now: last Friday, last Monday.
+        ("fri 4pm", datetime(2026, 11, 20, 16, 0, tzinfo=CHICAGO)),
+        ("mon 11am", datetime(2026, 11, 16, 11, 0, tzinfo=CHICAGO)),
+        ("mon 9am", datetime(2026, 11, 23, 9, 0, tzinfo=CHICAGO)),
+        ("2026-10-25 10:00", datetime(2026, 10, 25, 10, 0, tzinfo=CHICAGO)),
+    ],
+)
+def test_an_earlier_call_is_read_backwards(text: str, expected: datetime) -> None:
+    assert resolve_earlier(text, NOW, CHICAGO) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("tomorrow 9am", "is in the future"),
+        ("11am", "is in the future"),
+        ("2026-10-23 9am", "more than 30 days ago"),
+        ("whenever", "couldn't read"),
+    ],
+)
+def test_an_earlier_call_is_neither_ahead_nor_a_month_back(text: str, problem: str) -> None:
+    with pytest.raises(DateError) as info:
+        resolve_earlier(text, NOW, CHICAGO)
+    assert f"“{text}”" in info.value.message and problem in info.value.message
+
+
+def test_the_day_they_are_back_starts_at_midnight_on_the_reps_clock() -> None:
+    assert day_start("wednesday", NOW, CHICAGO) == datetime(2026, 11, 25, tzinfo=CHICAGO)
+    assert day_start("12/1", NOW, CHICAGO) == datetime(2026, 12, 1, tzinfo=CHICAGO)
+    with pytest.raises(DateError, match="today or earlier"):
+        day_start("today 5pm", NOW, CHICAGO)

@@ -330,3 +330,20 @@ THU = date(2020, 11, 19)
 )
 def test_describe_window(win: CallWindow, rep_tz: ZoneInfo, now: datetime, expected: str) -> None:
     assert describe_window(win, rep_tz, now) == en(expected)
+
+
+def test_a_window_a_week_or_more_away_says_its_date() -> None:
+    chicago = ZoneInfo("America/Chicago")
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=chicago)  # Mon Nov 30
+    window = next_call_window(chicago, datetime(2026, 12, 30, 9, 0, tzinfo=chicago))
+    assert (
+        describe_window(window, chicago, now) == "Wed Dec 30 12:00–1:00 PM (your time and theirs)"
+    )
+    soon = next_call_window(chicago, datetime(2026, 12, 2, 9, 0, tzinfo=chicago))
+    assert describe_window(soon, chicago, now).startswith("Wed 12:00")
+    london = ZoneInfo("Europe/London")
+    far = next_call_window(london, datetime(2026, 12, 30, 9, 0, tzinfo=london))
+    assert (
+        describe_window(far, chicago, now)
+        == "Wed Dec 30 12:00–1:00 PM GMT (6:00–7:00 AM your time)"
+    )

@@ -103,3 +103,19 @@ def test_a_newcomer_session_from_help_to_tomorrows_digest_and_reminder(tmp_path:
     # Friday 15:00: the weekly picture, numbers then the heatmap.
     friday = after(out, "The clock is now Fri Dec 4 2026, 3:00 PM CST")
     assert "Your week so far" in friday and "[picture: Your week of Nov 30]" in friday
+
+
+def logcall_form(name: str, phone: str) -> list[str]:
+    """The form's prompts in order: prospect, outcome, notes, follow-up, deal value, phone."""
+    return ["/logcall", name, "Voicemail left", "", "", "", phone]
+
+
+def test_two_forms_in_one_session_are_both_logged(tmp_path: Path) -> None:
+    out = run_console(
+        tmp_path,
+        logcall_form("Ann Lee", "+1 206 555 0111")
+        + logcall_form("Ben Ode", "+1 206 555 0112")
+        + [":quit"],
+    )
+    assert "Logged *Voicemail left* with *Ann Lee*" in out
+    assert "Logged *Voicemail left* with *Ben Ode*" in out

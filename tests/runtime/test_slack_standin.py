@@ -262,7 +262,7 @@ def test_conversations_history_answers_newest_first_with_metadata_only_when_aske
 def test_answer_next_can_lose_the_answer_to_a_message_slack_did_post(
     slack: SlackStandIn, client: WebClient
 ) -> None:
-    slack.answer_next("chat.postMessage", "<html>502 Bad Gateway</html>", 502)
+    slack.answer_next("chat.postMessage", "<html>502 Bad Gateway</html>", 502, performed=True)
     with pytest.raises(SlackApiError) as lost:
         client.chat_postMessage(channel="U1", text="hi")
     assert lost.value.response.status_code == 502

@@ -91,3 +91,12 @@ def test_a_real_http_server_acknowledges_a_slash_command(slack: SlackHarness, se
     assert "Voicemail left" in payload["text"]
     with urllib.request.urlopen(served + "/healthz", timeout=10) as response:
         assert json.loads(response.read())["ok"] is True
+
+
+def test_a_command_mentioning_payload_is_served_not_taken_for_an_interaction(
+    slack: SlackHarness,
+) -> None:
+    """Bolt alone answers 404 to any form body containing the word "payload"."""
+    reply = slack.command(ids.LOGCALL, "Jane Doe vm sent the payload spec")
+    assert "Voicemail left" in reply.json["text"]
+    assert calls_logged(slack) == 1

@@ -132,8 +132,14 @@ def test_a_failing_tick_is_logged_and_the_others_still_run(
     assert "crm tick" in caplog.text and "the CRM is down" in caplog.text
 
 
-def test_every_round_runs_the_digest_the_weekly_picture_and_reminders() -> None:
-    assert list(minute_ticks(Settings())) == ["digest", "weekly", "reminders"]
+def test_every_round_runs_deliveries_the_crm_and_forgets_old_replay_claims() -> None:
+    assert list(minute_ticks(Settings())) == [
+        "digest",
+        "weekly",
+        "reminders",
+        "crm",
+        "replay claims",
+    ]
 
 
 def test_the_worker_loops_until_told_to_stop(tmp_path: Path) -> None:

@@ -97,3 +97,23 @@ def test_digests_use_the_installed_token_and_skip_uninstalled_workspaces(
     report = run_digest_tick(factory, clients, monday + timedelta(days=1))
     assert len(oauth_slack.standin.calls_to("chat.postMessage")) == 1
     assert "1 skipped" in report.summary()
+
+
+def test_a_failed_code_exchange_is_refused_and_never_logs_the_code(
+    oauth_slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = oauth_slack.get(ids.INSTALL_PATH)
+    state = re.search(r"state=([\w-]+)", page.body)
+    assert state
+    oauth_slack.standin.fail_next("oauth.v2.access", error="invalid_code", status=200)
+    code = "team:T7-4724469134.4644010092847.232b4e6d82c3"
+    with caplog.at_level("INFO"):
+        done = oauth_slack.get(
+            ids.OAUTH_REDIRECT_PATH,
+            urlencode({"code": code, "state": state.group(1)}),
+            {"Cookie": page.headers["set-cookie"].split(";")[0]},
+        )
+    assert 400 <= done.status < 500
+    assert any("oauth.v2.access" in record.getMessage() for record in caplog.records)
+    assert not [r.getMessage() for r in caplog.records if "4724469134" in r.getMessage()]
+    assert oauth_slack.app.installation_store.find_bot(enterprise_id=None, team_id="T7") is None

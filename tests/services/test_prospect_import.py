@@ -18,7 +18,7 @@ BAD_ROWS = {
     17: ("phone", "555", "phone: “555” is not a phone number I can dial"),
     1234: ("email", "someone@", "email: “someone@” doesn't look like an email address"),
     5000: ("name", "", "No name"),
-    7777: ("value", "lots", "value: “lots” isn't a dollar amount"),
+    7777: ("value", "lots", "value: “lots” isn't an amount of money"),
 }
 DUPLICATE_ROW = 9_998  # same cell as data row 3, in another format
 
@@ -83,7 +83,7 @@ def test_ten_thousand_rows_with_a_few_bad_ones(
     out, err = capsys.readouterr()
     good = ROWS - len(BAD_ROWS) - 1
     report = tmp_path / "leads.errors.csv"
-    assert out.strip() == f"imported {good}, skipped 1 duplicates, 4 errors (see {report})"
+    assert out.strip() == f"imported {good}, skipped 1 duplicate, 4 errors (see {report})"
     assert f"{ROWS}/{ROWS}" in err  # the progress bar went to stderr and finished
 
     stored = prospects(engine)
@@ -173,7 +173,7 @@ def test_hubspot_and_salesforce_exports_skip_what_the_rep_already_has(
     errors = tmp_path / "sf-report.csv"
     assert run(monkeypatch, url, str(salesforce), *team, "--errors", str(errors)) == 0
     assert capsys.readouterr().out.strip() == (
-        f"imported 1, skipped 1 duplicates, 0 errors (see {errors})"
+        f"imported 1, skipped 1 duplicate, 0 errors (see {errors})"
     )
     assert "You already have Jane Doe (212-555-0143): same email." in errors.read_text()
 

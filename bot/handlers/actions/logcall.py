@@ -1,4 +1,5 @@
-"""Buttons on the /logcall confirmation: Undo and Set follow-up (drafts are in `drafts`)."""
+"""Buttons on the /logcall confirmation: Undo, Set follow-up and "I asked for an introduction"
+(drafts are in `drafts`)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,23 @@ from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.blocks.coaching import introduction_ask
 from bot.blocks.common import ephemeral, section
 from bot.blocks.logcall import build_follow_up_modal
 from bot.blocks.mrkdwn import escape
 from bot.handlers.clicks import clicked_id, refuse, say
 from bot.handlers.home import refresh_home
 from bot.handlers.reps import acting_rep, interaction_rep_ids
-from bot.rules.calls import OUTCOME_LABELS
+from bot.rules.calls import OUTCOME_LABELS, Outcome
 from bot.storage import queries
+from bot.storage import scripts as script_store
 from bot.storage.logbook import UndoRefused, undo_call
 
 
 def register(app: App) -> None:
     app.action(ids.LOGCALL_UNDO)(handle_undo)
     app.action(ids.LOGCALL_SET_FOLLOW_UP)(handle_set_follow_up)
+    app.action(ids.LOGCALL_ASKED_INTRO)(handle_asked_intro)
 
 
 def handle_undo(
@@ -72,3 +76,33 @@ def handle_set_follow_up(
         refuse(respond)
         return
     client.views_open(trigger_id=body["trigger_id"], view=build_follow_up_modal(prospect))
+
+
+def handle_asked_intro(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """Notes the ask (once per click) and says who to listen for."""
+    ack()
+    services = context["services"]
+    team_id, user_id = interaction_rep_ids(body)
+    prospect_id = clicked_id(body)
+    now = services.clock()
+    with services.session_factory.begin() as session:
+        row = (
+            queries.own_prospect(session, team_id, user_id, prospect_id)
+            if prospect_id is not None
+            else None
+        )
+        if row is None:
+            refuse(respond)
+            return
+        prospect = queries.to_prospect(row)
+        latest = queries.call_history(session, team_id, row.id)[-1:]
+        outcome = latest[0].outcome if latest else Outcome.CONNECTED
+        ask = introduction_ask(outcome, prospect)
+        script_store.record_introduction(session, team_id, user_id, row.id, ask, now)
+    text = (
+        f":handshake: Noted: you asked *{escape(prospect.name)}* for an introduction. When you"
+        " add who they named, use `ref:` with their name, so your first words are theirs."
+    )
+    say(respond, ephemeral([section(text)], fallback="Introduction noted."), replace=False)

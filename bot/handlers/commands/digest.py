@@ -26,14 +26,17 @@ from bot.grammar.slack_text import decode
 from bot.handlers.reps import ActingRep, acting_rep
 from bot.insights.heatmap import render_week_heatmap
 from bot.insights.weekly import DEFAULT_WEEKLY_TIME, team_week, week_bounds
+from bot.rules.money import currency_sign
 from bot.rules.schedule import (
     DEFAULT_DAYS,
     DEFAULT_TIME,
     USAGE,
+    DigestCommand,
     DigestSchedule,
     ScheduleError,
     parse_digest_command,
 )
+from bot.services.context import Services
 from bot.services.weekly_delivery import UPLOAD_FAILURES, failure_reason
 from bot.storage import digest as digest_store
 from bot.storage import insights as insights_store
@@ -41,6 +44,11 @@ from bot.storage import queries
 from bot.storage import reminders as reminder_store
 
 logger = logging.getLogger(__name__)
+
+CURRENCY_ADMINS_ONLY = (
+    "Only workspace admins and owners can change the currency deals are counted in."
+    " Nothing was changed."
+)
 
 
 def handle_digest(
@@ -59,13 +67,8 @@ def handle_digest(
         return
     team_id, user_id = command["team_id"], command["user_id"]
     now = services.clock()
-    if request.learning is not None:
-        if not _is_workspace_admin(client, user_id):
-            ack(build_warning(ADMINS_ONLY))
-            return
-        with services.session_factory.begin() as session:
-            insights_store.set_window_learning(session, team_id, request.learning, now)
-        ack(build_learning_settings(request.learning, saved=True))
+    if request.learning is not None or request.currency is not None:
+        ack(_workspace_setting(services, client, team_id, user_id, request, now))
         return
     rep = acting_rep(services.session_factory, client, team_id, user_id)
     if request.team:
@@ -118,15 +121,39 @@ def handle_digest(
     )
 
 
+def _workspace_setting(
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    request: DigestCommand,
+    now: datetime,
+) -> dict[str, object]:
+    """Learning or the deal currency: one setting for the whole workspace, admins only."""
+    if not _is_workspace_admin(client, user_id):
+        return build_warning(ADMINS_ONLY if request.learning is not None else CURRENCY_ADMINS_ONLY)
+    with services.session_factory.begin() as session:
+        if request.learning is not None:
+            insights_store.set_window_learning(session, team_id, request.learning, now)
+            return build_learning_settings(request.learning, saved=True)
+        assert request.currency is not None
+        insights_store.set_currency(session, team_id, request.currency, now)
+    sign = currency_sign(request.currency).strip()
+    return build_usage(
+        f"Saved. Deal values in this workspace are in {sign} ({request.currency}) now:"
+        f" type them like value:{sign}20k. Attempt budgets count thousands of {sign}."
+    )
+
+
 def _is_workspace_admin(client: WebClient, user_id: str) -> bool:
     """Asked of Slack each time, so a demoted admin loses the right at once; when Slack cannot
     say, the answer is no."""
     try:
-        user = client.users_info(user=user_id)["user"]
+        user = client.users_info(user=user_id).get("user")
     except SlackApiError as error:
         logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
+    return isinstance(user, dict) and bool(user.get("is_admin") or user.get("is_owner"))
 
 
 def _post_team_week(

@@ -11,7 +11,7 @@ from bot.blocks.common import build_problem, build_usage
 from bot.blocks.logcall import build_logcall_modal
 from bot.grammar.logcall import USAGE, GrammarError, parse_logcall
 from bot.grammar.slack_text import decode
-from bot.handlers.call_logging import log_line
+from bot.handlers.call_logging import WrongCurrency, log_line
 from bot.handlers.home import refresh_home
 from bot.handlers.reps import acting_rep
 from bot.rules.dates import DateError
@@ -48,9 +48,20 @@ def handle_logcall(
         return
     now = services.clock()
     try:
-        rep, reply = log_line(services.session_factory, client, team_id, user_id, request, now)
+        rep, reply = log_line(
+            services.session_factory,
+            client,
+            team_id,
+            user_id,
+            request,
+            now,
+            response_url=command.get("response_url"),
+        )
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))
+        return
+    except WrongCurrency as problem:
+        ack(build_problem(problem.message, USAGE))
         return
     ack(reply)
     refresh_home(services, client, rep, now)

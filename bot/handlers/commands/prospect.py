@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,18 +28,22 @@ from bot.blocks.prospect import (
 from bot.grammar.prospect import (
     USAGE,
     AddProspect,
+    ConnectCrm,
     DeleteProspect,
     EditProspect,
     ListProspects,
     ShowHelp,
     ShowProspect,
     SnoozeProspect,
+    SyncCrm,
     parse_prospect,
 )
 from bot.handlers.commands.opening import open_command
+from bot.handlers.crm import crm_link, open_connect_form, start_sync
 from bot.handlers.reps import ActingRep
-from bot.rules.cadence import NextStep, cadence_state
+from bot.rules.cadence import cadence_state, next_window
 from bot.rules.dates import DateError, resolve_when
+from bot.rules.money import currency_mismatch
 from bot.rules.prospects import Duplicate, ProspectFields, snooze_end
 from bot.rules.public_holidays import closed_days
 from bot.rules.windows import next_call_window
@@ -50,7 +54,11 @@ Reply = dict[str, object]
 
 
 def handle_prospect(
-    ack: Ack, command: dict[str, str], client: WebClient, context: BoltContext
+    ack: Ack,
+    command: dict[str, str],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
 ) -> None:
     opened = open_command(ack, command, client, context, parse_prospect, USAGE, ShowHelp)
     if opened is None:
@@ -68,11 +76,17 @@ def handle_prospect(
                 listing = prospect_store.list_prospects(
                     session, rep.team_id, rep.user_id, which, now, rep.tz
                 )
-            reply = build_list_reply(which, listing.entries, listing.total, rep.tz, now)
+                currency = prospect_store.workspace_rules(session, rep.team_id).currency
+            reply = build_list_reply(which, listing.entries, listing.total, rep.tz, now, currency)
         case SnoozeProspect():
             reply = _snooze(factory, rep, request, now)
         case DeleteProspect(name=name):
             reply = _confirm_delete(factory, rep, name)
+        case ConnectCrm():
+            reply = open_connect_form(context["services"], client, rep, command["trigger_id"])
+        case SyncCrm():
+            ack(start_sync(context["services"], client, rep, respond))
+            return
     ack(reply)
 
 
@@ -89,8 +103,14 @@ def _add(
         deal_value=request.deal_value,
         referrer=request.referrer,
         connection_note=request.note,
+        hook=request.hook,
     )
     with factory.begin() as session:
+        mismatch = currency_mismatch(
+            request.deal_currency, prospect_store.workspace_rules(session, rep.team_id).currency
+        )
+        if mismatch:
+            return build_problem(mismatch, USAGE)
         added = prospect_store.add_prospect(session, rep.team_id, rep.user_id, fields, now)
         if isinstance(added, Duplicate):
             return build_duplicate_reply(added)
@@ -107,6 +127,7 @@ def _add(
         window=window,
         rep_tz=rep.tz,
         now=now,
+        currency=rules.currency,
     )
 
 
@@ -118,8 +139,10 @@ def _edit(
         if row is None:
             return _not_found(name)
         prospect_id, prospect = row.id, queries.to_prospect(row)
+        currency = prospect_store.workspace_rules(session, rep.team_id).currency
     try:
-        client.views_open(trigger_id=trigger_id, view=build_edit_modal(prospect_id, prospect))
+        view = build_edit_modal(prospect_id, prospect, currency)
+        client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
         return build_problem(
             f"I couldn't open the form for {prospect.name} ({error.response.get('error')})."
@@ -136,13 +159,11 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
         if row is None:
             return _not_found(name)
         record = prospect_store.prospect_record(session, rep.team_id, row)
+        link = crm_link(session, rep.team_id, row.id)
     prospect = record.prospect
     closed = closed_days(prospect)
     state = cadence_state(record.history, prospect.deal_value, now, rep.tz, record.rules, closed)
-    window = None
-    if state.next_step is not NextStep.CLOSED:
-        earliest = max(filter(None, [now, state.laid_off_until, prospect.follow_up_at]))
-        window = next_call_window(prospect.zone(rep.tz), earliest, closed=closed)
+    window = next_window(state, prospect, rep.tz, now, closed)
     return build_show_reply(
         prospect=prospect,
         tz_inferred=record.tz_inferred,
@@ -152,6 +173,8 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
         window=window,
         rep_tz=rep.tz,
         now=now,
+        crm_link=link,
+        currency=record.rules.currency,
     )
 
 

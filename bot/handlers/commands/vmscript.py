@@ -142,10 +142,14 @@ def _facts(
             case RemoveFact(number=number):
                 removed = script_store.remove_fact(session, rep.team_id, rep.user_id, number)
                 if removed is None:
-                    shown = f"1 to {len(facts)}" if facts else "none yet"
-                    return build_problem(
-                        f"There's no fact {number}: your facts are numbered {shown}.", USAGE
-                    )
+                    if not facts:
+                        problem = f"There's no fact {number}: you have no facts yet."
+                    elif len(facts) == 1:
+                        problem = f"There's no fact {number}: you have only fact 1."
+                    else:
+                        problem = f"There's no fact {number}: your facts are numbered 1 to"
+                        problem += f" {len(facts)}."
+                    return build_problem(problem, USAGE)
                 remaining = script_store.list_facts(session, rep.team_id, rep.user_id)
                 return build_facts_reply(remaining, f"Removed “{removed}”.")
 

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.handlers.views import logcall, prospect, scripts, snooze
+from bot.handlers.views import crm, logcall, prospect, scripts, snooze
 
 
 def register(app: App) -> None:
@@ -10,3 +10,4 @@ def register(app: App) -> None:
     prospect.register(app)
     logcall.register(app)
     snooze.register(app)
+    crm.register(app)

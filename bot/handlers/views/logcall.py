@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.logcall import (
+    DEAL_VALUE,
     FOLLOW_UP,
     PROSPECT,
     TYPE_AHEAD_LIMIT,
@@ -28,7 +29,7 @@ from bot.blocks.logcall import (
 from bot.blocks.payload_ids import read_row_id
 from bot.blocks.scripts import build_saved_modal
 from bot.grammar.logcall import LogCallRequest
-from bot.handlers.call_logging import log_and_confirm
+from bot.handlers.call_logging import WrongCurrency, log_and_confirm
 from bot.handlers.clicks import NOT_YOURS
 from bot.handlers.home import refresh_home
 from bot.handlers.reps import acting_rep, interaction_rep_ids
@@ -72,6 +73,7 @@ def handle_logcall_submission(
         outcome=form.outcome,
         phone=form.phone,
         deal_value=form.deal_value,
+        deal_currency=form.deal_currency,
         notes=form.notes,
     )
     try:
@@ -86,6 +88,9 @@ def handle_logcall_submission(
         )
     except NotYourProspect:
         ack(response_action="errors", errors={PROSPECT: NOT_YOURS})
+        return
+    except WrongCurrency as problem:
+        ack(response_action="errors", errors={DEAL_VALUE: problem.message})
         return
     ack()
     if reply is None:

@@ -16,6 +16,7 @@ from bot import ids
 from bot.blocks.payload_ids import read_row_id
 from bot.blocks.prospect import build_saved_modal, duplicate_error, read_edit_form
 from bot.handlers.reps import interaction_rep_ids
+from bot.rules.money import currency_mismatch
 from bot.rules.prospects import Duplicate
 from bot.storage import prospects as prospect_store
 from bot.storage import queries
@@ -40,6 +41,10 @@ def handle_edit_submission(
         ack(response_action="errors", errors={"name": GONE})
         return
     with context["services"].session_factory.begin() as session:
+        workspace = prospect_store.workspace_rules(session, team_id).currency
+        if mismatch := currency_mismatch(form.deal_currency, workspace):
+            ack(response_action="errors", errors={"value": mismatch})
+            return
         saved = prospect_store.update_prospect(session, team_id, user_id, prospect_id, form.fields)
         if saved is None:
             ack(response_action="errors", errors={"name": GONE})

@@ -3,12 +3,13 @@
 from alembic import context
 from sqlalchemy import Engine
 
+from bot.storage.db import without_statement_limits
 from bot.storage.installations import OAUTH_METADATA
 from bot.storage.models import Base
 
 engine: Engine = context.config.attributes["engine"]
 
-with engine.connect() as connection:
+with engine.connect() as connection, without_statement_limits(connection):
     context.configure(
         connection=connection,
         target_metadata=[Base.metadata, OAUTH_METADATA],

@@ -83,7 +83,12 @@ def test_type_ahead_offers_only_the_reps_own_prospects_and_a_new_one(
         (
             logcall_values(prospect="new:Jane Doe", outcome="vm", deal_value="lots"),
             DEAL_VALUE,
-            "“lots” isn't a dollar amount",
+            "“lots” isn't an amount of money",
+        ),
+        (
+            logcall_values(prospect="new:Jane Doe", outcome="vm", deal_value="£20k"),
+            DEAL_VALUE,
+            "This workspace counts deals in $ (USD), not £ (GBP)",
         ),
         ("past", FOLLOW_UP, "That time has passed"),
     ],
@@ -98,8 +103,11 @@ def test_bad_fields_are_answered_in_the_form_and_nothing_is_written(
     reply = submit(slack, view, values)
     assert reply.json["response_action"] == "errors"
     assert message in reply.json["errors"][field]  # type: ignore[index]
-    for model in (ProspectRow, CallLogRow, RepRow, ProcessedEventRow):
+    for model in (ProspectRow, CallLogRow, RepRow):
         assert count(slack, model) == 0
+    with slack.session_factory() as session:
+        claims = session.scalars(select(ProcessedEventRow.event_id)).all()
+    assert not [claim for claim in claims if claim.startswith("view:")], "the fixed form can log"
 
 
 def test_every_bad_field_is_reported_at_once(slack: SlackHarness) -> None:

@@ -427,6 +427,7 @@ def test_edit_opens_a_prefilled_form(slack: SlackHarness) -> None:
         "tz": "America/New_York",
         "value": "$12,000",
         "ref": "Harley Smith",
+        "hook": None,
         "note": "met at the expo",
         "status": "active",
     }
@@ -512,3 +513,14 @@ def test_edit_of_an_unknown_prospect_opens_nothing(slack: SlackHarness) -> None:
     reply = prospect(slack, "edit Nobody")
     assert "no prospect named “Nobody”" in reply.text
     assert slack.standin.calls_to("views.open") == []
+
+
+def test_the_form_and_the_line_refuse_a_value_in_another_currency(slack: SlackHarness) -> None:
+    prospect(slack, JANE)
+    prospect(slack, "edit Jane Doe")
+    refused = submit(slack, opened_view(slack), {"value": "£20k"})
+    assert "counts deals in $ (USD), not £ (GBP)" in refused.json["errors"]["value"]  # type: ignore[index]
+    assert jane_row(slack).deal_value == 12_000
+    line = prospect(slack, "add Kim Park value:€15k")
+    assert "not € (EUR)" in line.text
+    assert count(slack, ProspectRow) == 1

@@ -193,8 +193,11 @@ def test_screener_line_names_the_referrer_and_asks_for_help(slack: SlackHarness)
     reply = vmscript(slack, "Jane Doe screener")
     script = script_of(reply)
     assert script.startswith("Hi, this is Sam Lee with Acme Dialer — Harley Smith asked me to call")
-    assert "Could you help me reach Jane" in script
-    assert "still in the same role at Globex" in script
+    assert "I've been playing phone tag with Jane — could you see if Jane has a few" in script
+    assert "about how we help sales teams book 20% more meetings?" in script
+    # The screener is asked when Jane is in, never told when the rep means to call.
+    assert "a.m." not in script and "tomorrow" not in script
+    assert "may I have Jane's email" in script
     with slack.session_factory() as session:
         assert session.scalars(select(DraftRow.kind)).all() == ["screener"]
 

@@ -1,0 +1,187 @@
+"""What reps and admins see of the CRM: the connection form, the App Home's CRM line and
+the link from `/prospect show`. Pure: the handlers read and write, these only draw."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from bot import ids
+from bot.blocks.common import context, section
+from bot.blocks.logcall import FormErrors
+from bot.blocks.modals import FIELD, info_modal, input_block, modal, option, text_input
+from bot.blocks.mrkdwn import escape
+
+KIND = "crm_kind"
+HUBSPOT_TOKEN = "crm_hubspot_token"
+SF_INSTANCE_URL = "crm_sf_instance_url"
+SF_ACCESS_TOKEN = "crm_sf_access_token"
+SF_USERNAME = "crm_sf_username"
+SF_PASSWORD = "crm_sf_password"
+SF_SECURITY_TOKEN = "crm_sf_security_token"
+KINDS = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
+_MAX_SECRET = 500
+_MAX_URL = 200
+
+
+@dataclass(frozen=True)
+class CrmForm:
+    """A filled-in connection form: the CRM and only the credentials it takes."""
+
+    kind: str
+    credentials: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CrmStatus:
+    """The App Home's CRM line for one rep."""
+
+    label: str
+    last_sync_at: datetime | None
+    sync_error: str | None
+    waiting: int
+    failed: int
+    why: str | None
+
+
+def build_crm_modal(connected_label: str | None) -> dict[str, object]:
+    kind = {
+        "type": "static_select",
+        "action_id": FIELD,
+        "placeholder": {"type": "plain_text", "text": "HubSpot or Salesforce"},
+        "options": [option(label, value) for value, label in KINDS.items()],
+    }
+    note = (
+        f"Connected to {connected_label} now; saving replaces it."
+        if connected_label
+        else "Not connected yet."
+    )
+    blocks = [
+        context(
+            f"{note} The credentials are checked with one read before they are saved,"
+            " and stored encrypted."
+        ),
+        input_block(KIND, "CRM", kind),
+        input_block(
+            HUBSPOT_TOKEN,
+            "HubSpot private app access token",
+            text_input(_MAX_SECRET, placeholder="pat-na1-…"),
+            optional=True,
+            hint="HubSpot: Settings → Integrations → Private apps → your app → Auth.",
+        ),
+        input_block(
+            SF_INSTANCE_URL,
+            "Salesforce instance URL",
+            text_input(_MAX_URL, placeholder="https://acme.my.salesforce.com"),
+            optional=True,
+        ),
+        input_block(
+            SF_ACCESS_TOKEN,
+            "Salesforce access token",
+            text_input(_MAX_SECRET),
+            optional=True,
+            hint="Or leave it empty and give a username, password and security token.",
+        ),
+        input_block(SF_USERNAME, "Salesforce username", text_input(_MAX_URL), optional=True),
+        input_block(SF_PASSWORD, "Salesforce password", text_input(_MAX_SECRET), optional=True),
+        input_block(
+            SF_SECURITY_TOKEN, "Salesforce security token", text_input(_MAX_SECRET), optional=True
+        ),
+    ]
+    return modal(ids.CRM_CONNECT_VIEW, "Connect your CRM", "Check & save", blocks)
+
+
+def read_crm_form(state: Mapping[str, Any]) -> CrmForm:
+    """Raises FormErrors naming each field to fix; nothing is checked with the CRM here."""
+    values = state.get("values") or {}
+
+    def text(block_id: str) -> str:
+        return str(((values.get(block_id) or {}).get(FIELD) or {}).get("value") or "").strip()
+
+    kind = str(
+        (((values.get(KIND) or {}).get(FIELD) or {}).get("selected_option") or {}).get("value")
+        or ""
+    )
+    if kind == "hubspot":
+        token = text(HUBSPOT_TOKEN)
+        if not token:
+            raise FormErrors({HUBSPOT_TOKEN: "Paste the private app's access token."})
+        return CrmForm(kind, {"access_token": token})
+    if kind != "salesforce":
+        raise FormErrors({KIND: "Pick HubSpot or Salesforce."})
+    instance_url = text(SF_INSTANCE_URL)
+    errors: dict[str, str] = {}
+    if instance_url and not _https_url(instance_url):
+        errors[SF_INSTANCE_URL] = "Give the full https:// address of your Salesforce."
+    login = {
+        SF_USERNAME: text(SF_USERNAME),
+        SF_PASSWORD: text(SF_PASSWORD),
+        SF_SECURITY_TOKEN: text(SF_SECURITY_TOKEN),
+    }
+    token = text(SF_ACCESS_TOKEN)
+    if token:
+        if not instance_url:
+            errors[SF_INSTANCE_URL] = "An access token needs the instance URL it was issued for."
+    elif not all(login.values()):
+        for block_id, value in login.items():
+            if not value:
+                errors[block_id] = "Give an access token, or all three of these."
+    if errors:
+        raise FormErrors(errors)
+    credentials = {
+        "instance_url": instance_url,
+        "access_token": token,
+        "username": login[SF_USERNAME],
+        "password": login[SF_PASSWORD],
+        "security_token": login[SF_SECURITY_TOKEN],
+    }
+    if token:
+        credentials = {k: credentials[k] for k in ("instance_url", "access_token")}
+    return CrmForm(kind, {k: v for k, v in credentials.items() if v})
+
+
+def build_connected_modal(label: str, account_id: str) -> dict[str, object]:
+    text = (
+        f":white_check_mark: Connected to *{escape(label)}* (account {escape(account_id)})."
+        " Each rep's contacts come in within a minute (or now with `/prospect sync`),"
+        f" and every call logged from now on goes to {escape(label)}."
+    )
+    return info_modal("CRM connected", [section(text)])
+
+
+def build_crm_home_blocks(status: CrmStatus, rep_tz: ZoneInfo) -> list[dict[str, object]]:
+    """One line: the connection and last pull, and what is waiting and why."""
+    label = escape(status.label)
+    synced = (
+        f"last sync {status.last_sync_at.astimezone(rep_tz):%a %-I:%M %p}"
+        if status.last_sync_at
+        else "not synced yet"
+    )
+    lines = [f":link: *{label}* connected · {synced}"]
+    if status.sync_error:
+        lines.append(f":warning: The last pull failed: {escape(status.sync_error)}")
+    if status.waiting:
+        calls = "call" if status.waiting == 1 else "calls"
+        why = f": {escape(status.why)}" if status.why else "; they go within the minute."
+        lines.append(f":hourglass: {status.waiting} {calls} waiting to reach {label}{why}")
+    else:
+        lines.append(f":white_check_mark: Every call you logged is in {label}.")
+    if status.failed:
+        calls = "call" if status.failed == 1 else "calls"
+        lines.append(f":x: {label} refused {status.failed} {calls}; log them there by hand.")
+    return [section("\n".join(lines))]
+
+
+def crm_link_text(label: str, url: str) -> str:
+    """The URL is built from an admin's instance URL: percent-encoded, it can't break out
+    of the link."""
+    return f"<{quote(url, safe=':/?&=#%.-_~')}|Open in {escape(label)}>"
+
+
+def _https_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme == "https" and bool(parts.hostname)

@@ -1,0 +1,197 @@
+"""What Phone Tag needs from a CRM, in the rep's words, whichever CRM it is.
+
+The adapters (`hubspot`, `salesforce`) turn these into the vendor's own client calls and
+turn the vendor's failures into the four errors below, which is all the outbox and the
+pull need to know: wait and retry, stop until an admin fixes the token, or give up on one
+record and say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from bot.rules.calls import Outcome
+
+
+class CrmKind(StrEnum):
+    HUBSPOT = "hubspot"
+    SALESFORCE = "salesforce"
+
+    @property
+    def label(self) -> str:
+        return "HubSpot" if self is CrmKind.HUBSPOT else "Salesforce"
+
+
+class CallDisposition(StrEnum):
+    """HubSpot's default call outcomes, by the label reps see in both CRMs."""
+
+    CONNECTED = "Connected"
+    LEFT_VOICEMAIL = "Left voicemail"
+    LEFT_LIVE_MESSAGE = "Left live message"
+    NO_ANSWER = "No answer"
+    WRONG_NUMBER = "Wrong number"
+    BUSY = "Busy"
+
+
+DISPOSITIONS: dict[Outcome, CallDisposition] = {
+    Outcome.CONNECTED: CallDisposition.CONNECTED,
+    Outcome.MEETING: CallDisposition.CONNECTED,
+    Outcome.CALLBACK: CallDisposition.CONNECTED,
+    Outcome.INBOUND: CallDisposition.CONNECTED,
+    Outcome.NOT_INTERESTED: CallDisposition.CONNECTED,
+    Outcome.WON: CallDisposition.CONNECTED,
+    Outcome.LOST: CallDisposition.CONNECTED,
+    Outcome.DNC: CallDisposition.CONNECTED,
+    Outcome.VOICEMAIL: CallDisposition.LEFT_VOICEMAIL,
+    # The message went to a person, just not the prospect.
+    Outcome.GATEKEEPER: CallDisposition.LEFT_LIVE_MESSAGE,
+    Outcome.NO_ANSWER: CallDisposition.NO_ANSWER,
+    Outcome.WRONG: CallDisposition.WRONG_NUMBER,
+}
+"""Every outcome but `email`, which is not a call: the CRM logs emails its own way."""
+
+
+class CrmError(Exception):
+    """A CRM failure; `message` says it in words an admin or rep can act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CrmUnavailable(CrmError):
+    """Down, overloaded or rate-limited: nothing was written, try again later.
+
+    `retry_after` is the CRM's own hint in seconds (HubSpot's 429 headers), when it gave one.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CrmAuthRejected(CrmError):
+    """The CRM refused the credentials: nothing goes until an admin reconnects."""
+
+
+class CrmRejected(CrmError):
+    """The CRM refused this one record (a field it will not take); others still go."""
+
+
+@dataclass(frozen=True)
+class CrmAccount:
+    """What a cheap read tells about the account: what record links are built on."""
+
+    account_id: str
+    web_url: str
+
+
+@dataclass(frozen=True)
+class CrmRecordRef:
+    crm_id: str
+    crm_object: str
+    """"contact" (HubSpot, Salesforce) or "lead" (Salesforce)."""
+
+
+@dataclass(frozen=True)
+class CrmContact:
+    """A prospect as the CRM has it, with the time it last changed there."""
+
+    ref: CrmRecordRef
+    name: str
+    modified_at: datetime
+    company: str | None = None
+    phone: str | None = None
+    cell: str | None = None
+    email: str | None = None
+    deal_amount: str | None = None
+    """The largest open deal's amount as the CRM writes it ("12000.50"), read as the CSV
+    import reads an Amount column."""
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A prospect a rep created in Slack, created in the CRM with their first pushed call."""
+
+    name: str
+    owner_id: str | None
+    company: str | None = None
+    phone: str | None = None
+    cell: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One logged call as the CRM gets it.
+
+    `reference` is our external id for the call ("phonetag T1-42"): it is written into the
+    record's title (HubSpot) or subject (Salesforce), and looked up before any retry creates
+    the call again, so a push whose answer was lost never makes a second record.
+    """
+
+    reference: str
+    outcome: Outcome
+    disposition: CallDisposition
+    at: datetime
+    notes: str
+    contact: CrmRecordRef
+    owner_id: str | None
+
+    @property
+    def title(self) -> str:
+        return call_title(self.disposition, self.reference)
+
+    @property
+    def inbound(self) -> bool:
+        return self.outcome is Outcome.INBOUND
+
+
+class CrmPort(Protocol):
+    kind: CrmKind
+
+    def check(self) -> CrmAccount:
+        """One cheap read that proves the credentials work."""
+        ...
+
+    def owner_for_email(self, email: str) -> str | None:
+        """The CRM user with this email: a rep's contacts are the ones they own."""
+        ...
+
+    def contacts_changed(self, owner_id: str, since: datetime | None) -> Iterator[CrmContact]:
+        """The owner's contacts changed at or after `since` (all when None), oldest first,
+        every page of them."""
+        ...
+
+    def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None: ...
+
+    def create_contact(self, contact: NewContact) -> CrmRecordRef: ...
+
+    def find_call(self, title: str) -> str | None:
+        """The call pushed earlier with this title (which ends with our reference)."""
+        ...
+
+    def create_call(self, call: CallRecord) -> str: ...
+
+    def delete_call(self, crm_id: str) -> None:
+        """Deleting one that is already gone is not an error: Undo wants it gone."""
+        ...
+
+
+def record_url(kind: CrmKind, account: CrmAccount, ref: CrmRecordRef) -> str:
+    """Where a rep opens the prospect's record in the CRM's own web app."""
+    if kind is CrmKind.HUBSPOT:
+        return f"{account.web_url}/contacts/{account.account_id}/record/0-1/{ref.crm_id}"
+    return f"{account.web_url}/lightning/r/{ref.crm_object.title()}/{ref.crm_id}/view"
+
+
+def call_reference(team_id: str, call_id: int) -> str:
+    return f"phonetag {team_id}-{call_id}"
+
+
+def call_title(disposition: CallDisposition, reference: str) -> str:
+    return f"{disposition.value} ({reference})"

@@ -1,0 +1,55 @@
+"""Waits are bounded on both databases, and errors never carry the rep's data."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, insert
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.storage.models import RepRow, Workspace
+
+NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+def test_a_database_error_names_the_sql_but_not_the_values(engine: Engine) -> None:
+    row = {"team_id": "T1", "user_id": "U1", "tz": "UTC", "name": "Jane Secret-Doe"}
+    with engine.begin() as connection:
+        connection.execute(insert(RepRow).values(**row, created_at=NOW))
+    with pytest.raises(IntegrityError) as raised, engine.begin() as connection:
+        connection.execute(insert(RepRow).values(**row, created_at=NOW))
+    assert "INSERT INTO reps" in str(raised.value)
+    assert "Secret-Doe" not in str(raised.value)
+
+
+def test_a_write_lock_held_elsewhere_fails_within_two_seconds(engine: Engine) -> None:
+    """What Slack's three seconds need: a clear failure in time, not a wait without end."""
+    with _write_lock_held_elsewhere(engine):
+        started = time.monotonic()
+        with pytest.raises(OperationalError), engine.begin() as connection:
+            connection.execute(
+                insert(Workspace).values(team_id="T1", cadence_rules={}, created_at=NOW)
+            )
+        assert time.monotonic() - started < 2.5
+
+
+@contextmanager
+def _write_lock_held_elsewhere(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "sqlite":
+        other = sqlite3.connect(str(engine.url.database), isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            other.rollback()
+            other.close()
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE")
+        yield
+        connection.rollback()
