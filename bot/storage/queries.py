@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -220,22 +221,9 @@ def close_owed_return_calls(
     return sorted(closed.scalars())
 
 
-PROSPECT_COLUMNS = (
-    ProspectRow.id,
-    ProspectRow.name,
-    ProspectRow.company,
-    ProspectRow.phone,
-    ProspectRow.cell,
-    ProspectRow.email,
-    ProspectRow.tz,
-    ProspectRow.deal_value,
-    ProspectRow.referrer,
-    ProspectRow.connection_note,
-    ProspectRow.status,
-    ProspectRow.snoozed_until,
-    ProspectRow.follow_up_at,
-)
-"""What `to_prospect` reads: selecting just these spares loading whole rows for reads."""
+PROSPECT_COLUMNS = tuple(getattr(ProspectRow, field.name) for field in fields(Prospect))
+"""What `to_prospect` reads (every Prospect field is the column of its name): selecting
+just these spares loading whole rows for reads."""
 
 
 def to_prospect(row: ProspectRow | Row[Any]) -> Prospect:
