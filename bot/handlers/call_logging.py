@@ -81,36 +81,29 @@ def log_line(
     is one session and one commit. Only a first-time rep's zone is asked of Slack, outside
     any transaction. Raises DateError (a `next:`, `at:` or `back:` that is not a date) and
     WrongCurrency, with nothing written."""
+
+    def log(session: Session, rep: ActingRep) -> tuple[ActingRep, dict[str, object]]:
+        follow_up, called_at, back_on = _moments(request, rep, now)
+        reply = _log_in(
+            session,
+            rep,
+            request,
+            follow_up,
+            now,
+            called_at=called_at,
+            back_on=back_on,
+            response_url=response_url,
+        )
+        assert reply is not None  # only a once_key makes a second delivery return None
+        return rep, reply
+
     with session_factory.begin() as session:
         rep = stored_rep(session, team_id, user_id)
         if rep is not None:
-            follow_up, called_at, back_on = _moments(request, rep, now)
-            reply = _log_in(
-                session,
-                rep,
-                request,
-                follow_up,
-                now,
-                called_at=called_at,
-                back_on=back_on,
-                response_url=response_url,
-            )
-            assert reply is not None
-            return rep, reply
+            return log(session, rep)
     rep = new_rep(client, team_id, user_id)
-    follow_up, called_at, back_on = _moments(request, rep, now)
-    reply = log_and_confirm(
-        session_factory,
-        rep,
-        request,
-        follow_up,
-        now,
-        called_at=called_at,
-        back_on=back_on,
-        response_url=response_url,
-    )
-    assert reply is not None
-    return rep, reply
+    with session_factory.begin() as session:
+        return log(session, rep)
 
 
 def _moments(
