@@ -130,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = command(
         "worker",
-        "run the minute's ticks (digests, weekly pictures, reminders) in a process of their own",
+        "run the minute's ticks (digests, weekly pictures, reminders, CRM) in their own process",
     )
     worker.add_argument(
         "--once", action="store_true", help="run one round of every tick and exit (for cron)"
