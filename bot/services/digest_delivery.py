@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from threading import BoundedSemaphore, Lock
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 from urllib.error import URLError
 from zoneinfo import ZoneInfo
 
@@ -168,18 +168,59 @@ def run_digest_tick(
         return messages
 
     if dry_run:
-        for batch in pending_batches(due.keys(), taken):
-            report.previews.update(build(batch))
+        claim_build_send(
+            session_factory, due.keys(), taken, build, None, report, worker, now, preview=_same
+        )
         return report
     with Postbox(session_factory, client_for_team, worker, now, report, posts_in_flight) as box:
-        for batch in pending_batches(due.keys(), taken):
-            box.record()
-            with session_factory.begin() as session:
-                claimed = store.claim_deliveries(session, batch, worker, now)
-                tried = store.tried_before(session, claimed)
-            if claimed:
-                box.send(build(claimed), tried)
+        claim_build_send(
+            session_factory, due.keys(), taken, build, box, report, worker, now, preview=_same
+        )
     return report
+
+
+def _same(message: dict[str, object]) -> dict[str, object]:
+    return message
+
+
+Built = TypeVar("Built")
+
+
+class Sender(Protocol[Built]):
+    def record(self) -> None:
+        """Write what finished posting so far, before the next claim."""
+
+    def send(self, built: dict[DeliveryKey, Built], tried: Collection[DeliveryKey]) -> None:
+        """Post the claimed messages; `tried` were attempted before and may have landed."""
+
+
+def claim_build_send(
+    session_factory: sessionmaker[Session],
+    due: Iterable[DeliveryKey],
+    taken: Collection[DeliveryKey],
+    build: Callable[[Sequence[DeliveryKey]], dict[DeliveryKey, Built]],
+    sender: Sender[Built] | None,
+    report: TickReport,
+    worker: str,
+    now: datetime,
+    *,
+    preview: Callable[[Built], dict[str, object]],
+    kind: str = DAILY,
+) -> None:
+    """The loop every scheduled message shares: claim a batch, build only what was won, post.
+
+    Without a sender it is a dry run: everything due is built, nothing claimed or posted.
+    """
+    for batch in pending_batches(due, taken):
+        if sender is None:
+            report.previews.update({key: preview(b) for key, b in build(batch).items()})
+            continue
+        sender.record()
+        with session_factory.begin() as session:
+            claimed = store.claim_deliveries(session, batch, worker, now, kind)
+            tried = store.tried_before(session, claimed, kind)
+        if claimed:
+            sender.send(build(claimed), tried)
 
 
 def pending_batches(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,8 +34,8 @@ from bot.services.digest_delivery import (
     ClientForTeam,
     RateLimits,
     TickReport,
+    claim_build_send,
     delivery_metadata,
-    pending_batches,
     post_once,
     worker_id,
 )
@@ -87,24 +88,49 @@ def run_weekly_tick(
         taken = store.unavailable_deliveries(session, due, now, WEEKLY)
     report.due = len(due)
     weeks: dict[str, dict[str, WeekReport]] = {}
-    for batch in pending_batches(due, taken):
-        if dry_run:
-            _read_weeks(session_factory, batch, now, weeks)
-            report.previews.update({key: build_week_message(_week(weeks, key)) for key in batch})
-            continue
-        with session_factory.begin() as session:
-            claimed = store.claim_deliveries(session, batch, worker, now, WEEKLY)
-        if not claimed:
-            continue
-        _read_weeks(session_factory, claimed, now, weeks)
-        pictures = {key: _picture(_week(weeks, key)) for key in claimed}
-        _deliver_all(session_factory, client_for_team, pictures, worker, now, report)
+
+    def build(keys: Sequence[DeliveryKey]) -> dict[DeliveryKey, WeeklyPicture]:
+        _read_weeks(session_factory, keys, now, weeks)
+        return {key: _picture(_week(weeks, key)) for key in keys}
+
+    sender = (
+        None if dry_run else _WeeklySender(session_factory, client_for_team, worker, now, report)
+    )
+    claim_build_send(
+        session_factory,
+        due,
+        taken,
+        build,
+        sender,
+        report,
+        worker,
+        now,
+        preview=lambda picture: picture.message,
+        kind=WEEKLY,
+    )
     return report
+
+
+@dataclass(frozen=True)
+class _WeeklySender:
+    session_factory: sessionmaker[Session]
+    client_for_team: ClientForTeam
+    worker: str
+    now: datetime
+    report: TickReport
+
+    def record(self) -> None:
+        """Each batch's outcomes are written as its posts finish."""
+
+    def send(self, built: dict[DeliveryKey, WeeklyPicture], tried: Collection[DeliveryKey]) -> None:
+        _deliver_all(
+            self.session_factory, self.client_for_team, built, self.worker, self.now, self.report
+        )
 
 
 def _read_weeks(
     session_factory: sessionmaker[Session],
-    keys: list[DeliveryKey],
+    keys: Sequence[DeliveryKey],
     now: datetime,
     weeks: dict[str, dict[str, WeekReport]],
 ) -> None:
