@@ -261,13 +261,17 @@ def to_rep(row: RepRow) -> Rep:
 
 
 def claim_event(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
-    """True for the first delivery of an event; Slack's retries of it get False."""
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEventRow(event_id=event_id, team_id=team_id, received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """True for the first delivery of an event; Slack's retries of it get False.
+
+    One INSERT … ON CONFLICT DO NOTHING: every command and click makes this claim, so it
+    costs one statement rather than a savepoint around an insert that may fail."""
+    claimed = session.scalar(
+        insert_for(session, ProcessedEventRow)
+        .values(event_id=event_id, team_id=team_id, received_at=now)
+        .on_conflict_do_nothing()
+        .returning(ProcessedEventRow.event_id)
+    )
+    return claimed is not None
 
 
 def forget_processed_events(session: Session, before: datetime) -> int:
