@@ -280,7 +280,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _socket(args: argparse.Namespace, settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.runtime.socket import BoundedSocketModeHandler
 
     require(
         "socket",
@@ -291,7 +291,7 @@ def _socket(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings, engine)
     scheduler = start_ticks(settings, engine)
     try:
-        SocketModeHandler(app, settings.slack_app_token).start()
+        BoundedSocketModeHandler(app, settings.slack_app_token).start()
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -21,7 +21,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from bot import ids
+from bot.runtime.edge import Refusal
 from bot.runtime.slack_standin import SlackStandIn
+from bot.runtime.socket import refuse_message
 from bot.storage.db import make_engine
 from bot.storage.models import CallLogRow
 from tests.servers import ROOT
@@ -69,11 +71,27 @@ def test_phonetag_socket_logs_a_call_over_a_real_websocket(
     standin: SlackStandIn, tmp_path: Path
 ) -> None:
     """The whole `phonetag socket` process: it asks the Web API for a connection, opens the
-    websocket, and acks Slack's envelope with the reply the rep sees."""
+    websocket, acks a message nested past the edge's cap without acting on it, and acks
+    Slack's envelope with the reply the rep sees."""
     acks: queue.Queue[dict[str, Any]] = queue.Queue()
+    nested: dict[str, object] = {}
+    for _ in range(100):
+        nested = {"x": nested}
 
     def slack_side(connection: ServerConnection) -> None:
         connection.send(json.dumps({"type": "hello", "num_connections": 1}))
+        deep = {"command": ids.LOGCALL, "text": "Deep Doe vm", "team_id": "T1", "user_id": "U1"}
+        connection.send(
+            json.dumps(
+                {
+                    "envelope_id": "env-deep",
+                    "type": "slash_commands",
+                    "accepts_response_payload": True,
+                    "payload": {**deep, "nested": nested},
+                }
+            )
+        )
+        acks.put(json.loads(connection.recv(timeout=60)))
         connection.send(
             json.dumps(
                 {
@@ -115,14 +133,23 @@ def test_phonetag_socket_logs_a_call_over_a_real_websocket(
             stderr=subprocess.DEVNULL,
         )
         try:
+            refused = acks.get(timeout=60)
             ack = acks.get(timeout=60)
         finally:
             process.terminate()
             process.wait(timeout=30)
             websocket_server.shutdown()
+    assert refused == {"envelope_id": "env-deep"}
     assert ack["envelope_id"] == "env-1"
     assert "Voicemail left" in ack["payload"]["text"]
     engine = make_engine(f"sqlite:///{database}")
     with Session(engine) as session:
         assert session.scalars(select(CallLogRow.outcome)).all() == ["vm"]
     engine.dispose()
+
+
+def test_socket_messages_are_bounded_like_http_bodies() -> None:
+    assert refuse_message({"command": ids.LOGCALL, "text": "Jane Doe vm"}) is None
+    assert refuse_message(["not", "an", "object"]) == Refusal(400, "payload is not a JSON object")
+    huge = refuse_message({"text": "x" * 1_000_001})
+    assert huge is not None and huge.status == 413
