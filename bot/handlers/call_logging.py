@@ -76,13 +76,15 @@ def log_line(
     now: datetime,
     *,
     response_url: str | None = None,
-) -> tuple[ActingRep, dict[str, object]]:
+    once_key: str | None = None,
+) -> tuple[ActingRep, dict[str, object] | None]:
     """The one-line /logcall in one transaction, the rep read inside it: a known rep's call
     is one session and one commit. Only a first-time rep's zone is asked of Slack, outside
-    any transaction. Raises DateError (a `next:`, `at:` or `back:` that is not a date) and
-    WrongCurrency, with nothing written."""
+    any transaction. `once_key` names the delivery (its replay key): a second delivery
+    writes nothing and gets None. Raises DateError (a `next:`, `at:` or `back:` that is
+    not a date) and WrongCurrency, with nothing written."""
 
-    def log(session: Session, rep: ActingRep) -> tuple[ActingRep, dict[str, object]]:
+    def log(session: Session, rep: ActingRep) -> tuple[ActingRep, dict[str, object] | None]:
         follow_up, called_at, back_on = _moments(request, rep, now)
         reply = _log_in(
             session,
@@ -90,11 +92,11 @@ def log_line(
             request,
             follow_up,
             now,
+            once_key=once_key,
             called_at=called_at,
             back_on=back_on,
             response_url=response_url,
         )
-        assert reply is not None  # only a once_key makes a second delivery return None
         return rep, reply
 
     with session_factory.begin() as session:

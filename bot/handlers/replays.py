@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
+from bot import ids
 from bot.storage import queries
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 _ACTED_ON = frozenset({"block_actions", "shortcut", "message_action"})
 """Interactions that act. Type-ahead and closed forms change nothing, and a form's submission
 is claimed by its view id where logging it twice would matter (the /logcall form)."""
+CLAIMED_BY_HANDLER = "replay_key"
+"""Where a listener that claims its own replay key finds it in Bolt's context."""
 _KEY_LENGTH = 64
 """processed_events.event_id's width."""
 _SIGNATURE_DIGITS = 40
@@ -52,6 +55,11 @@ def process_each_request_once(
 ) -> BoltResponse | None:
     key = replay_key(body, request)
     if key is None:
+        next()
+        return None
+    if body.get("command") == ids.LOGCALL and str(body.get("text") or "").strip():
+        # The call's own transaction claims it (see log_line), sparing a commit per call.
+        context[CLAIMED_BY_HANDLER] = key
         next()
         return None
     services = context["services"]

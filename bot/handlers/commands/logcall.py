@@ -13,6 +13,7 @@ from bot.grammar.logcall import USAGE, GrammarError, parse_logcall
 from bot.grammar.slack_text import decode
 from bot.handlers.call_logging import WrongCurrency, log_line
 from bot.handlers.home import refresh_home
+from bot.handlers.replays import CLAIMED_BY_HANDLER
 from bot.handlers.reps import acting_rep
 from bot.rules.dates import DateError
 
@@ -56,12 +57,16 @@ def handle_logcall(
             request,
             now,
             response_url=command.get("response_url"),
+            once_key=context.get(CLAIMED_BY_HANDLER),
         )
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))
         return
     except WrongCurrency as problem:
         ack(build_problem(problem.message, USAGE))
+        return
+    if reply is None:
+        ack()  # a replay of a call already logged
         return
     ack(reply)
     refresh_home(services, client, rep, now)
