@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.rules.prospects import DuplicateIndex, KnownProspect, ProspectFields
@@ -215,6 +215,10 @@ def note_sync(
 # -- the outbox ----------------------------------------------------------------------------
 
 
+_ENQUEUE = insert(CrmOutboxRow)
+"""Built once, like the call's own insert."""
+
+
 def enqueue_push(
     session: Session,
     team_id: str,
@@ -223,18 +227,22 @@ def enqueue_push(
     now: datetime,
     response_url: str | None = None,
 ) -> None:
-    """The hook a logged call writes in its own transaction; the tick sends it."""
-    session.add(
-        CrmOutboxRow(
-            team_id=team_id,
-            rep_user_id=rep_user_id,
-            action=OutboxAction.PUSH,
-            call_id=call_id,
-            response_url=response_url,
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            created_at=now,
-        )
+    """The hook a logged call writes in its own transaction; the tick sends it.
+
+    A Core insert like the call's own (`logbook.log_call`): it is on every /logcall, and
+    nothing reads the row back, so it spares the ORM's flush."""
+    session.connection().execute(
+        _ENQUEUE,
+        {
+            "team_id": team_id,
+            "rep_user_id": rep_user_id,
+            "action": OutboxAction.PUSH.value,
+            "call_id": call_id,
+            "response_url": response_url,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+        },
     )
 
 
