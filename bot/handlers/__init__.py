@@ -8,8 +8,10 @@ from bot.handlers.replays import process_each_request_once
 
 def register_listeners(app: App) -> None:
     app.middleware(process_each_request_once)
-    events.register(app)
+    # Bolt tries listeners in the order they were added, each match costing a turn: the
+    # commands, /logcall first, are what reps wait on most.
     commands.register(app)
+    events.register(app)
     actions.register(app)
     views.register(app)
     home.register(app)

@@ -18,6 +18,7 @@ from bot.rules.calls import Outcome, Prospect, Rep
 from bot.rules.dates import day_start, resolve_earlier, resolve_when
 from bot.rules.money import currency_mismatch
 from bot.rules.public_holidays import closed_days
+from bot.storage import crm as crm_store
 from bot.storage import queries
 from bot.storage import scripts as script_store
 from bot.storage.logbook import log_call
@@ -43,12 +44,15 @@ def log_and_confirm(
     called_at: datetime | None = None,
     back_on: datetime | None = None,
     response_url: str | None = None,
+    crm_from_env: bool = False,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
     `called_at` is when an earlier call happened; `back_on` the day a gatekeeper said the
     prospect is in (it becomes the follow-up). `once_key` names a submission Slack may
     deliver twice (a form's view id): the second delivery returns None and writes nothing.
+    `crm_from_env` says the environment names a CRM for every workspace, so the call is
+    queued for it even where no connection is stored.
     Raises bot.storage.logbook.NotYourProspect, and WrongCurrency for a value marked in
     another currency than the workspace's; either way nothing is written.
     """
@@ -64,6 +68,7 @@ def log_and_confirm(
             called_at=called_at,
             back_on=back_on,
             response_url=response_url,
+            crm_from_env=crm_from_env,
         )
 
 
@@ -77,12 +82,14 @@ def log_line(
     *,
     response_url: str | None = None,
     once_key: str | None = None,
+    crm_from_env: bool = False,
 ) -> tuple[ActingRep, dict[str, object] | None]:
     """The one-line /logcall in one transaction, the rep read inside it: a known rep's call
     is one session and one commit. Only a first-time rep's zone is asked of Slack, outside
     any transaction. `once_key` names the delivery (its replay key): a second delivery
     writes nothing and gets None. Raises DateError (a `next:`, `at:` or `back:` that is
-    not a date) and WrongCurrency, with nothing written."""
+    not a date) and WrongCurrency, with nothing written. `crm_from_env` is as for
+    `log_and_confirm`."""
 
     def log(session: Session, rep: ActingRep) -> tuple[ActingRep, dict[str, object] | None]:
         follow_up, called_at, back_on = _moments(request, rep, now)
@@ -96,6 +103,7 @@ def log_line(
             called_at=called_at,
             back_on=back_on,
             response_url=response_url,
+            crm_from_env=crm_from_env,
         )
         return rep, reply
 
@@ -130,6 +138,7 @@ def _log_in(
     called_at: datetime | None = None,
     back_on: datetime | None = None,
     response_url: str | None = None,
+    crm_from_env: bool = False,
 ) -> dict[str, object] | None:
     stored_rules = rep.stored_rules
     if stored_rules is None:
@@ -141,6 +150,9 @@ def _log_in(
         return None
     if not rep.stored:
         queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
+    push_to_crm = crm_from_env or (
+        rep.crm_connected if rep.stored else crm_store.is_connected(session, rep.team_id)
+    )
     logged = log_call(
         session,
         rep.team_id,
@@ -152,6 +164,7 @@ def _log_in(
         stored_rules=stored_rules,
         called_at=called_at,
         response_url=response_url,
+        push_to_crm=push_to_crm,
     )
     prospect = logged.prospect
     advice = referral_blocks(request.outcome, prospect)

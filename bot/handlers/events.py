@@ -1,13 +1,13 @@
-"""Events API: uninstalls revoke stored tokens, a rep's new time zone is followed, a CSV
-shared in the DM is imported, and Slack's retries are processed once."""
+"""Events API: uninstalls revoke stored tokens, a rep's new time zone is followed and a CSV
+shared in the DM is imported. Slack's retries are dropped before they get here
+(bot.handlers.replays)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.common import DM_HELP
@@ -17,7 +17,6 @@ from bot.storage import queries
 
 
 def register(app: App) -> None:
-    app.middleware(process_each_event_once)
     if app.installation_store is not None:
         app.enable_token_revocation_listeners()
     else:
@@ -26,25 +25,6 @@ def register(app: App) -> None:
     app.event("user_change")(handle_user_change)
     app.event({"type": "message", "subtype": "file_share"})(handle_file_share)
     app.event("message")(handle_direct_message)
-
-
-def process_each_event_once(
-    body: dict[str, object], context: BoltContext, next: Callable[[], None]
-) -> BoltResponse | None:
-    """Slack resends an event it thinks we missed (X-Slack-Retry-Num); handle it only once."""
-    event_id = body.get("event_id")
-    if body.get("type") != "event_callback" or not isinstance(event_id, str):
-        next()
-        return None
-    services = context["services"]
-    with services.session_factory.begin() as session:
-        first = queries.claim_event(
-            session, str(body.get("team_id") or ""), event_id, services.clock()
-        )
-    if not first:
-        return BoltResponse(status=200, body="")
-    next()
-    return None
 
 
 def handle_user_change(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:

@@ -1,10 +1,11 @@
-"""Commands and clicks are processed once, however often they arrive.
+"""Events, commands and clicks are processed once, however often they arrive.
 
+Slack resends an event it thinks we missed (X-Slack-Retry-Num), under the same event_id.
 Slack signs each request with its body and the second it was sent, and refuses a signature
 after five minutes; within those five minutes anyone holding a copy can post it again. A
 replayed `/logcall … vm` would log a second voicemail and lay the prospect off for a month,
-so the first delivery claims the request in `processed_events` (the table events use) and
-later ones are acknowledged and dropped.
+so the first delivery claims the request in `processed_events` and later ones are
+acknowledged and dropped. One middleware does both: each costs every request a turn.
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ _SIGNATURE_DIGITS = 40
 def replay_key(body: Mapping[str, object], request: BoltRequest) -> str | None:
     """What makes this delivery the same as an earlier one, or None when nothing need be.
 
-    Over HTTP, the signature: only Slack can make one, and a replay must copy it. Socket Mode
-    has no signature, but a trigger_id is unique per command or interaction.
+    An event, its event_id. Otherwise, over HTTP, the signature: only Slack can make one,
+    and a replay must copy it. Socket Mode has no signature, but a trigger_id is unique per
+    command or interaction.
     """
+    if body.get("type") == "event_callback":
+        event_id = body.get("event_id")
+        return event_id if isinstance(event_id, str) and event_id else None
     if not body.get("command") and body.get("type") not in _ACTED_ON:
         return None
     signature = request.headers.get("x-slack-signature", [""])[0]
@@ -63,8 +68,9 @@ def process_each_request_once(
         next()
         return None
     services = context["services"]
+    team_id = context.team_id or str(body.get("team_id") or "")
     with services.session_factory.begin() as session:
-        first = queries.claim_event(session, context.team_id or "", key, services.clock())
+        first = queries.claim_event(session, team_id, key, services.clock())
     if not first:
         logger.info("dropped a replayed %s", body.get("command") or body.get("type"))
         return BoltResponse(status=200, body="")

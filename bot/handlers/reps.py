@@ -32,6 +32,9 @@ class ActingRep:
     stored_rules: Mapping[str, object] | None = None
     """Their workspace's cadence overrides as stored, read with the row; None until the
     workspace has one."""
+    crm_connected: bool = False
+    """Whether their workspace had a CRM connection when read (the environment's CRM aside),
+    so a logged call queues its push only where there is somewhere to push it."""
 
 
 def acting_rep(
@@ -56,6 +59,7 @@ def stored_rep(session: Session, team_id: str, user_id: str) -> ActingRep | None
         home_opened=found.home_opened_at is not None,
         stored=True,
         stored_rules=found.cadence_rules,
+        crm_connected=bool(found.crm_connected),
     )
 
 

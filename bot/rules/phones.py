@@ -43,6 +43,7 @@ def normalize_phone(raw: str, default_region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=65536)
 def timezone_for_phone(e164: str) -> str | None:
     """The prospect's IANA zone guessed from the number, or None when it can't be told.
 

@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.crm.connections import AdapterFactory, default_adapters
+from bot.services.crm.connections import AdapterFactory, default_adapters, env_credentials
 from bot.services.file_download import DownloadPolicy
 from bot.storage.insights import EvidenceCache
 
@@ -66,6 +66,11 @@ class Services:
     @property
     def adapters(self) -> AdapterFactory:
         return self.crm_adapters or default_adapters(self.settings)
+
+    @property
+    def crm_from_env(self) -> bool:
+        """Whether the environment names a CRM, which then serves every workspace."""
+        return env_credentials(self.settings) is not None
 
 
 def _run_logged(job: Job) -> None:

@@ -97,6 +97,14 @@ def connection(session: Session, team_id: str) -> CrmConnectionRow | None:
     return session.get(CrmConnectionRow, team_id)
 
 
+def is_connected(session: Session, team_id: str) -> bool:
+    """Whether the workspace's calls have a CRM to go to, short of the environment's."""
+    found = session.connection().scalar(
+        select(CrmConnectionRow.team_id).where(CrmConnectionRow.team_id == team_id)
+    )
+    return found is not None
+
+
 def save_connection(
     session: Session,
     team_id: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -193,13 +193,17 @@ def _use_sqlite_transactions(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def insert_for(session: Session, model: type) -> Insert:
-    """INSERT ... ON CONFLICT: both our engines have it, under different imports.
+DIALECT_INSERTS: dict[str, Callable[[type], Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,  # type: ignore[dict-item]
+}
+"""INSERT ... ON CONFLICT: both our engines have it, under different imports. Typed as
+PostgreSQL's Insert; SQLite's has the same on_conflict_* methods. Statements on the hot
+path are built once per dialect from this, and picked by the connection's dialect name."""
 
-    Typed as PostgreSQL's Insert; SQLite's has the same on_conflict_* methods.
-    """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)  # type: ignore[return-value]
+
+def insert_for(session: Session, model: type) -> Insert:
+    return DIALECT_INSERTS[session.get_bind().dialect.name](model)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.grammar.logcall import LogCallRequest
@@ -27,6 +28,7 @@ from bot.rules.calls import (
 from bot.rules.phones import timezone_for_phone
 from bot.storage import crm as crm_store
 from bot.storage import queries
+from bot.storage.db import DIALECT_INSERTS
 from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -80,6 +82,48 @@ class LoggedCall:
 
 _INSERT_CALL = insert(CallLogRow).returning(CallLogRow.id)
 """Built once; a Core insert, since nothing reads the new row back but its id."""
+_PROSPECT_FIELDS = (*queries.PROSPECT_COLUMNS, ProspectRow.tz_inferred, ProspectRow.name_key)
+_PROSPECT_BY_ID = select(*_PROSPECT_FIELDS).where(
+    ProspectRow.team_id == bindparam("team_id"),
+    ProspectRow.owner_id == bindparam("owner_id"),
+    ProspectRow.id == bindparam("prospect_id"),
+)
+_PROSPECT_BY_NAME = (
+    select(*_PROSPECT_FIELDS)
+    .where(
+        ProspectRow.team_id == bindparam("team_id"),
+        ProspectRow.owner_id == bindparam("owner_id"),
+        ProspectRow.name_key == bindparam("name_key"),
+    )
+    .order_by(ProspectRow.id)
+)
+_PROSPECT_BY_NAME_OR_PHONE = (
+    select(*_PROSPECT_FIELDS)
+    .where(
+        ProspectRow.team_id == bindparam("team_id"),
+        ProspectRow.owner_id == bindparam("owner_id"),
+        or_(
+            ProspectRow.name_key == bindparam("name_key"),
+            ProspectRow.phone == bindparam("phone"),
+            ProspectRow.cell == bindparam("phone"),
+        ),
+    )
+    .order_by(ProspectRow.id)
+)
+_PROSPECT_KEYS = tuple(column.key for column in _PROSPECT_FIELDS)
+_INSERT_PROSPECT = {
+    dialect: dialect_insert(ProspectRow).on_conflict_do_nothing().returning(ProspectRow.id)
+    for dialect, dialect_insert in DIALECT_INSERTS.items()
+}
+"""A concurrent first call for the same name inserts nothing and adopts the other's row."""
+_CHANGEABLE = (*_SNAPSHOT_FIELDS, *_SNAPSHOT_MOMENTS)
+"""What a logged call may change on its prospect; the UPDATE sets them all, so it is one
+statement, compiled once."""
+_UPDATE_PROSPECT = (
+    update(ProspectRow)
+    .where(ProspectRow.team_id == bindparam("p_team_id"), ProspectRow.id == bindparam("p_id"))
+    .values({name: bindparam(f"new_{name}") for name in _CHANGEABLE})
+)
 
 
 def log_call(
@@ -94,6 +138,7 @@ def log_call(
     stored_rules: Mapping[str, object] | None = None,
     called_at: datetime | None = None,
     response_url: str | None = None,
+    push_to_crm: bool = True,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
@@ -102,45 +147,58 @@ def log_call(
 
     `stored_rules` are the workspace's cadence overrides when the caller has read them
     already; without them the workspace row is read (and made, for a first call).
-    The call's push to the CRM is queued in the same transaction; `response_url` is where
-    the rep hears once it is there. Raises NotYourProspect when `prospect_id` is not the
-    rep's own in this workspace.
+    With `push_to_crm` the call's push to the CRM is queued in the same transaction;
+    `response_url` is where the rep hears once it is there. Raises NotYourProspect when
+    `prospect_id` is not the rep's own in this workspace.
+
+    Every statement is Core, on the session's connection, and built once: this runs for
+    every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
     """
     if stored_rules is None:
         stored_rules = queries.workspace(session, team_id, now).cadence_rules
     rules = CadenceRules.from_mapping(stored_rules)
+    connection = session.connection()
     if prospect_id is not None:
-        row = queries.own_prospect(session, team_id, rep_user_id, prospect_id)
-        if row is None:
+        fields = _own_prospect(connection, team_id, rep_user_id, prospect_id)
+        if fields is None:
             raise NotYourProspect(prospect_id)
     else:
-        row = queries.find_prospect(
-            session, team_id, rep_user_id, request.prospect_name, request.phone
+        fields = _find_prospect(
+            connection, team_id, rep_user_id, request.prospect_name, request.phone
         )
-    created = row is None
-    if row is None:
-        row, created = _new_prospect(session, team_id, rep_user_id, request, follow_up_at, now)
-    before = None if created else _snapshot(row)
+    created = False
+    if fields is None:
+        fields, created = _new_prospect(
+            connection, team_id, rep_user_id, request, follow_up_at, now
+        )
+    original = dict(fields)
+    before = None if created else _snapshot(fields)
     # A prospect this call created has no earlier calls and owes nothing: no reads for them.
-    numbered = [] if created else queries.numbered_call_history(session, team_id, row.id)
+    numbered = [] if created else queries.numbered_call_history(session, team_id, fields["id"])
     history = [log for _, log in numbered]
     at = called_at or now
     if not created:
         # A call logged after the fact that is older than the latest one is history: it
         # fills in details but does not undo the plan or status the later call set.
         latest = not history or at >= history[-1].at
-        _apply_call(row, request, follow_up_at, plan=latest)
+        _apply_call(fields, request, follow_up_at, plan=latest)
+        if any(fields[name] != original[name] for name in _CHANGEABLE):
+            connection.execute(
+                _UPDATE_PROSPECT,
+                {"p_team_id": team_id, "p_id": fields["id"]}
+                | {f"new_{name}": fields[name] for name in _CHANGEABLE},
+            )
     closed: list[int] = []
     if request.outcome in OUTBOUND_DIALS and _may_owe_a_return_call(numbered):
-        closed = queries.close_owed_return_calls(session, team_id, row.id, now)
+        closed = queries.close_owed_return_calls(session, team_id, fields["id"], now)
     snapshot: dict[str, object] = {"created": created, "prospect": before, "closed_owed": closed}
     if at != now:
         snapshot["logged_at"] = now.isoformat()
-    call_id = session.connection().scalar(
+    call_id = connection.scalar(
         _INSERT_CALL,
         {
             "team_id": team_id,
-            "prospect_id": row.id,
+            "prospect_id": fields["id"],
             "rep_user_id": rep_user_id,
             "at": at,
             "outcome": request.outcome.value,
@@ -150,13 +208,14 @@ def log_call(
         },
     )
     assert call_id is not None
-    crm_store.enqueue_push(session, team_id, rep_user_id, call_id, now, response_url)
+    if push_to_crm:
+        crm_store.enqueue_push(session, team_id, rep_user_id, call_id, now, response_url)
     if request.outcome is Outcome.INBOUND:
-        session.connection().execute(
+        connection.execute(
             insert(OwedReturnCallRow).values(
                 team_id=team_id,
                 rep_user_id=rep_user_id,
-                prospect_id=row.id,
+                prospect_id=fields["id"],
                 inbound_call_id=call_id,
                 due_at=at + rules.return_call_within,
             )
@@ -166,9 +225,9 @@ def log_call(
     )
     return LoggedCall(
         call_id=call_id,
-        prospect=queries.to_prospect(row),
+        prospect=queries.to_prospect(SimpleNamespace(**fields)),
         prospect_created=created,
-        tz_inferred=row.tz_inferred,
+        tz_inferred=bool(fields["tz_inferred"]),
         history=sorted(history, key=lambda logged: logged.at),
         rules=rules,
     )
@@ -182,65 +241,91 @@ def _may_owe_a_return_call(numbered: list[tuple[int, CallLog]]) -> bool:
     return any(id_ > last_dial and log.outcome is Outcome.INBOUND for id_, log in numbered)
 
 
+def _own_prospect(
+    connection: Connection, team_id: str, owner_id: str, prospect_id: int
+) -> dict[str, Any] | None:
+    found = connection.execute(
+        _PROSPECT_BY_ID, {"team_id": team_id, "owner_id": owner_id, "prospect_id": prospect_id}
+    ).one_or_none()
+    return found._asdict() if found is not None else None
+
+
+def _find_prospect(
+    connection: Connection, team_id: str, owner_id: str, name: str, phone: str | None
+) -> dict[str, Any] | None:
+    """The rep's own prospect by name (any case) or by phone, preferring the name match."""
+    key = queries.name_key(name)
+    rows = connection.execute(
+        _PROSPECT_BY_NAME_OR_PHONE if phone else _PROSPECT_BY_NAME,
+        {"team_id": team_id, "owner_id": owner_id, "name_key": key, "phone": phone},
+    ).all()
+    by_name = [row for row in rows if row.name_key == key]
+    found = (by_name or rows or [None])[0]
+    return found._asdict() if found is not None else None
+
+
 def _new_prospect(
-    session: Session,
+    connection: Connection,
     team_id: str,
     owner_id: str,
     request: LogCallRequest,
     follow_up_at: datetime | None,
     now: datetime,
-) -> tuple[ProspectRow, bool]:
+) -> tuple[dict[str, Any], bool]:
     """Two calls logged at once for a new name make one prospect: the second adopts it, as
     it was, for the caller to update.
 
-    Returns the row and whether this call created it.
+    Returns the prospect's fields and whether this call created it.
     """
-    row = ProspectRow(
-        team_id=team_id,
-        owner_id=owner_id,
-        name=request.prospect_name,
-        name_key=queries.name_key(request.prospect_name),
-        status=ProspectStatus.ACTIVE,
-        tz_inferred=False,
-        created_at=now,
+    fields: dict[str, Any] = dict.fromkeys(_PROSPECT_KEYS) | {
+        "name": request.prospect_name,
+        "name_key": queries.name_key(request.prospect_name),
+        "status": ProspectStatus.ACTIVE.value,
+        "tz_inferred": False,
+    }
+    _apply_call(fields, request, follow_up_at)
+    row = {name: value for name, value in fields.items() if name != "id"}
+    inserted = connection.scalar(
+        _INSERT_PROSPECT[connection.dialect.name],
+        row | {"team_id": team_id, "owner_id": owner_id, "created_at": now},
     )
-    _apply_call(row, request, follow_up_at)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        found = queries.find_prospect(session, team_id, owner_id, request.prospect_name, None)
+    if inserted is None:
+        found = _find_prospect(connection, team_id, owner_id, request.prospect_name, None)
         if found is None:
-            raise
+            raise LookupError(f"prospect {request.prospect_name!r} neither inserted nor found")
         return found, False
-    return row, True
+    return fields | {"id": inserted}, True
 
 
 def _apply_call(
-    row: ProspectRow, request: LogCallRequest, follow_up_at: datetime | None, *, plan: bool = True
+    fields: dict[str, Any],
+    request: LogCallRequest,
+    follow_up_at: datetime | None,
+    *,
+    plan: bool = True,
 ) -> None:
     """What a logged call changes on its prospect: options given on the line (a phone's zone
     fills a missing tz), and, when `plan`, the follow-up and the status."""
     for field in ("phone", "cell", "email", "company", "referrer"):
         value = getattr(request, field)
         if value is not None:
-            setattr(row, field, value)
+            fields[field] = value
     if request.deal_value is not None:
-        row.deal_value = request.deal_value
+        fields["deal_value"] = request.deal_value
     if request.tz is not None:
-        row.tz, row.tz_inferred = request.tz, False
-    elif (row.tz is None or row.tz_inferred) and (row.phone or row.cell):
-        inferred = timezone_for_phone(row.phone or row.cell or "")
-        row.tz, row.tz_inferred = inferred, inferred is not None
+        fields["tz"], fields["tz_inferred"] = request.tz, False
+    elif (fields["tz"] is None or fields["tz_inferred"]) and (fields["phone"] or fields["cell"]):
+        inferred = timezone_for_phone(fields["phone"] or fields["cell"] or "")
+        fields["tz"], fields["tz_inferred"] = inferred, inferred is not None
     if not plan:
         return
-    row.follow_up_at = follow_up_at
+    fields["follow_up_at"] = follow_up_at
     if request.outcome in CLOSING_OUTCOMES:
-        row.status = CLOSING_OUTCOMES[request.outcome]
+        fields["status"] = CLOSING_OUTCOMES[request.outcome].value
     elif request.outcome is Outcome.WRONG:
-        row.status = ProspectStatus.WRONG_NUMBER
-    elif request.phone and row.status == ProspectStatus.WRONG_NUMBER:
-        row.status = ProspectStatus.ACTIVE
+        fields["status"] = ProspectStatus.WRONG_NUMBER.value
+    elif request.phone and fields["status"] == ProspectStatus.WRONG_NUMBER:
+        fields["status"] = ProspectStatus.ACTIVE.value
 
 
 def undo_call(
@@ -326,13 +411,13 @@ def set_follow_up(
     return row
 
 
-def _snapshot(row: ProspectRow) -> dict[str, object]:
+def _snapshot(fields: Mapping[str, Any]) -> dict[str, object]:
     """JSON-safe: moments as ISO text with their offset."""
-    fields: dict[str, object] = {name: getattr(row, name) for name in _SNAPSHOT_FIELDS}
+    snapshot: dict[str, object] = {name: fields[name] for name in _SNAPSHOT_FIELDS}
     for name in _SNAPSHOT_MOMENTS:
-        moment = getattr(row, name)
-        fields[name] = moment.isoformat() if moment is not None else None
-    return fields
+        moment = fields[name]
+        snapshot[name] = moment.isoformat() if moment is not None else None
+    return snapshot
 
 
 def _restore(row: ProspectRow, fields: dict[str, object]) -> None:

@@ -6,15 +6,16 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, or_, select, update
+from sqlalchemy import Row, bindparam, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
 from bot.rules.proposals import read_desk_hours, split_partners
-from bot.storage.db import insert_for
+from bot.storage.db import DIALECT_INSERTS, insert_for
 from bot.storage.models import (
     CallLogRow,
+    CrmConnectionRow,
     OwedReturnCallRow,
     ProcessedEventRow,
     ProspectRow,
@@ -48,7 +49,16 @@ def rep_row(session: Session, team_id: str, user_id: str) -> RepRow | None:
 
 
 _REP_AND_RULES = (
-    select(RepRow.tz, RepRow.name, RepRow.home_opened_at, Workspace.cadence_rules)
+    select(
+        RepRow.tz,
+        RepRow.name,
+        RepRow.home_opened_at,
+        Workspace.cadence_rules,
+        exists()
+        .where(CrmConnectionRow.team_id == RepRow.team_id)
+        .correlate(RepRow)
+        .label("crm_connected"),
+    )
     .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
     .where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
 )
@@ -56,8 +66,8 @@ _REP_AND_RULES = (
 
 def rep_and_rules(session: Session, team_id: str, user_id: str) -> Row[Any] | None:
     """The rep's zone, name and first Home opening with their workspace's stored cadence
-    rules (None before the workspace has a row): every command needs the first and logging
-    needs both, in one round trip."""
+    rules (None before the workspace has a row) and whether it has a CRM connected: every
+    command needs the first and logging needs them all, in one round trip."""
     # Columns only: on the connection, sparing the ORM's per-statement work.
     found = session.connection().execute(_REP_AND_RULES, {"team_id": team_id, "user_id": user_id})
     return found.one_or_none()
@@ -260,16 +270,24 @@ def to_rep(row: RepRow) -> Rep:
     )
 
 
+_CLAIM = {
+    dialect: dialect_insert(ProcessedEventRow)
+    .on_conflict_do_nothing()
+    .returning(ProcessedEventRow.event_id)
+    for dialect, dialect_insert in DIALECT_INSERTS.items()
+}
+
+
 def claim_event(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
     """True for the first delivery of an event; Slack's retries of it get False.
 
-    One INSERT … ON CONFLICT DO NOTHING: every command and click makes this claim, so it
-    costs one statement rather than a savepoint around an insert that may fail."""
-    claimed = session.scalar(
-        insert_for(session, ProcessedEventRow)
-        .values(event_id=event_id, team_id=team_id, received_at=now)
-        .on_conflict_do_nothing()
-        .returning(ProcessedEventRow.event_id)
+    One INSERT … ON CONFLICT DO NOTHING, built once per dialect: every command and click
+    makes this claim, so it costs one statement rather than a savepoint around an insert
+    that may fail."""
+    connection = session.connection()
+    claimed = connection.scalar(
+        _CLAIM[connection.dialect.name],
+        {"event_id": event_id, "team_id": team_id, "received_at": now},
     )
     return claimed is not None
 

@@ -58,6 +58,7 @@ def handle_logcall(
             now,
             response_url=command.get("response_url"),
             once_key=context.get(CLAIMED_BY_HANDLER),
+            crm_from_env=services.crm_from_env,
         )
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))

@@ -85,6 +85,7 @@ def handle_logcall_submission(
             now,
             prospect_id=form.prospect_id,
             once_key=f"view:{view['id']}",
+            crm_from_env=services.crm_from_env,
         )
     except NotYourProspect:
         ack(response_action="errors", errors={PROSPECT: NOT_YOURS})

@@ -439,11 +439,27 @@ def test_hubspot_down_for_an_hour_gets_every_call_once_in_order(
 def test_a_workspace_without_a_crm_keeps_no_outbox(
     hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
 ) -> None:
-    logcall(hubspot_slack, "Jane Doe vm")
-    hubspot_slack.tick()
+    logcall(hubspot_slack, "Jane Doe vm")  # a first-time rep
+    logcall(hubspot_slack, "Jane Doe noanswer")  # a known one
     with hubspot_slack.session_factory() as session:
         assert session.scalars(select(CrmOutboxRow)).all() == []
+    hubspot_slack.tick()
     assert hubspot.requests == []
+
+
+def test_calls_go_to_the_crm_from_the_moment_it_is_connected(
+    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
+) -> None:
+    hubspot.add_owner("u1@example.com")
+    logcall(hubspot_slack, "Jane Doe vm")  # before: nowhere to go
+    connect(hubspot_slack)
+    logcall(hubspot_slack, "Jane Doe connected")  # a rep known before the connection
+    logcall(hubspot_slack, "Ann Lee noanswer", user="U2")  # a rep new after it
+    hubspot_slack.tick()
+    assert [call["properties"]["hs_call_disposition"] for call in pushed_calls(hubspot)] == [
+        DISPOSITION_IDS[CallDisposition.CONNECTED],
+        DISPOSITION_IDS[CallDisposition.NO_ANSWER],
+    ]
 
 
 def test_a_changed_secret_key_holds_the_calls_and_says_why(
