@@ -12,7 +12,7 @@ from bot.blocks.coaching import gatekeeper_blocks, introduction_buttons, referra
 from bot.blocks.common import build_logcall_reply
 from bot.drafts.scripts import IncompleteProfile, draft_screener
 from bot.grammar.logcall import LogCallRequest
-from bot.handlers.reps import ActingRep, new_rep, stored_rep
+from bot.handlers.reps import ActingRep, new_rep, rep_from_row
 from bot.rules.cadence import CadenceRules, cadence_state, next_window
 from bot.rules.calls import Outcome, Prospect, Rep
 from bot.rules.dates import day_start, resolve_earlier, resolve_when
@@ -21,7 +21,7 @@ from bot.rules.public_holidays import closed_days
 from bot.storage import crm as crm_store
 from bot.storage import queries
 from bot.storage import scripts as script_store
-from bot.storage.logbook import log_call
+from bot.storage.logbook import ProspectLookup, log_call, rep_and_prospect
 
 
 class WrongCurrency(Exception):
@@ -84,14 +84,16 @@ def log_line(
     once_key: str | None = None,
     crm_from_env: bool = False,
 ) -> tuple[ActingRep, dict[str, object] | None]:
-    """The one-line /logcall in one transaction, the rep read inside it: a known rep's call
-    is one session and one commit. Only a first-time rep's zone is asked of Slack, outside
-    any transaction. `once_key` names the delivery (its replay key): a second delivery
-    writes nothing and gets None. Raises DateError (a `next:`, `at:` or `back:` that is
-    not a date) and WrongCurrency, with nothing written. `crm_from_env` is as for
-    `log_and_confirm`."""
+    """The one-line /logcall in one transaction, the rep read inside it with the prospect
+    and its calls: a known rep's call is one session, one read and one commit. Only a
+    first-time rep's zone is asked of Slack, outside any transaction. `once_key` names the
+    delivery (its replay key): a second delivery writes nothing and gets None. Raises
+    DateError (a `next:`, `at:` or `back:` that is not a date) and WrongCurrency, with
+    nothing written. `crm_from_env` is as for `log_and_confirm`."""
 
-    def log(session: Session, rep: ActingRep) -> tuple[ActingRep, dict[str, object] | None]:
+    def log(
+        session: Session, rep: ActingRep, looked_up: ProspectLookup | None = None
+    ) -> tuple[ActingRep, dict[str, object] | None]:
         follow_up, called_at, back_on = _moments(request, rep, now)
         reply = _log_in(
             session,
@@ -104,13 +106,16 @@ def log_line(
             back_on=back_on,
             response_url=response_url,
             crm_from_env=crm_from_env,
+            looked_up=looked_up,
         )
         return rep, reply
 
     with session_factory.begin() as session:
-        rep = stored_rep(session, team_id, user_id)
-        if rep is not None:
-            return log(session, rep)
+        found, looked_up = rep_and_prospect(
+            session, team_id, user_id, request.prospect_name, request.phone
+        )
+        if found is not None:
+            return log(session, rep_from_row(team_id, user_id, found), looked_up)
     rep = new_rep(client, team_id, user_id)
     with session_factory.begin() as session:
         return log(session, rep)
@@ -139,6 +144,7 @@ def _log_in(
     back_on: datetime | None = None,
     response_url: str | None = None,
     crm_from_env: bool = False,
+    looked_up: ProspectLookup | None = None,
 ) -> dict[str, object] | None:
     stored_rules = rep.stored_rules
     if stored_rules is None:
@@ -165,6 +171,7 @@ def _log_in(
         called_at=called_at,
         response_url=response_url,
         push_to_crm=push_to_crm,
+        looked_up=looked_up,
     )
     prospect = logged.prospect
     advice = referral_blocks(request.outcome, prospect)

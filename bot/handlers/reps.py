@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import queries
@@ -49,8 +50,11 @@ def acting_rep(
 def stored_rep(session: Session, team_id: str, user_id: str) -> ActingRep | None:
     """The rep as stored, read in the caller's transaction; None for a first-time rep."""
     found = queries.rep_and_rules(session, team_id, user_id)
-    if found is None:
-        return None
+    return rep_from_row(team_id, user_id, found) if found is not None else None
+
+
+def rep_from_row(team_id: str, user_id: str, found: Row[Any]) -> ActingRep:
+    """From the columns `queries.REP_AND_RULES_COLUMNS` names."""
     return ActingRep(
         team_id,
         user_id,

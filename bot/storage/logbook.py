@@ -12,7 +12,20 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.grammar.logcall import LogCallRequest
@@ -29,7 +42,7 @@ from bot.rules.phones import timezone_for_phone
 from bot.storage import crm as crm_store
 from bot.storage import queries
 from bot.storage.db import DIALECT_INSERTS
-from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow
+from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
 
 UNDO_WINDOW = timedelta(minutes=10)
 """Long enough to notice a slip right after logging; after that the log is history that the
@@ -88,29 +101,59 @@ _PROSPECT_BY_ID = select(*_PROSPECT_FIELDS).where(
     ProspectRow.owner_id == bindparam("owner_id"),
     ProspectRow.id == bindparam("prospect_id"),
 )
-_PROSPECT_BY_NAME = (
-    select(*_PROSPECT_FIELDS)
-    .where(
-        ProspectRow.team_id == bindparam("team_id"),
-        ProspectRow.owner_id == bindparam("owner_id"),
-        ProspectRow.name_key == bindparam("name_key"),
-    )
-    .order_by(ProspectRow.id)
+_BY_NAME = ProspectRow.name_key == bindparam("name_key")
+_BY_NAME_OR_PHONE = or_(
+    _BY_NAME, ProspectRow.phone == bindparam("phone"), ProspectRow.cell == bindparam("phone")
 )
-_PROSPECT_BY_NAME_OR_PHONE = (
+"""How a one-line call names its prospect: by name in any case, or by a phone typed with it."""
+_PROSPECT_BY_NAME, _PROSPECT_BY_NAME_OR_PHONE = (
     select(*_PROSPECT_FIELDS)
     .where(
         ProspectRow.team_id == bindparam("team_id"),
         ProspectRow.owner_id == bindparam("owner_id"),
-        or_(
-            ProspectRow.name_key == bindparam("name_key"),
-            ProspectRow.phone == bindparam("phone"),
-            ProspectRow.cell == bindparam("phone"),
-        ),
+        match,
     )
     .order_by(ProspectRow.id)
+    for match in (_BY_NAME, _BY_NAME_OR_PHONE)
 )
 _PROSPECT_KEYS = tuple(column.key for column in _PROSPECT_FIELDS)
+
+
+def _rep_and_prospect(match: ColumnElement[bool]) -> Select[Any]:
+    """The rep and their workspace's rules, each prospect of theirs that `match` picks, and
+    each of that prospect's calls oldest first: one row per call (one with no prospect or
+    no call when there is none), so a call is logged after one round trip of reading."""
+    return (
+        select(
+            *queries.REP_AND_RULES_COLUMNS,
+            *(column.label(f"p_{column.key}") for column in _PROSPECT_FIELDS),
+            *(column.label(f"call_{column.key}") for column in queries.CALL_HISTORY_COLUMNS),
+        )
+        .select_from(RepRow)
+        .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
+        .outerjoin(
+            ProspectRow,
+            and_(
+                ProspectRow.team_id == RepRow.team_id,
+                ProspectRow.owner_id == RepRow.user_id,
+                match,
+            ),
+        )
+        .outerjoin(
+            CallLogRow,
+            and_(
+                CallLogRow.team_id == ProspectRow.team_id, CallLogRow.prospect_id == ProspectRow.id
+            ),
+        )
+        .where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
+        .order_by(ProspectRow.id, CallLogRow.at, CallLogRow.id)
+    )
+
+
+_REP_AND_PROSPECT_BY_NAME = _rep_and_prospect(_BY_NAME)
+_REP_AND_PROSPECT_BY_NAME_OR_PHONE = _rep_and_prospect(_BY_NAME_OR_PHONE)
+
+
 _INSERT_PROSPECT = {
     dialect: dialect_insert(ProspectRow).on_conflict_do_nothing().returning(ProspectRow.id)
     for dialect, dialect_insert in DIALECT_INSERTS.items()
@@ -126,6 +169,52 @@ _UPDATE_PROSPECT = (
 )
 
 
+@dataclass(frozen=True)
+class ProspectLookup:
+    """The prospect a call is for, as found by name (or phone) before logging: its fields
+    (None for a name not seen yet) and its calls oldest first, each with its id."""
+
+    fields: dict[str, Any] | None
+    numbered: list[tuple[int, CallLog]]
+
+
+def rep_and_prospect(
+    session: Session, team_id: str, user_id: str, name: str, phone: str | None
+) -> tuple[Row[Any] | None, ProspectLookup]:
+    """The rep as `queries.rep_and_rules` reads them (None for a first-time rep) and the
+    prospect `log_call` would pick, with its calls, in one statement."""
+    key = queries.name_key(name)
+    rows = (
+        session.connection()
+        .execute(
+            _REP_AND_PROSPECT_BY_NAME_OR_PHONE if phone else _REP_AND_PROSPECT_BY_NAME,
+            {"team_id": team_id, "user_id": user_id, "name_key": key, "phone": phone},
+        )
+        .all()
+    )
+    if not rows:
+        return None, ProspectLookup(None, [])
+    candidates: dict[int, list[Row[Any]]] = {}
+    for row in rows:
+        if row.p_id is not None:
+            candidates.setdefault(row.p_id, []).append(row)
+    # Lowest id first, as the rows come; a name match wins over a phone match.
+    by_name = [found for found in candidates.values() if found[0].p_name_key == key]
+    chosen = (by_name or list(candidates.values()) or [None])[0]
+    if chosen is None:
+        return rows[0], ProspectLookup(None, [])
+    fields = {name: chosen[0]._mapping[f"p_{name}"] for name in _PROSPECT_KEYS}
+    numbered = [
+        (
+            row.call_id,
+            CallLog(Outcome(row.call_outcome), row.call_at, row.call_notes, row.call_follow_up_at),
+        )
+        for row in chosen
+        if row.call_id is not None
+    ]
+    return rows[0], ProspectLookup(fields, numbered)
+
+
 def log_call(
     session: Session,
     team_id: str,
@@ -139,6 +228,7 @@ def log_call(
     called_at: datetime | None = None,
     response_url: str | None = None,
     push_to_crm: bool = True,
+    looked_up: ProspectLookup | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
@@ -149,7 +239,8 @@ def log_call(
     already; without them the workspace row is read (and made, for a first call).
     With `push_to_crm` the call's push to the CRM is queued in the same transaction;
     `response_url` is where the rep hears once it is there. Raises NotYourProspect when
-    `prospect_id` is not the rep's own in this workspace.
+    `prospect_id` is not the rep's own in this workspace. `looked_up` is the prospect as
+    `rep_and_prospect` found it in this transaction, sparing its reads here.
 
     Every statement is Core, on the session's connection, and built once: this runs for
     every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
@@ -158,10 +249,13 @@ def log_call(
         stored_rules = queries.workspace(session, team_id, now).cadence_rules
     rules = CadenceRules.from_mapping(stored_rules)
     connection = session.connection()
+    numbered: list[tuple[int, CallLog]] | None = None
     if prospect_id is not None:
         fields = _own_prospect(connection, team_id, rep_user_id, prospect_id)
         if fields is None:
             raise NotYourProspect(prospect_id)
+    elif looked_up is not None:
+        fields, numbered = looked_up.fields, looked_up.numbered
     else:
         fields = _find_prospect(
             connection, team_id, rep_user_id, request.prospect_name, request.phone
@@ -173,8 +267,10 @@ def log_call(
         )
     original = dict(fields)
     before = None if created else _snapshot(fields)
-    # A prospect this call created has no earlier calls and owes nothing: no reads for them.
-    numbered = [] if created else queries.numbered_call_history(session, team_id, fields["id"])
+    if created:
+        numbered = []  # no earlier calls and nothing owed: no reads for them
+    elif numbered is None:
+        numbered = queries.numbered_call_history(session, team_id, fields["id"])
     history = [log for _, log in numbered]
     at = called_at or now
     if not created:

@@ -48,17 +48,20 @@ def rep_row(session: Session, team_id: str, user_id: str) -> RepRow | None:
     ).one_or_none()
 
 
+REP_AND_RULES_COLUMNS = (
+    RepRow.tz,
+    RepRow.name,
+    RepRow.home_opened_at,
+    Workspace.cadence_rules,
+    exists()
+    .where(CrmConnectionRow.team_id == RepRow.team_id)
+    .correlate(RepRow)
+    .label("crm_connected"),
+)
+"""What every command needs of the rep (zone, name, first Home opening) and what logging
+needs of their workspace (stored cadence rules, whether a CRM is connected)."""
 _REP_AND_RULES = (
-    select(
-        RepRow.tz,
-        RepRow.name,
-        RepRow.home_opened_at,
-        Workspace.cadence_rules,
-        exists()
-        .where(CrmConnectionRow.team_id == RepRow.team_id)
-        .correlate(RepRow)
-        .label("crm_connected"),
-    )
+    select(*REP_AND_RULES_COLUMNS)
     .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
     .where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
 )
@@ -154,10 +157,15 @@ def prospect_row(session: Session, team_id: str, prospect_id: int) -> ProspectRo
     ).one_or_none()
 
 
+CALL_HISTORY_COLUMNS = (
+    CallLogRow.id,
+    CallLogRow.outcome,
+    CallLogRow.at,
+    CallLogRow.notes,
+    CallLogRow.follow_up_at,
+)
 _CALL_HISTORY = (
-    select(
-        CallLogRow.id, CallLogRow.outcome, CallLogRow.at, CallLogRow.notes, CallLogRow.follow_up_at
-    )
+    select(*CALL_HISTORY_COLUMNS)
     .where(
         CallLogRow.team_id == bindparam("team_id"),
         CallLogRow.prospect_id == bindparam("prospect_id"),
