@@ -61,14 +61,19 @@ def measure(
         # Untimed: the first calls create prospects and warm the caches.
         for n, line in enumerate(lines[: REPS * 4]):
             harness.command("/logcall", line, user=f"U{n % REPS}")
+        # Untimed too: building and signing the requests is Slack's work, not the server's.
+        signed = [
+            harness.signed_command("/logcall", line, user=f"U{n % REPS}")
+            for n, line in enumerate(lines)
+        ]
         event.listen(engine, "before_cursor_execute", count)
         profiler = cProfile.Profile() if profile else None
         start = time.perf_counter()
         if profiler:
             profiler.enable()
-        for n, line in enumerate(lines):
+        for body, headers in signed:
             clock.now += timedelta(seconds=1)
-            reply = harness.command("/logcall", line, user=f"U{n % REPS}")
+            reply = harness.post(body, headers)
             if reply.status != 200 or "went wrong" in reply.body:
                 raise RuntimeError(f"/logcall failed in the bench: {reply.body[:200]}")
         if profiler:

@@ -157,6 +157,12 @@ class SlackHarness:
         return Reply(int(captured["status"]), body, captured["headers"])  # type: ignore[arg-type]
 
     def command(self, command: str, text: str, *, user: str = "U1", team: str = "T1") -> Reply:
+        return self.post(*self.signed_command(command, text, user=user, team=team))
+
+    def signed_command(
+        self, command: str, text: str, *, user: str = "U1", team: str = "T1"
+    ) -> tuple[str, dict[str, str]]:
+        """A slash command's body and headers as Slack would post them, for `post`."""
         body = slash_command_body(
             command,
             text,
@@ -165,7 +171,7 @@ class SlackHarness:
             response_url=self.standin.response_url(f"{team}-{user}"),
             trigger_id=self._trigger_id("trigger"),
         )
-        return self.post(body, signed_headers(SIGNING_SECRET, body))
+        return body, signed_headers(SIGNING_SECRET, body)
 
     def interaction(self, payload: dict[str, object]) -> Reply:
         if "trigger_id" in payload:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.drafts.scripts import Draft
 from bot.rules.calls import Rep
 from bot.storage import queries
-from bot.storage.models import DraftRow, RepFactRow
+from bot.storage.models import DraftRow, RepFactRow, RepRow
 
 PROFILE_FIELDS = (
     "name",
@@ -30,8 +30,27 @@ PROFILE_FIELDS = (
 )
 
 
+_PROFILE = select(
+    RepRow.user_id,
+    RepRow.tz,
+    RepRow.name,
+    RepRow.company,
+    RepRow.phone,
+    RepRow.cell,
+    RepRow.email,
+    RepRow.benefit,
+    RepRow.desk_hours,
+    RepRow.partners,
+).where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
+"""The columns `queries.to_rep` reads, built once: a gatekeeper's call drafts a screener."""
+
+
 def rep_profile(session: Session, team_id: str, user_id: str) -> Rep | None:
-    row = queries.rep_row(session, team_id, user_id)
+    row = (
+        session.connection()
+        .execute(_PROFILE, {"team_id": team_id, "user_id": user_id})
+        .one_or_none()
+    )
     return queries.to_rep(row) if row is not None else None
 
 
