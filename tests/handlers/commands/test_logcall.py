@@ -74,6 +74,22 @@ def test_known_prospect_is_matched_by_phone(slack: SlackHarness) -> None:
     assert count(slack, ProspectRow) == 1
 
 
+def test_the_name_typed_wins_over_another_prospects_phone(slack: SlackHarness) -> None:
+    logcall(slack, "Jane Doe vm phone:+1 212 555 0143")
+    logcall(slack, "Ann Lee vm phone:+1 312 555 0100")
+    logcall(slack, "Ann Lee connected phone:+1 212 555 0143")  # Ann's new number is Jane's old one
+    with slack.session_factory() as session:
+        calls = session.execute(
+            select(ProspectRow.name, func.count(CallLogRow.id))
+            .join(CallLogRow, CallLogRow.prospect_id == ProspectRow.id)
+            .group_by(ProspectRow.name)
+            .order_by(ProspectRow.name)
+        ).all()
+        ann = session.scalars(select(ProspectRow).where(ProspectRow.name == "Ann Lee")).one()
+    assert [tuple(row) for row in calls] == [("Ann Lee", 2), ("Jane Doe", 1)]
+    assert (ann.phone, ann.status) == ("+12125550143", "active")
+
+
 def test_reply_shows_the_window_on_both_clocks(slack: SlackHarness) -> None:
     slack.standin.users["U1"] = {"tz": "America/Los_Angeles", "real_name": "Rita Rep"}
     reply = logcall(slack, "Jane Doe noanswer phone:+1 212 555 0143")
