@@ -87,10 +87,14 @@ class Finding:
     message: str
 
 
+_DIGIT_JOINER = re.compile(r"(?<=\d)[-.](?=\d)")
+_SPOKEN_TOKEN = re.compile(r"\S*\w\S*")
+"""A run of non-spaces with something in it to say (a lone dash is not a word)."""
+
+
 def count_words(text: str) -> int:
     """Words as they are read aloud: "312-555-0100" is three groups to say, not one word."""
-    spaced = re.sub(r"(?<=\d)[-.](?=\d)", " ", text)
-    return sum(1 for token in spaced.split() if re.search(r"\w", token))
+    return len(_SPOKEN_TOKEN.findall(_DIGIT_JOINER.sub(" ", text)))
 
 
 def estimate_seconds(words: int) -> int:

@@ -1,4 +1,8 @@
+import shlex
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.grammar.logcall import (
     OUTCOME_ALIASES,
@@ -6,6 +10,7 @@ from bot.grammar.logcall import (
     GrammarError,
     LogCallRequest,
     parse_logcall,
+    tokenize,
 )
 from bot.grammar.slack_text import decode
 from bot.rules.calls import Outcome
@@ -289,3 +294,22 @@ def test_usage_lists_every_outcome_and_option() -> None:
     for key in ("phone:", "cell:", "email:", "company:", "value:", "ref:", "tz:", "next:"):
         assert key in USAGE
     assert CONTRACT_EXAMPLE in USAGE
+
+
+def _shell_words(text: str) -> list[str] | None:
+    """What a shell lexer with double quotes only and no escapes makes of `text`."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split, lexer.quotes, lexer.escape, lexer.commenters = True, '"', "", ""
+    try:
+        return [word for word in lexer if word]
+    except ValueError:
+        return None
+
+
+@given(st.text(alphabet='ab "\t\n\r\x0b\u00a0#\\:', max_size=16))
+def test_words_split_as_a_shell_splits_them(text: str) -> None:
+    try:
+        words: list[str] | None = tokenize(text)
+    except GrammarError:
+        words = None
+    assert words == _shell_words(text)
