@@ -36,7 +36,7 @@ Adding a connect at fixed dials never lowers any estimate.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
@@ -161,6 +161,7 @@ class CallGrid:
 _NO_DIALS = CallGrid()
 _NO_TALLY = Tally()
 _CELLS_BY_HOUR = tuple(tuple(Cell(day, hour) for day in WEEKDAYS) for hour in HOURS)
+_ALL_CELLS = frozenset(cell for cells in _CELLS_BY_HOUR for cell in cells)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,8 @@ class TeamDials:
 
     def grid(self, *, rep: str | None = None, segment: str | None = None) -> CallGrid:
         """The dials of one rep and/or one segment; no filter means the whole team."""
+        if rep is not None and segment is not None:
+            return self.grids.get((rep, segment), _NO_DIALS)
         return self._levels.get((rep, segment), _NO_DIALS)
 
     def rest_of_team(self, segment: str, prior: ConnectPrior) -> Mapping[Cell, float]:
@@ -179,8 +182,8 @@ class TeamDials:
         estimate for that segment shrinks toward; kept, since every rep asks for it."""
         kept = self._rest_of_team.get(segment)
         if kept is None or kept[0] is not prior:
-            rates = _shrink(self.grid() - self.grid(segment=segment), prior.rates, prior)
-            kept = self._rest_of_team[segment] = (prior, rates)
+            outside = _difference(self.grid(), self.grid(segment=segment))
+            kept = self._rest_of_team[segment] = (prior, _Shrunk(outside, prior.rates, prior))
         return kept[1]
 
     @cached_property
@@ -191,11 +194,12 @@ class TeamDials:
     @cached_property
     def _levels(self) -> dict[tuple[str | None, str | None], CallGrid]:
         """Every filter's sum, added up in one pass: the digest asks for the team's and each
-        segment's grid once per rep, and re-adding them each time grows with the team."""
+        segment's grid once per rep, and re-adding them each time grows with the team. A rep's
+        dials to one segment need no adding: they are one of `grids`."""
         dials: defaultdict[tuple[str | None, str | None], Counter[Cell]] = defaultdict(Counter)
         connects: defaultdict[tuple[str | None, str | None], Counter[Cell]] = defaultdict(Counter)
         for (rep_id, seg), grid in self.grids.items():
-            for level in ((None, None), (None, seg), (rep_id, None), (rep_id, seg)):
+            for level in ((None, None), (None, seg), (rep_id, None)):
                 for cell, tally in grid.cells.items():
                     dials[level][cell] += tally.dials
                     connects[level][cell] += tally.connects
@@ -278,27 +282,58 @@ def estimate_connect_rates(
         parent = dials.rest_of_team(segment, prior)
         pairs = pairs[1:]
     for outer, inner in pairs:
-        parent = _shrink(outer - inner, parent, prior)
+        parent = _Shrunk(_difference(outer, inner), parent, prior)
     return ConnectEstimates(
-        rates=_shrink(levels[-1], parent, prior),
+        rates=_Shrunk(levels[-1].tally, parent, prior),
         yours=levels[-1] if rep is not None else CallGrid(),
         team=levels[1] if segment is not None else levels[0],
     )
 
 
-def _shrink(own: CallGrid, parent: Mapping[Cell, float], prior: ConnectPrior) -> dict[Cell, float]:
-    """One level's estimate: its dials, shrunk toward `parent` hour first, then cell."""
-    k_hour, k_cell = prior.hour_pseudo_dials, prior.cell_pseudo_dials
-    rates: dict[Cell, float] = {}
-    for cells in _CELLS_BY_HOUR:
-        parents = [parent[cell] for cell in cells]
+class _Shrunk(Mapping[Cell, float]):
+    """One level's estimate: its dials, shrunk toward `parent` hour first, then cell.
+
+    Each hour's cells depend on that hour alone, so they are worked out when first read: a
+    digest ranks its rep's windows for every segment each morning, and the windows read 6 of
+    the 24 hours. An hour's rates come out the same whoever works them out first, so threads
+    sharing an estimate (a workspace's, across its reps) may both fill an hour harmlessly.
+    """
+
+    def __init__(
+        self, tally: Callable[[Cell], Tally], parent: Mapping[Cell, float], prior: ConnectPrior
+    ) -> None:
+        self._tally = tally
+        self._parent = parent
+        self._prior = prior
+        self._rates: dict[Cell, float] = {}
+
+    def __getitem__(self, cell: Cell) -> float:
+        rate = self._rates.get(cell)
+        if rate is None:
+            if cell not in _ALL_CELLS:
+                raise KeyError(cell)
+            self._fill(_CELLS_BY_HOUR[cell[1]])
+            rate = self._rates[cell]
+        return rate
+
+    def __iter__(self) -> Iterator[Cell]:
+        for cells in _CELLS_BY_HOUR:
+            yield from cells
+
+    def __len__(self) -> int:
+        return len(_ALL_CELLS)
+
+    def _fill(self, cells: tuple[Cell, ...]) -> None:
+        k_hour, k_cell = self._prior.hour_pseudo_dials, self._prior.cell_pseudo_dials
+        parents = [self._parent[cell] for cell in cells]
         hour_mean = sum(parents[day] for day in WORKDAYS) / len(WORKDAYS)
         shape = [rate / hour_mean for rate in parents]
-        tallies = [own.tally(cell) for cell in cells]
+        tallies = [self._tally(cell) for cell in cells]
         # A weekend dial is weighed as the fraction of a workday dial experience expects it to
         # connect, so quiet Sundays do not drag the workday hour down.
         connects = sum(mine.connects for mine in tallies)
         exposure = sum(mine.dials * weight for mine, weight in zip(tallies, shape, strict=True))
+        rates = {}
         for cell, mine, weight in zip(cells, tallies, shape, strict=True):
             others_rate = (connects - mine.connects + k_hour * hour_mean) / (
                 exposure - mine.dials * weight + k_hour
@@ -306,7 +341,17 @@ def _shrink(own: CallGrid, parent: Mapping[Cell, float], prior: ConnectPrior) ->
             # Only an absurd history (every weekend dial connecting) could push this past 1.
             cell_mean = min(1.0, weight * others_rate)
             rates[cell] = (mine.connects + k_cell * cell_mean) / (mine.dials + k_cell)
-    return rates
+        self._rates.update(rates)
+
+
+def _difference(outer: CallGrid, inner: CallGrid) -> Callable[[Cell], Tally]:
+    """`outer`'s tally less `inner`'s (a rep within the segment, a segment within the team),
+    cell by cell as asked: `outer - inner` would subtract all 168 cells."""
+
+    def tally(cell: Cell) -> Tally:
+        return outer.tally(cell) - inner.tally(cell) if cell in outer.cells else _NO_TALLY
+
+    return tally
 
 
 def window_rate(
