@@ -9,8 +9,8 @@ in PostgreSQL and in SQLite since 3.25).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -44,7 +44,8 @@ def call_summaries(
             prospects[start : start + IDS_PER_QUERY]
             for start in range(0, len(prospects), IDS_PER_QUERY)
         ]
-    rows: defaultdict[int, list[tuple[object, ...]]] = defaultdict(list)
+    summaries: dict[int, CallSummary] = {}
+    connection = session.connection()
     for chunk in chunks:
         ranked = (
             select(
@@ -67,20 +68,44 @@ def call_summaries(
             .where(CallLogRow.team_id.in_(teams), CallLogRow.prospect_id.in_(chunk))
             .subquery()
         )
-        for row in session.execute(
-            select(ranked).where(or_(ranked.c.nth_of_outcome == 1, ranked.c.talks_since == 0))
-        ):
-            rows[row.prospect_id].append(tuple(row))
-    return {prospect_id: _summary(found) for prospect_id, found in rows.items()}
+        # In the order the last window sorted them, so the database sorts nothing again.
+        rows = connection.execute(
+            select(
+                ranked.c.prospect_id,
+                ranked.c.outcome,
+                ranked.c.at,
+                ranked.c.follow_up_at,
+                ranked.c.nth_of_outcome,
+                ranked.c.talks_since,
+            )
+            .where(or_(ranked.c.nth_of_outcome == 1, ranked.c.talks_since == 0))
+            .order_by(ranked.c.prospect_id, ranked.c.at.desc(), ranked.c.id.desc())
+        )
+        summaries.update(_summaries(rows))
+    return summaries
 
 
-def _summary(rows: list[tuple[object, ...]]) -> CallSummary:
-    rows.sort(key=lambda row: (row[3], row[1]))  # type: ignore[return-value]
-    latest, since_talk = [], []
-    for _, _, outcome, at, follow_up_at, nth_of_outcome, talks_since in rows:
-        log = CallLog(_OUTCOMES[outcome], at, follow_up_at=follow_up_at)  # type: ignore[index,arg-type]
+def _summaries(
+    rows: Iterable[tuple[int, str, datetime, datetime | None, int, int]],
+) -> Iterator[tuple[int, CallSummary]]:
+    """Rows newest first, prospect after prospect, to each prospect's summary: a Core row
+    loop, since a tick turns a thousand rows per rep into calls."""
+    current = None
+    latest: list[CallLog] = []
+    since_talk: list[CallLog] = []
+    for prospect_id, outcome, at, follow_up_at, nth_of_outcome, talks_since in rows:
+        if prospect_id != current:
+            if current is not None:
+                yield current, _oldest_first(latest, since_talk)
+            current, latest, since_talk = prospect_id, [], []
+        log = CallLog(_OUTCOMES[outcome], at, follow_up_at=follow_up_at)
         if nth_of_outcome == 1:
             latest.append(log)
         if talks_since == 0:
             since_talk.append(log)
-    return CallSummary(tuple(latest), tuple(since_talk))
+    if current is not None:
+        yield current, _oldest_first(latest, since_talk)
+
+
+def _oldest_first(latest: list[CallLog], since_talk: list[CallLog]) -> CallSummary:
+    return CallSummary(tuple(reversed(latest)), tuple(reversed(since_talk)))
