@@ -68,7 +68,8 @@ def call_summaries(
             .where(CallLogRow.team_id.in_(teams), CallLogRow.prospect_id.in_(chunk))
             .subquery()
         )
-        # In the order the last window sorted them, so the database sorts nothing again.
+        # In the order the last window sorted them, so the database sorts nothing again;
+        # fetched at once, as a row at a time costs more than turning it into a call.
         rows = connection.execute(
             select(
                 ranked.c.prospect_id,
@@ -80,7 +81,7 @@ def call_summaries(
             )
             .where(or_(ranked.c.nth_of_outcome == 1, ranked.c.talks_since == 0))
             .order_by(ranked.c.prospect_id, ranked.c.at.desc(), ranked.c.id.desc())
-        )
+        ).all()
         summaries.update(_summaries(rows))
     return summaries
 
