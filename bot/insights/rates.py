@@ -145,8 +145,8 @@ class CallGrid:
         return self.cells.get(cell, _NO_TALLY)
 
     def total(self, cells: Iterable[Cell] | None = None) -> Tally:
-        chosen = self.cells.keys() if cells is None else cells
-        return sum((self.tally(cell) for cell in chosen), Tally())
+        chosen = [self.tally(cell) for cell in (self.cells.keys() if cells is None else cells)]
+        return Tally(sum(t.dials for t in chosen), sum(t.connects for t in chosen))
 
     def __add__(self, other: CallGrid) -> CallGrid:
         keys = self.cells.keys() | other.cells.keys()

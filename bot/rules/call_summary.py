@@ -44,9 +44,13 @@ class CallSummary:
     def calls(self) -> tuple[CallLog, ...]:
         """The kept calls in the order they happened: the latest of each outcome up to the
         last conversation, then every call since (a suffix, so nothing needs sorting). A
-        rule asking "the latest X before Y" reads the same answer here as in every call."""
-        later = {id(log) for log in self.since_talk}
-        return tuple(log for log in self.latest if id(log) not in later) + self.since_talk
+        rule asking "the latest X before Y" reads the same answer here as in every call.
+
+        The latest calls of outcomes that recur since the conversation are in that suffix,
+        and being the latest, they end `latest`: one per outcome since is left off its end.
+        """
+        since = len({log.outcome for log in self.since_talk})
+        return self.latest[: len(self.latest) - since] + self.since_talk
 
     @property
     def last(self) -> CallLog | None:
