@@ -418,15 +418,15 @@ def rank_windows(
     ranked = []
     for rate, spec in rated:
         rival = next(((r, s) for r, s in rated if s is not spec), None)
-        evidence, dials = _evidence(spec, estimates, weekdays)
+        evidence, dials = cited_evidence(spec, estimates, weekdays)
         ranked.append(
             RankedWindow(spec, rate, evidence, dials, _reason(spec, rate, evidence, dials, rival))
         )
     return ranked
 
 
-def _evidence(
-    spec: WindowSpec, estimates: ConnectEstimates, weekdays: Collection[int]
+def cited_evidence(
+    spec: WindowSpec, estimates: ConnectEstimates, weekdays: Collection[int] = WORKDAYS
 ) -> tuple[Evidence, int]:
     """Whose dials to credit: the rep's if they have enough, else the team's, else none."""
     yours = window_dials(spec, estimates.yours, weekdays)
