@@ -171,7 +171,8 @@ def run_digest_tick(
     learned = EvidenceAhead(session_factory, evidence, now, teams_in_order, parallel=parallel)
 
     def read(keys: Sequence[DeliveryKey]) -> DigestReads:
-        return _read(session_factory, keys, now, learned)
+        with collector_paused():
+            return _read(session_factory, keys, now, learned)
 
     def build(keys: Sequence[DeliveryKey]) -> dict[DeliveryKey, dict[str, object]]:
         started = time.perf_counter()
@@ -433,20 +434,38 @@ def _reads_in_parallel(session_factory: sessionmaker[Session]) -> bool:
     return bind is not None and bind.dialect.name != "sqlite"
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Builds a batch with Python's cycle collector paused: a batch allocates hundreds of
-    thousands of objects, all freed by reference counting once its messages are built, and
-    the collector would walk the whole heap again and again meanwhile (a third of the build
-    time, measured). Collection resumes after the batch; a collector someone else had
-    paused stays paused."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+class _CollectorPause:
+    """Python's cycle collector, paused while any batch is read or built.
+
+    A batch allocates hundreds of thousands of objects, all freed by reference counting
+    once its messages are built, and the collector would walk the whole heap again and
+    again meanwhile (a third of the build's CPU, measured). Reads and builds overlap on two
+    threads, so the pause is counted: the collector resumes when the last one ends, between
+    batches, and only if it was running when the first began.
+    """
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._holders = 0
+        self._resume = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._holders == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if self._holders == 0 and self._resume:
+                    gc.enable()
+
+
+collector_paused = _CollectorPause()
 
 
 class Postbox:
