@@ -36,7 +36,7 @@ Adding a connect at fixed dials never lowers any estimate.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
@@ -182,8 +182,8 @@ class TeamDials:
         estimate for that segment shrinks toward; kept, since every rep asks for it."""
         kept = self._rest_of_team.get(segment)
         if kept is None or kept[0] is not prior:
-            outside = _difference(self.grid(), self.grid(segment=segment))
-            kept = self._rest_of_team[segment] = (prior, _Shrunk(outside, prior.rates, prior))
+            outside = _Shrunk(self.grid(), prior.rates, prior, less=self.grid(segment=segment))
+            kept = self._rest_of_team[segment] = (prior, outside)
         return kept[1]
 
     @cached_property
@@ -282,9 +282,9 @@ def estimate_connect_rates(
         parent = dials.rest_of_team(segment, prior)
         pairs = pairs[1:]
     for outer, inner in pairs:
-        parent = _Shrunk(_difference(outer, inner), parent, prior)
+        parent = _Shrunk(outer, parent, prior, less=inner)
     return ConnectEstimates(
-        rates=_Shrunk(levels[-1].tally, parent, prior),
+        rates=_Shrunk(levels[-1], parent, prior),
         yours=levels[-1] if rep is not None else CallGrid(),
         team=levels[1] if segment is not None else levels[0],
     )
@@ -300,9 +300,17 @@ class _Shrunk(Mapping[Cell, float]):
     """
 
     def __init__(
-        self, tally: Callable[[Cell], Tally], parent: Mapping[Cell, float], prior: ConnectPrior
+        self,
+        own: CallGrid,
+        parent: Mapping[Cell, float],
+        prior: ConnectPrior,
+        *,
+        less: CallGrid = _NO_DIALS,
     ) -> None:
-        self._tally = tally
+        """`own` less `less`'s dials (a rep within the segment, a segment within the team)
+        are this level's: subtracted cell by cell as read, not all 168 at once."""
+        self._own = own.cells
+        self._less = less.cells
         self._parent = parent
         self._prior = prior
         self._rates: dict[Cell, float] = {}
@@ -328,30 +336,28 @@ class _Shrunk(Mapping[Cell, float]):
         parents = [self._parent[cell] for cell in cells]
         hour_mean = sum(parents[day] for day in WORKDAYS) / len(WORKDAYS)
         shape = [rate / hour_mean for rate in parents]
-        tallies = [self._tally(cell) for cell in cells]
+        counts = [self._counts(cell) for cell in cells]
         # A weekend dial is weighed as the fraction of a workday dial experience expects it to
         # connect, so quiet Sundays do not drag the workday hour down.
-        connects = sum(mine.connects for mine in tallies)
-        exposure = sum(mine.dials * weight for mine, weight in zip(tallies, shape, strict=True))
+        connects = sum(mine for _, mine in counts)
+        exposure = sum(dials * weight for (dials, _), weight in zip(counts, shape, strict=True))
         rates = {}
-        for cell, mine, weight in zip(cells, tallies, shape, strict=True):
-            others_rate = (connects - mine.connects + k_hour * hour_mean) / (
-                exposure - mine.dials * weight + k_hour
+        for cell, (dials, mine), weight in zip(cells, counts, shape, strict=True):
+            others_rate = (connects - mine + k_hour * hour_mean) / (
+                exposure - dials * weight + k_hour
             )
             # Only an absurd history (every weekend dial connecting) could push this past 1.
             cell_mean = min(1.0, weight * others_rate)
-            rates[cell] = (mine.connects + k_cell * cell_mean) / (mine.dials + k_cell)
+            rates[cell] = (mine + k_cell * cell_mean) / (dials + k_cell)
         self._rates.update(rates)
 
-
-def _difference(outer: CallGrid, inner: CallGrid) -> Callable[[Cell], Tally]:
-    """`outer`'s tally less `inner`'s (a rep within the segment, a segment within the team),
-    cell by cell as asked: `outer - inner` would subtract all 168 cells."""
-
-    def tally(cell: Cell) -> Tally:
-        return outer.tally(cell) - inner.tally(cell) if cell in outer.cells else _NO_TALLY
-
-    return tally
+    def _counts(self, cell: Cell) -> tuple[int, int]:
+        """(dials, connects) in the cell."""
+        own = self._own.get(cell)
+        if own is None:
+            return 0, 0
+        less = self._less.get(cell, _NO_TALLY)
+        return own.dials - less.dials, own.connects - less.connects
 
 
 def window_rate(
