@@ -19,7 +19,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cached_property, partial
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.insights.rates import CANDIDATE_WINDOWS, TeamDials, area_segment
@@ -64,7 +64,7 @@ class ProspectHistory:
     prospect: Prospect
     history: Sequence[CallLog] | CallSummary = ()
 
-    @cached_property
+    @property
     def calls(self) -> CallSummary:
         history = self.history
         return history if isinstance(history, CallSummary) else CallSummary.of(history)
@@ -182,10 +182,11 @@ def plan_digest(
             continue
         prospect_tz = prospect.zone(rep_tz)
         closed = closed_days(prospect)
-        state = cadence_state(item.calls, prospect.deal_value, now, rep_tz, rules, closed)
+        calls = item.calls
+        state = cadence_state(calls, prospect.deal_value, now, rep_tz, rules, closed)
         entry = partial(DigestEntry, prospect=prospect, prospect_tz=prospect_tz, state=state)
         if state.next_step is NextStep.EMAIL:
-            if not _emailed_since_last_dial(item.calls):
+            if not _emailed_since_last_dial(calls):
                 sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
             continue
         if state.next_step is NextStep.CHASE_CALLBACK:
@@ -198,7 +199,7 @@ def plan_digest(
         )
         if not callable_today:
             continue
-        tried = _last_dial_slots(item.calls, prospect_tz)
+        tried = _last_dial_slots(calls, prospect_tz)
         # Prospects sharing a zone, holidays and last-tried window share the answer.
         question = (prospect_tz, prospect.tz, tuple(tried), id(closed))
         if question not in advice:

@@ -36,7 +36,7 @@ Adding a connect at fixed dials never lowers any estimate.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
@@ -145,8 +145,8 @@ class CallGrid:
         return self.cells.get(cell, _NO_TALLY)
 
     def total(self, cells: Iterable[Cell] | None = None) -> Tally:
-        chosen = self.cells.keys() if cells is None else cells
-        return sum((self.tally(cell) for cell in chosen), Tally())
+        chosen = [self.tally(cell) for cell in (self.cells.keys() if cells is None else cells)]
+        return Tally(sum(t.dials for t in chosen), sum(t.connects for t in chosen))
 
     def __add__(self, other: CallGrid) -> CallGrid:
         keys = self.cells.keys() | other.cells.keys()
@@ -161,6 +161,7 @@ class CallGrid:
 _NO_DIALS = CallGrid()
 _NO_TALLY = Tally()
 _CELLS_BY_HOUR = tuple(tuple(Cell(day, hour) for day in WEEKDAYS) for hour in HOURS)
+_ALL_CELLS = frozenset(cell for cells in _CELLS_BY_HOUR for cell in cells)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,8 @@ class TeamDials:
 
     def grid(self, *, rep: str | None = None, segment: str | None = None) -> CallGrid:
         """The dials of one rep and/or one segment; no filter means the whole team."""
+        if rep is not None and segment is not None:
+            return self.grids.get((rep, segment), _NO_DIALS)
         return self._levels.get((rep, segment), _NO_DIALS)
 
     def rest_of_team(self, segment: str, prior: ConnectPrior) -> Mapping[Cell, float]:
@@ -179,8 +182,8 @@ class TeamDials:
         estimate for that segment shrinks toward; kept, since every rep asks for it."""
         kept = self._rest_of_team.get(segment)
         if kept is None or kept[0] is not prior:
-            rates = _shrink(self.grid() - self.grid(segment=segment), prior.rates, prior)
-            kept = self._rest_of_team[segment] = (prior, rates)
+            outside = _Shrunk(self.grid(), prior.rates, prior, less=self.grid(segment=segment))
+            kept = self._rest_of_team[segment] = (prior, outside)
         return kept[1]
 
     @cached_property
@@ -191,11 +194,12 @@ class TeamDials:
     @cached_property
     def _levels(self) -> dict[tuple[str | None, str | None], CallGrid]:
         """Every filter's sum, added up in one pass: the digest asks for the team's and each
-        segment's grid once per rep, and re-adding them each time grows with the team."""
+        segment's grid once per rep, and re-adding them each time grows with the team. A rep's
+        dials to one segment need no adding: they are one of `grids`."""
         dials: defaultdict[tuple[str | None, str | None], Counter[Cell]] = defaultdict(Counter)
         connects: defaultdict[tuple[str | None, str | None], Counter[Cell]] = defaultdict(Counter)
         for (rep_id, seg), grid in self.grids.items():
-            for level in ((None, None), (None, seg), (rep_id, None), (rep_id, seg)):
+            for level in ((None, None), (None, seg), (rep_id, None)):
                 for cell, tally in grid.cells.items():
                     dials[level][cell] += tally.dials
                     connects[level][cell] += tally.connects
@@ -278,35 +282,82 @@ def estimate_connect_rates(
         parent = dials.rest_of_team(segment, prior)
         pairs = pairs[1:]
     for outer, inner in pairs:
-        parent = _shrink(outer - inner, parent, prior)
+        parent = _Shrunk(outer, parent, prior, less=inner)
     return ConnectEstimates(
-        rates=_shrink(levels[-1], parent, prior),
+        rates=_Shrunk(levels[-1], parent, prior),
         yours=levels[-1] if rep is not None else CallGrid(),
         team=levels[1] if segment is not None else levels[0],
     )
 
 
-def _shrink(own: CallGrid, parent: Mapping[Cell, float], prior: ConnectPrior) -> dict[Cell, float]:
-    """One level's estimate: its dials, shrunk toward `parent` hour first, then cell."""
-    k_hour, k_cell = prior.hour_pseudo_dials, prior.cell_pseudo_dials
-    rates: dict[Cell, float] = {}
-    for cells in _CELLS_BY_HOUR:
-        parents = [parent[cell] for cell in cells]
+class _Shrunk(Mapping[Cell, float]):
+    """One level's estimate: its dials, shrunk toward `parent` hour first, then cell.
+
+    Each hour's cells depend on that hour alone, so they are worked out when first read: a
+    digest ranks its rep's windows for every segment each morning, and the windows read 6 of
+    the 24 hours. An hour's rates come out the same whoever works them out first, so threads
+    sharing an estimate (a workspace's, across its reps) may both fill an hour harmlessly.
+    """
+
+    def __init__(
+        self,
+        own: CallGrid,
+        parent: Mapping[Cell, float],
+        prior: ConnectPrior,
+        *,
+        less: CallGrid = _NO_DIALS,
+    ) -> None:
+        """`own` less `less`'s dials (a rep within the segment, a segment within the team)
+        are this level's: subtracted cell by cell as read, not all 168 at once."""
+        self._own = own.cells
+        self._less = less.cells
+        self._parent = parent
+        self._prior = prior
+        self._rates: dict[Cell, float] = {}
+
+    def __getitem__(self, cell: Cell) -> float:
+        rate = self._rates.get(cell)
+        if rate is None:
+            if cell not in _ALL_CELLS:
+                raise KeyError(cell)
+            self._fill(_CELLS_BY_HOUR[cell[1]])
+            rate = self._rates[cell]
+        return rate
+
+    def __iter__(self) -> Iterator[Cell]:
+        for cells in _CELLS_BY_HOUR:
+            yield from cells
+
+    def __len__(self) -> int:
+        return len(_ALL_CELLS)
+
+    def _fill(self, cells: tuple[Cell, ...]) -> None:
+        k_hour, k_cell = self._prior.hour_pseudo_dials, self._prior.cell_pseudo_dials
+        parents = [self._parent[cell] for cell in cells]
         hour_mean = sum(parents[day] for day in WORKDAYS) / len(WORKDAYS)
         shape = [rate / hour_mean for rate in parents]
-        tallies = [own.tally(cell) for cell in cells]
+        counts = [self._counts(cell) for cell in cells]
         # A weekend dial is weighed as the fraction of a workday dial experience expects it to
         # connect, so quiet Sundays do not drag the workday hour down.
-        connects = sum(mine.connects for mine in tallies)
-        exposure = sum(mine.dials * weight for mine, weight in zip(tallies, shape, strict=True))
-        for cell, mine, weight in zip(cells, tallies, shape, strict=True):
-            others_rate = (connects - mine.connects + k_hour * hour_mean) / (
-                exposure - mine.dials * weight + k_hour
+        connects = sum(mine for _, mine in counts)
+        exposure = sum(dials * weight for (dials, _), weight in zip(counts, shape, strict=True))
+        rates = {}
+        for cell, (dials, mine), weight in zip(cells, counts, shape, strict=True):
+            others_rate = (connects - mine + k_hour * hour_mean) / (
+                exposure - dials * weight + k_hour
             )
             # Only an absurd history (every weekend dial connecting) could push this past 1.
             cell_mean = min(1.0, weight * others_rate)
-            rates[cell] = (mine.connects + k_cell * cell_mean) / (mine.dials + k_cell)
-    return rates
+            rates[cell] = (mine + k_cell * cell_mean) / (dials + k_cell)
+        self._rates.update(rates)
+
+    def _counts(self, cell: Cell) -> tuple[int, int]:
+        """(dials, connects) in the cell."""
+        own = self._own.get(cell)
+        if own is None:
+            return 0, 0
+        less = self._less.get(cell, _NO_TALLY)
+        return own.dials - less.dials, own.connects - less.connects
 
 
 def window_rate(
@@ -373,15 +424,15 @@ def rank_windows(
     ranked = []
     for rate, spec in rated:
         rival = next(((r, s) for r, s in rated if s is not spec), None)
-        evidence, dials = _evidence(spec, estimates, weekdays)
+        evidence, dials = cited_evidence(spec, estimates, weekdays)
         ranked.append(
             RankedWindow(spec, rate, evidence, dials, _reason(spec, rate, evidence, dials, rival))
         )
     return ranked
 
 
-def _evidence(
-    spec: WindowSpec, estimates: ConnectEstimates, weekdays: Collection[int]
+def cited_evidence(
+    spec: WindowSpec, estimates: ConnectEstimates, weekdays: Collection[int] = WORKDAYS
 ) -> tuple[Evidence, int]:
     """Whose dials to credit: the rep's if they have enough, else the team's, else none."""
     yours = window_dials(spec, estimates.yours, weekdays)

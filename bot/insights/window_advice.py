@@ -22,6 +22,7 @@ from bot.insights.rates import (
     Evidence,
     RankedWindow,
     TeamDials,
+    cited_evidence,
     estimate_connect_rates,
     rank_windows,
 )
@@ -65,14 +66,15 @@ class WindowAdvisor:
                 self._dials, rep=self._rep, segment=segment, learning=self._learning
             )
         estimates = self._estimates[segment]
-        ranked = rank_windows(specs, estimates, weekdays=(weekday,))
+        weekdays = (weekday,)
         offered = [
-            r.spec
-            for r in ranked
-            if r.spec in DEFAULT_WINDOWS or r.evidence is not Evidence.EXPERIENCE
+            spec
+            for spec in specs
+            if spec in DEFAULT_WINDOWS
+            or cited_evidence(spec, estimates, weekdays)[0] is not Evidence.EXPERIENCE
         ]
-        # Ranked again among those on offer, so each reason's "vs" names a window on offer.
-        return rank_windows(offered, estimates, weekdays=(weekday,))
+        # Ranked among those on offer only, so each reason's "vs" names a window on offer.
+        return rank_windows(offered, estimates, weekdays=weekdays)
 
     def advise(
         self,

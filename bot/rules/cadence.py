@@ -19,8 +19,8 @@ be replayed for any moment in tests.
 from __future__ import annotations
 
 import math
-from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -116,7 +116,7 @@ class CadenceRules:
             if not isinstance(currency, str) or currency not in CODES:
                 raise ValueError(f"currency must be an ISO code we know, got {currency!r}")
             kwargs["currency"] = currency
-        for key, (field, kind) in _MAPPING_KEYS.items():
+        for key, (attribute, kind) in _MAPPING_KEYS.items():
             if key not in d:
                 continue
             value = d[key]
@@ -127,13 +127,13 @@ class CadenceRules:
             if kind == "int":
                 if value != int(value):
                     raise ValueError(f"{key} must be a whole number, got {value!r}")
-                kwargs[field] = int(value)
+                kwargs[attribute] = int(value)
             elif kind == "days":
-                kwargs[field] = timedelta(days=value)
+                kwargs[attribute] = timedelta(days=value)
             elif kind == "hours":
-                kwargs[field] = timedelta(hours=value)
+                kwargs[attribute] = timedelta(hours=value)
             else:
-                kwargs[field] = float(value)
+                kwargs[attribute] = float(value)
         return cls(**kwargs)  # type: ignore[arg-type]
 
 
@@ -223,12 +223,13 @@ DRAFTABLE_STEPS = frozenset(NextStep) - {NextStep.CLOSED}
 """Every step but a closed one has a message worth drafting."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CadenceState:
     """The cadence verdict for one prospect at one moment, with the reason spelled out.
 
     `rule` is the sentence shown to the rep, so they learn the rule rather than obey a black
-    box.
+    box. It is written when read: a digest weighs every prospect of the rep and shows a
+    couple of dozen, and writing the sentence for every one was a tenth of its cost.
     """
 
     next_step: NextStep
@@ -239,9 +240,37 @@ class CadenceState:
     laid_off_until: datetime | None
     return_call_due: datetime | None
     callback_due: datetime | None
-    rule: str
+    write_rule: Callable[[], str] = field(repr=False)
+    """Writes `rule`."""
     not_before: datetime | None = None
     """When a waiting step comes due: the follow-up's day, or the meeting's end."""
+
+    @property
+    def rule(self) -> str:
+        return self.write_rule()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CadenceState):
+            return NotImplemented
+        return self._said() == other._said()
+
+    def __hash__(self) -> int:
+        return hash(self._said())
+
+    def _said(self) -> tuple[object, ...]:
+        """Equal states are the same verdict in the same words, however they were written."""
+        return (
+            self.next_step,
+            self.voicemails_in_window,
+            self.voicemail_cap,
+            self.attempts,
+            self.budget,
+            self.laid_off_until,
+            self.return_call_due,
+            self.callback_due,
+            self.rule,
+            self.not_before,
+        )
 
     @property
     def closed(self) -> bool:
@@ -277,9 +306,13 @@ def cadence_state(
     `history` may be in any order; `now` must be time-zone aware; dates in `rule` are shown
     in `tz`. `closed` holds the prospect's public holidays, which are not business days.
     """
-    logs = history.calls if isinstance(history, CallSummary) else sorted(history, key=_time)
-    last_talk = max((i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS), default=-1)
-    since_talk = logs[last_talk + 1 :]
+    since_talk: Sequence[CallLog]
+    if isinstance(history, CallSummary):
+        logs, since_talk = history.calls, history.since_talk
+    else:
+        logs = sorted(history, key=_time)
+        talks = (i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS)
+        since_talk = logs[max(talks, default=-1) + 1 :]
     attempts, budget, rested_until = _attempts(since_talk, deal_value, rules)
     voicemails = [log.at for log in since_talk if log.outcome is Outcome.VOICEMAIL]
     in_window = sum(1 for at in voicemails if now - at < rules.voicemail_window)
@@ -293,7 +326,9 @@ def cadence_state(
     if rested_until is not None and now < rested_until:
         laid_off_until = max(filter(None, (laid_off_until, rested_until)))
 
-    def state(step: NextStep, rule: str, not_before: datetime | None = None) -> CadenceState:
+    def state(
+        step: NextStep, rule: Callable[[], str], not_before: datetime | None = None
+    ) -> CadenceState:
         return CadenceState(
             next_step=step,
             voicemails_in_window=in_window,
@@ -303,98 +338,197 @@ def cadence_state(
             laid_off_until=laid_off_until,
             return_call_due=return_due,
             callback_due=callback_due,
-            rule=rule,
+            write_rule=rule,
             not_before=not_before,
         )
 
     # An email is not a touch that changes the plan: the last call or conversation does.
-    touches = [log for log in logs if log.outcome is not Outcome.EMAIL]
-    last = touches[-1] if touches else None
+    last = next((log for log in reversed(logs) if log.outcome is not Outcome.EMAIL), None)
     latest = last.outcome if last else None
-    window_days = _number(rules.voicemail_window / timedelta(days=1))
-    deal = _deal_phrase(deal_value, rules)
 
     if last is not None and latest is Outcome.NOT_INTERESTED:
         back = last.at + rules.not_interested_rest
         reason = f" (“{_clause(last.notes)}”)" if last.notes.strip() else ""
+        said = f"Not interested on {_day(last.at, tz)}{reason}"
         if now < back:
-            text = f"Not interested on {_day(last.at, tz)}{reason}: no calls; worth one more"
-            return state(NextStep.CLOSED, f"{text} try from {_day(back, tz)}.")
-        text = f"Not interested on {_day(last.at, tz)}{reason}, {_days(rules.not_interested_rest)}"
-        return state(NextStep.CALL, f"{text} ago: worth one more try, with something new.")
+            return state(
+                NextStep.CLOSED,
+                lambda: f"{said}: no calls; worth one more try from {_day(back, tz)}.",
+            )
+        return state(
+            NextStep.CALL,
+            lambda: (
+                f"{said}, {_days(rules.not_interested_rest)} ago: worth one more try,"
+                " with something new."
+            ),
+        )
     if latest in _CLOSED_OUTCOMES:
-        return state(NextStep.CLOSED, _CLOSED_RULES[latest])
+        closing = _CLOSED_RULES[latest]
+        return state(NextStep.CLOSED, lambda: closing)
     if return_due is not None:
         hours = _number(rules.return_call_within / timedelta(hours=1))
-        when = _clock(return_due, tz)
         if now < return_due:
-            text = f"They called you: return the call by {when} (within {hours} hours)."
-        else:
-            text = f"They called you and the return call was due {when} (within {hours} hours)"
-            text += ": call them now."
-        return state(NextStep.RETURN_CALL, text)
+            return state(
+                NextStep.RETURN_CALL,
+                lambda: (
+                    f"They called you: return the call by {_clock(return_due, tz)}"
+                    f" (within {hours} hours)."
+                ),
+            )
+        return state(
+            NextStep.RETURN_CALL,
+            lambda: (
+                f"They called you and the return call was due {_clock(return_due, tz)}"
+                f" (within {hours} hours): call them now."
+            ),
+        )
     if latest is Outcome.WRONG:
-        return state(NextStep.FIX_NUMBER, "Wrong number: find the right number before calling.")
+        return state(NextStep.FIX_NUMBER, lambda: _WRONG_NUMBER)
     if last is not None and latest is Outcome.MEETING:
         meeting = last.follow_up_at
         if meeting is None:
             due = _follow_up_day(last, rules, tz, closed)
-            text = f"Meeting set, no time given: follow up on it on {_day(due, tz)}, or give"
-            return state(NextStep.FOLLOW_UP_MEETING, f"{text} its time with Set follow-up.", due)
+            return state(
+                NextStep.FOLLOW_UP_MEETING,
+                lambda: (
+                    f"Meeting set, no time given: follow up on it on {_day(due, tz)}, or"
+                    " give its time with Set follow-up."
+                ),
+                due,
+            )
         if now < meeting:
-            text = f"Meeting set for {_moment(meeting, tz)}: no calls until then;"
-            return state(NextStep.AWAIT_MEETING, f"{text} follow up after it.", meeting)
-        text = f"Follow up on the meeting of {_moment(meeting, tz)}: thank them and agree"
-        return state(NextStep.FOLLOW_UP_MEETING, f"{text} the next step.", meeting)
+            return state(
+                NextStep.AWAIT_MEETING,
+                lambda: (
+                    f"Meeting set for {_moment(meeting, tz)}: no calls until then;"
+                    " follow up after it."
+                ),
+                meeting,
+            )
+        return state(
+            NextStep.FOLLOW_UP_MEETING,
+            lambda: (
+                f"Follow up on the meeting of {_moment(meeting, tz)}: thank them and agree"
+                " the next step."
+            ),
+            meeting,
+        )
     if callback_due is not None:
-        day, n = _day(callback_due, tz), rules.callback_business_days
+        n = rules.callback_business_days
         if now < callback_due:
-            text = f"They promised to call back; chase it on {day} if they haven't"
-            return state(NextStep.WAIT_FOR_CALLBACK, f"{text} ({n} business days).")
-        text = f"They promised to call back by {day} ({n} business days) and haven't: call them."
-        return state(NextStep.CHASE_CALLBACK, text)
+            return state(
+                NextStep.WAIT_FOR_CALLBACK,
+                lambda: (
+                    "They promised to call back; chase it on"
+                    f" {_day(callback_due, tz)} if they haven't ({n} business days)."
+                ),
+            )
+        return state(
+            NextStep.CHASE_CALLBACK,
+            lambda: (
+                f"They promised to call back by {_day(callback_due, tz)} ({n} business"
+                " days) and haven't: call them."
+            ),
+        )
     if last is not None and latest is Outcome.CONNECTED:
         due = _follow_up_day(last, rules, tz, closed)
-        spoke = _day(last.at, tz)
+        spoke = last.at
         if now < due:
-            if last.follow_up_at is not None:
-                text = f"You talked on {spoke}: call again {_moment(last.follow_up_at, tz)},"
-                return state(NextStep.FOLLOW_UP, f"{text} as you agreed.", due)
+            agreed = last.follow_up_at
+            if agreed is not None:
+                return state(
+                    NextStep.FOLLOW_UP,
+                    lambda: (
+                        f"You talked on {_day(spoke, tz)}: call again {_moment(agreed, tz)},"
+                        " as you agreed."
+                    ),
+                    due,
+                )
             n = rules.follow_up_business_days
-            text = f"You talked on {spoke}: follow up on {_day(due, tz)} ({n} business days on)."
-            return state(NextStep.FOLLOW_UP, text, due)
-        text = f"Follow up on your conversation of {spoke}: pick up where you left off."
-        return state(NextStep.FOLLOW_UP, text, due)
-    if laid_off_until is not None:
-        until = _day(laid_off_until, tz)
-        fresh = f", then {rules.fresh_budget} fresh attempts"
-        if capping_at is not None and now < capping_at + rules.layoff:
-            over = (
-                f" is over the cap of {rules.voicemail_cap}"
-                if capped_count > rules.voicemail_cap
-                else ""
+            return state(
+                NextStep.FOLLOW_UP,
+                lambda: (
+                    f"You talked on {_day(spoke, tz)}: follow up on {_day(due, tz)}"
+                    f" ({n} business days on)."
+                ),
+                due,
             )
-            head = f"{capped_count} voicemails in {window_days} days{over}"
+        return state(
+            NextStep.FOLLOW_UP,
+            lambda: (
+                f"Follow up on your conversation of {_day(spoke, tz)}: pick up where you left off."
+            ),
+            due,
+        )
+    if laid_off_until is not None:
+        until = laid_off_until
+        if capping_at is not None and now < capping_at + rules.layoff:
+
+            def head() -> str:
+                over = (
+                    f" is over the cap of {rules.voicemail_cap}"
+                    if capped_count > rules.voicemail_cap
+                    else ""
+                )
+                return f"{capped_count} voicemails in {_window_days(rules)} days{over}"
+
             if any(log.outcome is Outcome.EMAIL and log.at >= capping_at for log in logs):
-                text = f"{head} and the email is sent: no calls until {until}."
-                return state(NextStep.LAY_OFF, text)
-            text = f"{head}: lay off calls until {until} and send an email instead."
-            return state(NextStep.EMAIL, text)
-        text = f"Attempt budget spent and the email is sent: resting until {until}{fresh}."
-        return state(NextStep.LAY_OFF, text)
+                return state(
+                    NextStep.LAY_OFF,
+                    lambda: f"{head()} and the email is sent: no calls until {_day(until, tz)}.",
+                )
+            return state(
+                NextStep.EMAIL,
+                lambda: (
+                    f"{head()}: lay off calls until {_day(until, tz)} and send an email instead."
+                ),
+            )
+        return state(
+            NextStep.LAY_OFF,
+            lambda: (
+                "Attempt budget spent and the email is sent: resting until"
+                f" {_day(until, tz)}, then {rules.fresh_budget} fresh attempts."
+            ),
+        )
     if attempts >= budget:
-        text = f"Attempt budget spent: {attempts} of {_plural(budget, 'dial')} for {deal} since"
-        return state(NextStep.EMAIL, f"{text} the last conversation; send an email instead.")
+        return state(
+            NextStep.EMAIL,
+            lambda: (
+                f"Attempt budget spent: {attempts} of {_plural(budget, 'dial')} for"
+                f" {_deal_phrase(deal_value, rules)} since the last conversation; send an email"
+                " instead."
+            ),
+        )
     if rested_until is not None:
-        rest = _number(rules.spent_rest / timedelta(days=1))
-        text = f"Back after a {rest}-day rest: attempt {attempts + 1} of {budget}"
-        return state(NextStep.CALL, f"{text}, so say something new.")
+        return state(
+            NextStep.CALL,
+            lambda: (
+                f"Back after a {_number(rules.spent_rest / timedelta(days=1))}-day rest:"
+                f" attempt {attempts + 1} of {budget}, so say something new."
+            ),
+        )
     if in_window:
-        text = f"Voicemail {in_window} of {rules.voicemail_cap} in this {window_days}-day window."
-        return state(NextStep.CALL, text)
+        return state(
+            NextStep.CALL,
+            lambda: (
+                f"Voicemail {in_window} of {rules.voicemail_cap} in this"
+                f" {_window_days(rules)}-day window."
+            ),
+        )
     if attempts:
-        return state(NextStep.CALL, f"Attempt {attempts} of {budget} budgeted for {deal}.")
-    return state(NextStep.CALL, f"No unanswered dials yet: {budget} attempts budgeted for {deal}.")
+        return state(
+            NextStep.CALL,
+            lambda: (
+                f"Attempt {attempts} of {budget} budgeted for {_deal_phrase(deal_value, rules)}."
+            ),
+        )
+    return state(
+        NextStep.CALL,
+        lambda: (
+            f"No unanswered dials yet: {budget} attempts budgeted for"
+            f" {_deal_phrase(deal_value, rules)}."
+        ),
+    )
 
 
 _CLOSED_RULES: dict[Outcome, str] = {
@@ -402,6 +536,11 @@ _CLOSED_RULES: dict[Outcome, str] = {
     Outcome.LOST: "Lost: no more calls.",
     Outcome.DNC: "Do not call: no more calls, ever.",
 }
+_WRONG_NUMBER = "Wrong number: find the right number before calling."
+
+
+def _window_days(rules: CadenceRules) -> str:
+    return _number(rules.voicemail_window / timedelta(days=1))
 
 
 def _attempts(

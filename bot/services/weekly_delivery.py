@@ -36,6 +36,7 @@ from bot.services.digest_delivery import (
     TickReport,
     claim_build_send,
     delivery_metadata,
+    pending_batches,
     post_once,
     worker_id,
 )
@@ -98,8 +99,7 @@ def run_weekly_tick(
     )
     claim_build_send(
         session_factory,
-        due,
-        taken,
+        pending_batches(due, taken),
         build,
         sender,
         report,

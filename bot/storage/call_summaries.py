@@ -2,21 +2,21 @@
 
 A digest weighs every active prospect of every rep due, each with up to hundreds of calls;
 reading them all into Python cost most of a tick. One windowed query per batch returns, for
-each prospect, the latest call of each outcome and the calls since the last conversation,
-which is all `CallSummary` holds. Both databases run it the same way (window functions are
-in PostgreSQL and in SQLite since 3.25).
+each prospect, the latest call of each outcome since the latest dial, the latest email and
+the calls since the last conversation, which is all `CallSummary` holds. Both databases run
+it the same way (window functions are in PostgreSQL and in SQLite since 3.25).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.rules.call_summary import CallSummary
-from bot.rules.calls import CONVERSATIONS, CallLog, Outcome
+from bot.rules.calls import CONVERSATIONS, OUTBOUND_DIALS, CallLog, Outcome
 from bot.storage.models import CallLogRow
 
 IDS_PER_QUERY = 5000
@@ -25,6 +25,8 @@ IDS_PER_QUERY = 5000
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 _NEWEST_FIRST = (CallLogRow.at.desc(), CallLogRow.id.desc())
 _IS_CONVERSATION = CallLogRow.outcome.in_([str(outcome) for outcome in CONVERSATIONS])
+_IS_DIAL = CallLogRow.outcome.in_([str(outcome) for outcome in OUTBOUND_DIALS])
+_EMAIL = Outcome.EMAIL.value
 
 
 def call_summaries(
@@ -33,9 +35,10 @@ def call_summaries(
     """The call summary of each prospect (of workspaces `teams`) that has calls: `prospects`
     are ids, or a query selecting them, which spares binding thousands of ids.
 
-    Per call, newest first within its prospect: its rank among calls of its outcome, and how
-    many conversations happened at or after it. Kept are the first of each outcome and those
-    with no conversation since. Ties in time go by the order the calls were logged.
+    Per call, newest first within its prospect: its rank among calls of its outcome, how
+    many conversations happened at or after it, and how many dials after it. Kept are the
+    first of each outcome with no dial since (or an email), and those with no conversation
+    since. Ties in time go by the order the calls were logged.
     """
     if isinstance(prospects, Select):
         chunks: list[Sequence[int] | Select[tuple[int]]] = [prospects]
@@ -44,7 +47,8 @@ def call_summaries(
             prospects[start : start + IDS_PER_QUERY]
             for start in range(0, len(prospects), IDS_PER_QUERY)
         ]
-    rows: defaultdict[int, list[tuple[object, ...]]] = defaultdict(list)
+    summaries: dict[int, CallSummary] = {}
+    connection = session.connection()
     for chunk in chunks:
         ranked = (
             select(
@@ -62,25 +66,59 @@ def call_summaries(
                 func.sum(case((_IS_CONVERSATION, 1), else_=0))
                 .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, 0))
                 .label("talks_since"),
+                func.sum(case((_IS_DIAL, 1), else_=0))
+                .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, -1))
+                .label("dials_after"),
             )
             # By prospect, so the (team_id, prospect_id, at) index answers it.
             .where(CallLogRow.team_id.in_(teams), CallLogRow.prospect_id.in_(chunk))
             .subquery()
         )
-        for row in session.execute(
-            select(ranked).where(or_(ranked.c.nth_of_outcome == 1, ranked.c.talks_since == 0))
-        ):
-            rows[row.prospect_id].append(tuple(row))
-    return {prospect_id: _summary(found) for prospect_id, found in rows.items()}
+        latest = and_(
+            ranked.c.nth_of_outcome == 1,
+            # No dial after it (the first row's frame is empty: NULL).
+            or_(func.coalesce(ranked.c.dials_after, 0) == 0, ranked.c.outcome == _EMAIL),
+        )
+        since_talk = ranked.c.talks_since == 0
+        # In the order the last window sorted them, so the database sorts nothing again;
+        # fetched at once, as a row at a time costs more than turning it into a call.
+        rows = connection.execute(
+            select(
+                ranked.c.prospect_id,
+                ranked.c.outcome,
+                ranked.c.at,
+                ranked.c.follow_up_at,
+                case((latest, 1), else_=0),
+                case((since_talk, 1), else_=0),
+            )
+            .where(or_(latest, since_talk))
+            .order_by(ranked.c.prospect_id, ranked.c.at.desc(), ranked.c.id.desc())
+        ).all()
+        summaries.update(_summaries(rows))
+    return summaries
 
 
-def _summary(rows: list[tuple[object, ...]]) -> CallSummary:
-    rows.sort(key=lambda row: (row[3], row[1]))  # type: ignore[return-value]
-    latest, since_talk = [], []
-    for _, _, outcome, at, follow_up_at, nth_of_outcome, talks_since in rows:
-        log = CallLog(_OUTCOMES[outcome], at, follow_up_at=follow_up_at)  # type: ignore[index,arg-type]
-        if nth_of_outcome == 1:
+def _summaries(
+    rows: Iterable[tuple[int, str, datetime, datetime | None, int, int]],
+) -> Iterator[tuple[int, CallSummary]]:
+    """Rows newest first, prospect after prospect, to each prospect's summary: a Core row
+    loop, since a tick turns a thousand rows per rep into calls."""
+    current = None
+    latest: list[CallLog] = []
+    since_talk: list[CallLog] = []
+    for prospect_id, outcome, at, follow_up_at, is_latest, is_since_talk in rows:
+        if prospect_id != current:
+            if current is not None:
+                yield current, _oldest_first(latest, since_talk)
+            current, latest, since_talk = prospect_id, [], []
+        log = CallLog(_OUTCOMES[outcome], at, follow_up_at=follow_up_at)
+        if is_latest:
             latest.append(log)
-        if talks_since == 0:
+        if is_since_talk:
             since_talk.append(log)
-    return CallSummary(tuple(latest), tuple(since_talk))
+    if current is not None:
+        yield current, _oldest_first(latest, since_talk)
+
+
+def _oldest_first(latest: list[CallLog], since_talk: list[CallLog]) -> CallSummary:
+    return CallSummary(tuple(reversed(latest)), tuple(reversed(since_talk)))
