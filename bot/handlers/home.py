@@ -14,7 +14,6 @@ from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.blocks.crm import build_crm_home_blocks
@@ -24,13 +23,13 @@ from bot.blocks.logcall import build_logcall_modal
 from bot.blocks.scripts import build_profile_modal
 from bot.handlers.crm import crm_status
 from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids
-from bot.insights.weekly import WeekReport, week_bounds
 from bot.rules.calls import Rep
 from bot.rules.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
 from bot.storage import digest as digest_store
-from bot.storage import insights as insights_store
+from bot.storage import home as home_store
 from bot.storage import queries
 from bot.storage import scripts as script_store
+from bot.storage.home import DigestSettingsRow
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -87,7 +86,9 @@ def handle_home_digest_settings(
     services = context["services"]
     rep = _clicker(body, client, context)
     with services.session_factory() as session:
-        settings = _digest_settings(session, rep, services.clock())
+        row = queries.rep_row(session, rep.team_id, rep.user_id)
+        digest = home_store.DigestSettingsRow.of(row) if row else None
+    settings = _settings_blocks(digest, rep, services.clock())
     client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
 
 
@@ -95,13 +96,11 @@ def publish_home(services: Services, client: WebClient, rep: ActingRep, now: dat
     with services.session_factory() as session:
         advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
         plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
-        week = insights_store.rep_week_report(session, rep.team_id, rep.user_id, now)
-        settings = _digest_settings(session, rep, now)
+        reads = home_store.home_reads(session, rep.team_id, rep.user_id, rep.tz, now)
         crm = crm_status(session, rep)
-    # A rep with no row yet has logged nothing: their week is all zeros.
-    week = week or WeekReport(rep.user_id, week_bounds(now, rep.tz).this_start.date())
     crm_blocks = build_crm_home_blocks(crm, rep.tz) if crm is not None else []
-    view = build_home_view(plan, week, settings, crm_blocks)
+    settings = _settings_blocks(reads.digest, rep, now)
+    view = build_home_view(plan, reads.week, settings, crm_blocks)
     client.views_publish(user_id=rep.user_id, view=view)
 
 
@@ -126,18 +125,19 @@ def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: dat
     services.later(publish, key=(rep.team_id, rep.user_id))
 
 
-def _digest_settings(session: Session, rep: ActingRep, now: datetime) -> list[dict[str, object]]:
+def _settings_blocks(
+    row: DigestSettingsRow | None, rep: ActingRep, now: datetime
+) -> list[dict[str, object]]:
     """As `/digest` shows them; a rep who never changed anything gets the defaults."""
-    row = queries.rep_row(session, rep.team_id, rep.user_id)
     schedule = DigestSchedule.from_settings(
-        row.digest_time if row else DEFAULT_TIME,
-        row.digest_days if row else DEFAULT_DAYS,
+        row.time if row else DEFAULT_TIME,
+        row.days if row else DEFAULT_DAYS,
         rep.tz.key,
     )
     reply = build_digest_settings(
         schedule,
-        paused=bool(row and row.digest_paused),
-        when_empty=bool(row and row.digest_when_empty),
+        paused=bool(row and row.paused),
+        when_empty=bool(row and row.when_empty),
         now=now,
         saved=False,
     )
