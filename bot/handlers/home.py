@@ -7,7 +7,7 @@ Home, the morning DM and Friday's DM never disagree.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
@@ -22,9 +22,12 @@ from bot.blocks.home import build_digest_settings_modal, build_home_view
 from bot.blocks.logcall import build_logcall_modal
 from bot.blocks.scripts import build_profile_modal
 from bot.handlers.crm import crm_status
-from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids
+from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids, stored_rep
 from bot.rules.calls import Rep
 from bot.rules.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
+from bot.services.context import HOME_SETTLE_SECONDS
+from bot.services.digest_delivery import ClientForTeam
+from bot.services.oauth import NotInstalledError
 from bot.storage import digest as digest_store
 from bot.storage import home as home_store
 from bot.storage import queries
@@ -35,6 +38,11 @@ if TYPE_CHECKING:
     from bot.services.context import Services
 
 logger = logging.getLogger(__name__)
+
+HOME_SETTLE = timedelta(seconds=HOME_SETTLE_SECONDS)
+REDRAW_BATCH = 50
+"""Homes taken per transaction: a worker catching up after a pause redraws them in batches
+rather than holding a thousand claimed while it draws the first."""
 
 
 def register(app: App) -> None:
@@ -105,24 +113,53 @@ def publish_home(services: Services, client: WebClient, rep: ActingRep, now: dat
 
 
 def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
-    """After a call is logged or undone, behind the ack. The change is saved, so a Slack
-    failure here is only logged: the Home catches up the next time it is opened.
+    """After a call is logged or undone. The change is saved, so a Slack failure here is
+    only logged: the Home catches up the next time it is opened.
 
     A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
     work, a digest plan and a week's count, is spared for every rep who lives in the DM.
+    With a worker configured the redraw is left to it, one small write here, so the CPU of
+    `serve` goes to replies; otherwise it runs behind the ack, merged per rep.
     """
     if not rep.home_opened:
         return
+    if services.settings.separate_worker:
+        with services.session_factory.begin() as session:
+            home_store.want_redraw(session, rep.team_id, rep.user_id, now)
+        return
+    services.later(
+        lambda: _publish_logged(services, client, rep, now), key=(rep.team_id, rep.user_id)
+    )
 
-    def publish() -> None:
-        try:
-            publish_home(services, client, rep, now)
-        except SlackApiError as error:
-            logger.warning(
-                "views.publish failed for %s: %s", rep.user_id, error.response.get("error")
-            )
 
-    services.later(publish, key=(rep.team_id, rep.user_id))
+def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> int:
+    """`phonetag worker`'s side of `refresh_home`: redraws the Homes left for it once they
+    have been quiet for the settle time `serve` would have waited, and says how many."""
+    drawn = 0
+    while True:
+        now = services.clock()
+        with services.session_factory.begin() as session:
+            taken = home_store.take_redraws(session, now - HOME_SETTLE, REDRAW_BATCH)
+        for team_id, user_id in taken:
+            with services.session_factory() as session:
+                rep = stored_rep(session, team_id, user_id)
+            try:
+                client = client_for_team(team_id)
+            except NotInstalledError:
+                logger.info("no Home redraw for %s: the app is not installed there", team_id)
+                continue
+            if rep is not None:
+                _publish_logged(services, client, rep, services.clock())
+        drawn += len(taken)
+        if len(taken) < REDRAW_BATCH:
+            return drawn
+
+
+def _publish_logged(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+    try:
+        publish_home(services, client, rep, now)
+    except SlackApiError as error:
+        logger.warning("views.publish failed for %s: %s", rep.user_id, error.response.get("error"))
 
 
 def _settings_blocks(

@@ -22,12 +22,14 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     func,
     literal,
     null,
     or_,
     select,
     true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -35,7 +37,15 @@ from sqlalchemy.orm import Session
 from bot.insights.rates import CONNECTS
 from bot.insights.weekly import WeekNumbers, WeekReport, week_bounds
 from bot.rules.calls import Outcome
-from bot.storage.models import CallLogRow, DraftRow, OwedReturnCallRow, ProspectRow, RepRow
+from bot.storage.db import insert_for
+from bot.storage.models import (
+    CallLogRow,
+    DraftRow,
+    HomeRedrawRow,
+    OwedReturnCallRow,
+    ProspectRow,
+    RepRow,
+)
 from bot.storage.scripts import INTRODUCTION
 
 
@@ -186,3 +196,34 @@ def home_reads(
     )
     week = WeekReport(user_id, bounds.this_start.date(), this_week, last_week)
     return HomeReads(week, digest)
+
+
+def want_redraw(session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    """Leave the rep's Home for the worker; a redraw already waiting keeps its time, so a
+    rep logging call after call is redrawn once they pause, not never."""
+    session.execute(
+        insert_for(session, HomeRedrawRow)
+        .values(team_id=team_id, user_id=user_id, wanted_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+    )
+
+
+def take_redraws(session: Session, settled: datetime, limit: int) -> list[tuple[str, str]]:
+    """(team_id, user_id) of up to `limit` Homes waiting since `settled` or longer, taken:
+    deleted in this transaction, so of several workers only one draws each. A change saved
+    after the take waits anew and gets a redraw of its own."""
+    waiting = (
+        select(HomeRedrawRow.team_id, HomeRedrawRow.user_id)
+        .where(HomeRedrawRow.wanted_at <= settled)
+        .order_by(HomeRedrawRow.wanted_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Another worker's rows are skipped rather than waited for.
+        waiting = waiting.with_for_update(skip_locked=True)
+    taken = session.execute(
+        delete(HomeRedrawRow)
+        .where(tuple_(HomeRedrawRow.team_id, HomeRedrawRow.user_id).in_(waiting))
+        .returning(HomeRedrawRow.team_id, HomeRedrawRow.user_id)
+    )
+    return [(row.team_id, row.user_id) for row in taken]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from slack_sdk import WebClient
+from sqlalchemy import Engine, select
 
 from bot import ids
 from bot.blocks.insights import build_week_blocks
+from bot.handlers.home import redraw_waiting_homes
 from bot.runtime.slack_standin import SlackStandIn
-from bot.services.context import Job
+from bot.services.context import Job, Services
+from bot.services.digest_delivery import ClientForTeam
 from bot.storage.insights import week_reports
-from bot.storage.models import CallLogRow
+from bot.storage.models import CallLogRow, HomeRedrawRow
 from tests.handlers.interactions import (
     click,
     count,
@@ -22,7 +25,7 @@ from tests.handlers.interactions import (
     week_numbers,
 )
 from tests.handlers.learned_windows import LEARNED, MONDAY_0600, add_prospect, four_pm_history
-from tests.slack import MONDAY_MORNING, Clock, SlackHarness
+from tests.slack import BOT_TOKEN, MONDAY_MORNING, Clock, SlackHarness
 
 # The rep is in Chicago; their week began Monday 23 Nov 00:00 CST = 06:00 UTC.
 SUNDAY_NIGHT = datetime(2026, 11, 23, 5, 59, tzinfo=UTC)
@@ -189,3 +192,54 @@ def test_the_home_refresh_waits_until_the_rep_has_the_reply(
     for job in pending:
         job()
     assert week_numbers(home(harness))["Voicemails left"] == "1"
+
+
+def worker_side(harness: SlackHarness) -> tuple[Services, ClientForTeam]:
+    """What `phonetag worker` redraws with: the same database and clock, its own services."""
+    client = WebClient(token=BOT_TOKEN, base_url=harness.standin.base_url)
+    return Services(harness.session_factory, harness.clock, settings=harness.settings), (
+        lambda _team: client
+    )
+
+
+def test_with_a_worker_the_call_leaves_the_home_to_it_and_a_burst_is_one_redraw(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    standin.clear()
+    harness = SlackHarness(engine, standin, clock, separate_worker=True)
+    services, clients = worker_side(harness)
+    open_home(harness)  # opening draws at once: the rep is looking
+    assert len(standin.calls_to("views.publish")) == 1
+    standin.clear()
+
+    for line in ("Jane Doe vm phone:+1 212 555 0143", "Jane Doe connected", "Raj Patel meeting"):
+        assert harness.command(ids.LOGCALL, line).status == 200
+        clock.now += timedelta(milliseconds=300)
+    assert standin.calls_to("views.publish") == []
+    # Calls still coming: the worker leaves the Home until the rep pauses.
+    assert redraw_waiting_homes(services, clients) == 0
+
+    clock.now += timedelta(seconds=1)
+    assert redraw_waiting_homes(services, clients) == 1
+    shown = week_numbers(home(harness))
+    assert (shown["Voicemails left"], shown["Connects"], shown["Meetings set"]) == ("1", "2", "1")
+    # Nothing changed since: nothing to draw.
+    assert redraw_waiting_homes(services, clients) == 0
+    assert len(standin.calls_to("views.publish")) == 1
+
+    harness.command(ids.LOGCALL, "Raj Patel noanswer")
+    clock.now += timedelta(seconds=1)
+    assert redraw_waiting_homes(services, clients) == 1
+    assert week_numbers(home(harness))["Dials"] == "4"
+
+
+def test_with_a_worker_a_rep_who_never_opened_the_home_queues_nothing(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    harness = SlackHarness(engine, standin, clock, separate_worker=True)
+    services, clients = worker_side(harness)
+    harness.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    clock.now += timedelta(seconds=5)
+    assert redraw_waiting_homes(services, clients) == 0
+    with harness.session_factory() as session:
+        assert session.scalars(select(HomeRedrawRow)).all() == []
