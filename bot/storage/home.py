@@ -32,12 +32,12 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.insights.rates import CONNECTS
 from bot.insights.weekly import WeekNumbers, WeekReport, week_bounds
 from bot.rules.calls import Outcome
-from bot.storage.db import insert_for
 from bot.storage.models import (
     CallLogRow,
     DraftRow,
@@ -198,14 +198,20 @@ def home_reads(
     return HomeReads(week, digest)
 
 
+_WANT_REDRAW = {
+    name: dialect.insert(HomeRedrawRow)
+    .values(team_id=bindparam("team_id"), user_id=bindparam("user_id"), wanted_at=bindparam("now"))
+    .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+"""Built once per dialect: `serve` writes one after every call, with a worker configured."""
+
+
 def want_redraw(session: Session, team_id: str, user_id: str, now: datetime) -> None:
     """Leave the rep's Home for the worker; a redraw already waiting keeps its time, so a
     rep logging call after call is redrawn once they pause, not never."""
-    session.execute(
-        insert_for(session, HomeRedrawRow)
-        .values(team_id=team_id, user_id=user_id, wanted_at=now)
-        .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
-    )
+    statement = _WANT_REDRAW[session.get_bind().dialect.name]
+    session.connection().execute(statement, {"team_id": team_id, "user_id": user_id, "now": now})
 
 
 def take_redraws(session: Session, settled: datetime, limit: int) -> list[tuple[str, str]]:
