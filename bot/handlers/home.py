@@ -6,6 +6,8 @@ Home, the morning DM and Friday's DM never disagree.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -64,7 +66,8 @@ def handle_home_opened(
     if not rep.home_opened:
         with services.session_factory.begin() as session:
             queries.note_home_opened(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
-    publish_home(services, client, rep, now)
+    shown = event.get("view")
+    publish_home(services, client, rep, now, shown.get("hash") if isinstance(shown, dict) else None)
 
 
 def handle_home_log_call(
@@ -100,7 +103,15 @@ def handle_home_digest_settings(
     client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
 
 
-def publish_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+def publish_home(
+    services: Services,
+    client: WebClient,
+    rep: ActingRep,
+    now: datetime,
+    shown_hash: str | None = None,
+) -> None:
+    """`shown_hash` is the hash of the view Slack shows the rep, when Slack said (on
+    opening): if that is the view we would publish, it is not published again."""
     with services.session_factory() as session:
         advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
         plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
@@ -109,7 +120,12 @@ def publish_home(services: Services, client: WebClient, rep: ActingRep, now: dat
     crm_blocks = build_crm_home_blocks(crm, rep.tz) if crm is not None else []
     settings = _settings_blocks(reads.digest, rep, now)
     view = build_home_view(plan, reads.week, settings, crm_blocks)
-    client.views_publish(user_id=rep.user_id, view=view)
+    digest = hashlib.sha256(json.dumps(view).encode()).hexdigest()
+    key = (rep.team_id, rep.user_id)
+    if services.homes.shown(key, digest, shown_hash):
+        return
+    published = client.views_publish(user_id=rep.user_id, view=view).get("view")
+    services.homes.published(key, digest, published.get("hash") if published else None)
 
 
 def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from bot import ids
 from bot.blocks.insights import build_week_blocks
@@ -14,7 +14,7 @@ from bot.runtime.slack_standin import SlackStandIn
 from bot.services.context import Job, Services
 from bot.services.digest_delivery import ClientForTeam
 from bot.storage.insights import week_reports
-from bot.storage.models import CallLogRow, HomeRedrawRow
+from bot.storage.models import CallLogRow, HomeRedrawRow, RepRow
 from tests.handlers.interactions import (
     click,
     count,
@@ -243,3 +243,58 @@ def test_with_a_worker_a_rep_who_never_opened_the_home_queues_nothing(
     assert redraw_waiting_homes(services, clients) == 0
     with harness.session_factory() as session:
         assert session.scalars(select(HomeRedrawRow)).all() == []
+
+
+def open_home_showing(slack: SlackHarness, shown_hash: str) -> None:
+    """The rep opens the Home tab; Slack's event carries the view it shows them."""
+    event = {
+        "type": "app_home_opened",
+        "user": "U1",
+        "channel": "DU1",
+        "tab": "home",
+        "view": {"id": "VHOME", "type": "home", "hash": shown_hash},
+        "event_ts": str(slack.clock.now.timestamp()),
+    }
+    assert slack.event(event).status == 200
+
+
+def slack_answers_publish_with(slack: SlackHarness, view_hash: str) -> None:
+    slack.standin.answer_next(
+        "views.publish", {"ok": True, "view": {"id": "VHOME", "hash": view_hash}}
+    )
+
+
+def test_opening_a_home_that_shows_the_latest_view_publishes_nothing(
+    slack: SlackHarness,
+) -> None:
+    slack_answers_publish_with(slack, "h1")
+    open_home(slack)
+    slack_answers_publish_with(slack, "h2")
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert len(slack.standin.calls_to("views.publish")) == 2
+
+    # The Home already shows the call: switching back to the tab publishes nothing.
+    open_home_showing(slack, "h2")
+    open_home_showing(slack, "h2")
+    assert len(slack.standin.calls_to("views.publish")) == 2
+
+    # Slack shows another view (say another process published one): ours goes up again.
+    open_home_showing(slack, "h-elsewhere")
+    assert len(slack.standin.calls_to("views.publish")) == 3
+
+
+def test_opening_the_home_after_a_change_publishes_the_change(slack: SlackHarness) -> None:
+    slack_answers_publish_with(slack, "h1")
+    open_home(slack)
+    with slack.session_factory.begin() as session:
+        session.execute(update(RepRow).where(RepRow.user_id == "U1").values(digest_paused=True))
+    # Saved without a redraw (another process, or a change that asks for none): Slack still
+    # shows h1, but it is no longer what the Home should say.
+    slack_answers_publish_with(slack, "h2")
+    open_home_showing(slack, "h1")
+    assert len(slack.standin.calls_to("views.publish")) == 2
+    assert "paused" in text_of(home(slack)).lower()  # type: ignore[arg-type]
+    # The next day's list is another view too, though nothing was saved in between.
+    slack.clock.now += timedelta(days=1)
+    open_home_showing(slack, "h2")
+    assert len(slack.standin.calls_to("views.publish")) == 3
