@@ -157,18 +157,28 @@ def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> 
         with services.session_factory.begin() as session:
             taken = home_store.take_redraws(session, now - HOME_SETTLE, REDRAW_BATCH)
         for team_id, user_id in taken:
-            with services.session_factory() as session:
-                rep = stored_rep(session, team_id, user_id)
             try:
-                client = client_for_team(team_id)
-            except NotInstalledError:
-                logger.info("no Home redraw for %s: the app is not installed there", team_id)
-                continue
-            if rep is not None:
-                _publish_logged(services, client, rep, services.clock())
+                _redraw_taken(services, client_for_team, team_id, user_id)
+            except Exception:
+                # Taken rows are gone: one rep's broken Home must not cost the others theirs.
+                logger.exception("App Home redraw for %s/%s failed", team_id, user_id)
         drawn += len(taken)
         if len(taken) < REDRAW_BATCH:
             return drawn
+
+
+def _redraw_taken(
+    services: Services, client_for_team: ClientForTeam, team_id: str, user_id: str
+) -> None:
+    with services.session_factory() as session:
+        rep = stored_rep(session, team_id, user_id)
+    try:
+        client = client_for_team(team_id)
+    except NotInstalledError:
+        logger.info("no Home redraw for %s: the app is not installed there", team_id)
+        return
+    if rep is not None:
+        _publish_logged(services, client, rep, services.clock())
 
 
 def _publish_logged(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:

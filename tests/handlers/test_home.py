@@ -298,3 +298,23 @@ def test_opening_the_home_after_a_change_publishes_the_change(slack: SlackHarnes
     slack.clock.now += timedelta(days=1)
     open_home_showing(slack, "h2")
     assert len(slack.standin.calls_to("views.publish")) == 3
+
+
+def test_one_reps_broken_home_does_not_keep_the_worker_from_the_others(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    standin.clear()
+    harness = SlackHarness(engine, standin, clock, separate_worker=True)
+    services, clients = worker_side(harness)
+    for user in ("U1", "U2"):
+        open_home(harness, user=user)
+        harness.command(
+            ids.LOGCALL, f"Jane Doe{user[-1]} vm phone:+1 212 555 014{user[-1]}", user=user
+        )
+    with harness.session_factory.begin() as session:
+        session.execute(update(RepRow).where(RepRow.user_id == "U1").values(tz="Mars/Olympus"))
+    standin.clear()
+    clock.now += timedelta(seconds=1)
+    assert redraw_waiting_homes(services, clients) == 2
+    (published,) = standin.calls_to("views.publish")
+    assert published.args["user_id"] == "U2"
