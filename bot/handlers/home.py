@@ -98,7 +98,7 @@ def handle_home_digest_settings(
     rep = _clicker(body, client, context)
     with services.session_factory() as session:
         row = queries.rep_row(session, rep.team_id, rep.user_id)
-        digest = home_store.DigestSettingsRow.of(row) if row else None
+        digest = DigestSettingsRow.of(row) if row else None
     settings = _settings_blocks(digest, rep, services.clock())
     client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
 

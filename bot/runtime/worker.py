@@ -5,9 +5,8 @@ take the GIL from the threads answering reps. The worker runs each round at the 
 minute (a round that overruns starts the next one at once, never two at a time) until it is
 told to stop; `--once` runs one round and exits, for cron.
 
-Between rounds it also redraws the App Homes that `serve` left for it (see
-`handlers.home.refresh_home`), looking every `HOME_POLL_SECONDS`: a Home lags the call that
-changed it by the settle time and at most that much more.
+Beside the rounds, on a thread of its own, it redraws the App Homes that `serve` left for it
+(see `handlers.home.refresh_home`).
 """
 
 from __future__ import annotations
@@ -30,6 +29,8 @@ from bot.storage.db import make_session_factory
 logger = logging.getLogger(__name__)
 
 HOME_POLL_SECONDS = 0.5
+"""How often the worker looks for Homes to redraw: a Home lags the call that changed it by
+the settle time `serve` would have waited and at most this much more. One indexed read."""
 
 
 def run_worker(

@@ -40,9 +40,9 @@ class PublishedHomes:
 
     Slack sends the view it shows with every `app_home_opened`; when that is still ours and
     ours has not changed, publishing it again would only spend a Slack call (views.publish
-    is rate limited per workspace) and our CPU. Comparing Slack's hash, not just our digest,
-    keeps this right with several processes: another one's publish changes the hash. A
-    digest and a hash per rep who opened the Home: about 150 bytes each.
+    is rate limited per workspace) and its JSON both ways. Comparing Slack's hash, not just
+    our digest, keeps this right with several processes: another one's publish changes the
+    hash. A digest and a hash per rep who opened the Home: about 150 bytes each.
     """
 
     def __init__(self) -> None:
