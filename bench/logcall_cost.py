@@ -34,10 +34,17 @@ class CostResult:
 
 
 def measure(
-    engine: Engine, database: str, requests: int, profile: bool = False, home_open: bool = False
+    engine: Engine,
+    database: str,
+    requests: int,
+    profile: bool = False,
+    home_open: bool = False,
+    worker: bool = False,
 ) -> CostResult:
     """With `home_open`, every rep has opened the App Home, and each call's redraw is done
-    inline (in production it runs behind the ack, on its own thread) and counted."""
+    inline (in production it runs behind the ack, on its own thread) and counted. With
+    `worker` too, `serve` leaves the redraws to `phonetag worker` (PHONETAG_WORKER=separate):
+    what is counted is what `serve` still does, the worker's redraws are not."""
     upgrade(engine)
     statements = 0
 
@@ -47,7 +54,7 @@ def measure(
 
     with SlackStandIn() as standin:
         clock = Clock(MONDAY_MORNING)
-        harness = SlackHarness(engine, standin, clock)
+        harness = SlackHarness(engine, standin, clock, separate_worker=worker)
         for rep in range(REPS):
             harness.command("/digest", "pause", user=f"U{rep}")
             if home_open:
@@ -83,20 +90,23 @@ def measure(
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     label = f"{database}, Home open" if home_open else database
+    label = f"{label}, worker" if worker else label
     return CostResult(label, requests, 1000 * seconds / requests, statements / requests)
 
 
 def run(requests: int, profile: bool = False) -> list[CostResult]:
     results = []
-    for home_open in (False, True):
+    for home_open, worker in ((False, False), (True, False), (True, True)):
         with tempfile.TemporaryDirectory() as tmp:
             engine = make_engine(f"sqlite:///{tmp}/cost.db")
-            results.append(measure(engine, "SQLite", requests, profile, home_open))
+            results.append(measure(engine, "SQLite", requests, profile, home_open, worker))
             engine.dispose()
         postgres = ThrowawayPostgres()
         try:
             engine = make_engine(postgres.start())
-            results.append(measure(engine, "PostgreSQL", requests, home_open=home_open))
+            results.append(
+                measure(engine, "PostgreSQL", requests, home_open=home_open, worker=worker)
+            )
             engine.dispose()
         finally:
             postgres.stop()

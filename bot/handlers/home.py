@@ -6,15 +6,16 @@ Home, the morning DM and Friday's DM never disagree.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.blocks.crm import build_crm_home_blocks
@@ -23,19 +24,27 @@ from bot.blocks.home import build_digest_settings_modal, build_home_view
 from bot.blocks.logcall import build_logcall_modal
 from bot.blocks.scripts import build_profile_modal
 from bot.handlers.crm import crm_status
-from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids
-from bot.insights.weekly import WeekReport, week_bounds
+from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids, stored_rep
 from bot.rules.calls import Rep
 from bot.rules.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
+from bot.services.context import HOME_SETTLE_SECONDS
+from bot.services.digest_delivery import ClientForTeam
+from bot.services.oauth import NotInstalledError
 from bot.storage import digest as digest_store
-from bot.storage import insights as insights_store
+from bot.storage import home as home_store
 from bot.storage import queries
 from bot.storage import scripts as script_store
+from bot.storage.home import DigestSettingsRow
 
 if TYPE_CHECKING:
     from bot.services.context import Services
 
 logger = logging.getLogger(__name__)
+
+HOME_SETTLE = timedelta(seconds=HOME_SETTLE_SECONDS)
+REDRAW_BATCH = 50
+"""Homes taken per transaction: a worker catching up after a pause redraws them in batches
+rather than holding a thousand claimed while it draws the first."""
 
 
 def register(app: App) -> None:
@@ -57,7 +66,8 @@ def handle_home_opened(
     if not rep.home_opened:
         with services.session_factory.begin() as session:
             queries.note_home_opened(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
-    publish_home(services, client, rep, now)
+    shown = event.get("view")
+    publish_home(services, client, rep, now, shown.get("hash") if isinstance(shown, dict) else None)
 
 
 def handle_home_log_call(
@@ -87,57 +97,110 @@ def handle_home_digest_settings(
     services = context["services"]
     rep = _clicker(body, client, context)
     with services.session_factory() as session:
-        settings = _digest_settings(session, rep, services.clock())
+        row = queries.rep_row(session, rep.team_id, rep.user_id)
+        digest = DigestSettingsRow.of(row) if row else None
+    settings = _settings_blocks(digest, rep, services.clock())
     client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
 
 
-def publish_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+def publish_home(
+    services: Services,
+    client: WebClient,
+    rep: ActingRep,
+    now: datetime,
+    shown_hash: str | None = None,
+) -> None:
+    """`shown_hash` is the hash of the view Slack shows the rep, when Slack said (on
+    opening): if that is the view we would publish, it is not published again."""
     with services.session_factory() as session:
         advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
         plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
-        week = insights_store.rep_week_report(session, rep.team_id, rep.user_id, now)
-        settings = _digest_settings(session, rep, now)
+        reads = home_store.home_reads(session, rep.team_id, rep.user_id, rep.tz, now)
         crm = crm_status(session, rep)
-    # A rep with no row yet has logged nothing: their week is all zeros.
-    week = week or WeekReport(rep.user_id, week_bounds(now, rep.tz).this_start.date())
     crm_blocks = build_crm_home_blocks(crm, rep.tz) if crm is not None else []
-    view = build_home_view(plan, week, settings, crm_blocks)
-    client.views_publish(user_id=rep.user_id, view=view)
+    settings = _settings_blocks(reads.digest, rep, now)
+    view = build_home_view(plan, reads.week, settings, crm_blocks)
+    digest = hashlib.sha256(json.dumps(view).encode()).hexdigest()
+    key = (rep.team_id, rep.user_id)
+    if services.homes.shown(key, digest, shown_hash):
+        return
+    published = client.views_publish(user_id=rep.user_id, view=view).get("view")
+    services.homes.published(key, digest, published.get("hash") if published else None)
 
 
 def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
-    """After a call is logged or undone, behind the ack. The change is saved, so a Slack
-    failure here is only logged: the Home catches up the next time it is opened.
+    """After a call is logged or undone. The change is saved, so a Slack failure here is
+    only logged: the Home catches up the next time it is opened.
 
     A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
     work, a digest plan and a week's count, is spared for every rep who lives in the DM.
+    With a worker configured the redraw is left to it, one small write here, so the CPU of
+    `serve` goes to replies; otherwise it runs behind the ack, merged per rep.
     """
     if not rep.home_opened:
         return
-
-    def publish() -> None:
-        try:
-            publish_home(services, client, rep, now)
-        except SlackApiError as error:
-            logger.warning(
-                "views.publish failed for %s: %s", rep.user_id, error.response.get("error")
-            )
-
-    services.later(publish, key=(rep.team_id, rep.user_id))
+    if services.settings.separate_worker:
+        with services.session_factory.begin() as session:
+            home_store.want_redraw(session, rep.team_id, rep.user_id, now)
+        return
+    services.later(
+        lambda: _publish_logged(services, client, rep, now), key=(rep.team_id, rep.user_id)
+    )
 
 
-def _digest_settings(session: Session, rep: ActingRep, now: datetime) -> list[dict[str, object]]:
+def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> int:
+    """`phonetag worker`'s side of `refresh_home`: redraws the Homes left for it once they
+    have been quiet for the settle time `serve` would have waited, and says how many."""
+    drawn = 0
+    while True:
+        now = services.clock()
+        with services.session_factory.begin() as session:
+            taken = home_store.take_redraws(session, now - HOME_SETTLE, REDRAW_BATCH)
+        for team_id, user_id in taken:
+            try:
+                _redraw_taken(services, client_for_team, team_id, user_id)
+            except Exception:
+                # Taken rows are gone: one rep's broken Home must not cost the others theirs.
+                logger.exception("App Home redraw for %s/%s failed", team_id, user_id)
+        drawn += len(taken)
+        if len(taken) < REDRAW_BATCH:
+            return drawn
+
+
+def _redraw_taken(
+    services: Services, client_for_team: ClientForTeam, team_id: str, user_id: str
+) -> None:
+    with services.session_factory() as session:
+        rep = stored_rep(session, team_id, user_id)
+    try:
+        client = client_for_team(team_id)
+    except NotInstalledError:
+        logger.info("no Home redraw for %s: the app is not installed there", team_id)
+        return
+    if rep is not None:
+        _publish_logged(services, client, rep, services.clock())
+
+
+def _publish_logged(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+    try:
+        publish_home(services, client, rep, now)
+    except SlackApiError as error:
+        logger.warning("views.publish failed for %s: %s", rep.user_id, error.response.get("error"))
+
+
+def _settings_blocks(
+    row: DigestSettingsRow | None, rep: ActingRep, now: datetime
+) -> list[dict[str, object]]:
     """As `/digest` shows them; a rep who never changed anything gets the defaults."""
-    row = queries.rep_row(session, rep.team_id, rep.user_id)
     schedule = DigestSchedule.from_settings(
-        row.digest_time if row else DEFAULT_TIME,
-        row.digest_days if row else DEFAULT_DAYS,
+        row.time if row else DEFAULT_TIME,
+        row.days if row else DEFAULT_DAYS,
         rep.tz.key,
     )
     reply = build_digest_settings(
         schedule,
-        paused=bool(row and row.digest_paused),
-        when_empty=bool(row and row.digest_when_empty),
+        paused=bool(row and row.paused),
+        when_empty=bool(row and row.when_empty),
         now=now,
         saved=False,
     )

@@ -4,6 +4,9 @@ A 10,000-rep morning is minutes of Python building and posting digests; in `serv
 take the GIL from the threads answering reps. The worker runs each round at the top of the
 minute (a round that overruns starts the next one at once, never two at a time) until it is
 told to stop; `--once` runs one round and exits, for cron.
+
+Beside the rounds, on a thread of its own, it redraws the App Homes that `serve` left for it
+(see `handlers.home.refresh_home`).
 """
 
 from __future__ import annotations
@@ -13,15 +16,21 @@ import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from threading import Event
+from threading import Event, Thread
 
 from bot.config import Settings
+from bot.handlers.home import redraw_waiting_homes
 from bot.runtime.app import open_database
 from bot.runtime.ticks import Tick, minute_ticks, run_round
-from bot.services.digest_delivery import team_web_clients
+from bot.services.context import Services
+from bot.services.digest_delivery import ClientForTeam, team_web_clients
 from bot.storage.db import make_session_factory
 
 logger = logging.getLogger(__name__)
+
+HOME_POLL_SECONDS = 0.5
+"""How often the worker looks for Homes to redraw: a Home lags the call that changed it by
+the settle time `serve` would have waited and at most this much more. One indexed read."""
 
 
 def run_worker(
@@ -37,16 +46,40 @@ def run_worker(
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
     ticks = ticks if ticks is not None else minute_ticks(settings)
+    services = Services(session_factory, clock, settings=settings)
     if once:
-        return 0 if run_round(ticks, session_factory, clients, clock()) else 1
+        succeeded = run_round(ticks, session_factory, clients, clock())
+        return 0 if _redraw_homes(services, clients) and succeeded else 1
     stop = stop or _stopped_by_signals()
-    logger.info("worker running %s every minute", ", ".join(ticks))
+    homes = Thread(target=_home_redraws, args=(services, clients, stop), name="home-redraws")
+    homes.start()
+    logger.info("worker running %s every minute, App Home redraws as they come", ", ".join(ticks))
     while not stop.is_set():
         run_round(ticks, session_factory, clients, clock())
         stop.wait(60 - time.time() % 60)
+    homes.join()
     logger.info("worker stopped")
     engine.dispose()
     return 0
+
+
+def _home_redraws(services: Services, clients: ClientForTeam, stop: Event) -> None:
+    """On a thread of its own: a digest round takes minutes, and a Home must not wait on it."""
+    while not stop.wait(HOME_POLL_SECONDS):
+        _redraw_homes(services, clients)
+
+
+def _redraw_homes(services: Services, clients: ClientForTeam) -> bool:
+    """False if the redraws failed; logged like a tick's failure, and the next pass retries
+    whatever was not taken."""
+    try:
+        drawn = redraw_waiting_homes(services, clients)
+    except Exception:
+        logger.exception("App Home redraws failed")
+        return False
+    if drawn:
+        logger.debug("redrew %d App Homes", drawn)
+    return True
 
 
 def _stopped_by_signals() -> Event:

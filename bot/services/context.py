@@ -34,6 +34,34 @@ req/s). The rep reads the reply in the channel first; a second is less than the 
 Home tab."""
 
 
+class PublishedHomes:
+    """The App Home this process last published for each rep: a digest of the view and the
+    hash Slack gave it.
+
+    Slack sends the view it shows with every `app_home_opened`; when that is still ours and
+    ours has not changed, publishing it again would only spend a Slack call (views.publish
+    is rate limited per workspace) and its JSON both ways. Comparing Slack's hash, not just
+    our digest, keeps this right with several processes: another one's publish changes the
+    hash. A digest and a hash per rep who opened the Home: about 150 bytes each.
+    """
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._last: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def shown(self, rep: tuple[str, str], digest: str, slack_hash: str | None) -> bool:
+        """Whether Slack shows `slack_hash` and that is the view of `digest` we published."""
+        with self._lock:
+            return slack_hash is not None and self._last.get(rep) == (digest, slack_hash)
+
+    def published(self, rep: tuple[str, str], digest: str, slack_hash: str | None) -> None:
+        with self._lock:
+            if slack_hash is None:
+                self._last.pop(rep, None)
+            else:
+                self._last[rep] = (digest, slack_hash)
+
+
 class Later(Protocol):
     def __call__(self, job: Job, key: Hashable | None = None) -> object: ...
 
@@ -59,6 +87,7 @@ class Services:
     imports: PerWorkspace = field(default_factory=lambda: workspace_queues())
     downloads: DownloadPolicy = field(default_factory=DownloadPolicy)
     evidence: EvidenceCache = field(default_factory=lambda: EvidenceCache(EVIDENCE_REUSE))
+    homes: PublishedHomes = field(default_factory=PublishedHomes)
     settings: Settings = field(default_factory=Settings)
     crm_adapters: AdapterFactory | None = None
     """How CRM adapters are built; None builds them from `settings` (tests pass their own)."""

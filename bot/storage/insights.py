@@ -300,24 +300,6 @@ def week_reports(session: Session, team_id: str, now: datetime) -> dict[str, Wee
     so reps with a quiet fortnight still get a report of zeros. A rep whose zone no longer
     parses is logged and left out rather than stopping the others.
     """
-    return _week_reports(session, team_id, now)
-
-
-def rep_week_report(
-    session: Session, team_id: str, user_id: str, now: datetime
-) -> WeekReport | None:
-    """One rep's week exactly as `week_reports` counts it, in one query over their rows only.
-
-    None when the rep has no row yet (nothing logged, so nothing to count) or their zone no
-    longer parses.
-    """
-    return _week_reports(session, team_id, now, user_id=user_id).get(user_id)
-
-
-def _week_reports(
-    session: Session, team_id: str, now: datetime, *, user_id: str | None = None
-) -> dict[str, WeekReport]:
-    """The query and the counting behind both: every rep's, or only `user_id`'s."""
     since = now - _WEEKS_LOOKBACK
     reps = select(RepRow.user_id, RepRow.tz).where(RepRow.team_id == team_id)
     calls = (
@@ -362,11 +344,6 @@ def _week_reports(
         DraftRow.created_at >= since,
         DraftRow.created_at <= now,
     )
-    if user_id is not None:
-        calls = calls.where(CallLogRow.rep_user_id == user_id)
-        returns = returns.where(OwedReturnCallRow.rep_user_id == user_id)
-        introductions = introductions.where(DraftRow.rep_user_id == user_id)
-        reps = reps.where(RepRow.user_id == user_id)
     activity = union_all(calls, returns, introductions).subquery()
     query = reps.add_columns(
         activity.c.kind,
@@ -375,10 +352,8 @@ def _week_reports(
         activity.c.prospect_tz,
         activity.c.referrer,
     ).outerjoin(activity, activity.c.user_id == RepRow.user_id)
-    if user_id is None:
-        # A team's fortnight is streamed; one rep's fits in memory without a server cursor's
-        # extra round trips, and the App Home asks for it after every logged call.
-        query = query.execution_options(yield_per=STREAM_BATCH)
+    # A team's fortnight is streamed, never held in memory at once.
+    query = query.execution_options(yield_per=STREAM_BATCH)
     rows = session.execute(query)
     outcomes: defaultdict[tuple[str, Week], list[Outcome]] = defaultdict(list)
     returned: defaultdict[tuple[str, Week], int] = defaultdict(int)

@@ -317,3 +317,19 @@ class CrmOutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HomeRedrawRow(Base):
+    """A rep's App Home to redraw, left by `serve` for `phonetag worker` when one is configured.
+
+    One row per rep however many calls ask: the worker takes a row once it has been quiet a
+    moment, so a burst of calls ends in one redraw, as it does in process.
+    """
+
+    __tablename__ = "home_redraws"
+    __table_args__ = (Index("ix_home_redraws_wanted_at", "wanted_at"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wanted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When the first change still undrawn was saved."""

@@ -17,7 +17,7 @@ from bot import ids
 from bot.blocks.mrkdwn import plain
 from bot.config import Settings
 from bot.services.digest_delivery import digest_web_client, run_digest_tick
-from bot.storage.insights import rep_week_report
+from bot.storage.home import home_reads
 from bot.storage.models import CallLogRow, DraftRow, ProspectRow, Workspace
 from tests.blockkit import assert_valid_message
 from tests.handlers.commands.test_vmscript import script_of
@@ -336,10 +336,9 @@ def test_introductions_asked_and_referrals_reached_are_counted_in_the_week(
     say(slack, ids.LOGCALL, 'Rae Ref connected phone:+1 312 555 0110 ref:"Wendy Win"')
     assert "Referred by: Wendy Win" in say(slack, ids.PROSPECT, "show Rae Ref").text
     with slack.session_factory() as session:
-        report = rep_week_report(session, "T1", "U1", slack.clock.now)
+        report = home_reads(session, "T1", "U1", CHICAGO, slack.clock.now).week
         kinds = session.scalars(select(DraftRow.kind)).all()
     assert kinds == ["introduction"]
-    assert report is not None
     assert (report.this_week.introductions_asked, report.this_week.referrals_reached) == (1, 1)
     click(slack, ids.LOGCALL_ASKED_INTRO, value="999")
     assert "isn't one of yours" in text_of(responses(slack)[-1])

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from slack_sdk import WebClient
+from sqlalchemy import Engine, select, update
 
 from bot import ids
 from bot.blocks.insights import build_week_blocks
+from bot.handlers.home import redraw_waiting_homes
 from bot.runtime.slack_standin import SlackStandIn
-from bot.services.context import Job
+from bot.services.context import Job, Services
+from bot.services.digest_delivery import ClientForTeam
 from bot.storage.insights import week_reports
-from bot.storage.models import CallLogRow
+from bot.storage.models import CallLogRow, HomeRedrawRow, RepRow
 from tests.handlers.interactions import (
     click,
     count,
@@ -22,7 +25,7 @@ from tests.handlers.interactions import (
     week_numbers,
 )
 from tests.handlers.learned_windows import LEARNED, MONDAY_0600, add_prospect, four_pm_history
-from tests.slack import MONDAY_MORNING, Clock, SlackHarness
+from tests.slack import BOT_TOKEN, MONDAY_MORNING, Clock, SlackHarness
 
 # The rep is in Chicago; their week began Monday 23 Nov 00:00 CST = 06:00 UTC.
 SUNDAY_NIGHT = datetime(2026, 11, 23, 5, 59, tzinfo=UTC)
@@ -189,3 +192,129 @@ def test_the_home_refresh_waits_until_the_rep_has_the_reply(
     for job in pending:
         job()
     assert week_numbers(home(harness))["Voicemails left"] == "1"
+
+
+def worker_side(harness: SlackHarness) -> tuple[Services, ClientForTeam]:
+    """What `phonetag worker` redraws with: the same database and clock, its own services."""
+    client = WebClient(token=BOT_TOKEN, base_url=harness.standin.base_url)
+    return Services(harness.session_factory, harness.clock, settings=harness.settings), (
+        lambda _team: client
+    )
+
+
+def test_with_a_worker_the_call_leaves_the_home_to_it_and_a_burst_is_one_redraw(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    standin.clear()
+    harness = SlackHarness(engine, standin, clock, separate_worker=True)
+    services, clients = worker_side(harness)
+    open_home(harness)  # opening draws at once: the rep is looking
+    assert len(standin.calls_to("views.publish")) == 1
+    standin.clear()
+
+    for line in ("Jane Doe vm phone:+1 212 555 0143", "Jane Doe connected", "Raj Patel meeting"):
+        assert harness.command(ids.LOGCALL, line).status == 200
+        clock.now += timedelta(milliseconds=300)
+    assert standin.calls_to("views.publish") == []
+    # Calls still coming: the worker leaves the Home until the rep pauses.
+    assert redraw_waiting_homes(services, clients) == 0
+
+    clock.now += timedelta(seconds=1)
+    assert redraw_waiting_homes(services, clients) == 1
+    shown = week_numbers(home(harness))
+    assert (shown["Voicemails left"], shown["Connects"], shown["Meetings set"]) == ("1", "2", "1")
+    # Nothing changed since: nothing to draw.
+    assert redraw_waiting_homes(services, clients) == 0
+    assert len(standin.calls_to("views.publish")) == 1
+
+    harness.command(ids.LOGCALL, "Raj Patel noanswer")
+    clock.now += timedelta(seconds=1)
+    assert redraw_waiting_homes(services, clients) == 1
+    assert week_numbers(home(harness))["Dials"] == "4"
+
+
+def test_with_a_worker_a_rep_who_never_opened_the_home_queues_nothing(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    harness = SlackHarness(engine, standin, clock, separate_worker=True)
+    services, clients = worker_side(harness)
+    harness.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    clock.now += timedelta(seconds=5)
+    assert redraw_waiting_homes(services, clients) == 0
+    with harness.session_factory() as session:
+        assert session.scalars(select(HomeRedrawRow)).all() == []
+
+
+def open_home_showing(slack: SlackHarness, shown_hash: str) -> None:
+    """The rep opens the Home tab; Slack's event carries the view it shows them."""
+    event = {
+        "type": "app_home_opened",
+        "user": "U1",
+        "channel": "DU1",
+        "tab": "home",
+        "view": {"id": "VHOME", "type": "home", "hash": shown_hash},
+        "event_ts": str(slack.clock.now.timestamp()),
+    }
+    assert slack.event(event).status == 200
+
+
+def slack_answers_publish_with(slack: SlackHarness, view_hash: str) -> None:
+    slack.standin.answer_next(
+        "views.publish", {"ok": True, "view": {"id": "VHOME", "hash": view_hash}}
+    )
+
+
+def test_opening_a_home_that_shows_the_latest_view_publishes_nothing(
+    slack: SlackHarness,
+) -> None:
+    slack_answers_publish_with(slack, "h1")
+    open_home(slack)
+    slack_answers_publish_with(slack, "h2")
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert len(slack.standin.calls_to("views.publish")) == 2
+
+    # The Home already shows the call: switching back to the tab publishes nothing.
+    open_home_showing(slack, "h2")
+    open_home_showing(slack, "h2")
+    assert len(slack.standin.calls_to("views.publish")) == 2
+
+    # Slack shows another view (say another process published one): ours goes up again.
+    open_home_showing(slack, "h-elsewhere")
+    assert len(slack.standin.calls_to("views.publish")) == 3
+
+
+def test_opening_the_home_after_a_change_publishes_the_change(slack: SlackHarness) -> None:
+    slack_answers_publish_with(slack, "h1")
+    open_home(slack)
+    with slack.session_factory.begin() as session:
+        session.execute(update(RepRow).where(RepRow.user_id == "U1").values(digest_paused=True))
+    # Saved without a redraw (another process, or a change that asks for none): Slack still
+    # shows h1, but it is no longer what the Home should say.
+    slack_answers_publish_with(slack, "h2")
+    open_home_showing(slack, "h1")
+    assert len(slack.standin.calls_to("views.publish")) == 2
+    assert "paused" in text_of(home(slack)).lower()  # type: ignore[arg-type]
+    # The next day's list is another view too, though nothing was saved in between.
+    slack.clock.now += timedelta(days=1)
+    open_home_showing(slack, "h2")
+    assert len(slack.standin.calls_to("views.publish")) == 3
+
+
+def test_one_reps_broken_home_does_not_keep_the_worker_from_the_others(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    standin.clear()
+    harness = SlackHarness(engine, standin, clock, separate_worker=True)
+    services, clients = worker_side(harness)
+    for user in ("U1", "U2"):
+        open_home(harness, user=user)
+        harness.command(
+            ids.LOGCALL, f"Jane Doe{user[-1]} vm phone:+1 212 555 014{user[-1]}", user=user
+        )
+    with harness.session_factory.begin() as session:
+        session.execute(update(RepRow).where(RepRow.user_id == "U1").values(tz="Mars/Olympus"))
+    standin.clear()
+    clock.now += timedelta(seconds=1)
+    assert redraw_waiting_homes(services, clients) == 2
+    (published,) = standin.calls_to("views.publish")
+    assert published.args["user_id"] == "U2"

@@ -6,13 +6,13 @@ import logging
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from threading import Event
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -22,7 +22,7 @@ from bot.runtime.ticks import minute_ticks, run_round
 from bot.runtime.worker import run_worker
 from bot.services.digest_delivery import ClientForTeam, TickReport
 from bot.storage.db import make_engine, upgrade
-from bot.storage.models import ProspectRow, RepRow
+from bot.storage.models import HomeRedrawRow, ProspectRow, RepRow
 
 REPO = Path(__file__).resolve().parents[2]
 SETUP = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
@@ -167,3 +167,34 @@ def test_serve_ticks_in_process_only_when_no_worker_is_configured(tmp_path: Path
     scheduler.shutdown(wait=False)
     with pytest.raises(ValueError, match="PHONETAG_WORKER"):
         Settings.from_env({"PHONETAG_WORKER": "elsewhere"})
+
+
+def test_a_worker_round_redraws_the_homes_serve_left_for_it(tmp_path: Path) -> None:
+    with SlackStandIn() as standin:
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path}/homes.db",
+            slack_bot_token="xoxb-t",
+            slack_api_url=standin.base_url,
+        )
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                insert(RepRow).values(
+                    team_id="T1",
+                    user_id="U1",
+                    tz="America/Chicago",
+                    digest_paused=True,
+                    created_at=SETUP,
+                    home_opened_at=SETUP,
+                )
+            )
+            connection.execute(
+                insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=SETUP)
+            )
+        later = SETUP + timedelta(seconds=2)
+        assert run_worker(settings, once=True, ticks={}, clock=lambda: later) == 0
+        (published,) = standin.calls_to("views.publish")
+        assert published.args["user_id"] == "U1"
+        with engine.connect() as connection:
+            assert connection.execute(select(HomeRedrawRow)).all() == []

@@ -221,27 +221,6 @@ def test_week_reports_keep_teams_apart_in_one_query_and_skip_broken_zones(
     assert reports["U1"].grid.total() == Tally(4, 2)
 
 
-def test_one_reps_week_is_counted_as_the_teams_report_counts_it_in_one_query(
-    engine: Engine,
-) -> None:
-    with make_session_factory(engine).begin() as session:
-        seed_fortnight(session, "TA")
-        seed_fortnight(session, "TB")
-        # Another rep's calls in the same workspace stay out of U1's week.
-        add_rep(session, "TA", "U3")
-        add_call(session, add_prospect(session, "TA", "U3", None), "meeting", utc(2026, 11, 19, 15))
-    factory = make_session_factory(engine)
-    with factory() as session, counted_selects(engine) as selects:
-        mine = store.rep_week_report(session, "TA", "U1", FRIDAY_AFTERNOON)
-    with factory() as session:
-        team = store.week_reports(session, "TA", FRIDAY_AFTERNOON)
-        unknown = store.rep_week_report(session, "TA", "U9", FRIDAY_AFTERNOON)
-    assert len(selects) == 1
-    assert mine == team["U1"]
-    assert team["U3"].this_week.meetings == 1
-    assert unknown is None
-
-
 def test_the_evidence_cache_reuses_a_workspace_read_until_it_is_stale(engine: Engine) -> None:
     cache = store.EvidenceCache(timedelta(minutes=15))
     now = utc(2026, 11, 23, 16)

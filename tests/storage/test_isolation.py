@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot import ids
 from bot.rules.prospects import ListFilter
 from bot.storage import digest as digest_store
+from bot.storage import home as home_store
 from bot.storage import insights as insights_store
 from bot.storage import prospects as prospect_store
 from bot.storage import queries
@@ -103,7 +104,7 @@ def every_read(session: Session, slack: SlackHarness) -> dict[str, object]:
     }
     for user in REPS:
         reads[f"{user} plan"] = digest_store.rep_digest_plan(session, TEAM, user, CHICAGO, now)
-        reads[f"{user} week"] = insights_store.rep_week_report(session, TEAM, user, now)
+        reads[f"{user} home"] = home_store.home_reads(session, TEAM, user, CHICAGO, now)
         reads[f"{user} profile"] = script_store.rep_profile(session, TEAM, user)
         reads[f"{user} facts"] = script_store.list_facts(session, TEAM, user)
         reads[f"{user} rep"] = queries.rep_and_rules(session, TEAM, user)
