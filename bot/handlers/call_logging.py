@@ -19,6 +19,7 @@ from bot.rules.dates import day_start, resolve_earlier, resolve_when
 from bot.rules.money import currency_mismatch
 from bot.rules.public_holidays import closed_days
 from bot.storage import crm as crm_store
+from bot.storage import home as home_store
 from bot.storage import queries
 from bot.storage import scripts as script_store
 from bot.storage.logbook import ProspectLookup, log_call, rep_and_prospect
@@ -45,6 +46,7 @@ def log_and_confirm(
     back_on: datetime | None = None,
     response_url: str | None = None,
     crm_from_env: bool = False,
+    queue_home_redraw: bool = False,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
@@ -52,7 +54,8 @@ def log_and_confirm(
     prospect is in (it becomes the follow-up). `once_key` names a submission Slack may
     deliver twice (a form's view id): the second delivery returns None and writes nothing.
     `crm_from_env` says the environment names a CRM for every workspace, so the call is
-    queued for it even where no connection is stored.
+    queued for it even where no connection is stored. `queue_home_redraw` (a worker redraws
+    App Homes) leaves the rep's Home for the worker in the same transaction.
     Raises bot.storage.logbook.NotYourProspect, and WrongCurrency for a value marked in
     another currency than the workspace's; either way nothing is written.
     """
@@ -69,6 +72,7 @@ def log_and_confirm(
             back_on=back_on,
             response_url=response_url,
             crm_from_env=crm_from_env,
+            queue_home_redraw=queue_home_redraw,
         )
 
 
@@ -83,13 +87,14 @@ def log_line(
     response_url: str | None = None,
     once_key: str | None = None,
     crm_from_env: bool = False,
+    queue_home_redraw: bool = False,
 ) -> tuple[ActingRep, dict[str, object] | None]:
     """The one-line /logcall in one transaction, the rep read inside it with the prospect
     and its calls: a known rep's call is one session, one read and one commit. Only a
     first-time rep's zone is asked of Slack, outside any transaction. `once_key` names the
     delivery (its replay key): a second delivery writes nothing and gets None. Raises
     DateError (a `next:`, `at:` or `back:` that is not a date) and WrongCurrency, with
-    nothing written. `crm_from_env` is as for `log_and_confirm`."""
+    nothing written. `crm_from_env` and `queue_home_redraw` are as for `log_and_confirm`."""
 
     def log(
         session: Session, rep: ActingRep, looked_up: ProspectLookup | None = None
@@ -106,6 +111,7 @@ def log_line(
             back_on=back_on,
             response_url=response_url,
             crm_from_env=crm_from_env,
+            queue_home_redraw=queue_home_redraw,
             looked_up=looked_up,
         )
         return rep, reply
@@ -144,6 +150,7 @@ def _log_in(
     back_on: datetime | None = None,
     response_url: str | None = None,
     crm_from_env: bool = False,
+    queue_home_redraw: bool = False,
     looked_up: ProspectLookup | None = None,
 ) -> dict[str, object] | None:
     stored_rules = rep.stored_rules
@@ -173,6 +180,8 @@ def _log_in(
         push_to_crm=push_to_crm,
         looked_up=looked_up,
     )
+    if queue_home_redraw and rep.home_opened:
+        home_store.want_redraw(session, rep.team_id, rep.user_id, now)
     prospect = logged.prospect
     advice = referral_blocks(request.outcome, prospect)
     if request.outcome is Outcome.GATEKEEPER:

@@ -128,20 +128,24 @@ def publish_home(
     services.homes.published(key, digest, published.get("hash") if published else None)
 
 
-def refresh_home(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+def refresh_home(
+    services: Services, client: WebClient, rep: ActingRep, now: datetime, *, queued: bool = False
+) -> None:
     """After a call is logged or undone. The change is saved, so a Slack failure here is
     only logged: the Home catches up the next time it is opened.
 
     A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
     work, a digest plan and a week's count, is spared for every rep who lives in the DM.
-    With a worker configured the redraw is left to it, one small write here, so the CPU of
-    `serve` goes to replies; otherwise it runs behind the ack, merged per rep.
+    With a worker configured the redraw is left to it, one small write, so the CPU of
+    `serve` goes to replies (`queued`: the change's own transaction wrote it already);
+    otherwise it runs behind the ack, merged per rep.
     """
     if not rep.home_opened:
         return
     if services.settings.separate_worker:
-        with services.session_factory.begin() as session:
-            home_store.want_redraw(session, rep.team_id, rep.user_id, now)
+        if not queued:
+            with services.session_factory.begin() as session:
+                home_store.want_redraw(session, rep.team_id, rep.user_id, now)
         return
     services.later(
         lambda: _publish_logged(services, client, rep, now), key=(rep.team_id, rep.user_id)

@@ -32,12 +32,12 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.insights.rates import CONNECTS
 from bot.insights.weekly import WeekNumbers, WeekReport, week_bounds
 from bot.rules.calls import Outcome
+from bot.storage.db import DIALECT_INSERTS
 from bot.storage.models import (
     CallLogRow,
     DraftRow,
@@ -199,19 +199,22 @@ def home_reads(
 
 
 _WANT_REDRAW = {
-    name: dialect.insert(HomeRedrawRow)
+    name: dialect_insert(HomeRedrawRow)
     .values(team_id=bindparam("team_id"), user_id=bindparam("user_id"), wanted_at=bindparam("now"))
     .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    for name, dialect_insert in DIALECT_INSERTS.items()
 }
-"""Built once per dialect: `serve` writes one after every call, with a worker configured."""
+"""Built once per dialect: with a worker configured, every logged call writes one, in the
+call's own transaction."""
 
 
 def want_redraw(session: Session, team_id: str, user_id: str, now: datetime) -> None:
     """Leave the rep's Home for the worker; a redraw already waiting keeps its time, so a
     rep logging call after call is redrawn once they pause, not never."""
-    statement = _WANT_REDRAW[session.get_bind().dialect.name]
-    session.connection().execute(statement, {"team_id": team_id, "user_id": user_id, "now": now})
+    connection = session.connection()
+    connection.execute(
+        _WANT_REDRAW[connection.dialect.name], {"team_id": team_id, "user_id": user_id, "now": now}
+    )
 
 
 def take_redraws(session: Session, settled: datetime, limit: int) -> list[tuple[str, str]]:

@@ -18,7 +18,9 @@ from bot.storage.models import CallLogRow, HomeRedrawRow, RepRow
 from tests.handlers.interactions import (
     click,
     count,
+    logcall_values,
     open_home,
+    submit,
     text_of,
     views,
     week_changes,
@@ -231,6 +233,22 @@ def test_with_a_worker_the_call_leaves_the_home_to_it_and_a_burst_is_one_redraw(
     clock.now += timedelta(seconds=1)
     assert redraw_waiting_homes(services, clients) == 1
     assert week_numbers(home(harness))["Dials"] == "4"
+
+
+def test_with_a_worker_a_call_from_the_form_is_left_to_it_too(
+    engine: Engine, standin: SlackStandIn, clock: Clock
+) -> None:
+    harness = SlackHarness(engine, standin, clock, separate_worker=True)
+    services, clients = worker_side(harness)
+    open_home(harness)
+    assert harness.command(ids.LOGCALL, "").status == 200
+    form = views(harness, "views.open")[-1]
+    standin.clear()
+    assert submit(harness, form, logcall_values(prospect="new:Jane Doe", outcome="vm")).body == ""
+    assert standin.calls_to("views.publish") == []
+    clock.now += timedelta(seconds=1)
+    assert redraw_waiting_homes(services, clients) == 1
+    assert week_numbers(home(harness))["Voicemails left"] == "1"
 
 
 def test_with_a_worker_a_rep_who_never_opened_the_home_queues_nothing(

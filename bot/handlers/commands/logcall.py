@@ -59,6 +59,7 @@ def handle_logcall(
             response_url=command.get("response_url"),
             once_key=context.get(CLAIMED_BY_HANDLER),
             crm_from_env=services.crm_from_env,
+            queue_home_redraw=services.settings.separate_worker,
         )
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))
@@ -70,4 +71,4 @@ def handle_logcall(
         ack()  # a replay of a call already logged
         return
     ack(reply)
-    refresh_home(services, client, rep, now)
+    refresh_home(services, client, rep, now, queued=True)

@@ -86,6 +86,7 @@ def handle_logcall_submission(
             prospect_id=form.prospect_id,
             once_key=f"view:{view['id']}",
             crm_from_env=services.crm_from_env,
+            queue_home_redraw=services.settings.separate_worker,
         )
     except NotYourProspect:
         ack(response_action="errors", errors={PROSPECT: NOT_YOURS})
@@ -101,7 +102,7 @@ def handle_logcall_submission(
     except SlackApiError as error:
         # The call is saved and the Home below shows it; only the receipt is lost.
         logger.warning("confirmation DM failed for %s: %s", user_id, error.response.get("error"))
-    refresh_home(services, client, rep, now)
+    refresh_home(services, client, rep, now, queued=True)
 
 
 def handle_follow_up_submission(
