@@ -11,6 +11,8 @@ import platform
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench import digest_tick, logcall_cost
@@ -24,24 +26,27 @@ from bench.http_load import (
 from bot.config import SERVE_THREADS
 from bot.runtime.slack_standin import SlackStandIn
 from tests.postgres import ThrowawayPostgres
-from tests.servers import SIGNING_SECRET, server
+from tests.servers import SIGNING_SECRET, server, started
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 CLIENTS = (1, 8, 32)
 SERVE = ["bot", "serve", "--port", "{port}"]
 FLOOR = ["bench.floor_app"]
 WORKERS = 2
+WORKER = ["bot", "worker"]
 BARE = "bare Bolt app"
 FLOOR_SQLITE = "floor app, SQLite"
 FLOOR_POSTGRES = "floor app, PostgreSQL"
 SERVE_SQLITE = "phonetag serve, SQLite"
 SERVE_POSTGRES = "phonetag serve, PostgreSQL"
 HOME_OPEN = "phonetag serve, PostgreSQL, Home open"
+HOME_OPEN_WORKER = "phonetag serve and worker, PostgreSQL, Home open"
 GUNICORN_POSTGRES = f"gunicorn, {WORKERS} workers, PostgreSQL"
 FLOOR_OF = {
     SERVE_SQLITE: FLOOR_SQLITE,
     SERVE_POSTGRES: FLOOR_POSTGRES,
     HOME_OPEN: FLOOR_POSTGRES,
+    HOME_OPEN_WORKER: FLOOR_POSTGRES,
     GUNICORN_POSTGRES: FLOOR_POSTGRES,
 }
 """Each server's yardstick: the floor app on the same database."""
@@ -99,10 +104,18 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
                 SERVE_POSTGRES: (SERVE, {"DATABASE_URL": pg_url}, False),
                 GUNICORN_POSTGRES: (GUNICORN, {"DATABASE_URL": pg_url}, False),
                 HOME_OPEN: (SERVE, {"DATABASE_URL": pg_url}, True),
+                HOME_OPEN_WORKER: (
+                    SERVE,
+                    {"DATABASE_URL": pg_url, "PHONETAG_WORKER": "separate"},
+                    True,
+                ),
             }
             for number, (name, (command, env, homes)) in enumerate(targets.items()):
                 env = {**env, "SLACK_API_URL": standin.base_url}
-                with server(command, env) as (port, pid):
+                # With PHONETAG_WORKER=separate, `phonetag worker` redraws the Homes, on the
+                # same cores as the server.
+                beside = WORKER if env.get("PHONETAG_WORKER") == "separate" else None
+                with server(command, env) as (port, pid), optional(beside, env):
                     run_load(port, SIGNING_SECRET, f"W{number}", 4, 10)
                     for clients in CLIENTS:
                         run = f"S{number}C{clients}"
@@ -118,6 +131,16 @@ def _http(requests: int) -> tuple[list[tuple[str, LoadResult]], dict[str, float]
         finally:
             postgres.stop()
     return rows, memory
+
+
+@contextmanager
+def optional(args: list[str] | None, env: dict[str, str]) -> Iterator[None]:
+    """`args` started beside the server, when there are any."""
+    if args is None:
+        yield
+        return
+    with started(args, env):
+        yield
 
 
 def _machine() -> str:
@@ -179,6 +202,9 @@ def _report(
         "asks for a redraw behind the ack (a digest plan, a week's count and views.publish),",
         "which waits a second to gather the rep's next calls, as in production for reps who",
         "use the Home; elsewhere the reps never opened it.",
+        f'"{HOME_OPEN_WORKER}" is the same with PHONETAG_WORKER=separate and `phonetag worker`',
+        "running beside `serve` on the same cores: a logged call leaves the Home for the",
+        "worker (one row in the call's transaction) and the worker redraws it.",
         "",
         "## /logcall over HTTP",
         "",

@@ -34,6 +34,16 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 
     raise TimeoutError(f"nothing listened on {port} within {seconds} s")
 
 
+def _environment(env: dict[str, str]) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+
+
 @contextmanager
 def server(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, int]]:
     """Yields (port, pid) of a server started with `python -m ...args` and stops it after.
@@ -41,21 +51,24 @@ def server(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, int]]:
     `{port}` in the arguments becomes the free port picked for it (also in $PORT).
     """
     port = free_port()
-    full_env = {
-        **os.environ,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-        "PORT": str(port),
-        "PYTHONPATH": str(ROOT),
-        **env,
-    }
-    command = [sys.executable, "-m", *(arg.format(port=port) for arg in args)]
-    process = subprocess.Popen(
-        command, env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
+    with started([arg.format(port=port) for arg in args], {"PORT": str(port), **env}) as process:
         wait_for_port(port, process)
         yield port, process.pid
+
+
+@contextmanager
+def started(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m ...args` running beside the test (a server, or a worker that listens on
+    nothing), stopped after."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        env=_environment(env),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=30)
