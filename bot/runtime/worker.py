@@ -121,7 +121,8 @@ def _run_tick_processes(
     for child in children:
         child.join()
     engine.dispose()
-    died = [child.name for child in children if child.exitcode != 0]
+    # Killed by the SIGTERM above before it could set its handler: stopped, not failed.
+    died = [child.name for child in children if child.exitcode not in (0, -signal.SIGTERM)]
     if died:
         logger.error("tick processes %s ended with an error", ", ".join(died))
     logger.info("worker stopped")
