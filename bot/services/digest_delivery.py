@@ -1,10 +1,11 @@
 """One digest tick: send every daily digest due at an instant and not sent yet.
 
 Ticks are safe to run anywhere, any number at once (`phonetag worker`, cron on several hosts,
-`serve`'s own tick): each rep's day is claimed in the database before anything is built, and
-only the claimant posts. The order per rep is claim → build → mark POSTING → post → record.
-Building and posting overlap: while up to `posts_in_flight` posts wait on Slack, the next
-batch of reps is claimed and built, and outcomes are written a batch at a time.
+`serve`'s own tick): each rep's day is claimed in the database before anything is read or
+built, and only the claimant posts. The order per rep is claim → read → build → mark
+POSTING → post → record. Reading, building and posting overlap: while up to
+`posts_in_flight` posts wait on Slack, this batch is built and the next one claimed and
+read, and outcomes are written a batch at a time.
 
 Never twice: Slack has no idempotency key for chat.postMessage, so every digest carries
 message metadata naming its delivery. A post whose outcome is unknown (a read timeout, a
@@ -424,7 +425,13 @@ class EvidenceAhead:
             return read
         if self._pool is None:
             return self._cache.evidence(session, team_id, self._now)
-        return self._read(team_id)
+        # Not read ahead: another tick had started here. Kept for the workspace's next batches.
+        evidence = self._read(team_id)
+        kept: Future[WindowEvidence | None] = Future()
+        kept.set_result(evidence)
+        with self._lock:
+            self._ahead[team_id] = kept
+        return evidence
 
     def _read_unstarted(self, team_id: str) -> WindowEvidence | None:
         with self._factory() as session:
