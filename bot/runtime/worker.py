@@ -52,10 +52,11 @@ def run_worker(
     processes: int = 1,
 ) -> int:
     """Exit status: 0, or 1 when `once` and a tick failed (or, with `processes`, when a tick
-    process died)."""
+    process died). Tick processes read the real clock and run every tick: `ticks`, and
+    `clock` for the rounds, stand in for them in one process only."""
     engine = open_database(settings)
     if processes > 1:
-        return _run_tick_processes(settings, engine, processes, once=once, stop=stop)
+        return _run_tick_processes(settings, engine, processes, clock, once=once, stop=stop)
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
     ticks = ticks if ticks is not None else minute_ticks(settings)
@@ -87,7 +88,13 @@ def _rounds(
 
 
 def _run_tick_processes(
-    settings: Settings, engine: Engine, processes: int, *, once: bool, stop: Event | None
+    settings: Settings,
+    engine: Engine,
+    processes: int,
+    clock: Callable[[], datetime],
+    *,
+    once: bool,
+    stop: Event | None,
 ) -> int:
     """The parent of `--processes`: starts the tick processes, redraws Homes, and stops them
     all when told to or when one of them dies (so whatever supervises the worker restarts
@@ -106,7 +113,7 @@ def _run_tick_processes(
         child.start()
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
-    services = Services(session_factory, settings=settings)
+    services = Services(session_factory, clock, settings=settings)
     homes_drawn = True
     if once:
         homes_drawn = _redraw_homes(services, clients)
