@@ -485,7 +485,7 @@ class ReadAhead(Generic[Read]):
     Reading waits on the database, another process on another core; building keeps this
     process busy. Overlapped, a tick takes as long as the longer of the two rather than
     their sum. Each batch is claimed before it is read, so a batch other ticks won costs
-    one statement, never a read.
+    its claim, never a read.
     """
 
     def __init__(
