@@ -4,16 +4,26 @@ Each tick runs in a process of its own (as `phonetag worker` would), against Pos
 the Slack stand-in in this process; reported: the build per rep (reading and building,
 posting aside), the tick's CPU per rep, the time from its start to the last digest posted,
 and the tick process's peak memory.
+
+`--processes N` runs the tick as `phonetag worker --processes N` does, in N processes at
+once, each with its share. Then the build and the CPU per rep are every process's summed
+(what a rep costs the box), the time runs from the first process's start to the last
+process's end, and the peak memory is the largest process's, with all of them together
+in brackets.
+
+    python -m bench.digest_tick [--processes N] [REPS ...]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -40,6 +50,10 @@ class TickResult:
     build_seconds: float
     cpu_seconds: float
     peak_mib: float
+    """The largest tick process's."""
+    processes: int = 1
+    peak_mib_together: float = 0.0
+    """Every tick process's peaks added up."""
 
     @property
     def build_ms_per_rep(self) -> float:
@@ -50,7 +64,7 @@ class TickResult:
         return self.cpu_seconds / max(1, self.sent) * 1000
 
 
-def run(sizes: list[int]) -> list[TickResult]:
+def run(sizes: list[int], processes: int = 1) -> list[TickResult]:
     results: list[TickResult] = []
     postgres = ThrowawayPostgres()
     url = postgres.start()
@@ -70,26 +84,26 @@ def run(sizes: list[int]) -> list[TickResult]:
                     ]
                 standin.clear()
                 standin.delay("chat.postMessage", SLACK_LATENCY)
-                finished = subprocess.run(
-                    [sys.executable, "-m", "bench.digest_tick_run", url, standin.base_url],
-                    cwd=REPO,
-                    env=os.environ,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                tick = json.loads(finished.stdout.strip().splitlines()[-1])
+                ticks = _tick(url, standin.base_url, processes)
                 result = TickResult(
                     size,
                     counts[0] or 0,
                     counts[1] or 0,
                     len([c for c in standin.calls_to("chat.postMessage") if c.answered_ok]),
-                    tick["seconds"],
-                    tick["build_seconds"],
-                    tick["cpu_seconds"],
-                    tick["peak_mib"],
+                    max(t["started_at"] + t["seconds"] for t in ticks)
+                    - min(t["started_at"] for t in ticks),
+                    sum(t["build_seconds"] for t in ticks),
+                    sum(t["cpu_seconds"] for t in ticks),
+                    max(t["peak_mib"] for t in ticks),
+                    processes,
+                    sum(t["peak_mib"] for t in ticks),
                 )
-                print(row(result), f"({tick['summary']})", flush=True)
+                summaries = "; ".join(
+                    f"{t['summary']} [build {t['build_seconds']:.1f} s, "
+                    f"peak {t['peak_mib']:.0f} MiB]"
+                    for t in ticks
+                )
+                print(row(result), f"({summaries})", flush=True)
                 results.append(result)
     finally:
         engine.dispose()
@@ -97,11 +111,33 @@ def run(sizes: list[int]) -> list[TickResult]:
     return results
 
 
+def _tick(url: str, api_url: str, processes: int) -> list[dict[str, Any]]:
+    """Each tick process's JSON; one process runs without a share, as before shares."""
+    shares = [[str(index), str(processes)] for index in range(processes)] if processes > 1 else [[]]
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.digest_tick_run", url, api_url, *share],
+            cwd=REPO,
+            env=os.environ,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for share in shares
+    ]
+    outputs = [process.communicate()[0] for process in running]
+    if any(process.returncode for process in running):
+        raise RuntimeError(f"a tick process failed: {outputs}")
+    return [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+
+
 def row(result: TickResult) -> str:
+    peak = f"{result.peak_mib:.0f}"
+    if result.processes > 1:
+        peak += f" ({result.peak_mib_together:.0f} in {result.processes} processes)"
     return (
         f"| {result.reps:,} | {result.prospects:,} | {result.call_logs:,} | {result.sent:,} | "
         f"{result.build_ms_per_rep:.1f} | {result.cpu_ms_per_rep:.1f} | {result.seconds:.1f} | "
-        f"{result.peak_mib:.0f} |"
+        f"{peak} |"
     )
 
 
@@ -128,5 +164,9 @@ def _met(met: bool) -> str:
 
 
 if __name__ == "__main__":
+    options = argparse.ArgumentParser(prog="python -m bench.digest_tick")
+    options.add_argument("reps", type=int, nargs="*", default=[100])
+    options.add_argument("--processes", type=int, default=1, help="tick processes at once")
+    chosen = options.parse_args()
     print(HEADER)
-    run([int(n) for n in sys.argv[1:]] or [100])
+    run(chosen.reps, chosen.processes)

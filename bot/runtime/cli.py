@@ -135,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--once", action="store_true", help="run one round of every tick and exit (for cron)"
     )
+    worker.add_argument(
+        "--processes",
+        type=_at_least_one,
+        default=1,
+        help="tick processes sharing each round (one per core the box gives the worker); "
+        "with more than one, this process only redraws App Homes",
+    )
     worker.set_defaults(run=_worker)
 
     db = commands.add_parser("db", help="database chores")
@@ -173,7 +180,13 @@ def start_ticks(settings: Settings, engine: Engine) -> BackgroundScheduler | Non
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.oauth_enabled:
         require("worker", {"SLACK_BOT_TOKEN": settings.slack_bot_token})
-    return run_worker(settings, once=args.once)
+    return run_worker(settings, once=args.once, processes=args.processes)
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a whole number of at least 1")
+    return int(text)
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:

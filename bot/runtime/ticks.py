@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.crm.tick import crm_tick
-from bot.services.digest_delivery import TEAMS_KEPT, ClientForTeam, run_digest_tick
+from bot.services.digest_delivery import TEAMS_KEPT, ClientForTeam, TickShare, run_digest_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.weekly_delivery import run_weekly_tick
 from bot.storage import queries
@@ -43,13 +43,17 @@ PREVIEWABLE = ("digest", "weekly", "reminders")
 """Ticks with a dry run: `phonetag digest --dry-run` prints what they would send."""
 
 
-def minute_ticks(settings: Settings) -> dict[str, Tick]:
+def minute_ticks(settings: Settings, share: TickShare | None = None) -> dict[str, Tick]:
     """Every tick of a round, in the order they run. The digest keeps workspaces' learned
-    windows between rounds: they weigh months of dials, so minutes-old ones rank the same."""
+    windows between rounds: they weigh months of dials, so minutes-old ones rank the same.
+    `share` is given to each of `phonetag worker --processes`' tick processes."""
     evidence = EvidenceCache(EVIDENCE_REUSE, max_teams=TEAMS_KEPT)
     return {
         "digest": partial(
-            run_digest_tick, posts_in_flight=settings.posts_in_flight, evidence=evidence
+            run_digest_tick,
+            posts_in_flight=settings.posts_in_flight,
+            evidence=evidence,
+            share=share,
         ),
         "weekly": run_weekly_tick,
         "reminders": run_reminder_tick,

@@ -7,23 +7,32 @@ told to stop; `--once` runs one round and exits, for cron.
 
 Beside the rounds, on a thread of its own, it redraws the App Homes that `serve` left for it
 (see `handlers.home.refresh_home`).
+
+A round's Python runs under one interpreter lock, on one core. `--processes N` runs the
+rounds in N child processes instead, each starting on its own share of the workspaces
+(`TickShare`), and the parent only redraws Homes: one redraw loop per box.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from threading import Event, Thread
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.config import Settings
 from bot.handlers.home import redraw_waiting_homes
 from bot.runtime.app import open_database
+from bot.runtime.logs import configure_logging
 from bot.runtime.ticks import Tick, minute_ticks, run_round
 from bot.services.context import Services
-from bot.services.digest_delivery import ClientForTeam, team_web_clients
+from bot.services.digest_delivery import ClientForTeam, TickShare, team_web_clients
 from bot.storage.db import make_session_factory
 
 logger = logging.getLogger(__name__)
@@ -40,9 +49,14 @@ def run_worker(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stop: Event | None = None,
     ticks: dict[str, Tick] | None = None,
+    processes: int = 1,
 ) -> int:
-    """Exit status: 0, or 1 when `once` and a tick failed."""
+    """Exit status: 0, or 1 when `once` and a tick failed (or, with `processes`, when a tick
+    process died). Tick processes read the real clock and run every tick: `ticks`, and
+    `clock` for the rounds, stand in for them in one process only."""
     engine = open_database(settings)
+    if processes > 1:
+        return _run_tick_processes(settings, engine, processes, clock, once=once, stop=stop)
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
     ticks = ticks if ticks is not None else minute_ticks(settings)
@@ -54,13 +68,89 @@ def run_worker(
     homes = Thread(target=_home_redraws, args=(services, clients, stop), name="home-redraws")
     homes.start()
     logger.info("worker running %s every minute, App Home redraws as they come", ", ".join(ticks))
-    while not stop.is_set():
-        run_round(ticks, session_factory, clients, clock())
-        stop.wait(60 - time.time() % 60)
+    _rounds(ticks, session_factory, clients, clock, stop)
     homes.join()
     logger.info("worker stopped")
     engine.dispose()
     return 0
+
+
+def _rounds(
+    ticks: dict[str, Tick],
+    session_factory: sessionmaker[Session],
+    clients: ClientForTeam,
+    clock: Callable[[], datetime],
+    stop: Event,
+) -> None:
+    while not stop.is_set():
+        run_round(ticks, session_factory, clients, clock())
+        stop.wait(60 - time.time() % 60)
+
+
+def _run_tick_processes(
+    settings: Settings,
+    engine: Engine,
+    processes: int,
+    clock: Callable[[], datetime],
+    *,
+    once: bool,
+    stop: Event | None,
+) -> int:
+    """The parent of `--processes`: starts the tick processes, redraws Homes, and stops them
+    all when told to or when one of them dies (so whatever supervises the worker restarts
+    it whole, rather than the box ticking on a share short)."""
+    # A fresh interpreter per child: forking would copy this process's engine and threads.
+    spawn = multiprocessing.get_context("spawn")
+    children = [
+        spawn.Process(
+            target=_tick_process,
+            args=(settings, TickShare(index, processes), once),
+            name=f"phonetag-ticks-{index}",
+        )
+        for index in range(processes)
+    ]
+    for child in children:
+        child.start()
+    session_factory = make_session_factory(engine)
+    clients = team_web_clients(settings, engine)
+    services = Services(session_factory, clock, settings=settings)
+    homes_drawn = True
+    if once:
+        homes_drawn = _redraw_homes(services, clients)
+    else:
+        stop = stop or _stopped_by_signals()
+        logger.info("worker running the ticks in %d processes, App Home redraws here", processes)
+        while not stop.wait(HOME_POLL_SECONDS) and all(child.is_alive() for child in children):
+            _redraw_homes(services, clients)
+        for child in children:
+            # SIGTERM: each lets its round in progress finish, as a single worker does.
+            child.terminate()
+    for child in children:
+        child.join()
+    engine.dispose()
+    # Killed by the SIGTERM above before it could set its handler: stopped, not failed.
+    died = [child.name for child in children if child.exitcode not in (0, -signal.SIGTERM)]
+    if died:
+        logger.error("tick processes %s ended with an error", ", ".join(died))
+    logger.info("worker stopped")
+    return 0 if homes_drawn and not died else 1
+
+
+def _tick_process(settings: Settings, share: TickShare, once: bool) -> None:
+    """One of `--processes`' children: rounds only, with its share of the digest tick."""
+    configure_logging(logging.INFO, settings.secrets)
+    stop = Event() if once else _stopped_by_signals()
+    engine = open_database(settings)
+    session_factory = make_session_factory(engine)
+    clients = team_web_clients(settings, engine)
+    ticks = minute_ticks(settings, share)
+    if once:
+        succeeded = run_round(ticks, session_factory, clients, datetime.now(UTC))
+    else:
+        _rounds(ticks, session_factory, clients, lambda: datetime.now(UTC), stop)
+        succeeded = True
+    engine.dispose()
+    raise SystemExit(0 if succeeded else 1)
 
 
 def _home_redraws(services: Services, clients: ClientForTeam, stop: Event) -> None:

@@ -1,10 +1,11 @@
 """One digest tick: send every daily digest due at an instant and not sent yet.
 
 Ticks are safe to run anywhere, any number at once (`phonetag worker`, cron on several hosts,
-`serve`'s own tick): each rep's day is claimed in the database before anything is built, and
-only the claimant posts. The order per rep is claim → build → mark POSTING → post → record.
-Building and posting overlap: while up to `posts_in_flight` posts wait on Slack, the next
-batch of reps is claimed and built, and outcomes are written a batch at a time.
+`serve`'s own tick): each rep's day is claimed in the database before anything is read or
+built, and only the claimant posts. The order per rep is claim → read → build → mark
+POSTING → post → record. Reading, building and posting overlap: while up to
+`posts_in_flight` posts wait on Slack, this batch is built and the next one claimed and
+read, and outcomes are written a batch at a time.
 
 Never twice: Slack has no idempotency key for chat.postMessage, so every digest carries
 message metadata naming its delivery. A post whose outcome is unknown (a read timeout, a
@@ -29,7 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import pairwise
 from threading import BoundedSemaphore, Lock
 from typing import Generic, NamedTuple, Protocol, TypeVar
@@ -137,6 +138,19 @@ class TickReport:
         return f"{self.label} tick at {self.now.isoformat()}: {self.due} due; {counts}"
 
 
+@dataclass(frozen=True)
+class TickShare:
+    """Which of a box's `of` tick processes this is (`phonetag worker --processes`).
+
+    Each process starts on its own share of the workspaces, so they build side by side
+    instead of contending for the same claims and each reading every workspace's learned
+    windows; once its share is done, a process helps with the others' from their far end.
+    """
+
+    index: int
+    of: int
+
+
 def run_digest_tick(
     session_factory: sessionmaker[Session],
     client_for_team: ClientForTeam,
@@ -146,12 +160,14 @@ def run_digest_tick(
     worker: str | None = None,
     posts_in_flight: int = POSTS_IN_FLIGHT,
     evidence: EvidenceCache | None = None,
+    share: TickShare | None = None,
 ) -> TickReport:
     """Send every daily digest due at `now` that no tick has sent yet.
 
     A dry run claims nothing and posts nothing: it returns the messages that are due.
     `evidence` keeps workspaces' learned windows across ticks (a worker passes its own);
-    without it they are read once per tick.
+    without it they are read once per tick. `share` orders the workspaces for one of a
+    box's tick processes; without it they come in random order.
     """
     worker = worker or worker_id()
     report = TickReport(now=now)
@@ -165,36 +181,71 @@ def run_digest_tick(
         }
         taken = store.unavailable_deliveries(session, due.keys(), now)
     report.due = len(due)
-    batches = list(pending_batches(due.keys(), taken))
+    batches = list(pending_batches(due.keys(), taken, share))
     parallel = _reads_in_parallel(session_factory)
     teams_in_order = [key.team_id for batch in batches for key in batch]
-    learned = EvidenceAhead(session_factory, evidence, now, teams_in_order, parallel=parallel)
+    learned = EvidenceAhead(
+        session_factory,
+        evidence,
+        now,
+        teams_in_order,
+        worker=worker,
+        days={key.local_date for key in due},
+        parallel=parallel,
+    )
 
-    def read(keys: Sequence[DeliveryKey]) -> DigestReads:
+    def claim_and_read(batch: Sequence[DeliveryKey]) -> ClaimedReads:
+        if dry_run:
+            won, tried = list(batch), set[DeliveryKey]()
+        else:
+            with session_factory.begin() as session:
+                won = store.claim_deliveries(session, batch, worker, now)
+                tried = store.tried_before(session, won)
+        if not won:
+            return ClaimedReads(won, tried, None)
         with collector_paused():
-            return _read(session_factory, keys, now, learned)
+            return ClaimedReads(won, tried, _read(session_factory, won, now, learned))
 
-    def build(keys: Sequence[DeliveryKey]) -> dict[DeliveryKey, dict[str, object]]:
+    def build(keys: list[DeliveryKey], reads: DigestReads) -> dict[DeliveryKey, dict[str, object]]:
         started = time.perf_counter()
         learned.building(keys[0].team_id)
         with collector_paused():
-            messages = _build(reads.read(keys), keys, due, now)
+            messages = _build(reads, keys, due, now)
         report.build_seconds += time.perf_counter() - started
         return messages
 
-    ahead = ReadAhead(read, batches, parallel=parallel)
     posting = (
-        nullcontext()
+        None
         if dry_run
         else Postbox(session_factory, client_for_team, worker, now, report, posts_in_flight)
     )
-    with learned, ahead as reads, posting as box:
-        claim_build_send(session_factory, batches, build, box, report, worker, now, preview=_same)
+    reads_ahead = ReadAhead(claim_and_read, batches, parallel=parallel)
+    with learned, reads_ahead as claims, posting or nullcontext():
+        waiting = time.perf_counter()
+        for claimed in claims:
+            # Waiting on a batch's read is part of its build, as the bench counts it.
+            waited = time.perf_counter() - waiting
+            if posting is not None:
+                posting.record()
+            if claimed.reads is not None:
+                report.build_seconds += waited
+                messages = build(claimed.keys, claimed.reads)
+                if posting is None:
+                    report.previews.update(messages)
+                else:
+                    posting.send(messages, claimed.tried)
+            waiting = time.perf_counter()
     return report
 
 
-def _same(message: dict[str, object]) -> dict[str, object]:
-    return message
+class ClaimedReads(NamedTuple):
+    """A batch's days this tick won, ahead of building them, and what they need read."""
+
+    keys: list[DeliveryKey]
+    tried: set[DeliveryKey]
+    """Of `keys`, the days an earlier post was attempted for."""
+    reads: DigestReads | None
+    """None when the batch was won by other ticks."""
 
 
 Built = TypeVar("Built")
@@ -220,7 +271,8 @@ def claim_build_send(
     preview: Callable[[Built], dict[str, object]],
     kind: str = DAILY,
 ) -> None:
-    """The loop every scheduled message shares: claim a batch, build only what was won, post.
+    """The loop of the weekly pictures: claim a batch, build only what was won, post. (The
+    daily digest claims ahead of its reads instead, see `run_digest_tick`.)
 
     `batches` are the due days no tick holds (`pending_batches`). Without a sender it is a
     dry run: everything due is built, nothing claimed or posted.
@@ -238,24 +290,44 @@ def claim_build_send(
 
 
 def pending_batches(
-    due: Iterable[DeliveryKey], taken: Collection[DeliveryKey]
+    due: Iterable[DeliveryKey],
+    taken: Collection[DeliveryKey],
+    share: TickShare | None = None,
 ) -> Iterator[list[DeliveryKey]]:
     """The due deliveries no tick holds, in claim-sized batches, workspace after workspace
-    (so a tick needs one workspace's learned windows at a time), workspaces and reps in
-    random order: concurrent ticks start at different reps, so they rarely contend for the
-    same claims."""
+    (so a tick needs one workspace's learned windows at a time), reps in random order.
+
+    Workspaces come in random order, so independent ticks rarely contend for the same
+    claims; or, for one of a box's processes (`share`), its own share of the workspaces
+    first, then the others' from the end of each share backwards: an owner walks its share
+    forwards, so a process that finished early meets the owner in one workspace at most.
+    The shares are cut from every workspace with a day due, not only the pending ones, so
+    processes that start a moment apart cut them alike.
+    """
+    due = list(due)
     by_team: dict[str, list[DeliveryKey]] = {}
     for key in due:
         if key not in taken:
             by_team.setdefault(key.team_id, []).append(key)
-    teams = list(by_team.values())
-    random.shuffle(teams)
+    if share is None:
+        teams = list(by_team)
+        random.shuffle(teams)
+    else:
+        teams = [team for team in _share_order(due, share) if team in by_team]
     pending = []
-    for keys in teams:
+    for team in teams:
+        keys = by_team[team]
         random.shuffle(keys)
         pending += keys
     for start in range(0, len(pending), CLAIM_BATCH):
         yield pending[start : start + CLAIM_BATCH]
+
+
+def _share_order(due: Iterable[DeliveryKey], share: TickShare) -> list[str]:
+    every = sorted({key.team_id for key in due})
+    start = share.index * len(every) // share.of
+    end = (share.index + 1) * len(every) // share.of
+    return every[start:end] + (every[end:] + every[:start])[::-1]
 
 
 def worker_id() -> str:
@@ -289,7 +361,12 @@ class EvidenceAhead:
     before is built: a 500-rep workspace's evidence is one grouped query over a million
     dials, seconds of the database's time, which would otherwise stall the tick at the start
     of every workspace. At most two workspaces' evidence is held, the one being built and
-    the next, as it is most of the tick's memory."""
+    the next, as it is most of the tick's memory.
+
+    Read ahead only for a workspace no other tick has started today: where another one
+    works (the process that owns it, or a tick that finished it), this tick may win
+    nothing, and the evidence is read once it has won a day there.
+    """
 
     def __init__(
         self,
@@ -298,19 +375,25 @@ class EvidenceAhead:
         now: datetime,
         teams_in_order: Sequence[str],
         *,
+        worker: str,
+        days: Collection[date],
         parallel: bool = True,
     ) -> None:
         self._factory = session_factory
         self._cache = cache
         self._now = now
+        self._worker = worker
+        self._days = days
         self._next_team = dict(pairwise(dict.fromkeys(teams_in_order)))
         self._pool = (
             ThreadPoolExecutor(1, thread_name_prefix="digest-evidence") if parallel else None
         )
         self._lock = Lock()
-        self._ahead: dict[str, Future[WindowEvidence]] = {}
-        if teams_in_order:
-            self.building(teams_in_order[0])
+        self._ahead: dict[str, Future[WindowEvidence | None]] = {}
+        if teams_in_order and self._pool is not None:
+            self._ahead = {
+                teams_in_order[0]: self._pool.submit(self._read_unstarted, teams_in_order[0])
+            }
 
     def __enter__(self) -> EvidenceAhead:
         return self
@@ -324,19 +407,37 @@ class EvidenceAhead:
         one's evidence is read meanwhile."""
         if self._pool is None:
             return
-        wanted = [team_id, *filter(None, [self._next_team.get(team_id)])]
+        following = self._next_team.get(team_id)
         with self._lock:
-            self._ahead = {
-                team: self._ahead.get(team) or self._pool.submit(self._read, team)
-                for team in wanted
-            }
+            ahead = {team_id: self._ahead[team_id]} if team_id in self._ahead else {}
+            if following is not None:
+                ahead[following] = self._ahead.get(following) or self._pool.submit(
+                    self._read_unstarted, following
+                )
+            self._ahead = ahead
 
     def evidence(self, session: Session, team_id: str) -> WindowEvidence:
+        """The workspace's evidence, for days this tick has won there."""
         with self._lock:
             ahead = self._ahead.get(team_id)
-        if ahead is None:
+        read = ahead.result() if ahead is not None else None
+        if read is not None:
+            return read
+        if self._pool is None:
             return self._cache.evidence(session, team_id, self._now)
-        return ahead.result()
+        # Not read ahead: another tick had started here. Kept for the workspace's next batches.
+        evidence = self._read(team_id)
+        kept: Future[WindowEvidence | None] = Future()
+        kept.set_result(evidence)
+        with self._lock:
+            self._ahead[team_id] = kept
+        return evidence
+
+    def _read_unstarted(self, team_id: str) -> WindowEvidence | None:
+        with self._factory() as session:
+            if store.started_elsewhere(session, team_id, self._days, self._worker):
+                return None
+        return self._read(team_id)
 
     def _read(self, team_id: str) -> WindowEvidence:
         # Seconds of a busy database's time for a big workspace, and nobody waiting on it:
@@ -379,13 +480,12 @@ Read = TypeVar("Read")
 
 
 class ReadAhead(Generic[Read]):
-    """Reads each batch on a thread while the batch before it is built.
+    """Claims and reads each batch on a thread while the batch before it is built.
 
     Reading waits on the database, another process on another core; building keeps this
     process busy. Overlapped, a tick takes as long as the longer of the two rather than
-    their sum. The read for a batch starts before its claim, so it covers the whole batch;
-    the claim then wins all of its keys or fewer, and a batch won by other ticks is never
-    built and its read is dropped.
+    their sum. Each batch is claimed before it is read, so a batch other ticks won costs
+    its claim, never a read.
     """
 
     def __init__(
@@ -398,33 +498,29 @@ class ReadAhead(Generic[Read]):
         self._read = read
         self._batches = iter(batches)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="digest-read") if parallel else None
-        self._ahead: tuple[frozenset[DeliveryKey], Future[Read]] | None = None
-        self._read_next()
 
-    def __enter__(self) -> ReadAhead[Read]:
-        return self
+    def __enter__(self) -> Iterator[Read]:
+        return self._reads()
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def read(self, keys: Sequence[DeliveryKey]) -> Read:
-        """What `keys` (some or all of the next batch built) need from the database."""
-        wanted = set(keys)
-        while self._ahead is not None and not wanted <= self._ahead[0]:
-            self._read_next()
-        if self._ahead is None:
-            return self._read(keys)
-        future = self._ahead[1]
-        self._read_next()
-        return future.result()
+    def _reads(self) -> Iterator[Read]:
+        if self._pool is None:
+            yield from map(self._read, self._batches)
+            return
+        ahead = self._read_next()
+        while ahead is not None:
+            read = ahead.result()
+            ahead = self._read_next()
+            yield read
 
-    def _read_next(self) -> None:
+    def _read_next(self) -> Future[Read] | None:
         batch = next(self._batches, None)
         if batch is None or self._pool is None:
-            self._ahead = None
-            return
-        self._ahead = (frozenset(batch), self._pool.submit(self._read, batch))
+            return None
+        return self._pool.submit(self._read, batch)
 
 
 def _reads_in_parallel(session_factory: sessionmaker[Session]) -> bool:
@@ -773,7 +869,18 @@ def digest_web_client(settings: Settings) -> WebClient:
         base_url=settings.slack_api_url,
         # 429s are waited out per workspace by the tick itself (RateLimits).
         retry_handlers=[UnsentRequestRetryHandler(max_retry_count=2)],
+        logger=_client_logger(),
     )
+
+
+def _client_logger() -> logging.Logger:
+    """slack_sdk writes every request's whole body into a debug message, then drops it,
+    whenever its logger has no level of its own (it asks `logger.level`, not whether debug
+    is on): for a digest, the text of 50 blocks on every post, a fifth of the post's CPU.
+    A level of INFO spares it; warnings and errors still reach the log."""
+    client_logger = logging.getLogger(f"{__name__}.slack")
+    client_logger.setLevel(logging.INFO)
+    return client_logger
 
 
 def team_web_clients(settings: Settings, engine: Engine) -> ClientForTeam:

@@ -73,6 +73,7 @@ def team_clients(client: WebClient, store: InstallationStore | None) -> Callable
             base_url=client.base_url,
             retry_handlers=client.retry_handlers,
             timeout=client.timeout,
+            logger=client.logger,
         )
 
     return for_team

@@ -160,6 +160,28 @@ def unavailable_deliveries(
     return {DeliveryKey(*row) for row in rows} & set(keys)
 
 
+def started_elsewhere(
+    session: Session, team_id: str, days: Collection[date], worker: str, kind: str = DAILY
+) -> bool:
+    """Whether another tick has claimed any of the workspace's days: one indexed look, so a
+    tick reads a workspace's learned windows ahead only where it is likely to win days."""
+    if not days:
+        return False
+    return (
+        session.scalar(
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.team_id == team_id,
+                DeliveryRow.kind == kind,
+                DeliveryRow.local_date.in_(set(days)),
+                DeliveryRow.claimed_by != worker,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def claim_deliveries(
     session: Session, keys: Iterable[DeliveryKey], worker: str, now: datetime, kind: str = DAILY
 ) -> list[DeliveryKey]:

@@ -1,4 +1,5 @@
-"""Many hosts ticking at once: four `phonetag digest` processes, one PostgreSQL, 300 reps."""
+"""Many processes ticking at once against one PostgreSQL: four `phonetag digest` processes
+(many hosts), and one `phonetag worker --processes` (a box's cores)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, select, text, update
 
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.models import Base, DeliveryRow, ProspectRow, RepRow
+from bot.storage.models import Base, DeliveryRow, HomeRedrawRow, ProspectRow, RepRow
+from tests.runtime.test_worker import past_0730_somewhere
 
 REPO = Path(__file__).resolve().parents[2]
 REPS = 300
@@ -34,15 +36,24 @@ def empty_postgres(postgres_engine: Engine) -> Iterator[Engine]:
     truncate()
 
 
-def test_four_tick_processes_at_once_give_every_rep_exactly_one_digest(
-    empty_postgres: Engine, standin: SlackStandIn
+def seed_due_reps(
+    engine: Engine, users: list[str], teams: int = 1, tz: str = "America/Chicago"
 ) -> None:
-    users = [f"U{n:04}" for n in range(REPS)]
-    with empty_postgres.begin() as connection:
+    """Reps due at 07:30 on their clock in `tz`, every day, empty or not, spread over `teams`
+    workspaces."""
+    team = {u: f"T{n % teams + 1}" for n, u in enumerate(users)}
+    with engine.begin() as connection:
         connection.execute(
             insert(RepRow),
             [
-                {"team_id": "T1", "user_id": u, "tz": "America/Chicago", "created_at": SETUP}
+                {
+                    "team_id": team[u],
+                    "user_id": u,
+                    "tz": tz,
+                    "digest_days": "mon,tue,wed,thu,fri,sat,sun",
+                    "digest_when_empty": True,
+                    "created_at": SETUP,
+                }
                 for u in users
             ],
         )
@@ -51,7 +62,7 @@ def test_four_tick_processes_at_once_give_every_rep_exactly_one_digest(
             insert(ProspectRow),
             [
                 {
-                    "team_id": "T1",
+                    "team_id": team[u],
                     "owner_id": u,
                     "name": f"Prospect of {u}",
                     "name_key": f"prospect of {u.casefold()}",
@@ -63,6 +74,13 @@ def test_four_tick_processes_at_once_give_every_rep_exactly_one_digest(
                 for u in users
             ],
         )
+
+
+def test_four_tick_processes_at_once_give_every_rep_exactly_one_digest(
+    empty_postgres: Engine, standin: SlackStandIn
+) -> None:
+    users = [f"U{n:04}" for n in range(REPS)]
+    seed_due_reps(empty_postgres, users)
     standin.clear()
     # Slow Slack a little so the processes really overlap rather than one doing it all.
     standin.delay("chat.postMessage", 0.02)
@@ -89,3 +107,42 @@ def test_four_tick_processes_at_once_give_every_rep_exactly_one_digest(
         rows = connection.execute(select(DeliveryRow.status, DeliveryRow.claimed_by)).all()
     assert Counter(status for status, _ in rows) == {"sent": REPS}
     assert len({claimed_by for _, claimed_by in rows}) > 1, "the ticks did not overlap"
+
+
+def test_a_worker_with_two_tick_processes_sends_each_digest_once_and_draws_a_home_once(
+    empty_postgres: Engine, standin: SlackStandIn
+) -> None:
+    users = [f"U{n:04}" for n in range(REPS)]
+    # The worker ticks at the real now.
+    seed_due_reps(empty_postgres, users, teams=4, tz=past_0730_somewhere())
+    with empty_postgres.begin() as connection:
+        connection.execute(
+            update(RepRow).where(RepRow.user_id == users[0]).values(home_opened_at=SETUP)
+        )
+        connection.execute(
+            insert(HomeRedrawRow).values(team_id="T1", user_id=users[0], wanted_at=SETUP)
+        )
+    standin.clear()
+    standin.delay("chat.postMessage", 0.02)
+    env = {
+        **os.environ,
+        "DATABASE_URL": empty_postgres.url.render_as_string(hide_password=False),
+        "SLACK_API_URL": standin.base_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+    }
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "bot", "worker", "--once", "--processes", "2"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        posts = standin.calls_to("chat.postMessage")
+        homes = standin.calls_to("views.publish")
+    finally:
+        standin.clear()
+    assert finished.returncode == 0, finished.stderr
+    assert Counter(call.args["channel"] for call in posts if call.answered_ok) == Counter(users)
+    assert [call.args["user_id"] for call in homes] == [users[0]]

@@ -6,9 +6,10 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from threading import Event
+from threading import Event, Thread
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -198,3 +199,42 @@ def test_a_worker_round_redraws_the_homes_serve_left_for_it(tmp_path: Path) -> N
         assert published.args["user_id"] == "U1"
         with engine.connect() as connection:
             assert connection.execute(select(HomeRedrawRow)).all() == []
+
+
+def test_a_worker_with_tick_processes_redraws_homes_in_the_parent_until_told_to_stop(
+    tmp_path: Path,
+) -> None:
+    with SlackStandIn() as standin:
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path}/processes.db",
+            slack_bot_token="xoxb-t",
+            slack_api_url=standin.base_url,
+        )
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                insert(RepRow).values(
+                    team_id="T1",
+                    user_id="U1",
+                    tz="America/Chicago",
+                    digest_paused=True,
+                    created_at=SETUP,
+                    home_opened_at=SETUP,
+                )
+            )
+            connection.execute(
+                insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=SETUP)
+            )
+        stop = Event()
+        exits: list[int] = []
+        worker = Thread(target=lambda: exits.append(run_worker(settings, stop=stop, processes=2)))
+        worker.start()
+        deadline = time.monotonic() + 30
+        while not standin.calls_to("views.publish") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stop.set()
+        worker.join(timeout=90)
+        assert exits == [0]
+        (published,) = standin.calls_to("views.publish")
+        assert published.args["user_id"] == "U1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time as stopwatch
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from http.client import RemoteDisconnected
 from urllib.error import URLError
@@ -22,13 +23,16 @@ from bot.runtime.scheduler import DIGEST_JOB, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.digest_delivery import (
     CLAIM_BATCH,
+    TickShare,
     UnsentRequestRetryHandler,
     digest_web_client,
     pending_batches,
     run_digest_tick,
 )
+from bot.storage import digest as digest_store
 from bot.storage.db import make_session_factory
 from bot.storage.digest import DeliveryKey
+from bot.storage.insights import EvidenceCache
 from bot.storage.models import CallLogRow, DeliveryRow, OwedReturnCallRow, ProspectRow, RepRow
 from tests.blockkit import assert_valid_message
 
@@ -61,17 +65,18 @@ def add_rep(
     *,
     days: str = "mon,tue,wed,thu,fri",
     owes_a_call: bool = True,
+    team: str = "T1",
     **digest: object,
 ) -> None:
     """A rep in team T1 who, unless told otherwise, owes a return call: due every day."""
     with factory.begin() as session:
         session.add(
-            RepRow(team_id="T1", user_id=user, tz=tz, created_at=SETUP, digest_days=days, **digest)
+            RepRow(team_id=team, user_id=user, tz=tz, created_at=SETUP, digest_days=days, **digest)
         )
         if not owes_a_call:
             return
         prospect = ProspectRow(
-            team_id="T1",
+            team_id=team,
             owner_id=user,
             name=f"Caller of {user}",
             name_key=f"caller of {user.casefold()}",
@@ -83,7 +88,7 @@ def add_rep(
         session.add(prospect)
         session.flush()
         inbound = CallLogRow(
-            team_id="T1",
+            team_id=team,
             prospect_id=prospect.id,
             rep_user_id=user,
             at=SETUP,
@@ -94,7 +99,7 @@ def add_rep(
         session.flush()
         session.add(
             OwedReturnCallRow(
-                team_id="T1",
+                team_id=team,
                 rep_user_id=user,
                 prospect_id=prospect.id,
                 inbound_call_id=inbound.id,
@@ -424,3 +429,84 @@ def test_pending_days_come_workspace_after_workspace_without_the_taken_ones() ->
     teams = [key.team_id for key in order]
     # Each workspace's days are together, so a tick holds one workspace's windows at a time.
     assert len([i for i in range(1, len(teams)) if teams[i] != teams[i - 1]]) == 2
+
+
+def test_a_boxs_tick_processes_start_on_their_own_workspaces_and_each_covers_every_day() -> None:
+    day = date(2026, 11, 23)
+    keys = [DeliveryKey(f"T{n % 4}", f"U{n}", day) for n in range(100)]
+    orders = [
+        [key for batch in pending_batches(keys, set(), TickShare(index, 2)) for key in batch]
+        for index in range(2)
+    ]
+    assert [list(dict.fromkeys(key.team_id for key in order)) for order in orders] == [
+        # Its own half first; then the other's from the far end, where its owner gets last.
+        ["T0", "T1", "T3", "T2"],
+        ["T2", "T3", "T1", "T0"],
+    ]
+    assert all(sorted(order) == sorted(keys) for order in orders)
+
+
+MONDAY_0730_CHICAGO = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_two_tick_processes_at_once_send_each_digest_exactly_once(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    users = {f"U{n:03}": f"T{n % 4}" for n in range(120)}
+    for user, team in users.items():
+        add_rep(factory, user, "America/Chicago", team=team)
+    # Slack a little slow, so both ticks are still posting when the other claims.
+    slack_api.delay("chat.postMessage", 0.01)
+
+    def tick_share(index: int) -> list[DeliveryKey]:
+        report = run_digest_tick(
+            factory,
+            lambda team_id: client_for(slack_api),
+            MONDAY_0730_CHICAGO,
+            share=TickShare(index, 2),
+        )
+        return report.sent
+
+    with ThreadPoolExecutor(2) as ticks:
+        sent = [key for keys in ticks.map(tick_share, range(2)) for key in keys]
+    assert posted(slack_api) == Counter(users.keys())
+    assert Counter(key.rep_user_id for key in sent) == Counter(users.keys())
+    assert {row.status for row in deliveries(factory)} == {"sent"}
+
+
+class EvidenceReads(EvidenceCache):
+    """Learned windows as the tick reads them, workspace by workspace."""
+
+    def __init__(self) -> None:
+        super().__init__(timedelta(minutes=15))
+        self.teams: list[str] = []
+
+    def evidence(self, session: Session, team_id: str, now: datetime):  # type: ignore[no-untyped-def]
+        self.teams.append(team_id)
+        return super().evidence(session, team_id, now)
+
+
+def test_a_tick_that_another_beat_to_every_day_sends_nothing_and_reads_no_workspace(
+    factory: sessionmaker[Session], slack_api: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(6):
+        add_rep(factory, f"U{n}", "America/Chicago", team=f"T{n % 2}")
+    first = EvidenceReads()
+    run_digest_tick(
+        factory, lambda team_id: client_for(slack_api), MONDAY_0730_CHICAGO, evidence=first
+    )
+    assert sorted(first.teams) == ["T0", "T1"]
+    # The second tick looked at the deliveries just before the first claimed them all.
+    monkeypatch.setattr(digest_store, "unavailable_deliveries", lambda *_, **__: set())
+    second = EvidenceReads()
+    report = run_digest_tick(
+        factory,
+        lambda team_id: client_for(slack_api),
+        MONDAY_0730_CHICAGO,
+        evidence=second,
+        share=TickShare(1, 2),
+    )
+    assert report.due == 6 and not report.acted
+    assert second.teams == []
+    assert posted(slack_api) == Counter(f"U{n}" for n in range(6))
