@@ -230,7 +230,10 @@ class DeliveryRow(Base):
     """One scheduled DM to one rep on one local day, claimed before posting so it goes once."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("team_id", "rep_user_id", "kind", "local_date"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "rep_user_id", "kind", "local_date"),
+        Index("ix_deliveries_team_kind_day", "team_id", "kind", "local_date"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
