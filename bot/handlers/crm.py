@@ -106,7 +106,11 @@ def start_sync(services: Services, client: WebClient, rep: ActingRep, respond: R
 
 
 def crm_status(session: Session, rep: ActingRep) -> CrmStatus | None:
-    """The App Home's CRM line; None when the workspace has no CRM row yet."""
+    """The App Home's CRM line; None when the workspace has no CRM row yet (as read with the
+    rep, when they were read: every redraw of every Home in a workspace without a CRM would
+    otherwise ask again)."""
+    if rep.stored and not rep.crm_connected:
+        return None
     row = crm_store.connection(session, rep.team_id)
     if row is None:
         return None
