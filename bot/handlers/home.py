@@ -28,8 +28,8 @@ from bot.handlers.reps import ActingRep, acting_rep, interaction_rep_ids, stored
 from bot.rules.calls import Rep
 from bot.rules.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
 from bot.services.context import HOME_SETTLE_SECONDS
-from bot.services.digest_delivery import ClientForTeam
 from bot.services.oauth import NotInstalledError
+from bot.services.slack_delivery import ClientForTeam
 from bot.storage import digest as digest_store
 from bot.storage import home as home_store
 from bot.storage import queries

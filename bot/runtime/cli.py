@@ -35,7 +35,6 @@ from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.ticks import PREVIEWABLE, minute_ticks
 from bot.runtime.worker import run_worker
 from bot.services.context import Services
-from bot.services.digest_delivery import team_web_clients
 from bot.services.prospect_import import (
     UnreadableFile,
     default_report_path,
@@ -43,6 +42,7 @@ from bot.services.prospect_import import (
     run_import,
     write_report,
 )
+from bot.services.slack_delivery import team_web_clients
 from bot.storage.db import make_engine, make_session_factory, upgrade
 
 # Chatty at INFO and of no use to someone running a command: Alembic's "Context impl

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.runtime.ticks import Tick, forget_old_claims, minute_ticks, run_round
-from bot.services.digest_delivery import ClientForTeam
+from bot.services.slack_delivery import ClientForTeam
 
 logger = logging.getLogger(__name__)
 

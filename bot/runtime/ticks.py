@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.crm.tick import crm_tick
-from bot.services.digest_delivery import TEAMS_KEPT, ClientForTeam, TickShare, run_digest_tick
+from bot.services.digest_delivery import TEAMS_KEPT, TickShare, run_digest_tick
 from bot.services.reminders import run_reminder_tick
+from bot.services.slack_delivery import ClientForTeam
 from bot.services.weekly_delivery import run_weekly_tick
 from bot.storage import queries
 from bot.storage.insights import EvidenceCache

@@ -32,7 +32,8 @@ from bot.runtime.app import open_database
 from bot.runtime.logs import configure_logging
 from bot.runtime.ticks import Tick, minute_ticks, run_round
 from bot.services.context import Services
-from bot.services.digest_delivery import ClientForTeam, TickShare, team_web_clients
+from bot.services.digest_delivery import TickShare
+from bot.services.slack_delivery import ClientForTeam, team_web_clients
 from bot.storage.db import make_session_factory
 
 logger = logging.getLogger(__name__)

@@ -17,13 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.reminders import build_reminder_message
 from bot.rules.reminders import should_send
-from bot.services.digest_delivery import (
-    ClientForTeam,
-    TickReport,
-    delivery_metadata,
-    post_once,
-    worker_id,
-)
+from bot.services.digest_delivery import TickReport, worker_id
+from bot.services.slack_delivery import ClientForTeam, delivery_metadata, post_once
 from bot.storage import digest as delivery_store
 from bot.storage import reminders as store
 from bot.storage.digest import DeliveryKey

@@ -29,22 +29,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.insights import build_week_message
 from bot.insights.heatmap import render_week_heatmap
 from bot.insights.weekly import WeekReport, weekly_picture_due
-from bot.services.digest_delivery import (
-    POSTING_THREADS,
-    ClientForTeam,
-    RateLimits,
-    TickReport,
-    claim_build_send,
-    delivery_metadata,
-    pending_batches,
-    post_once,
-    worker_id,
-)
+from bot.services.digest_delivery import TickReport, claim_build_send, pending_batches, worker_id
+from bot.services.slack_delivery import ClientForTeam, RateLimits, delivery_metadata, post_once
 from bot.storage import digest as store
 from bot.storage import insights as insights_store
 from bot.storage.digest import WEEKLY, DeliveryKey, DeliveryStatus
 
 logger = logging.getLogger(__name__)
+
+POSTING_THREADS = 4
+"""Weekly pictures in flight at once: few, and each uploads a file."""
 
 PICTURE_FILENAME = "week.png"
 

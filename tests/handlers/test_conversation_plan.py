@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.blocks.mrkdwn import plain
 from bot.config import Settings
-from bot.services.digest_delivery import digest_web_client, run_digest_tick
+from bot.services.digest_delivery import run_digest_tick
+from bot.services.slack_delivery import digest_web_client
 from bot.storage.home import home_reads
 from bot.storage.models import CallLogRow, DraftRow, ProspectRow, Workspace
 from tests.blockkit import assert_valid_message

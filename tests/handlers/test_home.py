@@ -12,7 +12,7 @@ from bot.blocks.insights import build_week_blocks
 from bot.handlers.home import redraw_waiting_homes
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.context import Job, Services
-from bot.services.digest_delivery import ClientForTeam
+from bot.services.slack_delivery import ClientForTeam
 from bot.storage.insights import week_reports
 from bot.storage.models import CallLogRow, HomeRedrawRow, RepRow
 from tests.handlers.interactions import (

@@ -21,7 +21,8 @@ from bot.runtime.cli import start_ticks
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.ticks import minute_ticks, run_round
 from bot.runtime.worker import run_worker
-from bot.services.digest_delivery import ClientForTeam, TickReport
+from bot.services.digest_delivery import TickReport
+from bot.services.slack_delivery import ClientForTeam
 from bot.storage.db import make_engine, upgrade
 from bot.storage.models import HomeRedrawRow, ProspectRow, RepRow
 

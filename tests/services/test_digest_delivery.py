@@ -21,14 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.runtime.scheduler import DIGEST_JOB, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
-from bot.services.digest_delivery import (
-    CLAIM_BATCH,
-    TickShare,
-    UnsentRequestRetryHandler,
-    digest_web_client,
-    pending_batches,
-    run_digest_tick,
-)
+from bot.services.digest_delivery import CLAIM_BATCH, TickShare, pending_batches, run_digest_tick
+from bot.services.slack_delivery import UnsentRequestRetryHandler, digest_web_client
 from bot.storage import digest as digest_store
 from bot.storage.db import make_session_factory
 from bot.storage.digest import DeliveryKey

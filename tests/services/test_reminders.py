@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.config import Settings
-from bot.services.digest_delivery import TickReport, digest_web_client
+from bot.services.digest_delivery import TickReport
 from bot.services.reminders import run_reminder_tick
+from bot.services.slack_delivery import digest_web_client
 from bot.storage.models import DeliveryRow
 from tests.blockkit import assert_valid_message
 from tests.handlers.interactions import click, text_of

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.runtime.scheduler import start_digest_scheduler
 from bot.runtime.slack_standin import UPLOAD_URL, SlackStandIn
-from bot.services.digest_delivery import TickReport, digest_web_client
+from bot.services.digest_delivery import TickReport
+from bot.services.slack_delivery import digest_web_client
 from bot.services.weekly_delivery import WEEKLY, run_weekly_tick
 from bot.storage import insights as insights_store
 from bot.storage.db import make_session_factory

@@ -31,7 +31,7 @@ from bot.services.crm.connections import (
 from bot.services.crm.outbox import ReplyPoster, post_to_response_url, send_outbox
 from bot.services.crm.port import CrmError
 from bot.services.crm.sync import SYNC_EVERY, PullReport, RepEmail, pull_contacts
-from bot.services.digest_delivery import ClientForTeam
+from bot.services.slack_delivery import ClientForTeam
 from bot.storage import crm as crm_store
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from bot import ids
 from bot.config import Settings
-from bot.services.digest_delivery import digest_web_client, run_digest_tick
+from bot.services.digest_delivery import run_digest_tick
+from bot.services.slack_delivery import digest_web_client
 from bot.storage.models import DeliveryRow, RepRow
 from tests.blockkit import assert_valid_message
 from tests.slack import Reply, SlackHarness
