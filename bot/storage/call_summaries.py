@@ -9,18 +9,16 @@ it the same way (window functions are in PostgreSQL and in SQLite since 3.25).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import CONVERSATIONS, OUTBOUND_DIALS, CallLog, Outcome
 from bot.storage.models import CallLogRow
-
-IDS_PER_QUERY = 5000
-"""Prospect ids bound per query: well within SQLite's limit on bound values."""
 
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 _NEWEST_FIRST = (CallLogRow.at.desc(), CallLogRow.id.desc())
@@ -29,73 +27,68 @@ _IS_DIAL = CallLogRow.outcome.in_([str(outcome) for outcome in OUTBOUND_DIALS])
 _EMAIL = Outcome.EMAIL.value
 
 
-def call_summaries(
-    session: Session, teams: Collection[str], prospects: Sequence[int] | Select[tuple[int]]
-) -> dict[int, CallSummary]:
-    """The call summary of each prospect (of workspaces `teams`) that has calls: `prospects`
-    are ids, or a query selecting them, which spares binding thousands of ids.
+def summaries_of(
+    session: Session, statement: Select[Any], params: Mapping[str, object] | None = None
+) -> Iterator[tuple[int, CallSummary]]:
+    """Each prospect's summary, by prospect id, from a `summary_statement` and its bound
+    values: a caller asking the same shape again and again (the App Home, one rep at a time)
+    builds the statement once."""
+    # Fetched at once, as a row at a time costs more than turning it into a call.
+    rows = session.connection().execute(statement, dict(params or {})).all()
+    return _summaries(rows)
 
-    Per call, newest first within its prospect: its rank among calls of its outcome, how
-    many conversations happened at or after it, and how many dials after it. Kept are the
-    first of each outcome with no dial since (or an email), and those with no conversation
-    since. Ties in time go by the order the calls were logged.
-    """
-    if isinstance(prospects, Select):
-        chunks: list[Sequence[int] | Select[tuple[int]]] = [prospects]
-    else:
-        chunks = [
-            prospects[start : start + IDS_PER_QUERY]
-            for start in range(0, len(prospects), IDS_PER_QUERY)
-        ]
-    summaries: dict[int, CallSummary] = {}
-    connection = session.connection()
-    for chunk in chunks:
-        ranked = (
-            select(
-                CallLogRow.prospect_id,
-                CallLogRow.id,
-                CallLogRow.outcome,
-                CallLogRow.at,
-                CallLogRow.follow_up_at,
-                func.row_number()
-                .over(
-                    partition_by=(CallLogRow.prospect_id, CallLogRow.outcome),
-                    order_by=_NEWEST_FIRST,
-                )
-                .label("nth_of_outcome"),
-                func.sum(case((_IS_CONVERSATION, 1), else_=0))
-                .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, 0))
-                .label("talks_since"),
-                func.sum(case((_IS_DIAL, 1), else_=0))
-                .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, -1))
-                .label("dials_after"),
+
+def summary_statement(
+    of_teams: ColumnElement[bool], of_prospects: ColumnElement[bool]
+) -> Select[Any]:
+    """Per call of the prospects `of_prospects` picks, newest first within its prospect: its
+    rank among calls of its outcome, how many conversations happened at or after it, and how
+    many dials after it. Kept are the first of each outcome with no dial since (or an
+    email), and those with no conversation since. Ties in time go by the order the calls
+    were logged."""
+    ranked = (
+        select(
+            CallLogRow.prospect_id,
+            CallLogRow.id,
+            CallLogRow.outcome,
+            CallLogRow.at,
+            CallLogRow.follow_up_at,
+            func.row_number()
+            .over(
+                partition_by=(CallLogRow.prospect_id, CallLogRow.outcome),
+                order_by=_NEWEST_FIRST,
             )
-            # By prospect, so the (team_id, prospect_id, at) index answers it.
-            .where(CallLogRow.team_id.in_(teams), CallLogRow.prospect_id.in_(chunk))
-            .subquery()
+            .label("nth_of_outcome"),
+            func.sum(case((_IS_CONVERSATION, 1), else_=0))
+            .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, 0))
+            .label("talks_since"),
+            func.sum(case((_IS_DIAL, 1), else_=0))
+            .over(partition_by=CallLogRow.prospect_id, order_by=_NEWEST_FIRST, rows=(None, -1))
+            .label("dials_after"),
         )
-        latest = and_(
-            ranked.c.nth_of_outcome == 1,
-            # No dial after it (the first row's frame is empty: NULL).
-            or_(func.coalesce(ranked.c.dials_after, 0) == 0, ranked.c.outcome == _EMAIL),
+        # By prospect, so the (team_id, prospect_id, at) index answers it.
+        .where(of_teams, of_prospects)
+        .subquery()
+    )
+    latest = and_(
+        ranked.c.nth_of_outcome == 1,
+        # No dial after it (the first row's frame is empty: NULL).
+        or_(func.coalesce(ranked.c.dials_after, 0) == 0, ranked.c.outcome == _EMAIL),
+    )
+    since_talk = ranked.c.talks_since == 0
+    # In the order the last window sorted them, so the database sorts nothing again.
+    return (
+        select(
+            ranked.c.prospect_id,
+            ranked.c.outcome,
+            ranked.c.at,
+            ranked.c.follow_up_at,
+            case((latest, 1), else_=0),
+            case((since_talk, 1), else_=0),
         )
-        since_talk = ranked.c.talks_since == 0
-        # In the order the last window sorted them, so the database sorts nothing again;
-        # fetched at once, as a row at a time costs more than turning it into a call.
-        rows = connection.execute(
-            select(
-                ranked.c.prospect_id,
-                ranked.c.outcome,
-                ranked.c.at,
-                ranked.c.follow_up_at,
-                case((latest, 1), else_=0),
-                case((since_talk, 1), else_=0),
-            )
-            .where(or_(latest, since_talk))
-            .order_by(ranked.c.prospect_id, ranked.c.at.desc(), ranked.c.id.desc())
-        ).all()
-        summaries.update(_summaries(rows))
-    return summaries
+        .where(or_(latest, since_talk))
+        .order_by(ranked.c.prospect_id, ranked.c.at.desc(), ranked.c.id.desc())
+    )
 
 
 def _summaries(

@@ -13,13 +13,26 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.insights.digest_plan import (
@@ -36,7 +49,7 @@ from bot.rules.calls import Rep
 from bot.rules.schedule import DigestSchedule, ScheduleError
 from bot.storage import insights as insights_store
 from bot.storage import queries
-from bot.storage.call_summaries import call_summaries
+from bot.storage.call_summaries import summaries_of, summary_statement
 from bot.storage.db import insert_for
 from bot.storage.models import (
     CallLogRow,
@@ -386,40 +399,41 @@ def delivery_row(
     ).one_or_none()
 
 
-def digest_inputs(
-    session: Session, reps: Collection[tuple[str, str]], now: datetime
-) -> dict[tuple[str, str], DigestInputs]:
-    """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
+@dataclass(frozen=True)
+class _InputQueries:
+    """What `digest_inputs` runs, for the reps its clauses pick."""
 
-    Four queries for any batch of reps, the calls summarized by the database (see
-    `call_summaries`). Only pursued (active, or not interested and perhaps rested),
-    unsnoozed prospects are read: the rest can never appear in a digest.
-    """
-    if not reps:
-        return {}
-    teams = {team for team, _ in reps}
-    rules = _rules_by_team(session, teams)
+    rules: Select[Any]
+    prospects: Select[Any]
+    summaries: Select[Any]
+    owed: Select[Any]
+
+
+Owned = Callable[[InstrumentedAttribute[str], InstrumentedAttribute[str]], ColumnElement[bool]]
+
+
+def _input_queries(
+    of_teams: Callable[[InstrumentedAttribute[str]], ColumnElement[bool]],
+    owned: Owned,
+    now: datetime | BindParameter[datetime],
+) -> _InputQueries:
+    """`of_teams` picks the reps' workspaces by a team column, `owned` their rows by a team
+    and a user column."""
     callable_prospects = and_(
-        _owned_by(ProspectRow.team_id, ProspectRow.owner_id, reps),
+        owned(ProspectRow.team_id, ProspectRow.owner_id),
         ProspectRow.status.in_([status.value for status in PURSUED_STATUSES]),
         or_(ProspectRow.snoozed_until.is_(None), ProspectRow.snoozed_until <= now),
     )
-    prospect_rows = session.execute(
-        select(ProspectRow.team_id, ProspectRow.owner_id, *queries.PROSPECT_COLUMNS).where(
-            callable_prospects
-        )
-    ).all()
-    summaries = call_summaries(session, teams, select(ProspectRow.id).where(callable_prospects))
-    prospects = {row.id: queries.to_prospect(row) for row in prospect_rows}
-    owners = {row.id: (row.team_id, row.owner_id) for row in prospect_rows}
-
-    inputs = {rep: DigestInputs([], [], rules.get(rep[0], CadenceRules())) for rep in reps}
-    for prospect_id, prospect in prospects.items():
-        inputs[owners[prospect_id]].prospects.append(
-            ProspectHistory(prospect, summaries.get(prospect_id, NO_CALLS))
-        )
-    for owed in session.execute(
-        select(
+    return _InputQueries(
+        rules=select(Workspace.team_id, Workspace.cadence_rules).where(of_teams(Workspace.team_id)),
+        prospects=select(
+            ProspectRow.team_id, ProspectRow.owner_id, *queries.PROSPECT_COLUMNS
+        ).where(callable_prospects),
+        summaries=summary_statement(
+            of_teams(CallLogRow.team_id),
+            CallLogRow.prospect_id.in_(select(ProspectRow.id).where(callable_prospects)),
+        ),
+        owed=select(
             OwedReturnCallRow.team_id,
             OwedReturnCallRow.rep_user_id,
             OwedReturnCallRow.prospect_id,
@@ -428,10 +442,56 @@ def digest_inputs(
         )
         .join(CallLogRow, CallLogRow.id == OwedReturnCallRow.inbound_call_id)
         .where(
-            _owned_by(OwedReturnCallRow.team_id, OwedReturnCallRow.rep_user_id, reps),
+            owned(OwedReturnCallRow.team_id, OwedReturnCallRow.rep_user_id),
             OwedReturnCallRow.returned_at.is_(None),
+        ),
+    )
+
+
+_ONE_REP = _input_queries(
+    lambda team: team == bindparam("rep_team"),
+    lambda team, user: and_(team == bindparam("rep_team"), user == bindparam("rep_user")),
+    bindparam("now"),
+)
+"""Built once: the App Home, `/digest now` and `/prospect list due` read one rep at a time,
+and building these four statements cost more than running them."""
+
+
+def digest_inputs(
+    session: Session, reps: Collection[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], DigestInputs]:
+    """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
+
+    Four queries for any batch of reps, the calls summarized by the database (see
+    `bot.storage.call_summaries`). Only pursued (active, or not interested and perhaps rested),
+    unsnoozed prospects are read: the rest can never appear in a digest.
+    """
+    if not reps:
+        return {}
+    if len(reps) == 1:
+        [(team_id, user_id)] = reps
+        statements, params = _ONE_REP, {"rep_team": team_id, "rep_user": user_id, "now": now}
+    else:
+        teams = {team for team, _ in reps}
+        statements = _input_queries(
+            lambda team: team.in_(teams),
+            lambda team, user: _owned_by(team, user, reps),
+            now,
         )
-    ):
+        params = {}
+    connection = session.connection()
+    rules = _rules_by_team(connection.execute(statements.rules, params))
+    prospect_rows = connection.execute(statements.prospects, params).all()
+    summaries = dict(summaries_of(session, statements.summaries, params))
+    prospects = {row.id: queries.to_prospect(row) for row in prospect_rows}
+    owners = {row.id: (row.team_id, row.owner_id) for row in prospect_rows}
+
+    inputs = {rep: DigestInputs([], [], rules.get(rep[0], CadenceRules())) for rep in reps}
+    for prospect_id, prospect in prospects.items():
+        inputs[owners[prospect_id]].prospects.append(
+            ProspectHistory(prospect, summaries.get(prospect_id, NO_CALLS))
+        )
+    for owed in connection.execute(statements.owed, params):
         # Owed calls to prospects not read above are to closed or snoozed prospects.
         if owed.prospect_id in prospects and owners[owed.prospect_id] == (
             owed.team_id,
@@ -555,13 +615,12 @@ def _owned_by(
     )
 
 
-def _rules_by_team(session: Session, teams: Collection[str]) -> dict[str, CadenceRules]:
-    """Each workspace's cadence; a workspace whose stored rules are broken gets the defaults
-    for the digest (and a warning in the log) rather than no digest at all."""
+def _rules_by_team(rows: Iterable[Row[Any]]) -> dict[str, CadenceRules]:
+    """Each workspace's cadence, from (team_id, cadence_rules) rows; a workspace whose stored
+    rules are broken gets the defaults for the digest (and a warning in the log) rather than
+    no digest at all."""
     rules = {}
-    for team_id, stored in session.execute(
-        select(Workspace.team_id, Workspace.cadence_rules).where(Workspace.team_id.in_(teams))
-    ):
+    for team_id, stored in rows:
         try:
             rules[team_id] = CadenceRules.from_mapping(stored or {})
         except ValueError as problem:

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.insights.digest_plan import ProspectHistory, plan_digest
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import CallLog, Outcome
 from bot.storage import digest as store
-from bot.storage.call_summaries import call_summaries
+from bot.storage.call_summaries import summaries_of, summary_statement
 from bot.storage.db import make_session_factory
+from bot.storage.models import CallLogRow
 from tests.storage.test_digest import NOW, add_call, add_prospect, add_rep
 
 # Calls within the last 40 days at whole hours, so ties in time happen often.
@@ -25,6 +27,13 @@ histories = st.lists(
     max_size=25,
 )
 _names = count()
+
+
+def summaries_in(session: Session, team_id: str, prospect_id: int) -> dict[int, CallSummary]:
+    statement = summary_statement(
+        CallLogRow.team_id == team_id, CallLogRow.prospect_id == prospect_id
+    )
+    return dict(summaries_of(session, statement))
 
 
 def without_notes(summary: CallSummary) -> CallSummary:
@@ -54,7 +63,7 @@ def test_the_database_summary_is_the_summary_of_every_call(
             history.append(CallLog(outcome, at, ""))
         prospect_id = prospect.id
     with factory() as session:
-        found = call_summaries(session, ["T1"], [prospect_id])
+        found = summaries_in(session, "T1", prospect_id)
     expected = CallSummary.of(history)
     assert found.get(prospect_id, CallSummary()) == without_notes(expected)
 
@@ -65,7 +74,7 @@ def test_other_workspaces_calls_are_never_summarized(engine: Engine) -> None:
         add_call(session, prospect, "vm", NOW)
         prospect_id = prospect.id
     with make_session_factory(engine)() as session:
-        assert call_summaries(session, ["T2"], [prospect_id]) == {}
+        assert summaries_in(session, "T2", prospect_id) == {}
 
 
 def test_a_digest_from_the_database_is_the_digest_from_whole_histories(engine: Engine) -> None:
