@@ -4,9 +4,10 @@ the /logcall form, so both log the same way and answer with the same reply."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.blocks.coaching import gatekeeper_blocks, introduction_buttons, referral_blocks
 from bot.blocks.common import build_logcall_reply
@@ -24,6 +25,9 @@ from bot.storage import queries
 from bot.storage import scripts as script_store
 from bot.storage.logbook import ProspectLookup, log_call, rep_and_prospect
 
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
 
 class WrongCurrency(Exception):
     """A deal value typed in another currency than the workspace's; `message` says how to fix it."""
@@ -34,7 +38,7 @@ class WrongCurrency(Exception):
 
 
 def log_and_confirm(
-    session_factory: sessionmaker[Session],
+    services: Services,
     rep: ActingRep,
     request: LogCallRequest,
     follow_up: datetime | None,
@@ -45,23 +49,21 @@ def log_and_confirm(
     called_at: datetime | None = None,
     back_on: datetime | None = None,
     response_url: str | None = None,
-    crm_from_env: bool = False,
-    queue_home_redraw: bool = False,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
     `called_at` is when an earlier call happened; `back_on` the day a gatekeeper said the
     prospect is in (it becomes the follow-up). `once_key` names a submission Slack may
     deliver twice (a form's view id): the second delivery returns None and writes nothing.
-    `crm_from_env` says the environment names a CRM for every workspace, so the call is
-    queued for it even where no connection is stored. `queue_home_redraw` (a worker redraws
-    App Homes) leaves the rep's Home for the worker in the same transaction.
+    The call is queued for the workspace's CRM, if it has one, and, with a worker redrawing
+    App Homes, the rep's Home is left for it, both in the same transaction.
     Raises bot.storage.logbook.NotYourProspect, and WrongCurrency for a value marked in
     another currency than the workspace's; either way nothing is written.
     """
-    with session_factory.begin() as session:
+    with services.session_factory.begin() as session:
         return _log_in(
             session,
+            services,
             rep,
             request,
             follow_up,
@@ -71,13 +73,11 @@ def log_and_confirm(
             called_at=called_at,
             back_on=back_on,
             response_url=response_url,
-            crm_from_env=crm_from_env,
-            queue_home_redraw=queue_home_redraw,
         )
 
 
 def log_line(
-    session_factory: sessionmaker[Session],
+    services: Services,
     client: WebClient,
     team_id: str,
     user_id: str,
@@ -86,15 +86,13 @@ def log_line(
     *,
     response_url: str | None = None,
     once_key: str | None = None,
-    crm_from_env: bool = False,
-    queue_home_redraw: bool = False,
 ) -> tuple[ActingRep, dict[str, object] | None]:
     """The one-line /logcall in one transaction, the rep read inside it with the prospect
     and its calls: a known rep's call is one session, one read and one commit. Only a
     first-time rep's zone is asked of Slack, outside any transaction. `once_key` names the
     delivery (its replay key): a second delivery writes nothing and gets None. Raises
     DateError (a `next:`, `at:` or `back:` that is not a date) and WrongCurrency, with
-    nothing written. `crm_from_env` and `queue_home_redraw` are as for `log_and_confirm`."""
+    nothing written. The CRM and the App Home are as for `log_and_confirm`."""
 
     def log(
         session: Session, rep: ActingRep, looked_up: ProspectLookup | None = None
@@ -102,6 +100,7 @@ def log_line(
         follow_up, called_at, back_on = _moments(request, rep, now)
         reply = _log_in(
             session,
+            services,
             rep,
             request,
             follow_up,
@@ -110,20 +109,18 @@ def log_line(
             called_at=called_at,
             back_on=back_on,
             response_url=response_url,
-            crm_from_env=crm_from_env,
-            queue_home_redraw=queue_home_redraw,
             looked_up=looked_up,
         )
         return rep, reply
 
-    with session_factory.begin() as session:
+    with services.session_factory.begin() as session:
         found, looked_up = rep_and_prospect(
             session, team_id, user_id, request.prospect_name, request.phone
         )
         if found is not None:
             return log(session, rep_from_row(team_id, user_id, found), looked_up)
     rep = new_rep(client, team_id, user_id)
-    with session_factory.begin() as session:
+    with services.session_factory.begin() as session:
         return log(session, rep)
 
 
@@ -139,6 +136,7 @@ def _moments(
 
 def _log_in(
     session: Session,
+    services: Services,
     rep: ActingRep,
     request: LogCallRequest,
     follow_up: datetime | None,
@@ -149,8 +147,6 @@ def _log_in(
     called_at: datetime | None = None,
     back_on: datetime | None = None,
     response_url: str | None = None,
-    crm_from_env: bool = False,
-    queue_home_redraw: bool = False,
     looked_up: ProspectLookup | None = None,
 ) -> dict[str, object] | None:
     stored_rules = rep.stored_rules
@@ -163,7 +159,8 @@ def _log_in(
         return None
     if not rep.stored:
         queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
-    push_to_crm = crm_from_env or (
+    # The environment's CRM serves every workspace.
+    push_to_crm = services.crm_from_env or (
         rep.crm_connected if rep.stored else crm_store.is_connected(session, rep.team_id)
     )
     logged = log_call(
@@ -180,7 +177,7 @@ def _log_in(
         push_to_crm=push_to_crm,
         looked_up=looked_up,
     )
-    if queue_home_redraw and rep.home_opened:
+    if services.settings.separate_worker and rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)
     prospect = logged.prospect
     advice = referral_blocks(request.outcome, prospect)

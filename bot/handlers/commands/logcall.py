@@ -50,7 +50,7 @@ def handle_logcall(
     now = services.clock()
     try:
         rep, reply = log_line(
-            services.session_factory,
+            services,
             client,
             team_id,
             user_id,
@@ -58,8 +58,6 @@ def handle_logcall(
             now,
             response_url=command.get("response_url"),
             once_key=context.get(CLAIMED_BY_HANDLER),
-            crm_from_env=services.crm_from_env,
-            queue_home_redraw=services.settings.separate_worker,
         )
     except DateError as problem:
         ack(build_problem(str(problem), USAGE))

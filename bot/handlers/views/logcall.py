@@ -78,15 +78,13 @@ def handle_logcall_submission(
     )
     try:
         reply = log_and_confirm(
-            services.session_factory,
+            services,
             rep,
             request,
             form.follow_up_at,
             now,
             prospect_id=form.prospect_id,
             once_key=f"view:{view['id']}",
-            crm_from_env=services.crm_from_env,
-            queue_home_redraw=services.settings.separate_worker,
         )
     except NotYourProspect:
         ack(response_action="errors", errors={PROSPECT: NOT_YOURS})
