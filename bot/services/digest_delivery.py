@@ -28,8 +28,6 @@ from threading import BoundedSemaphore, Lock
 from typing import Generic, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
-from slack_sdk.web import SlackResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digest import build_digest_message
@@ -37,7 +35,7 @@ from bot.insights.digest_plan import plan_digest
 from bot.insights.window_advice import WindowEvidence
 from bot.rules.schedule import due_date
 from bot.services.context import EVIDENCE_REUSE
-from bot.services.slack_delivery import ClientForTeam, RateLimits, deliver, delivery_metadata
+from bot.services.slack_delivery import ClientForTeam, RateLimits, deliver, post_to_dm
 from bot.storage import digest as store
 from bot.storage.db import without_statement_limits
 from bot.storage.digest import DAILY, DeliveryKey, DeliveryStatus, DigestRecipient
@@ -593,7 +591,7 @@ class Postbox:
             self._client_for_team,
             key,
             DAILY,
-            lambda client: _post_digest(client, key, message),
+            lambda client: post_to_dm(client, key, message, DAILY),
             self._limits,
             tried=tried,
         )
@@ -603,15 +601,3 @@ class Postbox:
         with self._lock:
             self._outcomes.append(outcome)
             self._report.add(outcome.status, outcome.key)
-
-
-def _post_digest(client: WebClient, key: DeliveryKey, message: dict[str, object]) -> SlackResponse:
-    # A user id as the channel lands in the rep's DM with the bot.
-    return client.chat_postMessage(
-        channel=key.rep_user_id,
-        text=str(message["text"]),
-        blocks=message["blocks"],  # type: ignore[arg-type]
-        metadata=delivery_metadata(key, DAILY),
-        unfurl_links=False,
-        unfurl_media=False,
-    )

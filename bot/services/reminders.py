@@ -11,14 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk import WebClient
-from slack_sdk.web import SlackResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.reminders import build_reminder_message
 from bot.rules.reminders import should_send
 from bot.services.digest_delivery import TickReport, worker_id
-from bot.services.slack_delivery import ClientForTeam, delivery_metadata, post_once
+from bot.services.slack_delivery import ClientForTeam, post_once, post_to_dm
 from bot.storage import digest as delivery_store
 from bot.storage import reminders as store
 from bot.storage.digest import DeliveryKey
@@ -65,7 +63,7 @@ def run_reminder_tick(
             worker,
             now,
             client_for_team,
-            lambda client, claim=claim, message=message, name=name: _post(
+            lambda client, claim=claim, message=message, name=name: post_to_dm(
                 client, claim, message, name
             ),
             kind=name,
@@ -73,17 +71,3 @@ def run_reminder_tick(
         if posted is not None:
             report.add(posted.status, key)
     return report
-
-
-def _post(
-    client: WebClient, claim: DeliveryKey, message: dict[str, object], kind: str
-) -> SlackResponse:
-    # A user id as the channel lands in the rep's DM with the bot.
-    return client.chat_postMessage(
-        channel=claim.rep_user_id,
-        text=str(message["text"]),
-        blocks=message["blocks"],  # type: ignore[arg-type]
-        metadata=delivery_metadata(claim, kind),
-        unfurl_links=False,
-        unfurl_media=False,
-    )

@@ -60,6 +60,21 @@ day, and a rep's DM with the bot gets a few messages a day, so an earlier post i
 them; reading by count rather than by time also holds when clocks disagree."""
 
 
+def post_to_dm(
+    client: WebClient, key: DeliveryKey, message: dict[str, object], kind: str
+) -> SlackResponse:
+    """A scheduled message (text and blocks) in the rep's DM, carrying its delivery's
+    metadata; a user id as the channel lands in the rep's DM with the bot."""
+    return client.chat_postMessage(
+        channel=key.rep_user_id,
+        text=str(message["text"]),
+        blocks=message["blocks"],  # type: ignore[arg-type]
+        metadata=delivery_metadata(key, kind),
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+
+
 def delivery_metadata(key: DeliveryKey, kind: str) -> dict[str, object]:
     """What a posted delivery carries, so a later tick can tell it is already in the DM."""
     return {"event_type": event_type(kind), "event_payload": _payload(key)}
