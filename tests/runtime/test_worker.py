@@ -13,7 +13,7 @@ from threading import Event, Thread
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -171,29 +171,37 @@ def test_serve_ticks_in_process_only_when_no_worker_is_configured(tmp_path: Path
         Settings.from_env({"PHONETAG_WORKER": "elsewhere"})
 
 
+def home_left_for_the_worker(
+    tmp_path: Path, standin: SlackStandIn, name: str
+) -> tuple[Settings, Engine]:
+    """A rep whose App Home `serve` left for the worker to redraw, since SETUP."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/{name}.db",
+        slack_bot_token="xoxb-t",
+        slack_api_url=standin.base_url,
+    )
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(RepRow).values(
+                team_id="T1",
+                user_id="U1",
+                tz="America/Chicago",
+                digest_paused=True,
+                created_at=SETUP,
+                home_opened_at=SETUP,
+            )
+        )
+        connection.execute(
+            insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=SETUP)
+        )
+    return settings, engine
+
+
 def test_a_worker_round_redraws_the_homes_serve_left_for_it(tmp_path: Path) -> None:
     with SlackStandIn() as standin:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp_path}/homes.db",
-            slack_bot_token="xoxb-t",
-            slack_api_url=standin.base_url,
-        )
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-        with engine.begin() as connection:
-            connection.execute(
-                insert(RepRow).values(
-                    team_id="T1",
-                    user_id="U1",
-                    tz="America/Chicago",
-                    digest_paused=True,
-                    created_at=SETUP,
-                    home_opened_at=SETUP,
-                )
-            )
-            connection.execute(
-                insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=SETUP)
-            )
+        settings, engine = home_left_for_the_worker(tmp_path, standin, "homes")
         later = SETUP + timedelta(seconds=2)
         assert run_worker(settings, once=True, ticks={}, clock=lambda: later) == 0
         (published,) = standin.calls_to("views.publish")
@@ -206,27 +214,7 @@ def test_a_worker_with_tick_processes_redraws_homes_in_the_parent_until_told_to_
     tmp_path: Path,
 ) -> None:
     with SlackStandIn() as standin:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp_path}/processes.db",
-            slack_bot_token="xoxb-t",
-            slack_api_url=standin.base_url,
-        )
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-        with engine.begin() as connection:
-            connection.execute(
-                insert(RepRow).values(
-                    team_id="T1",
-                    user_id="U1",
-                    tz="America/Chicago",
-                    digest_paused=True,
-                    created_at=SETUP,
-                    home_opened_at=SETUP,
-                )
-            )
-            connection.execute(
-                insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=SETUP)
-            )
+        settings, _ = home_left_for_the_worker(tmp_path, standin, "processes")
         stop = Event()
         exits: list[int] = []
         worker = Thread(target=lambda: exits.append(run_worker(settings, stop=stop, processes=2)))
