@@ -22,7 +22,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -101,11 +100,6 @@ _PROSPECT_BY_ID = select(*_PROSPECT_FIELDS).where(
     ProspectRow.owner_id == bindparam("owner_id"),
     ProspectRow.id == bindparam("prospect_id"),
 )
-_BY_NAME = ProspectRow.name_key == bindparam("name_key")
-_BY_NAME_OR_PHONE = or_(
-    _BY_NAME, ProspectRow.phone == bindparam("phone"), ProspectRow.cell == bindparam("phone")
-)
-"""How a one-line call names its prospect: by name in any case, or by a phone typed with it."""
 _PROSPECT_BY_NAME, _PROSPECT_BY_NAME_OR_PHONE = (
     select(*_PROSPECT_FIELDS)
     .where(
@@ -114,7 +108,7 @@ _PROSPECT_BY_NAME, _PROSPECT_BY_NAME_OR_PHONE = (
         match,
     )
     .order_by(ProspectRow.id)
-    for match in (_BY_NAME, _BY_NAME_OR_PHONE)
+    for match in (queries.NAMED, queries.NAMED_OR_DIALED)
 )
 _PROSPECT_KEYS = tuple(column.key for column in _PROSPECT_FIELDS)
 
@@ -150,8 +144,8 @@ def _rep_and_prospect(match: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_REP_AND_PROSPECT_BY_NAME = _rep_and_prospect(_BY_NAME)
-_REP_AND_PROSPECT_BY_NAME_OR_PHONE = _rep_and_prospect(_BY_NAME_OR_PHONE)
+_REP_AND_PROSPECT_BY_NAME = _rep_and_prospect(queries.NAMED)
+_REP_AND_PROSPECT_BY_NAME_OR_PHONE = _rep_and_prospect(queries.NAMED_OR_DIALED)
 
 
 _INSERT_PROSPECT = {
@@ -198,9 +192,8 @@ def rep_and_prospect(
     for row in rows:
         if row.p_id is not None:
             candidates.setdefault(row.p_id, []).append(row)
-    # Lowest id first, as the rows come; a name match wins over a phone match.
-    by_name = [found for found in candidates.values() if found[0].p_name_key == key]
-    chosen = (by_name or list(candidates.values()) or [None])[0]
+    # Lowest id first, as the rows come.
+    chosen = queries.named_first(list(candidates.values()), key, lambda rows: rows[0].p_name_key)
     if chosen is None:
         return rows[0], ProspectLookup(None, [])
     fields = {name: chosen[0]._mapping[f"p_{name}"] for name in _PROSPECT_KEYS}
@@ -355,8 +348,7 @@ def _find_prospect(
         _PROSPECT_BY_NAME_OR_PHONE if phone else _PROSPECT_BY_NAME,
         {"team_id": team_id, "owner_id": owner_id, "name_key": key, "phone": phone},
     ).all()
-    by_name = [row for row in rows if row.name_key == key]
-    found = (by_name or rows or [None])[0]
+    found = queries.named_first(rows, key, lambda row: row.name_key)
     return found._asdict() if found is not None else None
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, bindparam, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,8 @@ from bot.storage.models import (
     RepRow,
     Workspace,
 )
+
+T = TypeVar("T")
 
 
 def name_key(name: str) -> str:
@@ -114,27 +117,21 @@ def note_home_opened(
         row.home_opened_at = now
 
 
-_BY_NAME = (
-    select(ProspectRow)
-    .where(
-        ProspectRow.team_id == bindparam("team_id"),
-        ProspectRow.owner_id == bindparam("owner_id"),
-        ProspectRow.name_key == bindparam("name_key"),
-    )
-    .order_by(ProspectRow.id)
+NAMED = ProspectRow.name_key == bindparam("name_key")
+NAMED_OR_DIALED = or_(
+    NAMED, ProspectRow.phone == bindparam("phone"), ProspectRow.cell == bindparam("phone")
 )
-_BY_NAME_OR_PHONE = (
+"""How a rep names a prospect: by name in any case (`name_key`), or by a phone typed with
+it (`phone`); every lookup by name and phone matches with these."""
+_BY_NAME, _BY_NAME_OR_PHONE = (
     select(ProspectRow)
     .where(
         ProspectRow.team_id == bindparam("team_id"),
         ProspectRow.owner_id == bindparam("owner_id"),
-        or_(
-            ProspectRow.name_key == bindparam("name_key"),
-            ProspectRow.phone == bindparam("phone"),
-            ProspectRow.cell == bindparam("phone"),
-        ),
+        match,
     )
     .order_by(ProspectRow.id)
+    for match in (NAMED, NAMED_OR_DIALED)
 )
 
 
@@ -147,8 +144,16 @@ def find_prospect(
         _BY_NAME_OR_PHONE if phone else _BY_NAME,
         {"team_id": team_id, "owner_id": owner_id, "name_key": key, "phone": phone},
     ).all()
-    by_name = [row for row in rows if row.name_key == key]
-    return (by_name or list(rows) or [None])[0]
+    return named_first(rows, key, lambda row: row.name_key)
+
+
+def named_first(candidates: Sequence[T], key: str, name_key: Callable[[T], str]) -> T | None:
+    """Of the prospects a name or a phone matched, lowest id first, the first the name
+    matched, else the first the phone did: the rule every lookup by name and phone follows."""
+    by_name = next((found for found in candidates if name_key(found) == key), None)
+    if by_name is not None:
+        return by_name
+    return candidates[0] if candidates else None
 
 
 def prospect_row(session: Session, team_id: str, prospect_id: int) -> ProspectRow | None:
