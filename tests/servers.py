@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.runtime.slack_standin import SlackStandIn
+
 ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "bench-signing-secret"
 
@@ -32,6 +34,16 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listened on {port} within {seconds} s")
+
+
+def cli_environment(database_url: str, standin: SlackStandIn) -> dict[str, str]:
+    """What `python -m bot …` needs to run against this database and the Slack stand-in."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": standin.base_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+    }
 
 
 def _environment(env: dict[str, str]) -> dict[str, str]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -17,6 +16,7 @@ from sqlalchemy import Engine, insert, select, text, update
 from bot.runtime.slack_standin import SlackStandIn
 from bot.storage.models import Base, DeliveryRow, HomeRedrawRow, ProspectRow, RepRow
 from tests.runtime.test_worker import past_0730_somewhere
+from tests.servers import cli_environment
 
 REPO = Path(__file__).resolve().parents[2]
 REPS = 300
@@ -84,12 +84,7 @@ def test_four_tick_processes_at_once_give_every_rep_exactly_one_digest(
     standin.clear()
     # Slow Slack a little so the processes really overlap rather than one doing it all.
     standin.delay("chat.postMessage", 0.02)
-    env = {
-        **os.environ,
-        "DATABASE_URL": empty_postgres.url.render_as_string(hide_password=False),
-        "SLACK_API_URL": standin.base_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-    }
+    env = cli_environment(empty_postgres.url.render_as_string(hide_password=False), standin)
     command = [sys.executable, "-m", "bot", "digest", "--at", "2026-11-23T07:30:00-06:00"]
     try:
         processes = [
@@ -124,12 +119,7 @@ def test_a_worker_with_two_tick_processes_sends_each_digest_once_and_draws_a_hom
         )
     standin.clear()
     standin.delay("chat.postMessage", 0.02)
-    env = {
-        **os.environ,
-        "DATABASE_URL": empty_postgres.url.render_as_string(hide_password=False),
-        "SLACK_API_URL": standin.base_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-    }
+    env = cli_environment(empty_postgres.url.render_as_string(hide_password=False), standin)
     try:
         finished = subprocess.run(
             [sys.executable, "-m", "bot", "worker", "--once", "--processes", "2"],

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -14,6 +13,7 @@ from sqlalchemy import Engine, insert, select
 from bot.runtime.slack_standin import UPLOAD_URL, SlackStandIn
 from bot.storage.models import DeliveryRow, RepRow
 from tests.runtime.test_digest_processes import PROCESSES, REPO, empty_postgres  # noqa: F401
+from tests.servers import cli_environment
 
 REPS = 50
 SETUP = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -42,12 +42,7 @@ def test_four_tick_processes_at_once_give_every_rep_exactly_one_weekly_picture(
     standin.clear()
     # Slow Slack a little so the processes really overlap rather than one doing it all.
     standin.delay("chat.postMessage", 0.02)
-    env = {
-        **os.environ,
-        "DATABASE_URL": empty_postgres.url.render_as_string(hide_password=False),
-        "SLACK_API_URL": standin.base_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-    }
+    env = cli_environment(empty_postgres.url.render_as_string(hide_password=False), standin)
     command = [sys.executable, "-m", "bot", "digest", "--at", "2026-11-20T15:00:00-06:00"]
     try:
         processes = [

@@ -25,6 +25,7 @@ from bot.services.digest_delivery import TickReport
 from bot.services.slack_delivery import ClientForTeam
 from bot.storage.db import make_engine, upgrade
 from bot.storage.models import HomeRedrawRow, ProspectRow, RepRow
+from tests.servers import cli_environment
 
 REPO = Path(__file__).resolve().parents[2]
 SETUP = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
@@ -74,12 +75,7 @@ def test_worker_once_runs_one_round_and_exits_and_a_second_round_sends_nothing_m
     url = f"sqlite:///{tmp_path}/worker.db"
     seed_due_rep(url)
     standin.clear()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SLACK_API_URL": standin.base_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-    }
+    env = cli_environment(url, standin)
     for _ in range(2):
         finished = subprocess.run(
             [sys.executable, "-m", "bot", "worker", "--once"],
