@@ -152,8 +152,8 @@ def _log_in(
     stored_rules = rep.stored_rules
     if stored_rules is None:
         stored_rules = queries.workspace(session, rep.team_id, now).cadence_rules
-    workspace_currency = CadenceRules.from_mapping(stored_rules).currency
-    if mismatch := currency_mismatch(request.deal_currency, workspace_currency):
+    rules = CadenceRules.from_mapping(stored_rules)
+    if mismatch := currency_mismatch(request.deal_currency, rules.currency):
         raise WrongCurrency(mismatch)
     if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
         return None
@@ -171,7 +171,7 @@ def _log_in(
         back_on or follow_up,
         now,
         prospect_id=prospect_id,
-        stored_rules=stored_rules,
+        rules=rules,
         called_at=called_at,
         response_url=response_url,
         push_to_crm=push_to_crm,

@@ -217,7 +217,7 @@ def log_call(
     now: datetime,
     *,
     prospect_id: int | None = None,
-    stored_rules: Mapping[str, object] | None = None,
+    rules: CadenceRules | None = None,
     called_at: datetime | None = None,
     response_url: str | None = None,
     push_to_crm: bool = True,
@@ -228,8 +228,8 @@ def log_call(
     `called_at` is when the call happened, for a call logged after the fact (`now` when
     None); Undo still counts its minutes from `now`, when it was logged.
 
-    `stored_rules` are the workspace's cadence overrides when the caller has read them
-    already; without them the workspace row is read (and made, for a first call).
+    `rules` are the workspace's cadence when the caller has read them already; without them
+    the workspace row is read (and made, for a first call).
     With `push_to_crm` the call's push to the CRM is queued in the same transaction;
     `response_url` is where the rep hears once it is there. Raises NotYourProspect when
     `prospect_id` is not the rep's own in this workspace. `looked_up` is the prospect as
@@ -238,9 +238,8 @@ def log_call(
     Every statement is Core, on the session's connection, and built once: this runs for
     every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
     """
-    if stored_rules is None:
-        stored_rules = queries.workspace(session, team_id, now).cadence_rules
-    rules = CadenceRules.from_mapping(stored_rules)
+    if rules is None:
+        rules = CadenceRules.from_mapping(queries.workspace(session, team_id, now).cadence_rules)
     connection = session.connection()
     numbered: list[tuple[int, CallLog]] | None = None
     if prospect_id is not None:
