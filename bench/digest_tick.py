@@ -30,7 +30,7 @@ from sqlalchemy import Engine, text
 
 from bench.digest_data import TICK_AT, load
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.db import make_engine, upgrade
+from storage.db import make_engine, upgrade
 from tests.postgres import ThrowawayPostgres
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from bench.digest_data import TICK_AT
 from bot.config import Settings
 from bot.services.digest_delivery import TickShare, run_digest_tick
 from bot.services.slack_delivery import team_web_clients
-from bot.storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory
 
 
 def _peak_mib() -> float:

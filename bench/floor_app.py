@@ -17,7 +17,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inser
 from waitress import serve
 
 from bot.config import SERVE_THREADS
-from bot.storage.db import make_engine
+from storage.db import make_engine
 
 METADATA = MetaData()
 FLOOR_CALLS = Table(

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, event
 
 from bench.http_load import CALLS_PER_PROSPECT, COMMAND_LINES
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.db import make_engine, upgrade
+from storage.db import make_engine, upgrade
 from tests.postgres import ThrowawayPostgres
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 

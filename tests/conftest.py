@@ -10,8 +10,8 @@ from hypothesis import settings
 from sqlalchemy import Engine, text
 
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.db import make_engine, upgrade
-from bot.storage.models import Base
+from storage.db import make_engine, upgrade
+from storage.models import Base
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 
 # CI replays the same examples every run and keeps no example database between runs, so a

@@ -24,7 +24,7 @@ from bot.runtime.web import wsgi_app
 from bot.services.context import Job, Later, PerWorkspace, Services
 from bot.services.crm.connections import AdapterFactory
 from bot.services.file_download import DownloadPolicy
-from bot.storage.db import make_session_factory
+from storage.db import make_session_factory
 
 # Monday 23 November 2026, 10:00 in Chicago: a working morning.
 MONDAY_MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)

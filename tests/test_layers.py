@@ -28,6 +28,10 @@ def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
 def copy_of_the_tree(tmp_path: Path) -> Path:
     tree = tmp_path / "tree"
     shutil.copytree(ROOT / "bot", tree / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("handlers", "storage"):
+        shutil.copytree(
+            ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
     shutil.copy(ROOT / "pyproject.toml", tree)
     return tree
 
@@ -50,7 +54,7 @@ def test_a_pure_rule_that_reaches_for_the_database_fails_the_build(tmp_path: Pat
 def test_a_rule_that_imports_the_storage_layer_breaks_the_layers(tmp_path: Path) -> None:
     tree = copy_of_the_tree(tmp_path)
     windows = tree / "bot" / "rules" / "windows.py"
-    windows.write_text(windows.read_text() + "\nimport bot.storage.queries  # noqa\n")
+    windows.write_text(windows.read_text() + "\nimport storage.queries  # noqa\n")
     result = lint_imports(tree)
     assert result.returncode != 0
     assert "nothing imports upward BROKEN" in result.stdout

@@ -22,12 +22,12 @@ from bot.blocks.modals import form_error_field
 from bot.blocks.mrkdwn import escape
 from bot.config import Settings
 from bot.grammar.slack_text import decode
-from bot.handlers import register_listeners
-from bot.handlers.reps import SlackLeftOut
 from bot.runtime.edge import signed_by_slack
 from bot.services.context import Services
 from bot.services.oauth import oauth_flow
-from bot.storage.db import make_engine, make_session_factory, upgrade
+from handlers import register_listeners
+from handlers.reps import SlackLeftOut
+from storage.db import make_engine, make_session_factory, upgrade
 
 logger = logging.getLogger("phonetag")
 

@@ -43,7 +43,7 @@ from bot.services.prospect_import import (
     write_report,
 )
 from bot.services.slack_delivery import team_web_clients
-from bot.storage.db import make_engine, make_session_factory, upgrade
+from storage.db import make_engine, make_session_factory, upgrade
 
 # Chatty at INFO and of no use to someone running a command: Alembic's "Context impl
 # SQLiteImpl." and each migration's name, APScheduler's job bookkeeping. `--verbose` shows them.

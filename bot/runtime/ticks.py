@@ -24,8 +24,8 @@ from bot.services.digest_delivery import TEAMS_KEPT, TickShare, run_digest_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.slack_delivery import ClientForTeam
 from bot.services.weekly_delivery import run_weekly_tick
-from bot.storage import queries
-from bot.storage.insights import EvidenceCache
+from storage import queries
+from storage.insights import EvidenceCache
 
 logger = logging.getLogger(__name__)
 

@@ -27,14 +27,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.handlers.home import redraw_waiting_homes
 from bot.runtime.app import open_database
 from bot.runtime.logs import configure_logging
 from bot.runtime.ticks import Tick, minute_ticks, run_round
 from bot.services.context import Services
 from bot.services.digest_delivery import TickShare
 from bot.services.slack_delivery import ClientForTeam, team_web_clients
-from bot.storage.db import make_session_factory
+from handlers.home import redraw_waiting_homes
+from storage.db import make_session_factory
 
 logger = logging.getLogger(__name__)
 

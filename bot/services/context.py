@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.crm.connections import AdapterFactory, default_adapters, env_credentials
 from bot.services.file_download import DownloadPolicy
-from bot.storage.insights import EvidenceCache
+from storage.insights import EvidenceCache
 
 logger = logging.getLogger("phonetag")
 

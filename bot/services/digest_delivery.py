@@ -36,10 +36,10 @@ from bot.insights.window_advice import WindowEvidence
 from bot.rules.schedule import due_date
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.slack_delivery import ClientForTeam, RateLimits, deliver, post_to_dm
-from bot.storage import digest as store
-from bot.storage.db import without_statement_limits
-from bot.storage.digest import DAILY, DeliveryKey, DeliveryStatus, DigestRecipient
-from bot.storage.insights import EvidenceCache
+from storage import digest as store
+from storage.db import without_statement_limits
+from storage.digest import DAILY, DeliveryKey, DeliveryStatus, DigestRecipient
+from storage.insights import EvidenceCache
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot import ids
 from bot.config import Settings
-from bot.storage.installations import installation_store, state_store
+from storage.installations import installation_store, state_store
 
 
 class NotInstalledError(LookupError):

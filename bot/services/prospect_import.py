@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.grammar.csv_rows import ColumnMap, HeaderError, RowError, is_blank, map_headers, read_row
 from bot.rules.prospects import describe_duplicate
-from bot.storage.prospects import ImportCandidate, ProspectImport, workspace_rules
+from storage.prospects import ImportCandidate, ProspectImport, workspace_rules
 
 BATCH = 500
 """Rows per insert and per commit: big enough that 10,000 rows are 20 statements, small

@@ -17,9 +17,9 @@ from bot.blocks.reminders import build_reminder_message
 from bot.rules.reminders import should_send
 from bot.services.digest_delivery import TickReport, worker_id
 from bot.services.slack_delivery import ClientForTeam, post_once, post_to_dm
-from bot.storage import digest as delivery_store
-from bot.storage import reminders as store
-from bot.storage.digest import DeliveryKey
+from storage import digest as delivery_store
+from storage import reminders as store
+from storage.digest import DeliveryKey
 
 
 @dataclass(frozen=True, order=True)

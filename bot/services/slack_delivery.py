@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.oauth import NotInstalledError, team_clients
-from bot.storage import digest as store
-from bot.storage.digest import DAILY, WEEKLY, DeliveryKey, DeliveryStatus
-from bot.storage.installations import installation_store
+from storage import digest as store
+from storage.digest import DAILY, WEEKLY, DeliveryKey, DeliveryStatus
+from storage.installations import installation_store
 
 logger = logging.getLogger(__name__)
 

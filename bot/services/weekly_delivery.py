@@ -31,9 +31,9 @@ from bot.insights.heatmap import render_week_heatmap
 from bot.insights.weekly import WeekReport, weekly_picture_due
 from bot.services.digest_delivery import TickReport, claim_build_send, pending_batches, worker_id
 from bot.services.slack_delivery import ClientForTeam, RateLimits, delivery_metadata, post_once
-from bot.storage import digest as store
-from bot.storage import insights as insights_store
-from bot.storage.digest import WEEKLY, DeliveryKey, DeliveryStatus
+from storage import digest as store
+from storage import insights as insights_store
+from storage.digest import WEEKLY, DeliveryKey, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 

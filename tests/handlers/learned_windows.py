@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
-from bot.storage.models import CallLogRow, ProspectRow
+from storage.models import CallLogRow, ProspectRow
 from tests.slack import SlackHarness
 
 NEW_YORK = "America/New_York"

@@ -18,8 +18,8 @@ from bot.blocks.mrkdwn import plain
 from bot.config import Settings
 from bot.services.digest_delivery import run_digest_tick
 from bot.services.slack_delivery import digest_web_client
-from bot.storage.home import home_reads
-from bot.storage.models import CallLogRow, DraftRow, ProspectRow, Workspace
+from storage.home import home_reads
+from storage.models import CallLogRow, DraftRow, ProspectRow, Workspace
 from tests.blockkit import assert_valid_message
 from tests.handlers.commands.test_vmscript import script_of
 from tests.handlers.interactions import click, responses, text_of

@@ -9,7 +9,7 @@ from slack_bolt import Ack
 from sqlalchemy import select
 
 from bot import ids
-from bot.storage.models import ProspectRow, RepRow
+from storage.models import ProspectRow, RepRow
 from tests.slack import SlackHarness
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 from bot.runtime.slack_standin import FILE_DOWNLOAD, UPLOAD_URL, SlackStandIn
 from bot.services.file_download import DownloadPolicy
 from bot.services.prospect_import import BATCH
-from bot.storage.models import ProspectRow
-from bot.storage.prospects import ProspectImport
+from storage.models import ProspectRow
+from storage.prospects import ProspectImport
 from tests.handlers.interactions import count
 from tests.slack import Clock, SlackHarness
 

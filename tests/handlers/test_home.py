@@ -9,12 +9,12 @@ from sqlalchemy import Engine, select, update
 
 from bot import ids
 from bot.blocks.insights import build_week_blocks
-from bot.handlers.home import redraw_waiting_homes
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.context import Job, Services
 from bot.services.slack_delivery import ClientForTeam
-from bot.storage.insights import week_reports
-from bot.storage.models import CallLogRow, HomeRedrawRow, RepRow
+from handlers.home import redraw_waiting_homes
+from storage.insights import week_reports
+from storage.models import CallLogRow, HomeRedrawRow, RepRow
 from tests.handlers.interactions import (
     click,
     count,

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from bot.runtime.slack_standin import FILE_DOWNLOAD, SlackStandIn
 from bot.services.file_download import DownloadPolicy, DownloadRefused, download
-from bot.storage.models import ProspectRow
+from storage.models import ProspectRow
 from tests.handlers.interactions import count
 from tests.handlers.test_file_import import said, share
 from tests.slack import Clock, SlackHarness

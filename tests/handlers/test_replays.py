@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot import ids
 from bot.runtime.scheduler import forget_old_claims
 from bot.runtime.signing import signed_headers
-from bot.storage import queries
-from bot.storage.models import CallLogRow, ProcessedEventRow
+from storage import queries
+from storage.models import CallLogRow, ProcessedEventRow
 from tests.handlers.interactions import count, responses, who
 from tests.slack import SIGNING_SECRET, SlackHarness, logcall_body
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.db import make_engine, upgrade
+from storage.db import make_engine, upgrade
 from tests.robustness.fuzzing import FuzzWorkspace
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot import ids
 from bot.runtime.app import SOMETHING_WENT_WRONG
 from bot.runtime.slack_standin import RESPONSE_URL, RecordedCall
-from bot.storage.models import Base, CallLogRow, ProspectRow
+from storage.models import Base, CallLogRow, ProspectRow
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack import Reply, SlackHarness
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from bot.runtime.signing import signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.models import CallLogRow
+from storage.models import CallLogRow
 from tests.servers import SIGNING_SECRET, server
 
 REQUESTS = 1000

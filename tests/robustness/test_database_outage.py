@@ -17,9 +17,9 @@ from bot import ids
 from bot.blocks.logcall import NOTES, build_logcall_modal
 from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage import db
-from bot.storage.db import make_engine, upgrade
-from bot.storage.models import CallLogRow
+from storage import db
+from storage.db import make_engine, upgrade
+from storage.models import CallLogRow
 from tests.handlers.interactions import logcall_values, submit
 from tests.postgres import ThrowawayPostgres, require_postgres
 from tests.servers import SIGNING_SECRET, server

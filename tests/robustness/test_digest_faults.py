@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.db import make_session_factory
+from storage.db import make_session_factory
 from tests.services.test_digest_delivery import add_rep, posted, tick
 
 MONDAY_0800_NEW_YORK = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)

@@ -22,8 +22,8 @@ from sqlalchemy import Engine, func, select, text
 
 from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.db import make_engine, upgrade
-from bot.storage.models import Base, CallLogRow
+from storage.db import make_engine, upgrade
+from storage.models import Base, CallLogRow
 from tests.servers import SIGNING_SECRET, server
 from tests.slack import logcall_body
 

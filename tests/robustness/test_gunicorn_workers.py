@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import Engine, select
 
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.models import CallLogRow
+from storage.models import CallLogRow
 from tests.robustness.test_concurrent_logcalls import send
 from tests.servers import server
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot import ids
 from bot.blocks.logcall import NOTES
 from bot.grammar import logcall as logcall_grammar
-from bot.storage.models import CallLogRow, ProspectRow, RepFactRow, RepRow
+from storage.models import CallLogRow, ProspectRow, RepFactRow, RepRow
 from tests.handlers.interactions import count, logcall_values, submit, views
 from tests.handlers.test_file_import import said, share
 from tests.slack import SlackHarness

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, insert, select, text, update
 
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.models import Base, DeliveryRow, HomeRedrawRow, ProspectRow, RepRow
+from storage.models import Base, DeliveryRow, HomeRedrawRow, ProspectRow, RepRow
 from tests.runtime.test_worker import past_0730_somewhere
 from tests.servers import cli_environment
 

@@ -17,7 +17,7 @@ from slack_bolt import BoltRequest
 from bot import ids
 from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import RESPONSE_URL
-from bot.storage.models import CallLogRow
+from storage.models import CallLogRow
 from tests.handlers.interactions import count, who
 from tests.slack import SIGNING_SECRET, SlackHarness, logcall_body
 

@@ -24,8 +24,8 @@ from bot import ids
 from bot.runtime.edge import Refusal
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.socket import refuse_message
-from bot.storage.db import make_engine
-from bot.storage.models import CallLogRow
+from storage.db import make_engine
+from storage.models import CallLogRow
 from tests.servers import ROOT
 from tests.slack import SlackHarness
 

@@ -14,7 +14,7 @@ from waitress.server import create_server
 
 from bot import ids
 from bot.runtime.signing import signed_headers, slash_command_body
-from bot.storage.models import CallLogRow
+from storage.models import CallLogRow
 from tests.slack import SIGNING_SECRET, SlackHarness
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

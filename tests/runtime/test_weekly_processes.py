@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select
 
 from bot.runtime.slack_standin import UPLOAD_URL, SlackStandIn
-from bot.storage.models import DeliveryRow, RepRow
+from storage.models import DeliveryRow, RepRow
 from tests.runtime.test_digest_processes import PROCESSES, REPO, empty_postgres  # noqa: F401
 from tests.servers import cli_environment
 

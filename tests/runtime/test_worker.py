@@ -23,8 +23,8 @@ from bot.runtime.ticks import minute_ticks, run_round
 from bot.runtime.worker import run_worker
 from bot.services.digest_delivery import TickReport
 from bot.services.slack_delivery import ClientForTeam
-from bot.storage.db import make_engine, upgrade
-from bot.storage.models import HomeRedrawRow, ProspectRow, RepRow
+from storage.db import make_engine, upgrade
+from storage.models import HomeRedrawRow, ProspectRow, RepRow
 from tests.servers import cli_environment
 
 REPO = Path(__file__).resolve().parents[2]

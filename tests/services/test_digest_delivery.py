@@ -23,11 +23,11 @@ from bot.runtime.scheduler import DIGEST_JOB, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.digest_delivery import CLAIM_BATCH, TickShare, pending_batches, run_digest_tick
 from bot.services.slack_delivery import UnsentRequestRetryHandler, digest_web_client
-from bot.storage import digest as digest_store
-from bot.storage.db import make_session_factory
-from bot.storage.digest import DeliveryKey
-from bot.storage.insights import EvidenceCache
-from bot.storage.models import CallLogRow, DeliveryRow, OwedReturnCallRow, ProspectRow, RepRow
+from storage import digest as digest_store
+from storage.db import make_session_factory
+from storage.digest import DeliveryKey
+from storage.insights import EvidenceCache
+from storage.models import CallLogRow, DeliveryRow, OwedReturnCallRow, ProspectRow, RepRow
 from tests.blockkit import assert_valid_message
 
 SETUP = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -18,8 +18,8 @@ from bot.services.prospect_import import (
     report_csv,
     run_import,
 )
-from bot.storage.db import make_session_factory
-from bot.storage.models import ProspectRow
+from storage.db import make_session_factory
+from storage.models import ProspectRow
 from tests.slack import MONDAY_MORNING
 
 REFUSED = "Refused Row"

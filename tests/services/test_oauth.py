@@ -16,7 +16,7 @@ from bot.runtime.slack_standin import SlackStandIn
 from bot.services.digest_delivery import run_digest_tick
 from bot.services.oauth import NotInstalledError, team_clients
 from bot.services.slack_delivery import team_web_clients
-from bot.storage.db import make_session_factory
+from storage.db import make_session_factory
 from tests.services.test_digest_delivery import add_rep
 from tests.slack import Clock, SlackHarness
 

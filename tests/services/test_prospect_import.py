@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.runtime.cli import main
-from bot.storage.db import make_engine, make_session_factory, upgrade
-from bot.storage.models import ProspectRow
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import ProspectRow
 
 ROWS = 10_000
 # Data row i sits on spreadsheet row i + 2 (the header is row 1).

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.services.digest_delivery import TickReport
 from bot.services.reminders import run_reminder_tick
 from bot.services.slack_delivery import digest_web_client
-from bot.storage.models import DeliveryRow
+from storage.models import DeliveryRow
 from tests.blockkit import assert_valid_message
 from tests.handlers.interactions import click, text_of
 from tests.slack import SlackHarness

@@ -17,9 +17,9 @@ from bot.runtime.slack_standin import UPLOAD_URL, SlackStandIn
 from bot.services.digest_delivery import TickReport
 from bot.services.slack_delivery import digest_web_client
 from bot.services.weekly_delivery import WEEKLY, run_weekly_tick
-from bot.storage import insights as insights_store
-from bot.storage.db import make_session_factory
-from bot.storage.models import CallLogRow, DeliveryRow, ProspectRow, RepRow
+from storage import insights as insights_store
+from storage.db import make_session_factory
+from storage.models import CallLogRow, DeliveryRow, ProspectRow, RepRow
 from tests.blockkit import assert_valid_message
 
 SETUP = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from bot.insights.digest_plan import ProspectHistory, plan_digest
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import CallLog, Outcome
-from bot.storage import digest as store
-from bot.storage.call_summaries import summaries_of, summary_statement
-from bot.storage.db import make_session_factory
-from bot.storage.models import CallLogRow
+from storage import digest as store
+from storage.call_summaries import summaries_of, summary_statement
+from storage.db import make_session_factory
+from storage.models import CallLogRow
 from tests.storage.test_digest import NOW, add_call, add_prospect, add_rep
 
 # Calls within the last 40 days at whole hours, so ties in time happen often.

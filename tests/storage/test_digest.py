@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from bot.storage import digest as store
-from bot.storage.db import make_session_factory
-from bot.storage.digest import DeliveryKey, DeliveryStatus
-from bot.storage.models import CallLogRow, DeliveryRow, OwedReturnCallRow, ProspectRow, RepRow
+from storage import digest as store
+from storage.db import make_session_factory
+from storage.digest import DeliveryKey, DeliveryStatus
+from storage.models import CallLogRow, DeliveryRow, OwedReturnCallRow, ProspectRow, RepRow
 
 NOW = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
 DAY = date(2026, 11, 23)

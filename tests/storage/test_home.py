@@ -8,11 +8,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.insights.weekly import WeekNumbers
-from bot.storage import insights as insights_store
-from bot.storage.db import make_session_factory
-from bot.storage.home import DigestSettingsRow, home_reads
-from bot.storage.models import DraftRow
-from bot.storage.scripts import INTRODUCTION
+from storage import insights as insights_store
+from storage.db import make_session_factory
+from storage.home import DigestSettingsRow, home_reads
+from storage.models import DraftRow
+from storage.scripts import INTRODUCTION
 from tests.storage.test_insights import (
     FRIDAY_AFTERNOON,
     add_call,

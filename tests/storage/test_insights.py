@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.insights.rates import UNKNOWN_AREA, CallGrid, Cell, Tally
 from bot.insights.weekly import WeekNumbers
-from bot.storage import insights as store
-from bot.storage.db import make_session_factory
-from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow
+from storage import insights as store
+from storage.db import make_session_factory
+from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow
 
 CREATED = datetime(2026, 1, 5, tzinfo=UTC)
 # Friday 20 November 2026, 3 PM in Chicago: when the weekly DM goes out.

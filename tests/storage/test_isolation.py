@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.rules.prospects import ListFilter
-from bot.storage import digest as digest_store
-from bot.storage import home as home_store
-from bot.storage import insights as insights_store
-from bot.storage import prospects as prospect_store
-from bot.storage import queries
-from bot.storage import scripts as script_store
-from bot.storage.models import Base, ProcessedEventRow
+from storage import digest as digest_store
+from storage import home as home_store
+from storage import insights as insights_store
+from storage import prospects as prospect_store
+from storage import queries
+from storage import scripts as script_store
+from storage.models import Base, ProcessedEventRow
 from tests.slack import SlackHarness
 
 TEAM, COPY = "T1", "T2"

@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from bot.storage.db import downgrade, upgrade
-from bot.storage.installations import OAUTH_METADATA
-from bot.storage.models import Base
+from storage.db import downgrade, upgrade
+from storage.installations import OAUTH_METADATA
+from storage.models import Base
 
 
 def drift(engine: Engine) -> list[object]:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.storage.models import RepRow, Workspace
+from storage.models import RepRow, Workspace
 
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.crm.port import CrmAccount, CrmError, CrmKind, CrmPort
-from bot.storage import crm as crm_store
+from storage import crm as crm_store
 
 Credentials = Mapping[str, str]
 AdapterFactory = Callable[[CrmKind, Credentials], CrmPort]

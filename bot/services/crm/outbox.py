@@ -34,8 +34,8 @@ from bot.services.crm.port import (
     call_title,
 )
 from bot.services.crm.sync import RepEmail, crm_owner
-from bot.storage import crm as crm_store
-from bot.storage.crm import OutboxAction, OutboxStatus, PendingItem
+from storage import crm as crm_store
+from storage.crm import OutboxAction, OutboxStatus, PendingItem
 
 logger = logging.getLogger(__name__)
 

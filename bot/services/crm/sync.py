@@ -19,7 +19,7 @@ from bot.grammar.csv_rows import RowError, map_headers, read_row
 from bot.rules.prospects import ProspectFields
 from bot.services.crm.connections import WorkspaceCrm
 from bot.services.crm.port import CrmContact, CrmPort
-from bot.storage import crm as crm_store
+from storage import crm as crm_store
 
 logger = logging.getLogger(__name__)
 

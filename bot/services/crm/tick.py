@@ -32,7 +32,7 @@ from bot.services.crm.outbox import ReplyPoster, post_to_response_url, send_outb
 from bot.services.crm.port import CrmError
 from bot.services.crm.sync import SYNC_EVERY, PullReport, RepEmail, pull_contacts
 from bot.services.slack_delivery import ClientForTeam
-from bot.storage import crm as crm_store
+from storage import crm as crm_store
 
 logger = logging.getLogger(__name__)
 

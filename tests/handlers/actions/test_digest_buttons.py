@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.blocks.logcall import FIELD, PROSPECT, SNOOZE_UNTIL
-from bot.storage.models import CallLogRow, DraftRow, ProspectRow
+from storage.models import CallLogRow, DraftRow, ProspectRow
 from tests.blockkit import assert_valid_message
 from tests.handlers.interactions import (
     click,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.blocks.logcall import FIELD, FOLLOW_UP
-from bot.storage.models import CallLogRow, DraftRow, OwedReturnCallRow, ProspectRow
+from storage.models import CallLogRow, DraftRow, OwedReturnCallRow, ProspectRow
 from tests.blockkit import assert_valid_message
 from tests.handlers.interactions import click, count, responses, submit, text_of, views
 from tests.slack import Reply, SlackHarness

@@ -11,7 +11,7 @@ from bot import ids
 from bot.config import Settings
 from bot.services.digest_delivery import run_digest_tick
 from bot.services.slack_delivery import digest_web_client
-from bot.storage.models import DeliveryRow, RepRow
+from storage.models import DeliveryRow, RepRow
 from tests.blockkit import assert_valid_message
 from tests.slack import Reply, SlackHarness
 

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.runtime.slack_standin import UPLOAD_URL
 from bot.services.digest_delivery import run_digest_tick
 from bot.services.slack_delivery import digest_web_client
-from bot.storage.models import RepRow, Workspace
+from storage.models import RepRow, Workspace
 from tests.blockkit import assert_valid_message
 from tests.handlers.learned_windows import (
     LEARNED,

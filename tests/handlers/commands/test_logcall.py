@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import ids
-from bot.storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
+from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
 from tests.blockkit import assert_valid_message
 from tests.slack import SlackHarness
 
@@ -186,7 +186,7 @@ def test_unexpected_failure_answers_plainly_and_saves_nothing(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("bot.handlers.call_logging.cadence_state", explode)
+    monkeypatch.setattr("handlers.call_logging.cadence_state", explode)
     reply = slack.command(ids.LOGCALL, "Jane Doe vm")
     assert reply.status == 200
     assert "nothing was saved" in reply.json["text"]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.blocks.logcall import DEAL_VALUE, FOLLOW_UP, OUTCOME, PROSPECT
-from bot.storage.models import CallLogRow, ProcessedEventRow, ProspectRow, RepRow
+from storage.models import CallLogRow, ProcessedEventRow, ProspectRow, RepRow
 from tests.handlers.interactions import (
     count,
     logcall_values,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot import ids
 from bot.runtime.slack_standin import RESPONSE_URL
-from bot.storage.models import CallLogRow, DraftRow, OwedReturnCallRow, ProspectRow, RepRow
+from storage.models import CallLogRow, DraftRow, OwedReturnCallRow, ProspectRow, RepRow
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.handlers.learned_windows import MONDAY_0600, add_prospect, four_pm_history
 from tests.slack import Reply, SlackHarness

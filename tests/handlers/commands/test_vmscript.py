@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.blocks.mrkdwn import plain
 from bot.drafts.lint import count_words, split_sentences
-from bot.storage.models import CallLogRow, DraftRow, ProspectRow, RepFactRow, RepRow, Workspace
+from storage.models import CallLogRow, DraftRow, ProspectRow, RepFactRow, RepRow, Workspace
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack import Reply, SlackHarness
 

@@ -22,7 +22,7 @@ from bot.blocks.modals import FIELD
 from bot.services.crm.hubspot import CALL_TO_CONTACT, DISPOSITION_IDS
 from bot.services.crm.port import CallDisposition
 from bot.services.crm.tick import run_crm_tick
-from bot.storage.models import CallLogRow, CrmConnectionRow, CrmOutboxRow, ProspectRow
+from storage.models import CallLogRow, CrmConnectionRow, CrmOutboxRow, ProspectRow
 from tests.blockkit import assert_valid_view
 from tests.handlers.interactions import click, open_home, responses, submit, text_of, views
 from tests.services.crm.conftest import SECRET_KEY, CrmHarness

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot import ids
 from bot.blocks.crm import KIND, SF_ACCESS_TOKEN, SF_INSTANCE_URL, SF_PASSWORD, SF_USERNAME
 from bot.blocks.modals import FIELD
-from bot.storage.models import CrmConnectionRow, CrmOutboxRow, ProspectRow
+from storage.models import CrmConnectionRow, CrmOutboxRow, ProspectRow
 from tests.handlers.interactions import click, open_home, responses, submit, text_of, views
 from tests.services.crm.conftest import SECRET_KEY, CrmHarness
 from tests.services.crm.standins import SALESFORCE_TOKEN, SalesforceStandIn, fixture

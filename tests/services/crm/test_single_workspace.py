@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select
 from bot import ids
 from bot.runtime.cli import main
 from bot.runtime.slack_standin import SlackStandIn
-from bot.storage.db import make_engine, upgrade
-from bot.storage.models import CrmConnectionRow
+from storage.db import make_engine, upgrade
+from storage.models import CrmConnectionRow
 from tests.services.crm.conftest import crm_harness
 from tests.services.crm.standins import HUBSPOT_TOKEN, HubSpotStandIn
 from tests.slack import BOT_TOKEN, MONDAY_MORNING, Clock

@@ -1,0 +1,213 @@
+"""Logging a call and building its confirmation: the service behind the one-line /logcall and
+the /logcall form, so both log the same way and answer with the same reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.blocks.coaching import gatekeeper_blocks, introduction_buttons, referral_blocks
+from bot.blocks.common import build_logcall_reply
+from bot.drafts.scripts import IncompleteProfile, draft_screener
+from bot.grammar.logcall import LogCallRequest
+from bot.rules.cadence import CadenceRules, cadence_state, next_window
+from bot.rules.calls import Outcome, Prospect, Rep
+from bot.rules.dates import day_start, resolve_earlier, resolve_when
+from bot.rules.money import currency_mismatch
+from bot.rules.public_holidays import closed_days
+from handlers.reps import ActingRep, new_rep, rep_from_row
+from storage import crm as crm_store
+from storage import home as home_store
+from storage import queries
+from storage import scripts as script_store
+from storage.logbook import ProspectLookup, log_call, rep_and_prospect
+
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
+
+class WrongCurrency(Exception):
+    """A deal value typed in another currency than the workspace's; `message` says how to fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def log_and_confirm(
+    services: Services,
+    rep: ActingRep,
+    request: LogCallRequest,
+    follow_up: datetime | None,
+    now: datetime,
+    *,
+    prospect_id: int | None = None,
+    once_key: str | None = None,
+    called_at: datetime | None = None,
+    back_on: datetime | None = None,
+    response_url: str | None = None,
+) -> dict[str, object] | None:
+    """Log in one transaction and return the confirmation, buttons included.
+
+    `called_at` is when an earlier call happened; `back_on` the day a gatekeeper said the
+    prospect is in (it becomes the follow-up). `once_key` names a submission Slack may
+    deliver twice (a form's view id): the second delivery returns None and writes nothing.
+    The call is queued for the workspace's CRM, if it has one, and, with a worker redrawing
+    App Homes, the rep's Home is left for it, both in the same transaction.
+    Raises storage.logbook.NotYourProspect, and WrongCurrency for a value marked in
+    another currency than the workspace's; either way nothing is written.
+    """
+    with services.session_factory.begin() as session:
+        return _log_in(
+            session,
+            services,
+            rep,
+            request,
+            follow_up,
+            now,
+            prospect_id=prospect_id,
+            once_key=once_key,
+            called_at=called_at,
+            back_on=back_on,
+            response_url=response_url,
+        )
+
+
+def log_line(
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    request: LogCallRequest,
+    now: datetime,
+    *,
+    response_url: str | None = None,
+    once_key: str | None = None,
+) -> tuple[ActingRep, dict[str, object] | None]:
+    """The one-line /logcall in one transaction, the rep read inside it with the prospect
+    and its calls: a known rep's call is one session, one read and one commit. Only a
+    first-time rep's zone is asked of Slack, outside any transaction. `once_key` names the
+    delivery (its replay key): a second delivery writes nothing and gets None. Raises
+    DateError (a `next:`, `at:` or `back:` that is not a date) and WrongCurrency, with
+    nothing written. The CRM and the App Home are as for `log_and_confirm`."""
+
+    def log(
+        session: Session, rep: ActingRep, looked_up: ProspectLookup | None = None
+    ) -> tuple[ActingRep, dict[str, object] | None]:
+        follow_up, called_at, back_on = _moments(request, rep, now)
+        reply = _log_in(
+            session,
+            services,
+            rep,
+            request,
+            follow_up,
+            now,
+            once_key=once_key,
+            called_at=called_at,
+            back_on=back_on,
+            response_url=response_url,
+            looked_up=looked_up,
+        )
+        return rep, reply
+
+    with services.session_factory.begin() as session:
+        found, looked_up = rep_and_prospect(
+            session, team_id, user_id, request.prospect_name, request.phone
+        )
+        if found is not None:
+            return log(session, rep_from_row(team_id, user_id, found), looked_up)
+    rep = new_rep(client, team_id, user_id)
+    with services.session_factory.begin() as session:
+        return log(session, rep)
+
+
+def _moments(
+    request: LogCallRequest, rep: ActingRep, now: datetime
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """`next:`, `at:` and `back:` on the rep's clock; raises DateError."""
+    follow_up = resolve_when(request.next_text, now, rep.tz) if request.next_text else None
+    called_at = resolve_earlier(request.at_text, now, rep.tz) if request.at_text else None
+    back_on = day_start(request.back_text, now, rep.tz) if request.back_text else None
+    return follow_up, called_at, back_on
+
+
+def _log_in(
+    session: Session,
+    services: Services,
+    rep: ActingRep,
+    request: LogCallRequest,
+    follow_up: datetime | None,
+    now: datetime,
+    *,
+    prospect_id: int | None = None,
+    once_key: str | None = None,
+    called_at: datetime | None = None,
+    back_on: datetime | None = None,
+    response_url: str | None = None,
+    looked_up: ProspectLookup | None = None,
+) -> dict[str, object] | None:
+    stored_rules = rep.stored_rules
+    if stored_rules is None:
+        stored_rules = queries.workspace(session, rep.team_id, now).cadence_rules
+    rules = CadenceRules.from_mapping(stored_rules)
+    if mismatch := currency_mismatch(request.deal_currency, rules.currency):
+        raise WrongCurrency(mismatch)
+    if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
+        return None
+    if not rep.stored:
+        queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
+    # The environment's CRM serves every workspace.
+    push_to_crm = services.crm_from_env or (
+        rep.crm_connected if rep.stored else crm_store.is_connected(session, rep.team_id)
+    )
+    logged = log_call(
+        session,
+        rep.team_id,
+        rep.user_id,
+        request,
+        back_on or follow_up,
+        now,
+        prospect_id=prospect_id,
+        rules=rules,
+        called_at=called_at,
+        response_url=response_url,
+        push_to_crm=push_to_crm,
+        looked_up=looked_up,
+    )
+    if services.settings.separate_worker and rep.home_opened:
+        home_store.want_redraw(session, rep.team_id, rep.user_id, now)
+    prospect = logged.prospect
+    advice = referral_blocks(request.outcome, prospect)
+    if request.outcome is Outcome.GATEKEEPER:
+        profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+        advice = _gatekeeper_advice(profile or Rep(rep.user_id, rep.tz.key, rep.name), prospect)
+    closed = closed_days(prospect)
+    state = cadence_state(logged.history, prospect.deal_value, now, rep.tz, logged.rules, closed)
+    return build_logcall_reply(
+        prospect=prospect,
+        outcome=request.outcome,
+        prospect_created=logged.prospect_created,
+        notes=request.notes,
+        state=state,
+        window=next_window(state, prospect, rep.tz, now, closed),
+        tz_known=prospect.tz is not None,
+        rep_tz=rep.tz,
+        now=now,
+        call_id=logged.call_id,
+        called_at=called_at,
+        back_on=back_on,
+        advice=advice,
+        extra_buttons=introduction_buttons(request.outcome, prospect),
+    )
+
+
+def _gatekeeper_advice(rep: Rep, prospect: Prospect) -> list[dict[str, object]]:
+    """The seed's tactics and the screener to use next time; a rep without a profile is told
+    what to add rather than given a script with no name in it."""
+    try:
+        return gatekeeper_blocks(prospect, draft_screener(rep, prospect), None)
+    except IncompleteProfile as missing:
+        return gatekeeper_blocks(prospect, None, str(missing))

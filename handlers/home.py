@@ -1,0 +1,216 @@
+"""App Home: the rep's dashboard, published when they open it and after every logged call.
+
+Today's list is the digest's own plan and the week is the weekly picture's own count, so
+Home, the morning DM and Friday's DM never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot.blocks.crm import build_crm_home_blocks
+from bot.blocks.digest import build_digest_settings
+from bot.blocks.home import build_digest_settings_modal, build_home_view
+from bot.blocks.logcall import build_logcall_modal
+from bot.blocks.scripts import build_profile_modal
+from bot.rules.calls import Rep
+from bot.rules.schedule import DEFAULT_DAYS, DEFAULT_TIME, DigestSchedule
+from bot.services.context import HOME_SETTLE_SECONDS
+from bot.services.oauth import NotInstalledError
+from bot.services.slack_delivery import ClientForTeam
+from handlers.crm import crm_status
+from handlers.reps import ActingRep, acting_rep, interaction_rep_ids, stored_rep
+from storage import digest as digest_store
+from storage import home as home_store
+from storage import queries
+from storage import scripts as script_store
+from storage.home import DigestSettingsRow
+
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
+logger = logging.getLogger(__name__)
+
+HOME_SETTLE = timedelta(seconds=HOME_SETTLE_SECONDS)
+REDRAW_BATCH = 50
+"""Homes taken per transaction: a worker catching up after a pause redraws them in batches
+rather than holding a thousand claimed while it draws the first."""
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(handle_home_opened)
+    app.action(ids.HOME_LOG_CALL)(handle_home_log_call)
+    app.action(ids.HOME_EDIT_PROFILE)(handle_home_edit_profile)
+    app.action(ids.HOME_DIGEST_SETTINGS)(handle_home_digest_settings)
+
+
+def handle_home_opened(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends this for the Messages tab too; only the Home tab is ours to draw."""
+    if event.get("tab") != "home":
+        return
+    services = context["services"]
+    rep = acting_rep(services.session_factory, client, str(body["team_id"]), event["user"])
+    now = services.clock()
+    if not rep.home_opened:
+        with services.session_factory.begin() as session:
+            queries.note_home_opened(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
+    shown = event.get("view")
+    publish_home(services, client, rep, now, shown.get("hash") if isinstance(shown, dict) else None)
+
+
+def handle_home_log_call(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    rep = _clicker(body, client, context)
+    client.views_open(trigger_id=body["trigger_id"], view=build_logcall_modal(rep.tz))
+
+
+def handle_home_edit_profile(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The /vmscript profile form; its own submission listener saves it."""
+    ack()
+    rep = _clicker(body, client, context)
+    with context["services"].session_factory() as session:
+        profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+    profile = profile or Rep(user_id=rep.user_id, tz=rep.tz.key, name=rep.name)
+    client.views_open(trigger_id=body["trigger_id"], view=build_profile_modal(profile))
+
+
+def handle_home_digest_settings(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    services = context["services"]
+    rep = _clicker(body, client, context)
+    with services.session_factory() as session:
+        row = queries.rep_row(session, rep.team_id, rep.user_id)
+        digest = DigestSettingsRow.of(row) if row else None
+    settings = _settings_blocks(digest, rep, services.clock())
+    client.views_open(trigger_id=body["trigger_id"], view=build_digest_settings_modal(settings))
+
+
+def publish_home(
+    services: Services,
+    client: WebClient,
+    rep: ActingRep,
+    now: datetime,
+    shown_hash: str | None = None,
+) -> None:
+    """`shown_hash` is the hash of the view Slack shows the rep, when Slack said (on
+    opening): if that is the view we would publish, it is not published again."""
+    with services.session_factory() as session:
+        advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
+        plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
+        reads = home_store.home_reads(session, rep.team_id, rep.user_id, rep.tz, now)
+        crm = crm_status(session, rep)
+    crm_blocks = build_crm_home_blocks(crm, rep.tz) if crm is not None else []
+    settings = _settings_blocks(reads.digest, rep, now)
+    view = build_home_view(plan, reads.week, settings, crm_blocks)
+    digest = hashlib.sha256(json.dumps(view).encode()).hexdigest()
+    key = (rep.team_id, rep.user_id)
+    if services.homes.shown(key, digest, shown_hash):
+        return
+    published = client.views_publish(user_id=rep.user_id, view=view).get("view")
+    services.homes.published(key, digest, published.get("hash") if published else None)
+
+
+def refresh_home(
+    services: Services, client: WebClient, rep: ActingRep, now: datetime, *, queued: bool = False
+) -> None:
+    """After a call is logged or undone. The change is saved, so a Slack failure here is
+    only logged: the Home catches up the next time it is opened.
+
+    A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
+    work, a digest plan and a week's count, is spared for every rep who lives in the DM.
+    With a worker configured the redraw is left to it, one small write, so the CPU of
+    `serve` goes to replies (`queued`: the change's own transaction wrote it already);
+    otherwise it runs behind the ack, merged per rep.
+    """
+    if not rep.home_opened:
+        return
+    if services.settings.separate_worker:
+        if not queued:
+            with services.session_factory.begin() as session:
+                home_store.want_redraw(session, rep.team_id, rep.user_id, now)
+        return
+    services.later(
+        lambda: _publish_logged(services, client, rep, now), key=(rep.team_id, rep.user_id)
+    )
+
+
+def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> int:
+    """`phonetag worker`'s side of `refresh_home`: redraws the Homes left for it once they
+    have been quiet for the settle time `serve` would have waited, and says how many."""
+    drawn = 0
+    while True:
+        now = services.clock()
+        with services.session_factory.begin() as session:
+            taken = home_store.take_redraws(session, now - HOME_SETTLE, REDRAW_BATCH)
+        for team_id, user_id in taken:
+            try:
+                _redraw_taken(services, client_for_team, team_id, user_id)
+            except Exception:
+                # Taken rows are gone: one rep's broken Home must not cost the others theirs.
+                logger.exception("App Home redraw for %s/%s failed", team_id, user_id)
+        drawn += len(taken)
+        if len(taken) < REDRAW_BATCH:
+            return drawn
+
+
+def _redraw_taken(
+    services: Services, client_for_team: ClientForTeam, team_id: str, user_id: str
+) -> None:
+    with services.session_factory() as session:
+        rep = stored_rep(session, team_id, user_id)
+    try:
+        client = client_for_team(team_id)
+    except NotInstalledError:
+        logger.info("no Home redraw for %s: the app is not installed there", team_id)
+        return
+    if rep is not None:
+        _publish_logged(services, client, rep, services.clock())
+
+
+def _publish_logged(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+    try:
+        publish_home(services, client, rep, now)
+    except SlackApiError as error:
+        logger.warning("views.publish failed for %s: %s", rep.user_id, error.response.get("error"))
+
+
+def _settings_blocks(
+    row: DigestSettingsRow | None, rep: ActingRep, now: datetime
+) -> list[dict[str, object]]:
+    """As `/digest` shows them; a rep who never changed anything gets the defaults."""
+    schedule = DigestSchedule.from_settings(
+        row.time if row else DEFAULT_TIME,
+        row.days if row else DEFAULT_DAYS,
+        rep.tz.key,
+    )
+    reply = build_digest_settings(
+        schedule,
+        paused=bool(row and row.paused),
+        when_empty=bool(row and row.when_empty),
+        now=now,
+        saved=False,
+    )
+    return reply["blocks"]  # type: ignore[return-value]
+
+
+def _clicker(body: dict[str, Any], client: WebClient, context: BoltContext) -> ActingRep:
+    team_id, user_id = interaction_rep_ids(body)
+    return acting_rep(context["services"].session_factory, client, team_id, user_id)

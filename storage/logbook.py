@@ -1,0 +1,515 @@
+"""Writing a logged call: the prospect it is about, the call itself and what it owes.
+
+Every call keeps a snapshot of what it changed, so a rep who logged the wrong outcome or the
+wrong prospect can take it back within minutes and find everything exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from bot.grammar.logcall import LogCallRequest
+from bot.rules.cadence import CadenceRules
+from bot.rules.calls import (
+    CLOSING_OUTCOMES,
+    OUTBOUND_DIALS,
+    CallLog,
+    Outcome,
+    Prospect,
+    ProspectStatus,
+)
+from bot.rules.phones import timezone_for_phone
+from storage import crm as crm_store
+from storage import queries
+from storage.db import DIALECT_INSERTS
+from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
+
+UNDO_WINDOW = timedelta(minutes=10)
+"""Long enough to notice a slip right after logging; after that the log is history that the
+cadence, the digest and the week's numbers have already relied on."""
+
+# Every prospect field a logged call can change, and so what Undo puts back.
+_SNAPSHOT_FIELDS = (
+    "phone",
+    "cell",
+    "email",
+    "company",
+    "referrer",
+    "deal_value",
+    "tz",
+    "tz_inferred",
+    "status",
+)
+_SNAPSHOT_MOMENTS = ("follow_up_at",)
+
+
+class NotYourProspect(LookupError):
+    """The prospect id given is not the rep's own in this workspace; nothing was written."""
+
+
+class UndoRefused(Exception):
+    """Why a call cannot be undone, in words for the rep; nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class UndoneCall:
+    prospect_id: int
+    prospect_name: str
+    outcome: Outcome
+    prospect_removed: bool
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    call_id: int
+    prospect: Prospect
+    prospect_created: bool
+    tz_inferred: bool
+    history: list[CallLog]
+    rules: CadenceRules
+
+
+_INSERT_CALL = insert(CallLogRow).returning(CallLogRow.id)
+"""Built once; a Core insert, since nothing reads the new row back but its id."""
+_PROSPECT_FIELDS = (*queries.PROSPECT_COLUMNS, ProspectRow.tz_inferred, ProspectRow.name_key)
+_PROSPECT_BY_ID = select(*_PROSPECT_FIELDS).where(
+    ProspectRow.team_id == bindparam("team_id"),
+    ProspectRow.owner_id == bindparam("owner_id"),
+    ProspectRow.id == bindparam("prospect_id"),
+)
+_PROSPECT_BY_NAME, _PROSPECT_BY_NAME_OR_PHONE = (
+    select(*_PROSPECT_FIELDS)
+    .where(
+        ProspectRow.team_id == bindparam("team_id"),
+        ProspectRow.owner_id == bindparam("owner_id"),
+        match,
+    )
+    .order_by(ProspectRow.id)
+    for match in (queries.NAMED, queries.NAMED_OR_DIALED)
+)
+_PROSPECT_KEYS = tuple(column.key for column in _PROSPECT_FIELDS)
+
+
+def _rep_and_prospect(match: ColumnElement[bool]) -> Select[Any]:
+    """The rep and their workspace's rules, each prospect of theirs that `match` picks, and
+    each of that prospect's calls oldest first: one row per call (one with no prospect or
+    no call when there is none), so a call is logged after one round trip of reading."""
+    return (
+        select(
+            *queries.REP_AND_RULES_COLUMNS,
+            *(column.label(f"p_{column.key}") for column in _PROSPECT_FIELDS),
+            *(column.label(f"call_{column.key}") for column in queries.CALL_HISTORY_COLUMNS),
+        )
+        .select_from(RepRow)
+        .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
+        .outerjoin(
+            ProspectRow,
+            and_(
+                ProspectRow.team_id == RepRow.team_id,
+                ProspectRow.owner_id == RepRow.user_id,
+                match,
+            ),
+        )
+        .outerjoin(
+            CallLogRow,
+            and_(
+                CallLogRow.team_id == ProspectRow.team_id, CallLogRow.prospect_id == ProspectRow.id
+            ),
+        )
+        .where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
+        .order_by(ProspectRow.id, CallLogRow.at, CallLogRow.id)
+    )
+
+
+_REP_AND_PROSPECT_BY_NAME = _rep_and_prospect(queries.NAMED)
+_REP_AND_PROSPECT_BY_NAME_OR_PHONE = _rep_and_prospect(queries.NAMED_OR_DIALED)
+
+
+_INSERT_PROSPECT = {
+    dialect: dialect_insert(ProspectRow).on_conflict_do_nothing().returning(ProspectRow.id)
+    for dialect, dialect_insert in DIALECT_INSERTS.items()
+}
+"""A concurrent first call for the same name inserts nothing and adopts the other's row."""
+_CHANGEABLE = (*_SNAPSHOT_FIELDS, *_SNAPSHOT_MOMENTS)
+"""What a logged call may change on its prospect; the UPDATE sets them all, so it is one
+statement, compiled once."""
+_UPDATE_PROSPECT = (
+    update(ProspectRow)
+    .where(ProspectRow.team_id == bindparam("p_team_id"), ProspectRow.id == bindparam("p_id"))
+    .values({name: bindparam(f"new_{name}") for name in _CHANGEABLE})
+)
+
+
+@dataclass(frozen=True)
+class ProspectLookup:
+    """The prospect a call is for, as found by name (or phone) before logging: its fields
+    (None for a name not seen yet) and its calls oldest first, each with its id."""
+
+    fields: dict[str, Any] | None
+    numbered: list[tuple[int, CallLog]]
+
+
+def rep_and_prospect(
+    session: Session, team_id: str, user_id: str, name: str, phone: str | None
+) -> tuple[Row[Any] | None, ProspectLookup]:
+    """The rep as `queries.rep_and_rules` reads them (None for a first-time rep) and the
+    prospect `log_call` would pick, with its calls, in one statement."""
+    key = queries.name_key(name)
+    rows = (
+        session.connection()
+        .execute(
+            _REP_AND_PROSPECT_BY_NAME_OR_PHONE if phone else _REP_AND_PROSPECT_BY_NAME,
+            {"team_id": team_id, "user_id": user_id, "name_key": key, "phone": phone},
+        )
+        .all()
+    )
+    if not rows:
+        return None, ProspectLookup(None, [])
+    candidates: dict[int, list[Row[Any]]] = {}
+    for row in rows:
+        if row.p_id is not None:
+            candidates.setdefault(row.p_id, []).append(row)
+    # Lowest id first, as the rows come.
+    chosen = queries.named_first(list(candidates.values()), key, lambda rows: rows[0].p_name_key)
+    if chosen is None:
+        return rows[0], ProspectLookup(None, [])
+    fields = {name: chosen[0]._mapping[f"p_{name}"] for name in _PROSPECT_KEYS}
+    numbered = [
+        (
+            row.call_id,
+            CallLog(Outcome(row.call_outcome), row.call_at, row.call_notes, row.call_follow_up_at),
+        )
+        for row in chosen
+        if row.call_id is not None
+    ]
+    return rows[0], ProspectLookup(fields, numbered)
+
+
+def log_call(
+    session: Session,
+    team_id: str,
+    rep_user_id: str,
+    request: LogCallRequest,
+    follow_up_at: datetime | None,
+    now: datetime,
+    *,
+    prospect_id: int | None = None,
+    rules: CadenceRules | None = None,
+    called_at: datetime | None = None,
+    response_url: str | None = None,
+    push_to_crm: bool = True,
+    looked_up: ProspectLookup | None = None,
+) -> LoggedCall:
+    """Log against the prospect picked by id (a form's picker) or matched by name and phone.
+
+    `called_at` is when the call happened, for a call logged after the fact (`now` when
+    None); Undo still counts its minutes from `now`, when it was logged.
+
+    `rules` are the workspace's cadence when the caller has read them already; without them
+    the workspace row is read (and made, for a first call).
+    With `push_to_crm` the call's push to the CRM is queued in the same transaction;
+    `response_url` is where the rep hears once it is there. Raises NotYourProspect when
+    `prospect_id` is not the rep's own in this workspace. `looked_up` is the prospect as
+    `rep_and_prospect` found it in this transaction, sparing its reads here.
+
+    Every statement is Core, on the session's connection, and built once: this runs for
+    every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
+    """
+    if rules is None:
+        rules = CadenceRules.from_mapping(queries.workspace(session, team_id, now).cadence_rules)
+    connection = session.connection()
+    numbered: list[tuple[int, CallLog]] | None = None
+    if prospect_id is not None:
+        fields = _own_prospect(connection, team_id, rep_user_id, prospect_id)
+        if fields is None:
+            raise NotYourProspect(prospect_id)
+    elif looked_up is not None:
+        fields, numbered = looked_up.fields, looked_up.numbered
+    else:
+        fields = _find_prospect(
+            connection, team_id, rep_user_id, request.prospect_name, request.phone
+        )
+    created = False
+    if fields is None:
+        fields, created = _new_prospect(
+            connection, team_id, rep_user_id, request, follow_up_at, now
+        )
+    original = dict(fields)
+    before = None if created else _snapshot(fields)
+    if created:
+        numbered = []  # no earlier calls and nothing owed: no reads for them
+    elif numbered is None:
+        numbered = queries.numbered_call_history(session, team_id, fields["id"])
+    history = [log for _, log in numbered]
+    at = called_at or now
+    if not created:
+        # A call logged after the fact that is older than the latest one is history: it
+        # fills in details but does not undo the plan or status the later call set.
+        latest = not history or at >= history[-1].at
+        _apply_call(fields, request, follow_up_at, plan=latest)
+        if any(fields[name] != original[name] for name in _CHANGEABLE):
+            connection.execute(
+                _UPDATE_PROSPECT,
+                {"p_team_id": team_id, "p_id": fields["id"]}
+                | {f"new_{name}": fields[name] for name in _CHANGEABLE},
+            )
+    closed: list[int] = []
+    if request.outcome in OUTBOUND_DIALS and _may_owe_a_return_call(numbered):
+        closed = queries.close_owed_return_calls(session, team_id, fields["id"], now)
+    snapshot: dict[str, object] = {"created": created, "prospect": before, "closed_owed": closed}
+    if at != now:
+        snapshot["logged_at"] = now.isoformat()
+    call_id = connection.scalar(
+        _INSERT_CALL,
+        {
+            "team_id": team_id,
+            "prospect_id": fields["id"],
+            "rep_user_id": rep_user_id,
+            "at": at,
+            "outcome": request.outcome.value,
+            "notes": request.notes,
+            "follow_up_at": follow_up_at,
+            "undo_snapshot": snapshot,
+        },
+    )
+    assert call_id is not None
+    if push_to_crm:
+        crm_store.enqueue_push(session, team_id, rep_user_id, call_id, now, response_url)
+    if request.outcome is Outcome.INBOUND:
+        connection.execute(
+            insert(OwedReturnCallRow).values(
+                team_id=team_id,
+                rep_user_id=rep_user_id,
+                prospect_id=fields["id"],
+                inbound_call_id=call_id,
+                due_at=at + rules.return_call_within,
+            )
+        )
+    history.append(
+        CallLog(outcome=request.outcome, at=at, notes=request.notes, follow_up_at=follow_up_at)
+    )
+    return LoggedCall(
+        call_id=call_id,
+        prospect=queries.to_prospect(SimpleNamespace(**fields)),
+        prospect_created=created,
+        tz_inferred=bool(fields["tz_inferred"]),
+        history=sorted(history, key=lambda logged: logged.at),
+        rules=rules,
+    )
+
+
+def _may_owe_a_return_call(numbered: list[tuple[int, CallLog]]) -> bool:
+    """Whether an inbound call was logged after every dial: only then can a return call be
+    owed (each inbound call owes one, and any later dial returns it), so only then is the
+    owed-calls table worth an UPDATE."""
+    last_dial = max((id_ for id_, log in numbered if log.outcome in OUTBOUND_DIALS), default=0)
+    return any(id_ > last_dial and log.outcome is Outcome.INBOUND for id_, log in numbered)
+
+
+def _own_prospect(
+    connection: Connection, team_id: str, owner_id: str, prospect_id: int
+) -> dict[str, Any] | None:
+    found = connection.execute(
+        _PROSPECT_BY_ID, {"team_id": team_id, "owner_id": owner_id, "prospect_id": prospect_id}
+    ).one_or_none()
+    return found._asdict() if found is not None else None
+
+
+def _find_prospect(
+    connection: Connection, team_id: str, owner_id: str, name: str, phone: str | None
+) -> dict[str, Any] | None:
+    """The rep's own prospect by name (any case) or by phone, preferring the name match."""
+    key = queries.name_key(name)
+    rows = connection.execute(
+        _PROSPECT_BY_NAME_OR_PHONE if phone else _PROSPECT_BY_NAME,
+        {"team_id": team_id, "owner_id": owner_id, "name_key": key, "phone": phone},
+    ).all()
+    found = queries.named_first(rows, key, lambda row: row.name_key)
+    return found._asdict() if found is not None else None
+
+
+def _new_prospect(
+    connection: Connection,
+    team_id: str,
+    owner_id: str,
+    request: LogCallRequest,
+    follow_up_at: datetime | None,
+    now: datetime,
+) -> tuple[dict[str, Any], bool]:
+    """Two calls logged at once for a new name make one prospect: the second adopts it, as
+    it was, for the caller to update.
+
+    Returns the prospect's fields and whether this call created it.
+    """
+    fields: dict[str, Any] = dict.fromkeys(_PROSPECT_KEYS) | {
+        "name": request.prospect_name,
+        "name_key": queries.name_key(request.prospect_name),
+        "status": ProspectStatus.ACTIVE.value,
+        "tz_inferred": False,
+    }
+    _apply_call(fields, request, follow_up_at)
+    row = {name: value for name, value in fields.items() if name != "id"}
+    inserted = connection.scalar(
+        _INSERT_PROSPECT[connection.dialect.name],
+        row | {"team_id": team_id, "owner_id": owner_id, "created_at": now},
+    )
+    if inserted is None:
+        found = _find_prospect(connection, team_id, owner_id, request.prospect_name, None)
+        if found is None:
+            raise LookupError(f"prospect {request.prospect_name!r} neither inserted nor found")
+        return found, False
+    return fields | {"id": inserted}, True
+
+
+def _apply_call(
+    fields: dict[str, Any],
+    request: LogCallRequest,
+    follow_up_at: datetime | None,
+    *,
+    plan: bool = True,
+) -> None:
+    """What a logged call changes on its prospect: options given on the line (a phone's zone
+    fills a missing tz), and, when `plan`, the follow-up and the status."""
+    for field in ("phone", "cell", "email", "company", "referrer"):
+        value = getattr(request, field)
+        if value is not None:
+            fields[field] = value
+    if request.deal_value is not None:
+        fields["deal_value"] = request.deal_value
+    if request.tz is not None:
+        fields["tz"], fields["tz_inferred"] = request.tz, False
+    elif (fields["tz"] is None or fields["tz_inferred"]) and (fields["phone"] or fields["cell"]):
+        inferred = timezone_for_phone(fields["phone"] or fields["cell"] or "")
+        fields["tz"], fields["tz_inferred"] = inferred, inferred is not None
+    if not plan:
+        return
+    fields["follow_up_at"] = follow_up_at
+    if request.outcome in CLOSING_OUTCOMES:
+        fields["status"] = CLOSING_OUTCOMES[request.outcome].value
+    elif request.outcome is Outcome.WRONG:
+        fields["status"] = ProspectStatus.WRONG_NUMBER.value
+    elif request.phone and fields["status"] == ProspectStatus.WRONG_NUMBER:
+        fields["status"] = ProspectStatus.ACTIVE.value
+
+
+def undo_call(
+    session: Session, team_id: str, rep_user_id: str, call_id: int, now: datetime
+) -> UndoneCall:
+    """Take back the rep's own call logged less than UNDO_WINDOW ago, restoring the prospect.
+
+    Only the prospect's latest call can be undone: an earlier one's snapshot no longer
+    describes the prospect. A call that created the prospect removes it. Raises UndoRefused.
+    """
+    call = session.scalars(
+        select(CallLogRow)
+        .where(
+            CallLogRow.team_id == team_id,
+            CallLogRow.rep_user_id == rep_user_id,
+            CallLogRow.id == call_id,
+        )
+        .with_for_update()
+    ).one_or_none()
+    if call is None:
+        raise UndoRefused(
+            "There's no call of yours to undo there: it may be undone already. Nothing was changed."
+        )
+    snapshot = call.undo_snapshot
+    logged = snapshot.get("logged_at") if snapshot else None
+    logged_at = datetime.fromisoformat(logged) if isinstance(logged, str) else call.at
+    if now - logged_at > UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise UndoRefused(
+            f"Undo works for {minutes} minutes after logging, and this call is older."
+            " Log a new call with the right outcome instead; nothing was changed."
+        )
+    prospect = queries.own_prospect(session, team_id, rep_user_id, call.prospect_id)
+    if snapshot is None or prospect is None:
+        raise UndoRefused("This call was logged before Undo existed; nothing was changed.")
+    later = session.scalar(
+        select(func.count())
+        .select_from(CallLogRow)
+        .where(
+            CallLogRow.team_id == team_id,
+            CallLogRow.prospect_id == call.prospect_id,
+            CallLogRow.id > call.id,
+        )
+    )
+    if later:
+        raise UndoRefused(
+            f"A later call to {prospect.name} is logged: undo that one first. Nothing was changed."
+        )
+    created = bool(snapshot["created"])
+    undone = UndoneCall(prospect.id, prospect.name, Outcome(call.outcome), created)
+    closed = [int(owed_id) for owed_id in snapshot["closed_owed"]]  # type: ignore[union-attr]
+    if closed:
+        session.execute(
+            update(OwedReturnCallRow)
+            .where(OwedReturnCallRow.team_id == team_id, OwedReturnCallRow.id.in_(closed))
+            .values(returned_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        delete(OwedReturnCallRow).where(
+            OwedReturnCallRow.team_id == team_id, OwedReturnCallRow.inbound_call_id == call.id
+        )
+    )
+    crm_store.withdraw_push(session, call, now)
+    session.delete(call)
+    if undone.prospect_removed:
+        session.delete(prospect)
+    else:
+        _restore(prospect, snapshot["prospect"])  # type: ignore[arg-type]
+    session.flush()
+    return undone
+
+
+def set_follow_up(
+    session: Session, team_id: str, owner_id: str, prospect_id: int, at: datetime | None
+) -> ProspectRow | None:
+    """What the confirmation's Set follow-up saves; None (nothing written) when the prospect
+    is not this rep's in this workspace."""
+    row = queries.own_prospect(session, team_id, owner_id, prospect_id)
+    if row is not None:
+        row.follow_up_at = at
+        session.flush()
+    return row
+
+
+def _snapshot(fields: Mapping[str, Any]) -> dict[str, object]:
+    """JSON-safe: moments as ISO text with their offset."""
+    snapshot: dict[str, object] = {name: fields[name] for name in _SNAPSHOT_FIELDS}
+    for name in _SNAPSHOT_MOMENTS:
+        moment = fields[name]
+        snapshot[name] = moment.isoformat() if moment is not None else None
+    return snapshot
+
+
+def _restore(row: ProspectRow, fields: dict[str, object]) -> None:
+    for name in _SNAPSHOT_FIELDS:
+        setattr(row, name, fields[name])
+    for name in _SNAPSHOT_MOMENTS:
+        moment = fields[name]
+        setattr(row, name, datetime.fromisoformat(moment) if isinstance(moment, str) else None)

@@ -1,0 +1,191 @@
+"""What /vmscript keeps: the rep's profile, their numbered commercials, and every draft.
+
+Facts are numbered by their order (oldest first), counting from 1, and the numbers close
+up after a removal: `facts list` always shows 1..n, and `facts remove N` takes the N shown
+by the latest list. The `position` column only orders them; its values may have gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from bot.drafts.scripts import Draft
+from bot.rules.calls import Rep
+from storage import queries
+from storage.models import DraftRow, RepFactRow, RepRow
+
+PROFILE_FIELDS = (
+    "name",
+    "company",
+    "phone",
+    "cell",
+    "email",
+    "benefit",
+    "desk_hours",
+    "partners",
+)
+
+
+_PROFILE = select(
+    RepRow.user_id,
+    RepRow.tz,
+    RepRow.name,
+    RepRow.company,
+    RepRow.phone,
+    RepRow.cell,
+    RepRow.email,
+    RepRow.benefit,
+    RepRow.desk_hours,
+    RepRow.partners,
+).where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
+"""The columns `queries.to_rep` reads, built once: a gatekeeper's call drafts a screener."""
+
+
+def rep_profile(session: Session, team_id: str, user_id: str) -> Rep | None:
+    row = (
+        session.connection()
+        .execute(_PROFILE, {"team_id": team_id, "user_id": user_id})
+        .one_or_none()
+    )
+    return queries.to_rep(row) if row is not None else None
+
+
+def update_profile(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    tz: str,
+    slack_name: str,
+    changes: Mapping[str, str | None],
+    now: datetime,
+) -> Rep:
+    """Apply `changes` (field -> value, None clears it) to the rep's profile.
+
+    A first-time rep's row is created with their Slack zone and name, which the changes
+    may then override.
+    """
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    row = queries.ensure_rep(session, team_id, user_id, tz, slack_name, now)
+    for field, value in changes.items():
+        setattr(row, field, value if field != "name" else value or "")
+    session.flush()
+    return queries.to_rep(row)
+
+
+def list_facts(session: Session, team_id: str, user_id: str) -> list[str]:
+    """The rep's facts in the order voicemails reveal them; index + 1 is the shown number."""
+    return [row.text for row in _fact_rows(session, team_id, user_id)]
+
+
+def add_fact(session: Session, team_id: str, user_id: str, text: str, now: datetime) -> list[str]:
+    """Append a fact at the end of the series; returns the list as `facts list` shows it."""
+    last = session.scalar(
+        select(func.max(RepFactRow.position)).where(
+            RepFactRow.team_id == team_id, RepFactRow.user_id == user_id
+        )
+    )
+    session.add(
+        RepFactRow(
+            team_id=team_id,
+            user_id=user_id,
+            position=(last or 0) + 1,
+            text=text,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return list_facts(session, team_id, user_id)
+
+
+def remove_fact(session: Session, team_id: str, user_id: str, number: int) -> str | None:
+    """Delete the fact shown as `number`; returns its text, or None when there is no such one.
+
+    Drafts that already used it keep their copy of the text, so the prospects who heard it
+    never hear it again even if the rep adds it back.
+    """
+    rows = _fact_rows(session, team_id, user_id)
+    if not 1 <= number <= len(rows):
+        return None
+    removed = rows[number - 1]
+    session.delete(removed)
+    session.flush()
+    return removed.text
+
+
+def used_facts(session: Session, team_id: str, user_id: str, prospect_id: int) -> set[str]:
+    """Facts this rep has already put in a draft to this prospect."""
+    return set(
+        session.scalars(
+            select(DraftRow.fact_used).where(
+                DraftRow.team_id == team_id,
+                DraftRow.rep_user_id == user_id,
+                DraftRow.prospect_id == prospect_id,
+                DraftRow.fact_used.is_not(None),
+            )
+        ).all()
+    )
+
+
+def record_draft(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    prospect_id: int | None,
+    draft: Draft,
+    now: datetime,
+) -> None:
+    """Keep what was drafted so the next draft to this prospect says something new.
+
+    `prospect_id` is None for the wrong-number talk track, which is for a stranger.
+    """
+    session.add(
+        DraftRow(
+            team_id=team_id,
+            rep_user_id=user_id,
+            prospect_id=prospect_id,
+            kind=draft.kind.value,
+            text=draft.text,
+            fact_used=draft.fact_used,
+            created_at=now,
+        )
+    )
+    session.flush()
+
+
+INTRODUCTION = "introduction"
+"""The draft kind an asked-for introduction is kept under: something said to the prospect."""
+
+
+def record_introduction(
+    session: Session, team_id: str, user_id: str, prospect_id: int, ask: str, now: datetime
+) -> None:
+    """The rep asked this prospect for an introduction; the weekly picture counts these."""
+    session.add(
+        DraftRow(
+            team_id=team_id,
+            rep_user_id=user_id,
+            prospect_id=prospect_id,
+            kind=INTRODUCTION,
+            text=ask,
+            fact_used=None,
+            created_at=now,
+        )
+    )
+    session.flush()
+
+
+def _fact_rows(session: Session, team_id: str, user_id: str) -> list[RepFactRow]:
+    return list(
+        session.scalars(
+            select(RepFactRow)
+            .where(RepFactRow.team_id == team_id, RepFactRow.user_id == user_id)
+            .order_by(RepFactRow.position, RepFactRow.id)
+        ).all()
+    )
