@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from bot.blocks.phone import (
     build_call_question,
     build_return_call_notice,
     build_unknown_caller,
+    phone_call_metadata,
+    read_phone_call_metadata,
 )
 from bot.blocks.scripts import build_save_caller_modal
 from bot.grammar.logcall import LogCallRequest
@@ -56,6 +59,7 @@ ADMINS_ONLY = (
     "Only workspace admins and owners can connect a phone system: ask one of them to run"
     " /prospect phone."
 )
+ALREADY_LOGGED = "This call is logged already (from its DM): nothing new was saved."
 _STATUS_FOR = {
     Handling.ASK: "asked",
     Handling.LOG_NO_ANSWER: "logged",
@@ -139,16 +143,16 @@ def receive_call(services: Services, client: WebClient, team_id: str, call: Phon
         )
         _dm(client, rep_user_id, question)
         return "asked the rep"
-    reply = _log(
-        services,
-        rep,
-        event_id,
-        prospect_id,
-        _AUTOMATIC[what],
-        call.started_at,
-        now,
-        RecordedCall(call.duration_seconds, call.recording_url, event_id),
-    )
+    recorded = RecordedCall(call.duration_seconds, call.recording_url, event_id)
+    try:
+        reply = _log(
+            services, rep, event_id, prospect_id, _AUTOMATIC[what], call.started_at, now, recorded
+        )
+    except Exception:
+        # Nothing was logged: the vendor's next delivery of this call may try again.
+        with services.session_factory.begin() as session:
+            phone_store.forget_event(session, event_id)
+        raise
     if reply is None:
         return "ignored: logged before"
     blocks = list(reply["blocks"])  # type: ignore[call-overload]
@@ -290,10 +294,40 @@ def handle_more(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
             else None
         )
         prospect = queries.to_prospect(row) if row is not None else None
-    if prospect is None:
+    if prospect is None or event_id is None:
         return
     rep = acting_rep(services.session_factory, client, team_id, user_id)
-    client.views_open(trigger_id=body["trigger_id"], view=build_logcall_modal(rep.tz, prospect))
+    view = build_logcall_modal(rep.tz, prospect, phone_call_metadata(event_id))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+@dataclass(frozen=True)
+class FormCall:
+    """What the call form opened from a phone call's More… logs with: the call's real
+    time, duration and recording, and the event's key, so a tap and the form log it once."""
+
+    called_at: datetime
+    recorded: RecordedCall
+    once_key: str
+
+
+def phone_call_of_form(
+    services: Services, team_id: str, user_id: str, private_metadata: object
+) -> FormCall | None:
+    """The phone call a submitted call form was opened for, if it is this rep's; None for a
+    form opened anywhere else. A call tapped already is refused by its once key."""
+    event_id = read_row_id(read_phone_call_metadata(private_metadata))
+    if event_id is None:
+        return None
+    with services.session_factory() as session:
+        event = phone_store.event(session, team_id, event_id)
+        if event is None or event.rep_user_id != user_id:
+            return None
+        return FormCall(
+            event.started_at,
+            RecordedCall(event.duration_seconds, event.recording_url, event.id),
+            f"phone:{event.id}",
+        )
 
 
 def handle_save_caller(

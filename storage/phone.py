@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_for
@@ -178,3 +178,7 @@ def mark_logged(session: Session, event_id: int, call_id: int) -> None:
         .where(PhoneEventRow.id == event_id)
         .values(status="logged", call_log_id=call_id)
     )
+
+
+def forget_event(session: Session, event_id: int) -> None:
+    session.execute(delete(PhoneEventRow).where(PhoneEventRow.id == event_id))

@@ -111,3 +111,18 @@ def build_unknown_caller(
 def build_already_logged(outcome: str | None) -> str:
     label = OUTCOME_LABELS.get(Outcome(outcome)) if outcome else None
     return f"This call is logged already{f' ({label})' if label else ''}: nothing new was saved."
+
+
+PHONE_CALL_METADATA = "phone:"
+"""The call form's private_metadata when opened from a phone call's More…"""
+
+
+def phone_call_metadata(event_id: int) -> str:
+    return f"{PHONE_CALL_METADATA}{event_id}"
+
+
+def read_phone_call_metadata(text: object) -> str | None:
+    """The event id's text from a form's private_metadata, still to be checked as an id."""
+    if isinstance(text, str) and text.startswith(PHONE_CALL_METADATA):
+        return text.removeprefix(PHONE_CALL_METADATA)
+    return None

@@ -13,7 +13,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.rules.phones import PhoneError, normalize_phone
-from bot.services.phone.port import Delivery, Direction, Malformed, PhoneCall, Unverified
+from bot.services.phone.port import (
+    Delivery,
+    Direction,
+    Malformed,
+    PhoneCall,
+    Unverified,
+    call_id,
+    email_address,
+    recording_link,
+)
 
 VENDOR = "aircall"
 MAX_TIMESTAMP = 10**11
@@ -52,9 +61,7 @@ def matching_token(given: object, tokens: list[str]) -> str | None:
 
 
 def _call(data: dict[str, Any]) -> PhoneCall | None:
-    call_id = data.get("id")
-    if not isinstance(call_id, int | str) or isinstance(call_id, bool) or not str(call_id):
-        raise Malformed("call id missing")
+    vendor_id = call_id(data.get("id"))
     direction = data.get("direction")
     if direction not in (Direction.INBOUND, Direction.OUTBOUND):
         raise Malformed("direction is neither inbound nor outbound")
@@ -69,23 +76,21 @@ def _call(data: dict[str, Any]) -> PhoneCall | None:
         return None  # a withheld or unusable number: nobody to log it against
     user = data.get("user") if isinstance(data.get("user"), dict) else {}
     line = data.get("number") if isinstance(data.get("number"), dict) else {}
-    email = user.get("email") if isinstance(user.get("email"), str) else None
     digits = line.get("digits") if isinstance(line.get("digits"), str) else None
     # Aircall's `duration` counts the ringing too; what the rep spent talking is from the
     # answer to the hang-up.
     talked = int((ended - answered).total_seconds()) if answered and ended else 0
-    recording = data.get("recording") or data.get("voicemail")
     return PhoneCall(
         vendor=VENDOR,
-        call_id=str(call_id)[:64],
+        call_id=vendor_id,
         direction=Direction(direction),
         answered=answered is not None,
         started_at=started,
         duration_seconds=max(0, talked),
         number=number,
-        rep_email=email[:254] if email else None,
+        rep_email=email_address(user.get("email")),
         rep_number=_number(digits),
-        recording_url=recording if isinstance(recording, str) and len(recording) <= 1000 else None,
+        recording_url=recording_link(data.get("recording") or data.get("voicemail")),
     )
 
 

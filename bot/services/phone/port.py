@@ -3,6 +3,7 @@ the rep. A third system (Dialpad, RingCentral) is one more adapter with `read`."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,30 @@ class Unverified(Exception):
 
 class Malformed(Exception):
     """Verified, or not yet verifiable, but not a shape we read: 400, nothing done."""
+
+
+_CALL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_URL = re.compile(r"https://[!-~]{1,990}")
+_EMAIL = re.compile(r"[!-~]{1,254}")
+"""Printable ASCII without spaces: anything else (a NUL, which PostgreSQL refuses) is not
+a value the vendor sends."""
+
+
+def call_id(value: object) -> str:
+    """The vendor's call id as text; raises Malformed for anything we would not store."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not _CALL_ID.fullmatch(text):
+        raise Malformed("call id missing or not a plain id")
+    return text
+
+
+def recording_link(value: object) -> str | None:
+    """An https link to the recording, or None for anything else."""
+    return value if isinstance(value, str) and _URL.fullmatch(value) else None
+
+
+def email_address(value: object) -> str | None:
+    return value if isinstance(value, str) and "@" in value and _EMAIL.fullmatch(value) else None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ from urllib.parse import parse_qsl
 from twilio.request_validator import RequestValidator
 
 from bot.rules.phones import PhoneError, normalize_phone
-from bot.services.phone.port import Delivery, Direction, Malformed, PhoneCall, Unverified
+from bot.services.phone.port import (
+    Delivery,
+    Direction,
+    Malformed,
+    PhoneCall,
+    Unverified,
+    call_id,
+    recording_link,
+)
 
 VENDOR = "twilio"
 SIGNATURE_HEADER = "x-twilio-signature"
@@ -48,9 +56,7 @@ class Twilio:
 
 
 def _call(params: dict[str, str]) -> PhoneCall | None:
-    call_id = params.get("CallSid", "")
-    if not call_id or len(call_id) > 64:
-        raise Malformed("CallSid missing")
+    vendor_id = call_id(params.get("CallSid"))
     try:
         ended = parsedate_to_datetime(params.get("Timestamp", ""))
     except (TypeError, ValueError):
@@ -73,10 +79,9 @@ def _call(params: dict[str, str]) -> PhoneCall | None:
         rep_number = normalize_phone(ours or "")
     except PhoneError:
         rep_number = None
-    recording = params.get("RecordingUrl")
     return PhoneCall(
         vendor=VENDOR,
-        call_id=call_id,
+        call_id=vendor_id,
         direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
         answered=params.get("CallStatus") == "completed" and duration > 0,
         started_at=ended - timedelta(seconds=duration),
@@ -84,5 +89,5 @@ def _call(params: dict[str, str]) -> PhoneCall | None:
         number=number,
         rep_number=rep_number,
         machine=params.get("AnsweredBy", "") in MACHINE_ANSWERS,
-        recording_url=recording if recording and len(recording) <= 1000 else None,
+        recording_url=recording_link(params.get("RecordingUrl")),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot import ids
 from storage.models import CallLogRow, OwedReturnCallRow, PhoneEventRow
 from tests.blockkit import assert_valid_message
-from tests.handlers.interactions import click, count, responses, views
+from tests.handlers.interactions import click, count, logcall_values, responses, submit, views
 from tests.services.phone.conftest import JANE_PHONE, Phones, add_jane
 from tests.slack import SlackHarness
 
@@ -263,3 +263,53 @@ def test_twilio_invalid_signature_gets_401(phones: Phones) -> None:
     )
     assert phones.twilio.send(params, signature="bm90IGEgc2lnbmF0dXJl").status == 401
     assert calls(slack) == [] and count(slack, PhoneEventRow) == 0
+
+
+def test_more_opens_the_form_which_logs_with_the_calls_real_time_once(phones: Phones) -> None:
+    slack = phones.slack
+    add_jane(slack)
+    phones.aircall.send(ended_outbound(phones))
+    (question,) = dms(slack)
+    event_id = buttons(question)[ids.PHONE_MORE]
+
+    click(slack, ids.PHONE_MORE, event_id)
+
+    (form,) = views(slack, "views.open")
+    assert "Jane Doe" in str(form["blocks"])
+    submit(slack, form, logcall_values(prospect=picked(form), outcome="connected", notes="bid"))
+    (call,) = calls(slack)
+    assert (call.outcome, call.at, call.duration_seconds, call.notes) == (
+        "connected",
+        STARTED,
+        134,
+        "bid",
+    )
+    slack.standin.clear()
+    click(slack, f"{ids.PHONE_LOG}:vm", event_id)
+    assert len(calls(slack)) == 1
+    refused = submit(slack, form, logcall_values(prospect=picked(form), outcome="vm"), view_id="V2")
+    assert "logged already" in refused.json["errors"]["prospect"]  # type: ignore[index]
+    assert len(calls(slack)) == 1
+
+
+def picked(form: dict[str, Any]) -> str:
+    (block,) = [b for b in form["blocks"] if b.get("element", {}).get("initial_option")]
+    return str(block["element"]["initial_option"]["value"])
+
+
+def test_text_no_database_stores_is_left_out_not_failed_on(phones: Phones) -> None:
+    slack = phones.slack
+    add_jane(slack)
+    body = ended_outbound(phones, recording="https://r.example.com/\u0000x", answered_at=None)
+    body["data"]["user"]["email"] = "u1\u0000@example.com"
+    body["data"]["number"]["digits"] = "\u0000"
+
+    posted = phones.aircall.send(body)
+
+    assert posted.status == 200
+    # No rep by that email or line: acknowledged and ignored, on both databases.
+    assert "ignored" in posted.body["done"] and calls(slack) == []
+    clean = ended_outbound(phones, recording="https://r.example.com/\u0000x", answered_at=None)
+    assert phones.aircall.send(clean).status == 200
+    (call,) = calls(slack)
+    assert (call.outcome, call.recording_url) == ("noanswer", None)
