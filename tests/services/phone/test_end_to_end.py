@@ -313,3 +313,19 @@ def test_text_no_database_stores_is_left_out_not_failed_on(phones: Phones) -> No
     assert phones.aircall.send(clean).status == 200
     (call,) = calls(slack)
     assert (call.outcome, call.recording_url) == ("noanswer", None)
+
+
+def test_a_tap_after_typing_the_call_matches_it(phones: Phones) -> None:
+    slack = phones.slack
+    add_jane(slack)
+    phones.aircall.send(ended_outbound(phones))
+    (question,) = dms(slack)
+    slack.clock.now = ENDED + timedelta(minutes=2)
+    slack.command(ids.LOGCALL, 'Jane Doe vm at:"9:45am"')
+    slack.standin.clear()
+
+    click(slack, f"{ids.PHONE_LOG}:vm", buttons(question)[f"{ids.PHONE_LOG}:vm"])
+
+    (call,) = calls(slack)
+    assert (call.outcome, call.duration_seconds, call.recording_url) == ("vm", 134, RECORDING)
+    assert "logged this call already" in responses(slack)[0]["text"]
