@@ -35,7 +35,7 @@ from bot.blocks.phone import (
 from bot.blocks.scripts import build_save_caller_modal
 from bot.grammar.logcall import LogCallRequest
 from bot.grammar.prospect import USAGE, ConnectPhone
-from bot.rules.calls import Outcome
+from bot.rules.calls import Outcome, Prospect
 from bot.services.crm.connections import credential_box
 from bot.services.crm.port import CrmError
 from bot.services.phone.port import Handling, PhoneCall, handling, quick_outcomes
@@ -45,7 +45,6 @@ from handlers.crm import is_workspace_admin
 from handlers.home import refresh_home
 from handlers.reps import ActingRep, acting_rep, interaction_rep_ids
 from storage import phone as phone_store
-from storage import prospects as prospect_store
 from storage import queries
 from storage.logbook import RecordedCall
 
@@ -61,10 +60,10 @@ ADMINS_ONLY = (
 )
 ALREADY_LOGGED = "This call is logged already (from its DM): nothing new was saved."
 _STATUS_FOR = {
-    Handling.ASK: "asked",
-    Handling.LOG_NO_ANSWER: "logged",
-    Handling.LOG_INBOUND: "logged",
-    Handling.OFFER_PROSPECT: "offered",
+    Handling.ASK: phone_store.EventStatus.ASKED,
+    Handling.LOG_NO_ANSWER: phone_store.EventStatus.LOGGED,
+    Handling.LOG_INBOUND: phone_store.EventStatus.LOGGED,
+    Handling.OFFER_PROSPECT: phone_store.EventStatus.OFFERED,
 }
 _AUTOMATIC = {Handling.LOG_NO_ANSWER: Outcome.NO_ANSWER, Handling.LOG_INBOUND: Outcome.INBOUND}
 
@@ -73,6 +72,15 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{ids.PHONE_LOG}:"))(handle_quick_outcome)
     app.action(ids.PHONE_MORE)(handle_more)
     app.action(ids.PHONE_SAVE_CALLER)(handle_save_caller)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A call seen for the first time, what it asks of the rep, and whose prospect it is."""
+
+    event_id: int
+    handling: Handling
+    prospect: Prospect | None
 
 
 def receive_call(services: Services, client: WebClient, team_id: str, call: PhoneCall) -> str:
@@ -86,87 +94,112 @@ def receive_call(services: Services, client: WebClient, team_id: str, call: Phon
     rep_user_id = _rep_for(services, client, team_id, call)
     if rep_user_id is None:
         return "ignored: no rep with that email or number"
+    claimed = _claim(services, team_id, rep_user_id, call, now)
+    if isinstance(claimed, str):
+        return claimed
+    rep = acting_rep(services.session_factory, client, team_id, rep_user_id)
+    if claimed.prospect is None:
+        offer = build_unknown_caller(claimed.event_id, call.number, call.started_at, rep.tz)
+        _dm(client, rep_user_id, offer)
+        return "offered to save the caller"
+    if claimed.handling is Handling.ASK:
+        question = build_call_question(
+            claimed.event_id,
+            claimed.prospect,
+            call.direction.value,
+            call.started_at,
+            call.duration_seconds,
+            quick_outcomes(call),
+            rep.tz,
+        )
+        _dm(client, rep_user_id, question)
+        return "asked the rep"
+    return _log_unasked(services, client, rep, call, claimed, now)
+
+
+def _claim(
+    services: Services, team_id: str, rep_user_id: str, call: PhoneCall, now: datetime
+) -> _Claimed | str:
+    """The call, claimed by its vendor id, or why there is nothing to do."""
     with services.session_factory.begin() as session:
         prospect_id = phone_store.prospect_by_number(session, team_id, rep_user_id, call.number)
         what = handling(call, prospect_id is not None)
         if what is Handling.IGNORE:
             return "ignored: not a prospect's number"
-        event_id = phone_store.claim_event(
-            session,
-            phone_store.NewEvent(
-                team_id=team_id,
-                vendor=call.vendor,
-                vendor_call_id=call.call_id,
-                rep_user_id=rep_user_id,
-                prospect_id=prospect_id,
-                number=call.number,
-                direction=call.direction.value,
-                answered=call.answered,
-                machine=call.machine,
-                started_at=call.started_at,
-                duration_seconds=call.duration_seconds,
-                recording_url=call.recording_url,
-                status=_STATUS_FOR[what],
-            ),
-            now,
+        event = phone_store.NewEvent(
+            team_id=team_id,
+            vendor=call.vendor,
+            vendor_call_id=call.call_id,
+            rep_user_id=rep_user_id,
+            prospect_id=prospect_id,
+            number=call.number,
+            direction=call.direction.value,
+            answered=call.answered,
+            machine=call.machine,
+            started_at=call.started_at,
+            duration_seconds=call.duration_seconds,
+            recording_url=call.recording_url,
+            status=_STATUS_FOR[what],
         )
+        event_id = phone_store.claim_event(session, event, now)
         if event_id is None:
             return "ignored: delivered before"
-        if prospect_id is not None:
-            typed = phone_store.hand_logged_call(
-                session, team_id, rep_user_id, prospect_id, call.started_at
-            )
-            if typed is not None:
-                phone_store.match_call(session, event_id, typed)
-                return "matched a call logged by hand"
-            prospect = queries.to_prospect(
-                queries.own_prospect(session, team_id, rep_user_id, prospect_id)
-            )
-    rep = acting_rep(services.session_factory, client, team_id, rep_user_id)
-    if what is Handling.OFFER_PROSPECT:
-        _dm(
-            client,
-            rep_user_id,
-            build_unknown_caller(event_id, call.number, call.started_at, rep.tz),
+        if prospect_id is None:
+            return _Claimed(event_id, what, None)
+        typed = phone_store.hand_logged_call(
+            session, team_id, rep_user_id, prospect_id, call.started_at
         )
-        return "offered to save the caller"
-    if what is Handling.ASK:
-        outcomes = quick_outcomes(call)
-        question = build_call_question(
-            event_id,
-            prospect,
-            call.direction.value,
-            call.started_at,
-            call.duration_seconds,
-            outcomes,
-            rep.tz,
-        )
-        _dm(client, rep_user_id, question)
-        return "asked the rep"
-    recorded = RecordedCall(call.duration_seconds, call.recording_url, event_id)
+        if typed is not None:
+            phone_store.match_call(session, event_id, typed)
+            return "matched a call logged by hand"
+        row = queries.own_prospect(session, team_id, rep_user_id, prospect_id)
+        return _Claimed(event_id, what, queries.to_prospect(row) if row else None)
+
+
+def _log_unasked(
+    services: Services,
+    client: WebClient,
+    rep: ActingRep,
+    call: PhoneCall,
+    claimed: _Claimed,
+    now: datetime,
+) -> str:
+    """A no-answer or a prospect's inbound call, logged without asking; the DM is /logcall's
+    confirmation, headed for an inbound call by when the rep owes the call back."""
+    assert claimed.prospect is not None and claimed.prospect.id is not None
+    outcome = _AUTOMATIC[claimed.handling]
+    recorded = RecordedCall(call.duration_seconds, call.recording_url, claimed.event_id)
     try:
         reply = _log(
-            services, rep, event_id, prospect_id, _AUTOMATIC[what], call.started_at, now, recorded
+            services,
+            rep,
+            claimed.event_id,
+            claimed.prospect.id,
+            outcome,
+            call.started_at,
+            now,
+            recorded,
         )
     except Exception:
-        # Nothing was logged: the vendor's next delivery of this call may try again.
+        # Nothing was logged: a later delivery of this call may try again.
         with services.session_factory.begin() as session:
-            phone_store.forget_event(session, event_id)
+            phone_store.forget_event(session, claimed.event_id)
         raise
     if reply is None:
         return "ignored: logged before"
-    blocks = list(reply["blocks"])  # type: ignore[call-overload]
-    text = str(reply["text"])
-    if what is Handling.LOG_INBOUND:
+    message: Reply = {"text": reply["text"], "blocks": reply["blocks"]}
+    if outcome is Outcome.INBOUND:
         with services.session_factory() as session:
-            rules = prospect_store.workspace_rules(session, team_id)
-        due = call.started_at + rules.return_call_within
-        notice = build_return_call_notice(prospect, call.started_at, due, rep.tz)
-        blocks = [*notice["blocks"], *blocks]  # type: ignore[misc]
-        text = str(notice["text"])
-    _dm(client, rep_user_id, {"text": text, "blocks": blocks})
+            due = phone_store.return_call_due(session, claimed.event_id)
+        if due is not None:
+            notice = build_return_call_notice(claimed.prospect, call.started_at, due, rep.tz)
+            message = {
+                "text": notice["text"],
+                "blocks": [*notice["blocks"], *reply["blocks"]],  # type: ignore[misc]
+            }
+    _dm(client, rep.user_id, message)
     refresh_home(services, client, rep, now, queued=True)
-    return f"logged {_AUTOMATIC[what].value}"
+    return f"logged {outcome.value}"
 
 
 def _log(
@@ -253,7 +286,7 @@ def handle_quick_outcome(
         if event is None or event.rep_user_id != user_id or event.prospect_id is None:
             respond(text=NOT_YOURS, response_type="ephemeral", replace_original=False)
             return
-        if event.status != "asked":
+        if event.status != phone_store.EventStatus.ASKED:
             respond(text=build_already_logged(None), replace_original=False)
             return
         typed = phone_store.hand_logged_call(

@@ -5,16 +5,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_for
-from storage.models import CallLogRow, PhoneAccountRow, PhoneEventRow, ProspectRow, RepRow
+from storage.models import (
+    CallLogRow,
+    OwedReturnCallRow,
+    PhoneAccountRow,
+    PhoneEventRow,
+    ProspectRow,
+    RepRow,
+)
 
 HAND_LOGGED_WINDOW = timedelta(minutes=10)
 """A call the rep typed this close to the phone system's is the same call: reps log the time
 they remember, and it is rarely exact."""
+
+
+class EventStatus(StrEnum):
+    ASKED = "asked"
+    """The rep has the one-tap question."""
+    LOGGED = "logged"
+    MATCHED = "matched"
+    """The rep had typed the call already: it gained the duration and recording."""
+    OFFERED = "offered"
+    """A caller we don't know: "Save as prospect?"."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +49,7 @@ class NewEvent:
     started_at: datetime
     duration_seconds: int
     recording_url: str | None
-    status: str
+    status: EventStatus
 
 
 def save_account(
@@ -157,7 +175,7 @@ def match_call(session: Session, event_id: int, call_id: int) -> None:
     """The event is this logged call: it gains the phone system's duration and recording."""
     event = session.get(PhoneEventRow, event_id)
     assert event is not None
-    event.status, event.call_log_id = "matched", call_id
+    event.status, event.call_log_id = EventStatus.MATCHED, call_id
     session.execute(
         update(CallLogRow)
         .where(CallLogRow.id == call_id, CallLogRow.duration_seconds.is_(None))
@@ -176,9 +194,18 @@ def mark_logged(session: Session, event_id: int, call_id: int) -> None:
     session.execute(
         update(PhoneEventRow)
         .where(PhoneEventRow.id == event_id)
-        .values(status="logged", call_log_id=call_id)
+        .values(status=EventStatus.LOGGED, call_log_id=call_id)
     )
 
 
 def forget_event(session: Session, event_id: int) -> None:
     session.execute(delete(PhoneEventRow).where(PhoneEventRow.id == event_id))
+
+
+def return_call_due(session: Session, event_id: int) -> datetime | None:
+    """When the return call an inbound call logged from this event is owed by."""
+    return session.scalar(
+        select(OwedReturnCallRow.due_at)
+        .join(PhoneEventRow, PhoneEventRow.call_log_id == OwedReturnCallRow.inbound_call_id)
+        .where(PhoneEventRow.id == event_id)
+    )
