@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.blocks.common import build_problem, ephemeral, section
+from bot.blocks.common import build_problem, context, ephemeral, section
 from bot.blocks.logcall import build_logcall_modal
 from bot.blocks.mrkdwn import escape
 from bot.blocks.payload_ids import read_row_id
@@ -394,7 +394,7 @@ def connect_phone(
             if vendors
             else "No phone system is connected here yet."
         )
-        return build_problem(text, USAGE)
+        return ephemeral([section(escape(text)), context(escape(USAGE))], fallback=text)
     env_token = {
         "aircall": services.settings.aircall_webhook_token,
         "twilio": services.settings.twilio_auth_token,

@@ -57,7 +57,8 @@ def test_a_stored_token_is_sealed_and_verifies_its_workspaces_webhooks(phones: P
     )
     assert own.send(body).status == 200
     assert [c.outcome for c in calls(slack)] == ["noanswer"]
-    assert "Connected here: Aircall" in phone_command(slack, "")
+    status = phone_command(slack, "")
+    assert "Connected here: Aircall" in status and ":warning:" not in status
 
 
 def test_without_a_token_or_the_environments_nothing_is_saved(slack: SlackHarness) -> None:
