@@ -9,7 +9,7 @@ from bot import ids
 from storage.models import PhoneAccountRow, PhoneEventRow
 from tests.handlers.interactions import count
 from tests.services.phone.conftest import Phones, add_jane
-from tests.services.phone.standins import AircallStandIn
+from tests.services.phone.standins import AircallStandIn, TwilioStandIn
 from tests.services.phone.test_end_to_end import STARTED, calls, dms
 from tests.slack import SlackHarness
 
@@ -85,3 +85,29 @@ def test_with_several_workspaces_an_unbound_environment_token_is_ignored(phones:
     posted = phones.aircall.send(body)
     assert posted.status == 200 and "ignored" in posted.body["done"]
     assert count(slack, PhoneEventRow) == 0 and dms(slack) == []
+
+
+def test_a_stored_twilio_token_verifies_callbacks_and_the_environments_still_does(
+    phones: Phones,
+) -> None:
+    slack = phones.slack
+    add_jane(slack)
+    slack.command(ids.VMSCRIPT, 'profile name:"Sam Lee" phone:+1 415 555 0199')
+    slack.standin.users[ADMIN] = {"is_admin": True}
+    phone_command(slack, "twilio token:workspace-twilio-auth-token")
+    own = TwilioStandIn(
+        phones.twilio.url.removesuffix("/phone/twilio"), "workspace-twilio-auth-token"
+    )
+
+    for sid, sender in (("CA" + "a" * 32, own), ("CA" + "b" * 32, phones.twilio)):
+        params = sender.status_callback(
+            call_sid=sid,
+            direction="outbound-api",
+            from_="+14155550199",
+            to="+13125550100",
+            status="busy",
+            duration=0,
+            ended_at=STARTED,
+        )
+        assert sender.send(params).status == 200
+    assert [c.outcome for c in calls(slack)] == ["noanswer", "noanswer"]
