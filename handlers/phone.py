@@ -25,7 +25,6 @@ from bot.blocks.logcall import build_logcall_modal
 from bot.blocks.mrkdwn import escape
 from bot.blocks.payload_ids import read_row_id
 from bot.blocks.phone import (
-    build_already_logged,
     build_call_question,
     build_return_call_notice,
     build_unknown_caller,
@@ -58,7 +57,7 @@ ADMINS_ONLY = (
     "Only workspace admins and owners can connect a phone system: ask one of them to run"
     " /prospect phone."
 )
-ALREADY_LOGGED = "This call is logged already (from its DM): nothing new was saved."
+ALREADY_LOGGED = "This call is logged already: nothing new was saved."
 _STATUS_FOR = {
     Handling.ASK: phone_store.EventStatus.ASKED,
     Handling.LOG_NO_ANSWER: phone_store.EventStatus.LOGGED,
@@ -287,7 +286,7 @@ def handle_quick_outcome(
             respond(text=NOT_YOURS, response_type="ephemeral", replace_original=False)
             return
         if event.status != phone_store.EventStatus.ASKED:
-            respond(text=build_already_logged(None), replace_original=False)
+            respond(text=ALREADY_LOGGED, replace_original=False)
             return
         typed = phone_store.hand_logged_call(
             session, team_id, user_id, event.prospect_id, event.started_at
@@ -307,7 +306,7 @@ def handle_quick_outcome(
         services, rep, event_id, prospect_id, Outcome(outcome_text), started_at, now, recorded
     )
     if reply is None:
-        respond(text=build_already_logged(None), replace_original=False)
+        respond(text=ALREADY_LOGGED, replace_original=False)
         return
     respond(text=str(reply["text"]), blocks=reply["blocks"], replace_original=True)  # type: ignore[arg-type]
     refresh_home(services, client, rep, now, queued=True)

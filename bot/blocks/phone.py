@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot import ids
 from bot.blocks.common import button, format_moment, section
 from bot.blocks.mrkdwn import escape, phone_link
-from bot.rules.calls import OUTCOME_LABELS, Outcome, Prospect
+from bot.rules.calls import Outcome, Prospect
 
 Message = dict[str, object]
 
@@ -106,11 +106,6 @@ def build_unknown_caller(
             },
         ],
     }
-
-
-def build_already_logged(outcome: str | None) -> str:
-    label = OUTCOME_LABELS.get(Outcome(outcome)) if outcome else None
-    return f"This call is logged already{f' ({label})' if label else ''}: nothing new was saved."
 
 
 PHONE_CALL_METADATA = "phone:"
