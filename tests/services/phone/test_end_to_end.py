@@ -329,3 +329,19 @@ def test_a_tap_after_typing_the_call_matches_it(phones: Phones) -> None:
     (call,) = calls(slack)
     assert (call.outcome, call.duration_seconds, call.recording_url) == ("vm", 134, RECORDING)
     assert "logged this call already" in responses(slack)[0]["text"]
+
+
+def test_undo_takes_back_a_call_logged_from_the_phone(phones: Phones) -> None:
+    slack = phones.slack
+    add_jane(slack)
+    phones.aircall.send(ended_outbound(phones, answered_at=None))
+    (receipt,) = dms(slack)
+
+    click(slack, ids.LOGCALL_UNDO, buttons(receipt)[ids.LOGCALL_UNDO])
+
+    assert calls(slack) == []
+    with slack.session_factory() as session:
+        (event,) = session.scalars(select(PhoneEventRow))
+    assert event.call_log_id is None
+    assert phones.aircall.send(ended_outbound(phones, answered_at=None)).status == 200
+    assert calls(slack) == []  # the same call delivered again is still the one undone
