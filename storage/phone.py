@@ -3,11 +3,11 @@ about, kept by the vendor's call id so a call delivered twice is acted on once."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_for
@@ -137,7 +137,7 @@ def prospect_by_number(session: Session, team_id: str, owner_id: str, number: st
     )
 
 
-def _dialed(number: str):  # type: ignore[no-untyped-def]
+def _dialed(number: str) -> ColumnElement[bool]:
     return or_(ProspectRow.phone == number, ProspectRow.cell == number)
 
 
@@ -145,7 +145,7 @@ def claim_event(session: Session, event: NewEvent, now: datetime) -> int | None:
     """The event's id, or None when this call was seen before (by any delivery)."""
     return session.scalar(
         insert_for(session, PhoneEventRow)
-        .values(**event.__dict__, received_at=now)
+        .values(**asdict(event), received_at=now)
         .on_conflict_do_nothing()
         .returning(PhoneEventRow.id)
     )

@@ -45,13 +45,9 @@ class PhoneWebhooks:
     ) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO") or "")
         system = SYSTEMS[path]
-        refusal = _refuse_edge(environ, system.vendor)
-        if refusal is not None:
-            return _answer(
-                start_response, refusal.status_line, {"ok": False, "error": refusal.reason}
-            )
-        raw = environ["phonetag.body"]
-        assert isinstance(raw, bytes)
+        raw = _bounded_body(environ, system.vendor)
+        if isinstance(raw, Refusal):
+            return _answer(start_response, raw.status_line, {"ok": False, "error": raw.reason})
         tokens = self._tokens(system.vendor)
         try:
             delivery, matched = system.read(
@@ -109,8 +105,8 @@ class PhoneWebhooks:
         return found
 
 
-def _refuse_edge(environ: dict[str, object], vendor: str) -> Refusal | None:
-    """Size and shape, before any token is looked at; the body is left in the environ."""
+def _bounded_body(environ: dict[str, object], vendor: str) -> bytes | Refusal:
+    """The body, once its size and shape are right; no token is looked at yet."""
     if environ.get("REQUEST_METHOD") != "POST":
         return Refusal(400, "only POST")
     length = environ.get("CONTENT_LENGTH")
@@ -132,8 +128,7 @@ def _refuse_edge(environ: dict[str, object], vendor: str) -> Refusal | None:
         return Refusal(400, f"body is not {_MEDIA_TYPES[vendor]}")
     if vendor == "aircall" and (refusal := refuse_payload(text, media_type)) is not None:
         return refusal
-    environ["phonetag.body"] = raw
-    return None
+    return raw
 
 
 def _headers(environ: Mapping[str, object]) -> dict[str, str]:
