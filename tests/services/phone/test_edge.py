@@ -25,11 +25,17 @@ BODIES = st.one_of(
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(path=st.sampled_from(["/phone/aircall", "/phone/twilio"]), body=BODIES, kind=CONTENT_TYPES)
+@given(
+    path=st.sampled_from(["/phone/aircall", "/phone/twilio"]),
+    body=BODIES,
+    kind=CONTENT_TYPES,
+    signature=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=40),
+)
 def test_unverified_bodies_are_refused_below_500(
-    phones: Phones, path: str, body: bytes, kind: str
+    phones: Phones, path: str, body: bytes, kind: str, signature: str
 ) -> None:
     """With both tokens configured, so the check that refuses is the real one."""
-    reply = phones.slack.post(body.decode("latin-1"), {"Content-Type": kind}, path)
+    headers = {"Content-Type": kind, "X-Twilio-Signature": signature}
+    reply = phones.slack.post(body.decode("latin-1"), headers, path)
     assert reply.status in (400, 401), reply.body
     assert count(phones.slack, PhoneEventRow) == 0
