@@ -37,7 +37,7 @@ from bot.grammar.prospect import USAGE, ConnectPhone
 from bot.rules.calls import Outcome, Prospect
 from bot.services.crm.connections import credential_box
 from bot.services.crm.port import CrmError
-from bot.services.phone.port import Handling, PhoneCall, handling, quick_outcomes
+from bot.services.phone.port import Direction, Handling, PhoneCall, handling, quick_outcomes
 from handlers.call_logging import log_and_confirm
 from handlers.clicks import NOT_YOURS
 from handlers.crm import is_workspace_admin
@@ -228,7 +228,8 @@ def _log(
 
 def _rep_for(services: Services, client: WebClient, team_id: str, call: PhoneCall) -> str | None:
     """By the phone user's email (their profile's, else Slack's), then by the rep's own
-    number, then, for a call nobody took, by whose prospect is calling."""
+    number, then, for a call the phone system gave to nobody, by whose prospect is calling.
+    A call naming a user or line that is no rep's is nobody's."""
     with services.session_factory() as session:
         if call.rep_email:
             found = phone_store.rep_by_email(session, team_id, call.rep_email)
@@ -246,7 +247,7 @@ def _rep_for(services: Services, client: WebClient, team_id: str, call: PhoneCal
             user = {}
         if isinstance(user, dict) and user.get("id") and not user.get("is_bot"):
             return str(user["id"])
-    if call.direction.value == "inbound":
+    if call.unassigned and call.direction is Direction.INBOUND:
         with services.session_factory() as session:
             return phone_store.owner_of_number(session, team_id, call.number)
     return None

@@ -91,6 +91,7 @@ def _call(data: dict[str, Any]) -> PhoneCall | None:
         rep_email=email_address(user.get("email")),
         rep_number=_number(digits),
         recording_url=recording_link(data.get("recording") or data.get("voicemail")),
+        unassigned=not user,
     )
 
 

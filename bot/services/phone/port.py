@@ -70,6 +70,9 @@ class PhoneCall:
     machine: bool = False
     """Answering-machine detection heard a machine: a voicemail is likely, not certain."""
     recording_url: str | None = None
+    unassigned: bool = False
+    """The phone system names no user on the call (a missed call to a shared line): it
+    belongs to the rep whose prospect is calling, if only one has that number."""
 
 
 @dataclass(frozen=True)

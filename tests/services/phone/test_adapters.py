@@ -177,3 +177,10 @@ def test_what_a_call_asks_of_the_rep(
     direction: Direction, answered: bool, seconds: int, known: bool, expected: Handling
 ) -> None:
     assert handling(call(direction, answered, seconds), known) is expected
+
+
+def test_an_aircall_call_no_user_took_is_unassigned() -> None:
+    assigned = read_aircall(aircall_body())
+    unassigned = read_aircall(aircall_body(user=None, direction="inbound", answered_at=None))
+    assert assigned is not None and not assigned.unassigned
+    assert unassigned is not None and unassigned.unassigned and unassigned.rep_email is None

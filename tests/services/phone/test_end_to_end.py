@@ -345,3 +345,20 @@ def test_undo_takes_back_a_call_logged_from_the_phone(phones: Phones) -> None:
     assert event.call_log_id is None
     assert phones.aircall.send(ended_outbound(phones, answered_at=None)).status == 200
     assert calls(slack) == []  # the same call delivered again is still the one undone
+
+
+def test_twilio_call_to_a_line_that_is_no_reps_is_ignored(phones: Phones) -> None:
+    slack = phones.slack
+    twilio_rep(slack)
+    params = phones.twilio.status_callback(
+        call_sid="CA" + "4" * 32,
+        direction="inbound",
+        from_=JANE_PHONE,
+        to="+14155550100",
+        status="no-answer",
+        duration=0,
+        ended_at=STARTED,
+    )
+    posted = phones.twilio.send(params)
+    assert posted.status == 200 and "ignored" in posted.body["done"]
+    assert calls(slack) == [] and dms(slack) == []
