@@ -41,6 +41,13 @@ class Settings:
     salesforce_username: str | None = None
     salesforce_password: str | None = None
     salesforce_security_token: str | None = None
+    aircall_webhook_token: str | None = None
+    """AIRCALL_WEBHOOK_TOKEN: the token Aircall puts in every webhook body it sends us."""
+    twilio_auth_token: str | None = None
+    """TWILIO_AUTH_TOKEN: what Twilio signs its status callbacks with."""
+    public_url: str | None = None
+    """PHONETAG_PUBLIC_URL: where the outside world reaches us, e.g. https://phonetag.example.com
+    (Twilio signs the full URL it posted to)."""
 
     @property
     def oauth_enabled(self) -> bool:
@@ -59,6 +66,8 @@ class Settings:
             self.salesforce_access_token,
             self.salesforce_password,
             self.salesforce_security_token,
+            self.aircall_webhook_token,
+            self.twilio_auth_token,
         ]
 
     @classmethod
@@ -84,6 +93,9 @@ class Settings:
             salesforce_username=get("SALESFORCE_USERNAME"),
             salesforce_password=get("SALESFORCE_PASSWORD"),
             salesforce_security_token=get("SALESFORCE_SECURITY_TOKEN"),
+            aircall_webhook_token=get("AIRCALL_WEBHOOK_TOKEN"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            public_url=(get("PHONETAG_PUBLIC_URL") or "").rstrip("/") or None,
         )
 
 

@@ -64,3 +64,10 @@ PROSPECT_DELETE = "prospect_delete"
 # reminder's kind and id ("fu:12" for a prospect's follow-up, "owed:7" for an owed call).
 REMINDER_SNOOZE_HOUR = "reminder_snooze_hour"
 REMINDER_SNOOZE_TOMORROW = "reminder_snooze_tomorrow"
+
+# A phone system's call in the rep's DM: one button per common outcome, its action_id
+# PHONE_LOG + ":" + the outcome, and More… (both valued with the phone event's id, re-checked
+# against the clicker); an unknown caller's "Save as prospect" (valued with the event id).
+PHONE_LOG = "phone_log"
+PHONE_MORE = "phone_more"
+PHONE_SAVE_CALLER = "phone_save_caller"

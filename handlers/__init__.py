@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, home, views
+from handlers import actions, commands, events, home, phone, views
 from handlers.replays import process_each_request_once
 
 
@@ -13,5 +13,6 @@ def register_listeners(app: App) -> None:
     commands.register(app)
     events.register(app)
     actions.register(app)
+    phone.register(app)
     views.register(app)
     home.register(app)

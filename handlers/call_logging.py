@@ -23,7 +23,7 @@ from storage import crm as crm_store
 from storage import home as home_store
 from storage import queries
 from storage import scripts as script_store
-from storage.logbook import ProspectLookup, log_call, rep_and_prospect
+from storage.logbook import ProspectLookup, RecordedCall, log_call, rep_and_prospect
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -49,6 +49,7 @@ def log_and_confirm(
     called_at: datetime | None = None,
     back_on: datetime | None = None,
     response_url: str | None = None,
+    recorded: RecordedCall | None = None,
 ) -> dict[str, object] | None:
     """Log in one transaction and return the confirmation, buttons included.
 
@@ -58,7 +59,8 @@ def log_and_confirm(
     The call is queued for the workspace's CRM, if it has one, and, with a worker redrawing
     App Homes, the rep's Home is left for it, both in the same transaction.
     Raises storage.logbook.NotYourProspect, and WrongCurrency for a value marked in
-    another currency than the workspace's; either way nothing is written.
+    another currency than the workspace's; either way nothing is written. `recorded` is
+    the phone system's duration and recording for a call logged from its event.
     """
     with services.session_factory.begin() as session:
         return _log_in(
@@ -73,6 +75,7 @@ def log_and_confirm(
             called_at=called_at,
             back_on=back_on,
             response_url=response_url,
+            recorded=recorded,
         )
 
 
@@ -148,6 +151,7 @@ def _log_in(
     back_on: datetime | None = None,
     response_url: str | None = None,
     looked_up: ProspectLookup | None = None,
+    recorded: RecordedCall | None = None,
 ) -> dict[str, object] | None:
     stored_rules = rep.stored_rules
     if stored_rules is None:
@@ -176,6 +180,7 @@ def _log_in(
         response_url=response_url,
         push_to_crm=push_to_crm,
         looked_up=looked_up,
+        recorded=recorded,
     )
     if services.settings.separate_worker and rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)

@@ -72,6 +72,8 @@ class CallToPush:
     prospect_crm_id: str | None
     prospect_crm_object: str | None
     rep_owner_id: str | None
+    duration_seconds: int | None = None
+    recording_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,8 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
         prospect_crm_id=prospect.crm_id,
         prospect_crm_object=prospect.crm_object,
         rep_owner_id=owner_id,
+        duration_seconds=call.duration_seconds,
+        recording_url=call.recording_url,
     )
 
 

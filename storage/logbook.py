@@ -39,6 +39,7 @@ from bot.rules.calls import (
 )
 from bot.rules.phones import timezone_for_phone
 from storage import crm as crm_store
+from storage import phone as phone_store
 from storage import queries
 from storage.db import DIALECT_INSERTS
 from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
@@ -80,6 +81,16 @@ class UndoneCall:
     prospect_name: str
     outcome: Outcome
     prospect_removed: bool
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """What a phone system knew about a call logged from its event: how long it lasted,
+    its recording, and the event it came from (marked logged with the call)."""
+
+    duration_seconds: int
+    recording_url: str | None
+    phone_event_id: int
 
 
 @dataclass(frozen=True)
@@ -222,6 +233,7 @@ def log_call(
     response_url: str | None = None,
     push_to_crm: bool = True,
     looked_up: ProspectLookup | None = None,
+    recorded: RecordedCall | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
@@ -233,7 +245,8 @@ def log_call(
     With `push_to_crm` the call's push to the CRM is queued in the same transaction;
     `response_url` is where the rep hears once it is there. Raises NotYourProspect when
     `prospect_id` is not the rep's own in this workspace. `looked_up` is the prospect as
-    `rep_and_prospect` found it in this transaction, sparing its reads here.
+    `rep_and_prospect` found it in this transaction, sparing its reads here. `recorded` is
+    what the phone system said about the call, when it came from one.
 
     Every statement is Core, on the session's connection, and built once: this runs for
     every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
@@ -293,9 +306,13 @@ def log_call(
             "notes": request.notes,
             "follow_up_at": follow_up_at,
             "undo_snapshot": snapshot,
+            "duration_seconds": recorded.duration_seconds if recorded else None,
+            "recording_url": recorded.recording_url if recorded else None,
         },
     )
     assert call_id is not None
+    if recorded is not None:
+        phone_store.mark_logged(session, recorded.phone_event_id, call_id)
     if push_to_crm:
         crm_store.enqueue_push(session, team_id, rep_user_id, call_id, now, response_url)
     if request.outcome is Outcome.INBOUND:

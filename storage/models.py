@@ -28,6 +28,9 @@ NAME_KEY_LENGTH = 3 * MAX_NAME
 """A name's casefold, spacing collapsed: a character casefolds to at most three ("ß" to "ss",
 "ΐ" to three), so any name a rep may type fits."""
 
+MAX_RECORDING_URL = 1000
+"""Aircall's and Twilio's recording links are signed URLs of a few hundred characters."""
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -167,6 +170,10 @@ class CallLogRow(Base):
     the prospect) and the owed return calls it closed. NULL for calls logged before Undo."""
     crm_id: Mapped[str | None] = mapped_column(String(64))
     """The call's record in the CRM once pushed: what Undo deletes there."""
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    """How long the call lasted, when a phone system told us (NULL for a typed call)."""
+    recording_url: Mapped[str | None] = mapped_column(String(MAX_RECORDING_URL))
+    """The phone system's recording of the call, pushed to the CRM with it."""
 
     prospect: Mapped[ProspectRow] = relationship(back_populates="calls")
 
@@ -336,3 +343,52 @@ class HomeRedrawRow(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     wanted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     """When the first change still undrawn was saved."""
+
+
+class PhoneAccountRow(Base):
+    """A phone system connected to a workspace by an admin (`/prospect phone`).
+
+    `token` is the webhook token (Aircall) or auth token (Twilio), Fernet-encrypted like the
+    CRM's credentials; NULL when the environment's token serves this workspace.
+    """
+
+    __tablename__ = "phone_accounts"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(20), primary_key=True)
+    token: Mapped[str | None] = mapped_column(Text)
+    connected_by: Mapped[str] = mapped_column(String(32))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PhoneEventRow(Base):
+    """One call a phone system told us about, keyed by the vendor's own call id, so the
+    same call delivered twice (or as several events) is acted on once."""
+
+    __tablename__ = "phone_events"
+    __table_args__ = (UniqueConstraint("vendor", "vendor_call_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    vendor: Mapped[str] = mapped_column(String(20))
+    vendor_call_id: Mapped[str] = mapped_column(String(64))
+    rep_user_id: Mapped[str] = mapped_column(String(32))
+    prospect_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(32))
+    """The other party's number, E.164."""
+    direction: Mapped[str] = mapped_column(String(10))
+    answered: Mapped[bool] = mapped_column(Boolean)
+    machine: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Answering-machine detection said a machine picked up."""
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    recording_url: Mapped[str | None] = mapped_column(String(MAX_RECORDING_URL))
+    status: Mapped[str] = mapped_column(String(20))
+    """asked (the rep has the buttons), logged, matched (a call typed by hand), offered
+    (an unknown caller, "Save as prospect?")."""
+    call_log_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call_logs.id", ondelete="SET NULL"), index=True
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -118,7 +118,8 @@ class SlackHarness:
             crm_adapters=crm_adapters,
         )
         self.app = create_app(settings, services)
-        self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET)
+        self.services = services
+        self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET, services=services)
         self._triggers = itertools.count(1)
 
     def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:

@@ -72,8 +72,11 @@ class LoggedInForm:
     """The currency the value was marked in, if any: checked against the workspace's."""
 
 
-def build_logcall_modal(rep_tz: ZoneInfo, prospect: Prospect | None = None) -> dict[str, object]:
-    """The /logcall form; `prospect` is preselected when opened from a digest entry."""
+def build_logcall_modal(
+    rep_tz: ZoneInfo, prospect: Prospect | None = None, private_metadata: str = ""
+) -> dict[str, object]:
+    """The /logcall form; `prospect` is preselected when opened from a digest entry.
+    `private_metadata` names the phone system's call it was opened for, if any."""
     picker: dict[str, object] = {
         "type": "external_select",
         "action_id": ids.LOGCALL_PROSPECT,
@@ -116,7 +119,7 @@ def build_logcall_modal(rep_tz: ZoneInfo, prospect: Prospect | None = None) -> d
             hint="For a new prospect; their time zone comes from it.",
         ),
     ]
-    return modal(ids.LOGCALL_VIEW, "Log a call", "Log", blocks)
+    return modal(ids.LOGCALL_VIEW, "Log a call", "Log", blocks, private_metadata)
 
 
 def build_prospect_options(prospects: Sequence[Prospect], typed: str) -> list[dict[str, object]]:

@@ -203,11 +203,11 @@ def build_profile_modal(rep: Rep) -> dict[str, object]:
     return modal(ids.VMSCRIPT_PROFILE_VIEW, "Your voicemail profile", "Save", blocks)
 
 
-def build_save_caller_modal(name: str | None) -> dict[str, object]:
+def build_save_caller_modal(name: str | None, phone: str | None = None) -> dict[str, object]:
     blocks = [
         _input("name", CALLER_LABELS["name"], name, optional=False, max_length=MAX_NAME),
         _input("company", CALLER_LABELS["company"], None, max_length=MAX_PROFILE_TEXT),
-        _input("phone", CALLER_LABELS["phone"], None, max_length=_MAX_PHONE),
+        _input("phone", CALLER_LABELS["phone"], phone, max_length=_MAX_PHONE),
         _input("notes", CALLER_LABELS["notes"], None, max_length=_MAX_NOTES, multiline=True),
     ]
     return modal(ids.VMSCRIPT_SAVE_CALLER_VIEW, "Save caller as prospect", "Save", blocks)

@@ -45,7 +45,8 @@ LIST_WORDS: dict[str, ListFilter] = {f.value: f for f in ListFilter} | {
 _SNOOZE_SPAN = re.compile(r"(?P<n>\d{1,3})\s*(?P<unit>d|days?|w|wks?|weeks?)")
 _SNOOZE_OFF = frozenset({"off", "none", "clear", "cancel"})
 _MAX_SNOOZE_DAYS = 366
-_SUBCOMMANDS = "add, edit, show, list, snooze, delete, crm, sync or help"
+_SUBCOMMANDS = "add, edit, show, list, snooze, delete, crm, sync, phone or help"
+PHONE_VENDORS = ("aircall", "twilio")
 
 USAGE = f"""\
 Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
@@ -56,7 +57,8 @@ Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
   /prospect snooze Jane Doe 1d|1w|until "thu 8am"|off
   /prospect delete Jane Doe   asks before deleting
   /prospect sync              pulls your contacts from the CRM now
-  /prospect crm               connects HubSpot or Salesforce (workspace admins)"""
+  /prospect crm               connects HubSpot or Salesforce (workspace admins)
+  /prospect phone aircall|twilio [token:…]   connects a phone system (workspace admins)"""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,15 @@ class SyncCrm:
 
 
 @dataclass(frozen=True)
+class ConnectPhone:
+    """Tie a phone system's webhooks to this workspace (workspace admins and owners);
+    `vendor` None shows what is connected. Without `token` the environment's serves."""
+
+    vendor: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class ShowHelp:
     """Print the usage: reps type `help` after any command."""
 
@@ -130,6 +141,7 @@ ProspectRequest = (
     | SnoozeProspect
     | ConnectCrm
     | SyncCrm
+    | ConnectPhone
     | ShowHelp
 )
 
@@ -164,6 +176,8 @@ def parse_prospect(text: str) -> ProspectRequest:
             return ConnectCrm()
         case "sync":
             return SyncCrm()
+        case "phone":
+            return _phone(rest)
     raise GrammarError(f"“{head}” isn't something I can do with prospects. Use {_SUBCOMMANDS}.")
 
 
@@ -304,3 +318,22 @@ def _snooze(text: str) -> SnoozeProspect:
         f"How long? “{text}” needs a span after the name: 1d, 3d, 1w, 2w,"
         ' until "thu 8am", or off to wake them now.'
     )
+
+
+def _phone(text: str) -> ConnectPhone:
+    words = text.split()
+    if not words:
+        return ConnectPhone()
+    vendor = words[0].casefold()
+    if vendor not in PHONE_VENDORS:
+        raise GrammarError(f"“{words[0]}” isn't a phone system I know: use aircall or twilio.")
+    token = None
+    for word in words[1:]:
+        if not word.casefold().startswith("token:") or token is not None:
+            raise GrammarError(
+                f"“{word}”: give at most one token:…, e.g. /prospect phone {vendor} token:abc123"
+            )
+        token = word[len("token:") :]
+        if not token or len(token) > 200:
+            raise GrammarError("The token is empty or longer than 200 characters.")
+    return ConnectPhone(vendor, token)

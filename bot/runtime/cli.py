@@ -268,7 +268,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from waitress import serve
 
     from bot.runtime.edge import MAX_BODY_BYTES
-    from bot.runtime.web import wsgi_app
+    from bot.runtime.web import serving_app
 
     needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
     if not settings.oauth_enabled:
@@ -279,7 +279,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = start_ticks(settings, engine)
     try:
         serve(
-            wsgi_app(build_app(settings, engine), engine, str(settings.slack_signing_secret)),
+            serving_app(settings, engine),
             host=args.host,
             port=args.port,
             threads=args.threads,

@@ -344,6 +344,11 @@ class SlackStandIn:
             if shared is None:
                 return _Answer(HTTPStatus.OK, {"ok": False, "error": "file_not_found"})
             return _Answer(HTTPStatus.OK, {"ok": True, "file": shared[0]})
+        if method == "users.lookupByEmail":
+            user_id = self._user_with_email(str(args.get("email", "")))
+            if user_id is None:
+                return _Answer(HTTPStatus.OK, {"ok": False, "error": "users_not_found"})
+            return _Answer(HTTPStatus.OK, {"ok": True, **self._user_info({"user": user_id})})
         build = self._builders.get(method)
         body = build(self, args) if build else {}
         return _Answer(HTTPStatus.OK, {"ok": True, **body})
@@ -478,6 +483,19 @@ class SlackStandIn:
             "profile": profile,
         }
         return {"user": user}
+
+    def _user_with_email(self, email: str) -> str | None:
+        """Whose email this is: a user given one in their profile, else the stand-in's
+        default `u1@example.com` for U1."""
+        for user_id, overrides in self.users.items():
+            if str(overrides.get("profile", {}).get("email", "")).lower() == email.lower():
+                return user_id
+        local, _, domain = email.partition("@")
+        if domain != "example.com" or not local.isalnum():
+            return None
+        user_id = local.upper()
+        given = self.users.get(user_id, {}).get("profile", {}).get("email")
+        return None if given else user_id
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -15,9 +15,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.runtime.app import build_app, open_database
+from bot.runtime.app import create_app, open_database
 from bot.runtime.edge import Edge, StartResponse, WsgiApp, slack_request
 from bot.runtime.logs import configure_logging
+from bot.runtime.phone_webhooks import SYSTEMS, PhoneWebhooks
+from bot.services.context import Services
+from bot.services.slack_delivery import team_web_clients
+from storage.db import make_session_factory
 
 HEALTH_SECONDS = 0.8
 """Load balancers give a health check about a second; a database that has not answered by
@@ -32,12 +36,27 @@ def create() -> WsgiApp:
         raise SystemExit("phonetag: SLACK_SIGNING_SECRET is required to serve Slack")
     configure_logging(logging.INFO, [settings.slack_signing_secret, settings.slack_client_secret])
     engine = open_database(settings)
-    return wsgi_app(build_app(settings, engine), engine, settings.slack_signing_secret)
+    return serving_app(settings, engine)
 
 
-def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WsgiApp:
-    """Bolt and the health check behind the edge, which refuses what Slack would never send."""
+def serving_app(settings: Settings, engine: Engine) -> WsgiApp:
+    """Bolt, the health check and the phone systems' webhooks, sharing one set of services."""
+    services = Services(session_factory=make_session_factory(engine), settings=settings)
+    app = create_app(settings, services)
+    return wsgi_app(app, engine, str(settings.slack_signing_secret), services=services)
+
+
+def wsgi_app(
+    app: App, engine: Engine, signing_secret: str, *, services: Services | None = None
+) -> WsgiApp:
+    """Bolt and the health check behind the edge, which refuses what Slack would never send;
+    with `services`, the phone systems' webhooks beside it, behind their own checks."""
     slack = _SlackRequestHandler(app)
+    phone = (
+        PhoneWebhooks(services, team_web_clients(services.settings, engine))
+        if services is not None
+        else None
+    )
     # Checks that outlive their second finish in the background, bounded by the database
     # time limits; two threads are plenty for a load balancer's polling.
     checks = ThreadPoolExecutor(2, thread_name_prefix="healthz")
@@ -47,7 +66,15 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WsgiApp:
             return _health(engine, checks, start_response)
         return slack(environ, start_response)
 
-    return Edge(route, signing_secret)
+    edge = Edge(route, signing_secret)
+
+    def outside(environ: dict[str, object], start_response: StartResponse) -> Iterable[bytes]:
+        # Phone systems sign nothing Slack's way: their paths are checked by their own edge.
+        if phone is not None and environ.get("PATH_INFO") in SYSTEMS:
+            return phone(environ, start_response)
+        return edge(environ, start_response)
+
+    return outside
 
 
 class _SlackRequestHandler(SlackRequestHandler):

@@ -29,6 +29,7 @@ from bot.grammar.prospect import (
     USAGE,
     AddProspect,
     ConnectCrm,
+    ConnectPhone,
     DeleteProspect,
     EditProspect,
     ListProspects,
@@ -46,6 +47,7 @@ from bot.rules.public_holidays import closed_days
 from bot.rules.windows import next_call_window
 from handlers.commands.opening import open_command
 from handlers.crm import crm_link, open_connect_form, start_sync
+from handlers.phone import connect_phone
 from handlers.reps import ActingRep
 from storage import prospects as prospect_store
 from storage import queries
@@ -87,6 +89,8 @@ def handle_prospect(
         case SyncCrm():
             ack(start_sync(context["services"], client, rep, respond))
             return
+        case ConnectPhone():
+            reply = connect_phone(context["services"], client, rep, request)
     ack(reply)
 
 

@@ -32,6 +32,7 @@ from bot.grammar.logcall import LogCallRequest
 from handlers.call_logging import WrongCurrency, log_and_confirm
 from handlers.clicks import NOT_YOURS
 from handlers.home import refresh_home
+from handlers.phone import ALREADY_LOGGED, phone_call_of_form
 from handlers.reps import acting_rep, interaction_rep_ids
 from storage import queries
 from storage.logbook import NotYourProspect, set_follow_up
@@ -76,6 +77,7 @@ def handle_logcall_submission(
         deal_currency=form.deal_currency,
         notes=form.notes,
     )
+    phoned = phone_call_of_form(services, team_id, user_id, view.get("private_metadata"))
     try:
         reply = log_and_confirm(
             services,
@@ -84,13 +86,18 @@ def handle_logcall_submission(
             form.follow_up_at,
             now,
             prospect_id=form.prospect_id,
-            once_key=f"view:{view['id']}",
+            once_key=phoned.once_key if phoned else f"view:{view['id']}",
+            called_at=phoned.called_at if phoned else None,
+            recorded=phoned.recorded if phoned else None,
         )
     except NotYourProspect:
         ack(response_action="errors", errors={PROSPECT: NOT_YOURS})
         return
     except WrongCurrency as problem:
         ack(response_action="errors", errors={DEAL_VALUE: problem.message})
+        return
+    if reply is None and phoned is not None:
+        ack(response_action="errors", errors={PROSPECT: ALREADY_LOGGED})
         return
     ack()
     if reply is None:

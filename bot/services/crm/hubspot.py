@@ -304,6 +304,10 @@ class HubSpotCrm:
         }
         if call.owner_id:
             properties["hubspot_owner_id"] = call.owner_id
+        if call.duration_seconds is not None:
+            properties["hs_call_duration"] = str(call.duration_seconds * 1000)  # milliseconds
+        if call.recording_url:
+            properties["hs_call_recording_url"] = call.recording_url
         body = {
             "properties": properties,
             "associations": [

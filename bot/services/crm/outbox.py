@@ -181,6 +181,8 @@ def _send(
         notes=call.notes,
         contact=contact,
         owner_id=owner,
+        duration_seconds=call.duration_seconds,
+        recording_url=call.recording_url,
     )
     earlier = adapter.find_call(record.title) if item.attempts > 0 else None
     return earlier or adapter.create_call(record), call.prospect_name

@@ -141,6 +141,9 @@ class CallRecord:
     notes: str
     contact: CrmRecordRef
     owner_id: str | None
+    duration_seconds: int | None = None
+    """From the phone system, for a call logged from its event; None for a typed call."""
+    recording_url: str | None = None
 
     @property
     def title(self) -> str:

@@ -228,6 +228,7 @@ class SalesforceCrm:
             "WhoId": call.contact.crm_id,
             "Description": call.notes or None,
             "OwnerId": call.owner_id,
+            "CallDurationInSeconds": call.duration_seconds,
         }
         created = self._call(
             lambda: self.client.Task.create({k: v for k, v in fields.items() if v})
