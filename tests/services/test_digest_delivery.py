@@ -161,8 +161,8 @@ def test_every_rep_gets_one_digest_a_day_at_0730_their_time_across_dst(
     for instant in ticks_around(start, end, reps):
         tick(factory, slack_api, instant)
 
-    sent = deliveries(factory)
-    assert all(row.status == "sent" for row in sent)
+    rows = deliveries(factory)
+    sent = [row for row in rows if row.status == "sent"]
     for user, tz in reps.items():
         zone = ZoneInfo(tz)
         mine = {row.local_date: row.sent_at for row in sent if row.rep_user_id == user}
@@ -172,8 +172,17 @@ def test_every_rep_gets_one_digest_a_day_at_0730_their_time_across_dst(
             day: max(start, datetime.combine(day, time(7, 30), zone)) for day in expected_days
         }
         # Every local day gets one digest at 07:30 on the rep's clock, the DST day included;
-        # a day whose 07:30 passed before the first tick gets it from that first tick.
-        assert mine == {day: at for day, at in on_time.items() if at < end}
+        # a day whose 07:30 passed before the first tick gets it from that first tick, unless
+        # that was past noon, the cut-off: then the day is recorded as missed.
+        noon = {day: datetime.combine(day, time(12), zone) for day in expected_days}
+        assert mine == {day: at for day, at in on_time.items() if at < min(end, noon[day])}
+        missed = {row.local_date for row in rows if row.rep_user_id == user} - mine.keys()
+        assert missed == {day for day, at in on_time.items() if noon[day] <= at < end}
+        assert all(
+            row.status == "missed"
+            for row in rows
+            if (row.rep_user_id, row.local_date) in {(user, day) for day in missed}
+        )
         assert posted(slack_api)[user] == len(mine)
     ny_days = {row.local_date for row in sent if row.rep_user_id == "U_NY"}
     assert dst_day in ny_days
