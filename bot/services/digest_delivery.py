@@ -95,8 +95,10 @@ class TickReport:
     """How long the longest-waiting due, unsent digest has been due, after this tick (0 when
     none waits); None when the tick does not say (a dry run, the other kinds)."""
 
-    def add(self, status: DeliveryStatus, key: DeliveryKey) -> None:
-        outcomes = {
+    @property
+    def outcomes(self) -> dict[DeliveryStatus, list[DeliveryKey]]:
+        """The days this tick settled or left to retry, by how."""
+        return {
             DeliveryStatus.SENT: self.sent,
             DeliveryStatus.EMPTY: self.empty,
             DeliveryStatus.FAILED: self.failed,
@@ -104,12 +106,14 @@ class TickReport:
             DeliveryStatus.UNKNOWN: self.unknown,
             DeliveryStatus.MISSED: self.missed,
         }
-        outcomes[status].append(key)
+
+    def add(self, status: DeliveryStatus, key: DeliveryKey) -> None:
+        self.outcomes[status].append(key)
 
     @property
     def acted(self) -> bool:
         """Whether this tick settled any rep's day (most ticks find nothing left to do)."""
-        return any((self.sent, self.empty, self.failed, self.skipped, self.unknown, self.missed))
+        return any(self.outcomes.values())
 
     def summary(self) -> str:
         counts = (
