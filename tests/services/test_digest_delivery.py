@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.runtime.scheduler import DIGEST_JOB, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
+from bot.services import digest_delivery
 from bot.services.digest_delivery import CLAIM_BATCH, TickShare, pending_batches, run_digest_tick
 from bot.services.slack_delivery import UnsentRequestRetryHandler, digest_web_client
 from storage import digest as digest_store
@@ -513,3 +514,95 @@ def test_a_tick_that_another_beat_to_every_day_sends_nothing_and_reads_no_worksp
     assert report.due == 6 and not report.acted
     assert second.teams == []
     assert posted(slack_api) == Counter(f"U{n}" for n in range(6))
+
+
+def test_a_digest_found_in_the_dm_is_sent_however_many_times_the_dm_could_not_be_read(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    slack_api.answer_next("chat.postMessage", {"ok": True}, performed=True)
+    slack_api.fail_next("conversations.history", "internal_error", status=500, times=6)
+    now = MONDAY_0730_CHICAGO
+    for _ in range(40):
+        tick(factory, slack_api, now)
+        now += timedelta(minutes=1)
+    (row,) = deliveries(factory)
+    # Six unreadable DMs cost no attempt, and the one post that landed is recorded.
+    assert (row.status, row.attempts, row.failures) == ("sent", 1, 7)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize(
+    ("landed", "status", "why"),
+    [
+        (True, "sent", None),
+        (False, "missed", "not posted by the cut-off (12:00 on the rep's clock); last error: "),
+    ],
+    ids=["found in the DM", "not there"],
+)
+def test_at_the_cut_off_a_digest_in_doubt_is_looked_for_once_more_then_missed(
+    factory: sessionmaker[Session],
+    slack_api: SlackStandIn,
+    landed: bool,
+    status: str,
+    why: str | None,
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    slack_api.answer_next("chat.postMessage", {"ok": True}, performed=landed)
+    tick(factory, slack_api, MONDAY_0730_CHICAGO)
+    slack_api.fail_for("conversations.history", {}, "internal_error", status=500)
+    noon = MONDAY_0730_CHICAGO + timedelta(hours=4, minutes=30)
+    tick(factory, slack_api, noon - timedelta(minutes=10))
+    slack_api.clear_faults()
+    report = tick(factory, slack_api, noon)
+    (row,) = deliveries(factory)
+    assert row.status == status
+    if why is not None:
+        assert row.last_error == why + "outcome unknown: DM not readable: internal_error"
+        assert [key.rep_user_id for key in report.missed] == ["U1"]
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    tick(factory, slack_api, noon + timedelta(hours=1))
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+def test_a_day_no_tick_reached_before_the_cut_off_is_recorded_missed_not_posted_late(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U_MORNING", "America/Chicago")
+    add_rep(factory, "U_AFTERNOON", "America/Chicago", digest_time="13:00")
+    report = run_digest_tick(
+        factory,
+        lambda team_id: client_for(slack_api),
+        MONDAY_0730_CHICAGO + timedelta(hours=5, minutes=30),  # 13:00 in Chicago
+        cutoff=time(12),
+    )
+    assert [key.rep_user_id for key in report.missed] == ["U_MORNING"]
+    # A digest set for after the cut-off has until the end of its day.
+    assert posted(slack_api) == {"U_AFTERNOON": 1}
+    missed = {row.rep_user_id: row for row in deliveries(factory)}["U_MORNING"]
+    assert missed.status == "missed"
+    assert missed.last_error == (
+        "not posted by the cut-off (12:00 on the rep's clock); last error: none, no post was tried"
+    )
+
+
+def test_a_ticks_leases_are_renewed_while_it_runs(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digest_delivery, "RENEW_EVERY", timedelta(seconds=0.05))
+    key = DeliveryKey("T1", "U1", MONDAY_0730_CHICAGO.date())
+    with factory.begin() as session:
+        digest_store.claim_deliveries(session, [key], "w1", MONDAY_0730_CHICAGO)
+
+    def lease_until() -> datetime:
+        (row,) = deliveries(factory)
+        assert row.lease_until is not None
+        return row.lease_until
+
+    claimed_until = lease_until()
+    with digest_delivery.held_leases(factory, "w1"):
+        stopwatch.sleep(0.3)
+        renewed_until = lease_until()
+    assert renewed_until > claimed_until
+    stopwatch.sleep(0.2)
+    assert lease_until() == renewed_until  # a finished tick renews nothing
