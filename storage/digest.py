@@ -6,7 +6,9 @@ proportion to the reps due, never to prospects or to the size of the database.
 
 Exactly once rests on the deliveries table's unique key (team, rep, kind, local date): any
 number of ticks on any number of hosts may try to claim a rep's day, and the database lets
-one of them win. Claims are atomic single statements on PostgreSQL and on SQLite.
+one of them win. A claim is a lease on the database's clock, renewed while its tick lives;
+only a lapsed one is taken over. The states and retries are described once, in
+docs/digest-and-reminders.md.
 """
 
 from __future__ import annotations

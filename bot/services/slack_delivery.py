@@ -46,7 +46,8 @@ GONE_ACCOUNTS = frozenset({"user_not_found", "account_inactive", "user_disabled"
 """Slack errors meaning the rep has left: skip them for the day, keep the others going."""
 
 LONGEST_RATE_LIMIT_WAIT = 10
-"""Seconds of Retry-After worth waiting inside a tick; longer, and the next tick retries."""
+"""Seconds of Retry-After worth waiting inside a tick; longer, and the post is FAILED and
+retried after its wait."""
 
 RATE_LIMIT_RETRIES = 2
 """Refused posts retried within a tick, each after its Retry-After."""
