@@ -606,3 +606,27 @@ def test_a_ticks_leases_are_renewed_while_it_runs(
     assert renewed_until > claimed_until
     stopwatch.sleep(0.2)
     assert lease_until() == renewed_until  # a finished tick renews nothing
+
+
+def test_only_a_post_whose_request_is_going_out_is_marked_posting(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    for n in range(6):
+        add_rep(factory, f"U{n}", "America/Chicago")
+    slack_api.delay("chat.postMessage", 0.5)
+    with ThreadPoolExecutor(1) as background:
+        ticking = background.submit(
+            run_digest_tick,
+            factory,
+            lambda team_id: client_for(slack_api),
+            MONDAY_0730_CHICAGO,
+            posts_in_flight=1,
+        )
+        deadline = stopwatch.monotonic() + 10
+        while not slack_api.calls_to("chat.postMessage") and stopwatch.monotonic() < deadline:
+            stopwatch.sleep(0.01)
+        statuses = Counter(row.status for row in deliveries(factory))
+        ticking.result()
+    # The one request on its way; the others wait their turn claimed, not "posting".
+    assert statuses == {"posting": 1, "claimed": 5}
+    assert posted(slack_api) == Counter(f"U{n}" for n in range(6))
