@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from threading import Event, Thread
 from zoneinfo import ZoneInfo
@@ -225,3 +226,59 @@ def test_a_worker_with_tick_processes_redraws_homes_in_the_parent_until_told_to_
         assert exits == [0]
         (published,) = standin.calls_to("views.publish")
         assert published.args["user_id"] == "U1"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "read"),
+    [
+        ("PHONETAG_DELIVERY_CUTOFF", "12:00", clock_time(12)),
+        ("PHONETAG_DELIVERY_CUTOFF", "9:05", clock_time(9, 5)),
+        ("PHONETAG_DELIVERY_CUTOFF", "23:59", clock_time(23, 59)),
+        ("PHONETAG_DELIVERY_CUTOFF", "24:00", None),
+        ("PHONETAG_DELIVERY_CUTOFF", "12:60", None),
+        ("PHONETAG_DELIVERY_CUTOFF", "noon", None),
+        ("PHONETAG_RETENTION_DAYS", "1", 1),
+        ("PHONETAG_RETENTION_DAYS", "0", None),
+        ("PHONETAG_RETENTION_DAYS", "-5", None),
+        ("PHONETAG_METRICS_PORT", "1", 1),
+        ("PHONETAG_METRICS_PORT", "65535", 65535),
+        ("PHONETAG_METRICS_PORT", "65536", None),
+        ("PHONETAG_METRICS_PORT", "0", None),
+    ],
+)
+def test_the_delivery_and_metrics_settings_are_read_exactly_to_their_limits(
+    name: str, text: str, read: object
+) -> None:
+    field = {
+        "PHONETAG_DELIVERY_CUTOFF": "delivery_cutoff",
+        "PHONETAG_RETENTION_DAYS": "retention_days",
+        "PHONETAG_METRICS_PORT": "metrics_port",
+    }[name]
+    if read is None:
+        with pytest.raises(ValueError, match=name):
+            Settings.from_env({name: text})
+    else:
+        assert getattr(Settings.from_env({name: text}), field) == read
+
+
+def test_the_defaults_are_noon_ninety_days_and_no_metrics_port() -> None:
+    settings = Settings.from_env({})
+    assert (settings.delivery_cutoff, settings.retention_days, settings.metrics_port) == (
+        clock_time(12),
+        90,
+        None,
+    )
+
+
+def test_a_bad_metrics_port_option_is_refused_in_one_line() -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot", "worker", "--once", "--metrics-port", "70000"],
+        cwd=REPO,
+        env={**os.environ, "SLACK_BOT_TOKEN": "xoxb-test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert "--metrics-port must be a port number from 1 to 65535: '70000'" in finished.stderr
+    assert "Traceback" not in finished.stderr
