@@ -47,6 +47,7 @@ from bot.services.context import EVIDENCE_REUSE
 from bot.services.slack_delivery import (
     ClientForTeam,
     RateLimits,
+    begin_posting,
     deliver,
     look_in_dm,
     post_to_dm,
@@ -719,8 +720,7 @@ class Postbox:
             self._settle(outcome)
 
     def _begin(self, key: DeliveryKey) -> bool:
-        with self._factory.begin() as session:
-            return store.start_posting(session, key, self._worker)
+        return begin_posting(self._factory, key, self._worker, DAILY)
 
     def _settle(self, outcome: store.DeliveryOutcome) -> None:
         with self._lock:

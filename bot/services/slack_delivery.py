@@ -29,6 +29,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -238,18 +239,40 @@ def post_once(
     makes the one Slack call that creates the message (and any idempotent calls before it),
     and returns that call's response."""
 
-    def begin() -> bool:
-        with session_factory.begin() as session:
-            return store.start_posting(session, key, worker, kind)
-
     outcome = deliver(
-        client_for_team, key, kind, send, limits or RateLimits(), begin=begin, in_doubt=in_doubt
+        client_for_team,
+        key,
+        kind,
+        send,
+        limits or RateLimits(),
+        begin=lambda: begin_posting(session_factory, key, worker, kind),
+        in_doubt=in_doubt,
     )
     if outcome is None:
         return None
     with session_factory.begin() as session:
         store.record_outcomes(session, [outcome], worker, now, kind)
     return Posted(outcome.status, outcome.channel)
+
+
+def begin_posting(
+    session_factory: sessionmaker[Session], key: DeliveryKey, worker: str, kind: str
+) -> bool:
+    """Mark the day POSTING as its request is about to go; False if the claim was lost, or
+    if the database could not say (a busy SQLite, a database away): then nothing is posted,
+    and the day, still claimed, is taken over once its lease lapses."""
+    try:
+        with session_factory.begin() as session:
+            return store.start_posting(session, key, worker, kind)
+    except SQLAlchemyError as problem:
+        logger.warning(
+            "%s for %s/%s not posted, its claim unconfirmed: %s",
+            kind,
+            key.team_id,
+            key.rep_user_id,
+            problem,
+        )
+        return False
 
 
 def _send_within_rate_limits(

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryState
 from slack_sdk.http_retry.request import HttpRequest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -630,3 +631,29 @@ def test_only_a_post_whose_request_is_going_out_is_marked_posting(
     # The one request on its way; the others wait their turn claimed, not "posting".
     assert statuses == {"posting": 1, "claimed": 5}
     assert posted(slack_api) == Counter(f"U{n}" for n in range(6))
+
+
+def test_a_post_whose_claim_the_database_cannot_confirm_waits_for_its_lease_to_lapse(
+    factory: sessionmaker[Session], slack_api: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+
+    def database_locked(*_: object, **__: object) -> bool:
+        raise OperationalError("UPDATE deliveries", {}, Exception("database is locked"))
+
+    real_start, real_clock = digest_store.start_posting, digest_store.database_now
+    monkeypatch.setattr(digest_store, "start_posting", database_locked)
+    assert not tick(factory, slack_api, MONDAY_0730_CHICAGO).acted
+    assert slack_api.calls_to("chat.postMessage") == []
+    (row,) = deliveries(factory)
+    assert row.status == "claimed"
+
+    monkeypatch.setattr(digest_store, "start_posting", real_start)
+    assert not tick(factory, slack_api, MONDAY_0730_CHICAGO + timedelta(minutes=1)).acted
+    monkeypatch.setattr(
+        digest_store,
+        "database_now",
+        lambda session: real_clock(session) + digest_store.LEASE + timedelta(seconds=1),
+    )
+    assert len(tick(factory, slack_api, MONDAY_0730_CHICAGO + timedelta(minutes=2)).sent) == 1
+    assert posted(slack_api) == {"U1": 1}
