@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.digest_delivery import TickReport
+from bot.services.slack_delivery import briefly
 from storage import crm as crm_store
 from storage.crm import OutboxStatus
 from storage.digest import DeliveryStatus
@@ -104,7 +105,7 @@ def observe_outbox(session_factory: sessionmaker[Session]) -> None:
         with session_factory() as session:
             counts = crm_store.outbox_counts(session)
     except SQLAlchemyError as problem:
-        logger.warning("counting the CRM outbox for /metrics failed: %s", problem)
+        logger.warning("counting the CRM outbox for /metrics failed: %s", briefly(problem))
         return
     for status in (OutboxStatus.PENDING, OutboxStatus.FAILED):
         CRM_OUTBOX.labels(status.value).set(counts[status])

@@ -48,6 +48,7 @@ from bot.services.slack_delivery import (
     ClientForTeam,
     RateLimits,
     begin_posting,
+    briefly,
     deliver,
     look_in_dm,
     post_to_dm,
@@ -310,7 +311,7 @@ def held_leases(session_factory: sessionmaker[Session], worker: str) -> Iterator
                 with session_factory.begin() as session:
                     store.renew_leases(session, worker)
             except SQLAlchemyError as problem:
-                logger.warning("renewing the leases of %s failed: %s", worker, problem)
+                logger.warning("renewing the leases of %s failed: %s", worker, briefly(problem))
 
     renewer = Thread(target=renew, name="lease-renewal", daemon=True)
     renewer.start()

@@ -270,9 +270,16 @@ def begin_posting(
             kind,
             key.team_id,
             key.rep_user_id,
-            problem,
+            briefly(problem),
         )
         return False
+
+
+def briefly(problem: SQLAlchemyError) -> str:
+    """A database error in one line: the driver's reason, without the SQL SQLAlchemy appends
+    (an expected outage is a warning line, not a page of text)."""
+    reason = str(getattr(problem, "orig", None) or problem).strip()
+    return reason.splitlines()[0] if reason else type(problem).__name__
 
 
 def _send_within_rate_limits(
