@@ -101,8 +101,9 @@ class DeliveryStatus(StrEnum):
     """A tick holds the day (`lease_until`) and is building or about to post it; nothing has
     gone to Slack since it was claimed."""
     POSTING = "posting"
-    """The post's request is about to go or on its way. Left behind by a tick that died, the
-    post may have landed: once the lease lapses, the taker reads the DM first."""
+    """The post's request is about to go or on its way, or an earlier post may have landed
+    (a day in doubt, claimed to look in the DM). Left behind by a tick that died: once the
+    lease lapses, the taker reads the DM first."""
     SENT = "sent"
     """In the rep's DM, posted now or found there: `channel` and `ts` say where."""
     EMPTY = "empty"
@@ -327,7 +328,17 @@ def claim_deliveries(
         session.execute(
             update(DeliveryRow)
             .where(DeliveryRow.id.in_([row.id for row in taken]))
-            .values(**lease)
+            .values(
+                **lease
+                | {
+                    # A day in doubt stays marked so: if this tick dies too, the next one
+                    # still reads the DM before posting.
+                    "status": case(
+                        (DeliveryRow.status.in_(IN_DOUBT), DeliveryStatus.POSTING),
+                        else_=DeliveryStatus.CLAIMED,
+                    )
+                }
+            )
             .execution_options(synchronize_session=False)
         )
     retaken = {DeliveryKey(row.team_id, row.rep_user_id, row.local_date): row for row in taken}

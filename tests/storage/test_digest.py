@@ -291,3 +291,15 @@ def test_concurrent_claims_of_overlapping_batches_give_each_day_to_one_worker(
     assert sorted(everything) == keys
     with make_session_factory(engine)() as session:
         assert len(session.scalars(select(DeliveryRow)).all()) == 60
+
+
+def test_a_day_in_doubt_stays_in_doubt_when_the_tick_that_took_it_over_dies_too(
+    engine: Engine,
+) -> None:
+    key = DeliveryKey("T1", "UA", DAY)
+    claim(engine, "w1", key)
+    record(engine, key, "w1", DeliveryStatus.UNKNOWN)
+    assert claimed(engine, "w2", key, now=NOW + timedelta(minutes=1)) == ([key], {key})
+    assert status_of(engine, key).status == "posting"  # w2 dies while reading the DM
+    lapse_leases(engine)
+    assert claimed(engine, "w3", key, now=NOW + timedelta(minutes=3)) == ([key], {key})
