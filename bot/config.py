@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 
 DEFAULT_DATABASE_URL = "sqlite:///phonetag.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -14,6 +16,8 @@ clients, 8 threads had a p99 about a third higher than 4, for the same throughpu
 leave room for the few requests that wait on Slack (views.open, users.info) or the database."""
 
 DEFAULT_POSTS_IN_FLIGHT = 16
+DEFAULT_DELIVERY_CUTOFF = time(12)
+DEFAULT_RETENTION_DAYS = 90
 IN_PROCESS_WORKER = "in-process"
 SEPARATE_WORKER = "separate"
 
@@ -32,6 +36,15 @@ class Settings:
     separate_worker: bool = False
     """`phonetag worker` runs the minute's ticks, so `serve` and `socket` do not
     (PHONETAG_WORKER=separate)."""
+    delivery_cutoff: time = DEFAULT_DELIVERY_CUTOFF
+    """Until when, on the rep's clock, a failed or uncertain digest is retried; after it the
+    day is recorded as missed (PHONETAG_DELIVERY_CUTOFF, HH:MM)."""
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    """Deliveries and sent or cancelled CRM outbox rows older than this many days are
+    deleted by the worker's tick (PHONETAG_RETENTION_DAYS)."""
+    metrics_port: int | None = None
+    """`phonetag worker` serves GET /metrics on this port (PHONETAG_METRICS_PORT); none when
+    unset."""
     secret_key: str | None = None
     """PHONETAG_SECRET_KEY: the Fernet key CRM credentials are encrypted with at rest."""
     hubspot_access_token: str | None = None
@@ -83,7 +96,16 @@ class Settings:
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
             slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
-            posts_in_flight=_count(get("PHONETAG_POSTS_IN_FLIGHT"), DEFAULT_POSTS_IN_FLIGHT),
+            posts_in_flight=_count(
+                "PHONETAG_POSTS_IN_FLIGHT", get("PHONETAG_POSTS_IN_FLIGHT"), DEFAULT_POSTS_IN_FLIGHT
+            ),
+            delivery_cutoff=_clock_time(
+                "PHONETAG_DELIVERY_CUTOFF", get("PHONETAG_DELIVERY_CUTOFF"), DEFAULT_DELIVERY_CUTOFF
+            ),
+            retention_days=_count(
+                "PHONETAG_RETENTION_DAYS", get("PHONETAG_RETENTION_DAYS"), DEFAULT_RETENTION_DAYS
+            ),
+            metrics_port=_port("PHONETAG_METRICS_PORT", get("PHONETAG_METRICS_PORT")),
             separate_worker=_worker_mode(get("PHONETAG_WORKER")) == SEPARATE_WORKER,
             secret_key=get("PHONETAG_SECRET_KEY"),
             hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN"),
@@ -99,12 +121,32 @@ class Settings:
         )
 
 
-def _count(text: str | None, default: int) -> int:
+def _count(name: str, text: str | None, default: int) -> int:
     if text is None:
         return default
     if not text.strip().isdigit() or int(text) < 1:
-        raise ValueError(f"PHONETAG_POSTS_IN_FLIGHT must be a whole number of 1 or more: {text!r}")
+        raise ValueError(f"{name} must be a whole number of 1 or more: {text!r}")
     return int(text)
+
+
+def _clock_time(name: str, text: str | None, default: time) -> time:
+    if text is None:
+        return default
+    match = re.fullmatch(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*", text)
+    if match is None:
+        raise ValueError(f"{name} must be a time of day as HH:MM, e.g. 12:00: {text!r}")
+    return time(int(match[1]), int(match[2]))
+
+
+def port_number(name: str, text: str) -> int:
+    """A TCP port, 1 to 65535, or a ValueError naming `name`."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{name} must be a port number from 1 to 65535: {text!r}")
+    return int(text)
+
+
+def _port(name: str, text: str | None) -> int | None:
+    return None if text is None else port_number(name, text)
 
 
 def _worker_mode(text: str | None) -> str:

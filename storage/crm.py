@@ -589,3 +589,38 @@ def prospect_crm_ref(session: Session, team_id: str, prospect_id: int) -> tuple[
     if found is None or found[0] is None:
         return None
     return str(found[0]), str(found[1] or "contact")
+
+
+def prune_outbox(session: Session, before: datetime, limit: int) -> int:
+    """Forget up to `limit` sent and cancelled rows written before `before`, oldest first.
+    Pending rows are never pruned (they are calls still to push), nor failed ones (a call
+    the CRM refused, which the rep's Home still lists)."""
+    oldest = (
+        select(CrmOutboxRow.id)
+        .where(
+            CrmOutboxRow.status.in_([OutboxStatus.SENT, OutboxStatus.CANCELLED]),
+            CrmOutboxRow.created_at < before,
+        )
+        .order_by(CrmOutboxRow.created_at)
+        .limit(limit)
+    )
+    deleted = session.execute(
+        delete(CrmOutboxRow)
+        .where(CrmOutboxRow.id.in_(oldest.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def outbox_counts(session: Session) -> dict[OutboxStatus, int]:
+    """Rows waiting to be pushed and rows the CRM refused, in every workspace: what an
+    operator watches. One grouped count over the status index."""
+    watched = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+    counts = dict.fromkeys(watched, 0)
+    for status, count in session.execute(
+        select(CrmOutboxRow.status, func.count())
+        .where(CrmOutboxRow.status.in_(watched))
+        .group_by(CrmOutboxRow.status)
+    ):
+        counts[OutboxStatus(status)] = count
+    return counts

@@ -6,7 +6,9 @@ proportion to the reps due, never to prospects or to the size of the database.
 
 Exactly once rests on the deliveries table's unique key (team, rep, kind, local date): any
 number of ticks on any number of hosts may try to claim a rep's day, and the database lets
-one of them win. Claims are atomic single statements on PostgreSQL and on SQLite.
+one of them win. A claim is a lease on the database's clock, renewed while its tick lives;
+only a lapsed one is taken over. The states and retries are described once, in
+docs/digest-and-reminders.md.
 """
 
 from __future__ import annotations
@@ -15,19 +17,24 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     Row,
     Select,
     and_,
     bindparam,
+    case,
+    delete,
     false,
+    func,
+    literal,
     or_,
     select,
     tuple_,
@@ -57,6 +64,7 @@ from storage.models import (
     OwedReturnCallRow,
     ProspectRow,
     RepRow,
+    UTCDateTime,
     Workspace,
 )
 
@@ -66,29 +74,62 @@ DAILY = "daily"
 WEEKLY = "weekly"
 NO_CALLS = CallSummary()
 
-MAX_ATTEMPTS = 5
-"""Posts per rep and day before giving up: a persistent error should not retry all day."""
+LEASE = timedelta(seconds=60)
+"""How long a claim holds unless renewed. Longer than a post can take (slack_sdk gives up
+after 30 s), so a post that began under a fresh lease has ended before anyone may take the
+day over; short enough that a dead worker's days go out within two minutes (this, plus
+the minute until the next round)."""
 
-STALE_CLAIM = timedelta(minutes=10)
-"""A claim this old whose post never started belongs to a tick that died: take it over."""
+RENEW_EVERY = timedelta(seconds=15)
+"""A live tick renews its leases this often: a few renewals may fail (a database hiccup)
+before its claims lapse."""
+
+RETRY_WAITS = (
+    timedelta(minutes=1),
+    timedelta(minutes=2),
+    timedelta(minutes=4),
+    timedelta(minutes=8),
+)
+"""The wait before trying a FAILED or UNKNOWN day again, by how many rounds it has failed;
+then every 8 minutes. The budget is the day's cut-off, not a count: a five-minute outage
+costs a few retries, an hour's about ten, and the digest goes out minutes after Slack is
+back."""
 
 
 class DeliveryStatus(StrEnum):
     CLAIMED = "claimed"
-    """A tick owns the day and is building the digest; nothing has gone to Slack yet."""
+    """A tick holds the day (`lease_until`) and is building or about to post it; nothing has
+    gone to Slack since it was claimed."""
     POSTING = "posting"
-    """The post is on its way. Left in this state by a tick that died, the outcome is
-    unknown: taken over after STALE_CLAIM, and the DM is read before posting again."""
+    """The post's request is about to go or on its way, or an earlier post may have landed
+    (a day in doubt, claimed to look in the DM). Left behind by a tick that died: once the
+    lease lapses, the taker reads the DM first."""
     SENT = "sent"
+    """In the rep's DM, posted now or found there: `channel` and `ts` say where."""
     EMPTY = "empty"
     """Nothing was due and the rep did not ask for empty digests: nothing was sent."""
     FAILED = "failed"
-    """Slack refused or could not be reached before the message existed: retried later."""
+    """Slack refused or could not be reached before the message existed: tried again from
+    `next_attempt_at`."""
     SKIPPED = "skipped"
-    """The rep's Slack account is gone."""
+    """The rep's Slack account is gone, or the app was uninstalled."""
     UNKNOWN = "unknown"
     """The post may or may not have landed (a timeout after sending, a 5xx, an answer that
-    is not Slack's): retried only once the rep's DM shows it did not."""
+    is not Slack's), or the DM could not be read to find out: from `next_attempt_at` the DM
+    is read, and the message posted only if it is not there."""
+    MISSED = "missed"
+    """The cut-off passed before the message could be posted; `last_error` says why."""
+
+
+SETTLED = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.EMPTY,
+    DeliveryStatus.SKIPPED,
+    DeliveryStatus.MISSED,
+)
+"""Final: no tick touches these days again."""
+IN_DOUBT = (DeliveryStatus.UNKNOWN, DeliveryStatus.POSTING)
+"""What a day held when it was claimed that means an earlier post may be in the DM."""
 
 
 @dataclass(frozen=True, order=True)
@@ -153,10 +194,19 @@ def digest_recipients(session: Session) -> list[DigestRecipient]:
     return recipients
 
 
+def database_now(session: Session) -> datetime:
+    """The clock leases are kept on: PostgreSQL's, one for every host, so hosts whose clocks
+    disagree agree on whether a lease has lapsed. SQLite serves one box, whose clock it is."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(select(func.clock_timestamp())).scalar_one()
+    return datetime.now(UTC)
+
+
 def unavailable_deliveries(
     session: Session, keys: Collection[DeliveryKey], now: datetime, kind: str = DAILY
 ) -> set[DeliveryKey]:
-    """Of `keys`, those no tick may claim now: done, given up on, or in another tick's hands.
+    """Of `keys`, those no tick may claim now: settled, waiting out a retry, or held by a
+    live lease.
 
     Only rows for the few local dates in play are read, so this grows with the reps
     delivered today, not with the table's history.
@@ -167,7 +217,23 @@ def unavailable_deliveries(
         select(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).where(
             DeliveryRow.kind == kind,
             DeliveryRow.local_date.in_({key.local_date for key in keys}),
-            ~_claimable(now),
+            ~_claimable(now, database_now(session)),
+        )
+    ).all()
+    return {DeliveryKey(*row) for row in rows} & set(keys)
+
+
+def settled_deliveries(
+    session: Session, keys: Collection[DeliveryKey], kind: str = DAILY
+) -> set[DeliveryKey]:
+    """Of `keys`, the days whose outcome is final (sent, empty, skipped, missed)."""
+    if not keys:
+        return set()
+    rows = session.execute(
+        select(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).where(
+            DeliveryRow.kind == kind,
+            DeliveryRow.local_date.in_({key.local_date for key in keys}),
+            DeliveryRow.status.in_(SETTLED),
         )
     ).all()
     return {DeliveryKey(*row) for row in rows} & set(keys)
@@ -195,19 +261,34 @@ def started_elsewhere(
     )
 
 
+class Claim(NamedTuple):
+    won: list[DeliveryKey]
+    """The days this claim holds, sorted."""
+    in_doubt: set[DeliveryKey]
+    """Of `won`, the days an earlier post may have landed for: their DM is read first."""
+
+
 def claim_deliveries(
     session: Session, keys: Iterable[DeliveryKey], worker: str, now: datetime, kind: str = DAILY
-) -> list[DeliveryKey]:
-    """Claim the reps' days for `worker`; returns the keys this call won.
+) -> Claim:
+    """Claim the reps' days for `worker`, each under a lease of its own.
 
     A day nobody has touched is claimed by inserting its row (a concurrent insert of the
-    same key does nothing); a failed or abandoned day by a conditional update that only one
-    claimant can satisfy. Keys are inserted in sorted order so concurrent claimants on
-    PostgreSQL wait for each other in the same order and cannot deadlock.
+    same key does nothing). A day to retry (its wait over at `now`, the rounds' clock) or
+    whose lease lapsed (the database's clock) is locked and taken over; on PostgreSQL,
+    rows another claimant has locked are skipped rather than waited for. Keys are inserted
+    in sorted order so concurrent claimants cannot deadlock.
     """
     wanted = sorted(set(keys))
     if not wanted:
-        return []
+        return Claim([], set())
+    held_from = database_now(session)
+    lease = {
+        "status": DeliveryStatus.CLAIMED,
+        "claimed_by": worker,
+        "claimed_at": held_from,
+        "lease_until": held_from + LEASE,
+    }
     inserted = session.execute(
         insert_for(session, DeliveryRow)
         .values(
@@ -217,10 +298,9 @@ def claim_deliveries(
                     "rep_user_id": key.rep_user_id,
                     "kind": kind,
                     "local_date": key.local_date,
-                    "status": DeliveryStatus.CLAIMED,
-                    "claimed_by": worker,
-                    "claimed_at": now,
                     "attempts": 0,
+                    "failures": 0,
+                    **lease,
                 }
                 for key in wanted
             ]
@@ -230,70 +310,79 @@ def claim_deliveries(
     ).all()
     won = {DeliveryKey(*row) for row in inserted}
     others = [key for key in wanted if key not in won]
-    if others:
-        reclaimed = session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.kind == kind,
-                tuple_(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).in_(
-                    [(key.team_id, key.rep_user_id, key.local_date) for key in others]
-                ),
-                _claimable(now),
-            )
-            .values(status=DeliveryStatus.CLAIMED, claimed_by=worker, claimed_at=now)
-            .returning(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date)
-            .execution_options(synchronize_session=False)
-        ).all()
-        won |= {DeliveryKey(*row) for row in reclaimed}
-    return sorted(won)
-
-
-def tried_before(
-    session: Session, keys: Collection[DeliveryKey], kind: str = DAILY
-) -> set[DeliveryKey]:
-    """Of `keys`, the days an earlier post was attempted for: where it may have landed, the
-    rep's DM is read before posting again."""
-    if not keys:
-        return set()
-    rows = session.execute(
-        select(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).where(
-            DeliveryRow.kind == kind, _in(keys), DeliveryRow.attempts > 0
+    if not others:
+        return Claim(sorted(won), set())
+    taken = session.execute(
+        select(
+            DeliveryRow.id,
+            DeliveryRow.team_id,
+            DeliveryRow.rep_user_id,
+            DeliveryRow.local_date,
+            DeliveryRow.status,
         )
+        .where(DeliveryRow.kind == kind, _in(others), _claimable(now, held_from))
+        .order_by(DeliveryRow.id)
+        .with_for_update(skip_locked=True)
     ).all()
-    return {DeliveryKey(*row) for row in rows}
+    if taken:
+        session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_([row.id for row in taken]))
+            .values(
+                **lease
+                | {
+                    # A day in doubt stays marked so: if this tick dies too, the next one
+                    # still reads the DM before posting.
+                    "status": case(
+                        (DeliveryRow.status.in_(IN_DOUBT), DeliveryStatus.POSTING),
+                        else_=DeliveryStatus.CLAIMED,
+                    )
+                }
+            )
+            .execution_options(synchronize_session=False)
+        )
+    retaken = {DeliveryKey(row.team_id, row.rep_user_id, row.local_date): row for row in taken}
+    in_doubt = {key for key, row in retaken.items() if row.status in IN_DOUBT}
+    return Claim(sorted(won | retaken.keys()), in_doubt)
 
 
-def start_posting(
-    session: Session, key: DeliveryKey, worker: str, now: datetime, kind: str = DAILY
-) -> bool:
-    """Move a claimed day to POSTING just before the post; False if the claim was lost."""
-    return key in start_posting_many(session, [key], worker, now, kind)
+def start_posting(session: Session, key: DeliveryKey, worker: str, kind: str = DAILY) -> bool:
+    """Mark a claimed day POSTING just before its request goes, with a fresh lease and one
+    more attempt; False if another tick has taken the day over.
 
-
-def start_posting_many(
-    session: Session, keys: Collection[DeliveryKey], worker: str, now: datetime, kind: str = DAILY
-) -> set[DeliveryKey]:
-    """Move claimed days to POSTING just before their posts; returns those still held.
-
-    Committed before Slack is called, so a tick that dies mid-post leaves POSTING behind,
-    which another tick takes over only after STALE_CLAIM, and only after reading the DM: a
-    message that may have been posted is never blindly posted again.
+    Committed before Slack is called: a tick that dies mid-post leaves POSTING behind, and
+    whoever takes it over once the lease lapses reads the DM before posting again.
     """
-    if not keys:
-        return set()
-    rows = session.execute(
+    held_from = database_now(session)
+    started = session.execute(
         update(DeliveryRow)
         .where(
-            DeliveryRow.kind == kind,
-            _in(keys),
-            DeliveryRow.status == DeliveryStatus.CLAIMED,
+            *_is(key, kind),
+            DeliveryRow.status.in_([DeliveryStatus.CLAIMED, DeliveryStatus.POSTING]),
             DeliveryRow.claimed_by == worker,
         )
-        .values(status=DeliveryStatus.POSTING, attempts=DeliveryRow.attempts + 1, claimed_at=now)
-        .returning(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date)
+        .values(
+            status=DeliveryStatus.POSTING,
+            attempts=DeliveryRow.attempts + 1,
+            lease_until=held_from + LEASE,
+        )
         .execution_options(synchronize_session=False)
-    ).all()
-    return {DeliveryKey(*row) for row in rows}
+    )
+    return bool(started.rowcount)  # type: ignore[attr-defined]
+
+
+def renew_leases(session: Session, worker: str) -> int:
+    """Extend every lease `worker` holds: the days it is building, queueing or posting."""
+    renewed = session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.claimed_by == worker,
+            DeliveryRow.status.in_([DeliveryStatus.CLAIMED, DeliveryStatus.POSTING]),
+        )
+        .values(lease_until=database_now(session) + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    return int(renewed.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -307,14 +396,17 @@ class DeliveryOutcome:
     error: str | None = None
 
 
+_ROW = DeliveryRow.__table__.c
 _RECORD = (
     update(DeliveryRow.__table__)  # type: ignore[arg-type]
     .where(
-        DeliveryRow.__table__.c.team_id == bindparam("k_team"),
-        DeliveryRow.__table__.c.rep_user_id == bindparam("k_rep"),
-        DeliveryRow.__table__.c.kind == bindparam("k_kind"),
-        DeliveryRow.__table__.c.local_date == bindparam("k_date"),
-        DeliveryRow.__table__.c.claimed_by == bindparam("k_worker"),
+        _ROW.team_id == bindparam("k_team"),
+        _ROW.rep_user_id == bindparam("k_rep"),
+        _ROW.kind == bindparam("k_kind"),
+        _ROW.local_date == bindparam("k_date"),
+        _ROW.claimed_by == bindparam("k_worker"),
+        # Not IN: executemany takes no expanding parameters.
+        or_(_ROW.status == DeliveryStatus.CLAIMED, _ROW.status == DeliveryStatus.POSTING),
     )
     .values(
         status=bindparam("status"),
@@ -322,6 +414,16 @@ _RECORD = (
         ts=bindparam("ts"),
         sent_at=bindparam("sent_at"),
         last_error=bindparam("last_error"),
+        lease_until=None,
+        failures=_ROW.failures + bindparam("failed", type_=Integer),
+        # The wait grows with the rounds failed so far; NULL (no retry) for a final outcome.
+        next_attempt_at=case(
+            *(
+                (_ROW.failures == n, bindparam(f"retry_{n}", type_=UTCDateTime))
+                for n in range(len(RETRY_WAITS) - 1)
+            ),
+            else_=bindparam(f"retry_{len(RETRY_WAITS) - 1}", type_=UTCDateTime),
+        ),
     )
 )
 
@@ -334,7 +436,10 @@ def record_outcomes(
     kind: str = DAILY,
 ) -> None:
     """Many days' outcomes in one statement (executemany): a busy tick settles thousands.
-    Only the worker that holds each day writes it; a sent day keeps Slack's channel and ts."""
+
+    Only the worker that holds each day writes it, and its lease ends. A sent day keeps
+    Slack's channel and ts; a FAILED or UNKNOWN one is tried again after RETRY_WAITS.
+    """
     if not outcomes:
         return
     session.execute(
@@ -351,44 +456,52 @@ def record_outcomes(
                 "ts": o.ts,
                 "sent_at": now if o.status is DeliveryStatus.SENT else None,
                 "last_error": o.error[:200] if o.error else None,
+                "failed": int(o.status in _RETRIED),
+                **{
+                    f"retry_{n}": now + wait if o.status in _RETRIED else None
+                    for n, wait in enumerate(RETRY_WAITS)
+                },
             }
             for o in outcomes
         ],
     )
 
 
-def record_sent(
-    session: Session,
-    key: DeliveryKey,
-    worker: str,
-    channel: str,
-    ts: str,
-    now: datetime,
-    kind: str = DAILY,
+def record_missed(
+    session: Session, keys: Collection[DeliveryKey], worker: str, why: str, kind: str = DAILY
 ) -> None:
-    """Keep Slack's channel and ts: the message can later be updated or threaded on."""
-    _finish(
-        session, key, worker, kind, status=DeliveryStatus.SENT, channel=channel, ts=ts, sent_at=now
+    """The cut-off passed before these claimed days could be posted: MISSED, with `why` and
+    what last went wrong, if anything did."""
+    if not keys:
+        return
+    session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.kind == kind, _in(keys), DeliveryRow.claimed_by == worker)
+        .values(
+            status=DeliveryStatus.MISSED,
+            lease_until=None,
+            next_attempt_at=None,
+            last_error=func.substr(
+                literal(why + "; last error: ")
+                + func.coalesce(DeliveryRow.last_error, "none, no post was tried"),
+                1,
+                200,
+            ),
+        )
+        .execution_options(synchronize_session=False)
     )
-
-
-def record_outcome(
-    session: Session,
-    key: DeliveryKey,
-    worker: str,
-    status: DeliveryStatus,
-    error: str | None = None,
-    kind: str = DAILY,
-) -> None:
-    """EMPTY, FAILED, SKIPPED or UNKNOWN, with Slack's error code or the exception's name."""
-    _finish(session, key, worker, kind, status=status, last_error=error[:200] if error else None)
 
 
 def note_error(
     session: Session, key: DeliveryKey, worker: str, error: str, kind: str = DAILY
 ) -> None:
     """Keep what went wrong after the message was sent (its picture, say), status unchanged."""
-    _finish(session, key, worker, kind, last_error=error[:200])
+    session.execute(
+        update(DeliveryRow)
+        .where(*_is(key, kind), DeliveryRow.claimed_by == worker)
+        .values(last_error=error[:200])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def delivery_row(
@@ -397,6 +510,23 @@ def delivery_row(
     return session.scalars(
         select(DeliveryRow).where(*_is(DeliveryKey(team_id, rep_user_id, local_date), kind))
     ).one_or_none()
+
+
+def prune_deliveries(session: Session, before: date, limit: int) -> int:
+    """Forget up to `limit` deliveries of local dates before `before`, oldest first: a
+    bounded statement a minute keeps the table at the retention, whatever the backlog."""
+    oldest = (
+        select(DeliveryRow.id)
+        .where(DeliveryRow.local_date < before)
+        .order_by(DeliveryRow.local_date)
+        .limit(limit)
+    )
+    deleted = session.execute(
+        delete(DeliveryRow)
+        .where(DeliveryRow.id.in_(oldest.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -561,17 +691,19 @@ def set_digest_settings(
 _RETRIED = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    """Failed or unknown with attempts left, or held by a tick that died (claimed, or posting
-    with attempts left): whoever claims a day tried before reads the DM before posting."""
-    stale = DeliveryRow.claimed_at < now - STALE_CLAIM
-    attempts_left = DeliveryRow.attempts < MAX_ATTEMPTS
+def _claimable(now: datetime, database_now: datetime) -> ColumnElement[bool]:
+    """Failed or unknown with its wait over on the rounds' clock, or held by a lease that
+    has lapsed on the database's: a tick that died. Whoever claims a day in doubt reads
+    the DM before posting."""
     return or_(
         and_(
-            DeliveryRow.status.in_([DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN]), attempts_left
+            DeliveryRow.status.in_(_RETRIED),
+            or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
         ),
-        and_(DeliveryRow.status == DeliveryStatus.CLAIMED, stale),
-        and_(DeliveryRow.status == DeliveryStatus.POSTING, stale, attempts_left),
+        and_(
+            DeliveryRow.status.in_([DeliveryStatus.CLAIMED, DeliveryStatus.POSTING]),
+            or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until < database_now),
+        ),
     )
 
 
@@ -587,16 +719,6 @@ def _is(key: DeliveryKey, kind: str) -> tuple[ColumnElement[bool], ...]:
         DeliveryRow.rep_user_id == key.rep_user_id,
         DeliveryRow.kind == kind,
         DeliveryRow.local_date == key.local_date,
-    )
-
-
-def _finish(session: Session, key: DeliveryKey, worker: str, kind: str, **values: object) -> None:
-    """Only the worker that holds the day writes its outcome."""
-    session.execute(
-        update(DeliveryRow)
-        .where(*_is(key, kind), DeliveryRow.claimed_by == worker)
-        .values(**values)
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -240,6 +240,7 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "rep_user_id", "kind", "local_date"),
         Index("ix_deliveries_team_kind_day", "team_id", "kind", "local_date"),
+        Index("ix_deliveries_local_date", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -250,7 +251,16 @@ class DeliveryRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When `claimed_by` took the day, on the database's clock."""
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The claim holds until then (the database's clock), renewed while its post is in
+    flight; only a lapsed lease is taken over. NULL once the day's outcome is written."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Posts that went to Slack; reading the DM for an earlier one is not an attempt."""
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Rounds that ended FAILED or UNKNOWN: the wait before the next grows with them."""
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """A FAILED or UNKNOWN day is tried again from then (the rounds' clock)."""
     channel: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
@@ -307,6 +317,7 @@ class CrmOutboxRow(Base):
     __table_args__ = (
         Index("ix_crm_outbox_team_status", "team_id", "status", "id"),
         Index("ix_crm_outbox_call", "team_id", "call_id"),
+        Index("ix_crm_outbox_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

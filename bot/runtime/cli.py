@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from bot.config import SERVE_THREADS, Settings
+from bot.config import SERVE_THREADS, Settings, port_number
 from bot.runtime.app import build_app, create_app, open_database
 from bot.runtime.console import (
     PROMPT,
@@ -142,6 +142,12 @@ def _parser() -> argparse.ArgumentParser:
         help="tick processes sharing each round (one per core the box gives the worker); "
         "with more than one, this process only redraws App Homes",
     )
+    worker.add_argument(
+        "--metrics-port",
+        type=_metrics_port,
+        help="serve GET /metrics on this port (default: PHONETAG_METRICS_PORT, or none); "
+        "with --processes N, tick process i serves on this port + i",
+    )
     worker.set_defaults(run=_worker)
 
     db = commands.add_parser("db", help="database chores")
@@ -180,7 +186,16 @@ def start_ticks(settings: Settings, engine: Engine) -> BackgroundScheduler | Non
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.oauth_enabled:
         require("worker", {"SLACK_BOT_TOKEN": settings.slack_bot_token})
+    if args.metrics_port is not None:
+        settings = replace(settings, metrics_port=args.metrics_port)
     return run_worker(settings, once=args.once, processes=args.processes)
+
+
+def _metrics_port(text: str) -> int:
+    try:
+        return port_number("--metrics-port", text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
 
 
 def _at_least_one(text: str) -> int:

@@ -1,6 +1,6 @@
 """The once-a-minute tick inside `serve`, `socket` and `console`, for a deployment without
 `phonetag worker` (one box, SQLite): the rounds of `bot.runtime.ticks` (daily digests, the
-Friday weekly pictures, reminders, the CRM outbox and pull, forgetting old replay claims).
+Friday weekly pictures, reminders, the CRM outbox and pull, pruning old rows).
 
 Many processes ticking at once is safe because each rep's day (or week) is claimed in the
 database; with a worker configured (PHONETAG_WORKER=separate) `serve` and `socket` leave the
@@ -18,7 +18,8 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.runtime.ticks import Tick, forget_old_claims, minute_ticks, run_round
+from bot.runtime.ticks import Tick, minute_ticks, run_round
+from bot.services.retention import forget_old_claims
 from bot.services.slack_delivery import ClientForTeam
 
 logger = logging.getLogger(__name__)

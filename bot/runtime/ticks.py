@@ -9,8 +9,8 @@ A new kind of work is one line in `minute_ticks`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -18,13 +18,14 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.runtime import metrics
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import TEAMS_KEPT, TickShare, run_digest_tick
 from bot.services.reminders import run_reminder_tick
+from bot.services.retention import Pruned, prune_old_rows
 from bot.services.slack_delivery import ClientForTeam
 from bot.services.weekly_delivery import run_weekly_tick
-from storage import queries
 from storage.insights import EvidenceCache
 
 logger = logging.getLogger(__name__)
@@ -55,41 +56,24 @@ def minute_ticks(settings: Settings, share: TickShare | None = None) -> dict[str
             posts_in_flight=settings.posts_in_flight,
             evidence=evidence,
             share=share,
+            cutoff=settings.delivery_cutoff,
         ),
         "weekly": run_weekly_tick,
         "reminders": run_reminder_tick,
         "crm": crm_tick(settings),
-        "replay claims": forget_claims_tick,
+        "retention": retention_tick(timedelta(days=settings.retention_days)),
     }
 
 
-CLAIMS_KEPT = timedelta(days=1)
-"""Slack stops retrying an event within the hour and a signature is refused after five
-minutes; a day leaves room for clocks that disagree."""
+def retention_tick(keep: timedelta) -> Tick:
+    """The retention's prune in the shape the round calls its ticks."""
 
+    def tick(
+        session_factory: sessionmaker[Session], _client_for_team: ClientForTeam, now: datetime
+    ) -> Pruned:
+        return prune_old_rows(session_factory, now, keep)
 
-def forget_old_claims(session_factory: sessionmaker[Session], now: datetime) -> int:
-    """One indexed DELETE a minute keeps processed_events at about a day of requests."""
-    with session_factory.begin() as session:
-        return queries.forget_processed_events(session, now - CLAIMS_KEPT)
-
-
-@dataclass(frozen=True)
-class ClaimsForgotten:
-    forgotten: int
-
-    @property
-    def acted(self) -> bool:
-        return self.forgotten > 0
-
-    def summary(self) -> str:
-        return f"forgot {self.forgotten} replay claims older than a day"
-
-
-def forget_claims_tick(
-    session_factory: sessionmaker[Session], _client_for_team: ClientForTeam, now: datetime
-) -> ClaimsForgotten:
-    return ClaimsForgotten(forget_old_claims(session_factory, now))
+    return tick
 
 
 def run_round(
@@ -102,6 +86,7 @@ def run_round(
     traceback and the others still run: reminders must not wait on a broken digest."""
     succeeded = True
     for name, tick in ticks.items():
+        started = time.perf_counter()
         try:
             report = tick(session_factory, client_for_team, now)
         except Exception:
@@ -109,6 +94,9 @@ def run_round(
             logger.exception("%s tick at %s failed", name, now.isoformat())
             succeeded = False
             continue
+        metrics.observe_tick(name, report, time.perf_counter() - started)
         if report.acted:
             logger.info(report.summary())
+    if "crm" in ticks:
+        metrics.observe_outbox(session_factory)
     return succeeded

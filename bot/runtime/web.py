@@ -1,4 +1,5 @@
-"""The HTTP surface: Bolt's WSGI adapter for Slack plus a health check for load balancers."""
+"""The HTTP surface: Bolt's WSGI adapter for Slack, a health check for load balancers, and
+`GET /metrics` for Prometheus (see docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.config import Settings
 from bot.runtime.app import create_app, open_database
 from bot.runtime.edge import Edge, StartResponse, WsgiApp, slack_request
 from bot.runtime.logs import configure_logging
+from bot.runtime.metrics import metrics_app, surface_of, timed_request
 from bot.runtime.phone_webhooks import SYSTEMS, PhoneWebhooks
 from bot.services.context import Services
 from bot.services.slack_delivery import team_web_clients
@@ -63,7 +65,10 @@ def wsgi_app(
 
     def route(environ: dict[str, object], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
-            return _health(engine, checks, start_response)
+            with timed_request("healthz"):
+                return _health(engine, checks, start_response)
+        if environ.get("PATH_INFO") == "/metrics":
+            return metrics_app(environ, start_response)
         return slack(environ, start_response)
 
     edge = Edge(route, signing_secret)
@@ -79,9 +84,11 @@ def wsgi_app(
 
 class _SlackRequestHandler(SlackRequestHandler):
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        return self.app.dispatch(
-            slack_request(request.get_body(), request.get_headers(), request.query_string)
+        bolt_request = slack_request(
+            request.get_body(), request.get_headers(), request.query_string
         )
+        with timed_request(surface_of(bolt_request.body)):
+            return self.app.dispatch(bolt_request)
 
 
 def _health(

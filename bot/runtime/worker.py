@@ -6,7 +6,8 @@ minute (a round that overruns starts the next one at once, never two at a time) 
 told to stop; `--once` runs one round and exits, for cron.
 
 Beside the rounds, on a thread of its own, it redraws the App Homes that `serve` left for it
-(see `handlers.home.refresh_home`).
+(see `handlers.home.refresh_home`), and with PHONETAG_METRICS_PORT (or `--metrics-port`) it
+serves `GET /metrics` (see `bot.runtime.metrics`).
 
 A round's Python runs under one interpreter lock, on one core. `--processes N` runs the
 rounds in N child processes instead, each starting on its own share of the workspaces
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.runtime.app import open_database
 from bot.runtime.logs import configure_logging
+from bot.runtime.metrics import serve_metrics
 from bot.runtime.ticks import Tick, minute_ticks, run_round
 from bot.services.context import Services
 from bot.services.digest_delivery import TickShare
@@ -65,6 +67,7 @@ def run_worker(
     if once:
         succeeded = run_round(ticks, session_factory, clients, clock())
         return 0 if _redraw_homes(services, clients) and succeeded else 1
+    _serve_metrics(settings.metrics_port)
     stop = stop or _stopped_by_signals()
     homes = Thread(target=_home_redraws, args=(services, clients, stop), name="home-redraws")
     homes.start()
@@ -148,10 +151,22 @@ def _tick_process(settings: Settings, share: TickShare, once: bool) -> None:
     if once:
         succeeded = run_round(ticks, session_factory, clients, datetime.now(UTC))
     else:
+        if settings.metrics_port is not None:
+            # Each process counts its own rounds: one port each, next to one another.
+            _serve_metrics(settings.metrics_port + share.index)
         _rounds(ticks, session_factory, clients, lambda: datetime.now(UTC), stop)
         succeeded = True
     engine.dispose()
     raise SystemExit(0 if succeeded else 1)
+
+
+def _serve_metrics(port: int | None) -> None:
+    """GET /metrics for Prometheus while the worker runs (not for `--once`: cron's round is
+    over before a scrape would come)."""
+    if port is None:
+        return
+    serve_metrics(port)
+    logger.info("metrics on port %d at /metrics", port)
 
 
 def _home_redraws(services: Services, clients: ClientForTeam, stop: Event) -> None:

@@ -7,6 +7,13 @@ POSTING → post → record. Reading, building and posting overlap: while up to
 `posts_in_flight` posts wait on Slack, this batch is built and the next one claimed and
 read, and outcomes are written a batch at a time. How a post goes out once, and is looked
 for in the DM when its outcome is unknown, is `bot.services.slack_delivery`.
+
+Each claim is a lease on the database's clock, renewed every RENEW_EVERY while the tick
+holds it (`held_leases`), so a round of any length keeps its days, and only a dead tick's
+are taken over. A day is marked POSTING only as its own request is about to go. A failed
+or uncertain day is tried again after a growing wait until the cut-off (noon on the rep's
+clock by default); after it, the day is recorded MISSED. The states and retries are
+described once, in docs/digest-and-reminders.md.
 """
 
 from __future__ import annotations
@@ -22,23 +29,33 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from itertools import pairwise
-from threading import BoundedSemaphore, Lock
+from threading import BoundedSemaphore, Event, Lock, Thread
 from typing import Generic, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digest import build_digest_message
 from bot.insights.digest_plan import plan_digest
 from bot.insights.window_advice import WindowEvidence
-from bot.rules.schedule import due_date
+from bot.rules.schedule import DigestSchedule, due_date
 from bot.services.context import EVIDENCE_REUSE
-from bot.services.slack_delivery import ClientForTeam, RateLimits, deliver, post_to_dm
+from bot.services.slack_delivery import (
+    ClientForTeam,
+    RateLimits,
+    begin_posting,
+    briefly,
+    deliver,
+    look_in_dm,
+    post_to_dm,
+)
 from storage import digest as store
 from storage.db import without_statement_limits
-from storage.digest import DAILY, DeliveryKey, DeliveryStatus, DigestRecipient
+from storage.digest import DAILY, RENEW_EVERY, DeliveryKey, DeliveryStatus, DigestRecipient
 from storage.insights import EvidenceCache
 
 logger = logging.getLogger(__name__)
@@ -55,6 +72,10 @@ are within it."""
 TEAMS_KEPT = 2
 """Workspaces' learned windows a tick keeps: it walks through them one after another."""
 
+CUTOFF = clock_time(12)
+"""Until when on the rep's clock a failed or uncertain digest is retried
+(PHONETAG_DELIVERY_CUTOFF): a call list that comes after lunch has missed its morning."""
+
 
 @dataclass
 class TickReport:
@@ -68,30 +89,40 @@ class TickReport:
     failed: list[DeliveryKey] = field(default_factory=list)
     skipped: list[DeliveryKey] = field(default_factory=list)
     unknown: list[DeliveryKey] = field(default_factory=list)
+    missed: list[DeliveryKey] = field(default_factory=list)
     previews: dict[DeliveryKey, dict[str, object]] = field(default_factory=dict)
     build_seconds: float = 0.0
     """Time spent reading and building messages, posting aside: what the bench reports."""
+    oldest_due_seconds: float | None = None
+    """How long the longest-waiting due, unsent digest has been due, after this tick (0 when
+    none waits); None when the tick does not say (a dry run, the other kinds)."""
 
-    def add(self, status: DeliveryStatus, key: DeliveryKey) -> None:
-        outcomes = {
+    @property
+    def outcomes(self) -> dict[DeliveryStatus, list[DeliveryKey]]:
+        """The days this tick settled or left to retry, by how."""
+        return {
             DeliveryStatus.SENT: self.sent,
             DeliveryStatus.EMPTY: self.empty,
             DeliveryStatus.FAILED: self.failed,
             DeliveryStatus.SKIPPED: self.skipped,
             DeliveryStatus.UNKNOWN: self.unknown,
+            DeliveryStatus.MISSED: self.missed,
         }
-        outcomes[status].append(key)
+
+    def add(self, status: DeliveryStatus, key: DeliveryKey) -> None:
+        self.outcomes[status].append(key)
 
     @property
     def acted(self) -> bool:
         """Whether this tick settled any rep's day (most ticks find nothing left to do)."""
-        return any((self.sent, self.empty, self.failed, self.skipped, self.unknown))
+        return any(self.outcomes.values())
 
     def summary(self) -> str:
         counts = (
             f"{len(self.sent)} sent, {len(self.empty)} with nothing due, "
-            f"{len(self.failed)} failed (retried next tick), {len(self.skipped)} skipped "
-            f"(account gone), {len(self.unknown)} unknown (checked in the DM next tick)"
+            f"{len(self.failed)} failed (retried later), {len(self.skipped)} skipped "
+            f"(account gone), {len(self.unknown)} unknown (looked for in the DM later), "
+            f"{len(self.missed)} missed (cut-off passed)"
         )
         return f"{self.label} tick at {self.now.isoformat()}: {self.due} due; {counts}"
 
@@ -119,8 +150,10 @@ def run_digest_tick(
     posts_in_flight: int = POSTS_IN_FLIGHT,
     evidence: EvidenceCache | None = None,
     share: TickShare | None = None,
+    cutoff: clock_time = CUTOFF,
 ) -> TickReport:
-    """Send every daily digest due at `now` that no tick has sent yet.
+    """Send every daily digest due at `now` that no tick has sent yet; record as MISSED the
+    days whose `cutoff` has passed unsent.
 
     A dry run claims nothing and posts nothing: it returns the messages that are due.
     `evidence` keeps workspaces' learned windows across ticks (a worker passes its own);
@@ -138,8 +171,13 @@ def run_digest_tick(
             if (day := due_date(r.schedule, now)) is not None
         }
         taken = store.unavailable_deliveries(session, due.keys(), now)
+    overdue = {
+        key
+        for key, r in due.items()
+        if now >= digest_deadline(r.schedule, key.local_date, cutoff) and key not in taken
+    }
     report.due = len(due)
-    batches = list(pending_batches(due.keys(), taken, share))
+    batches = list(pending_batches(due.keys(), taken | overdue, share))
     parallel = _reads_in_parallel(session_factory)
     teams_in_order = [key.team_id for batch in batches for key in batch]
     learned = EvidenceAhead(
@@ -154,15 +192,15 @@ def run_digest_tick(
 
     def claim_and_read(batch: Sequence[DeliveryKey]) -> ClaimedReads:
         if dry_run:
-            won, tried = list(batch), set[DeliveryKey]()
+            claim = store.Claim(list(batch), set())
         else:
             with session_factory.begin() as session:
-                won = store.claim_deliveries(session, batch, worker, now)
-                tried = store.tried_before(session, won)
-        if not won:
-            return ClaimedReads(won, tried, None)
+                claim = store.claim_deliveries(session, batch, worker, now)
+        if not claim.won:
+            return ClaimedReads(claim.won, claim.in_doubt, None)
         with collector_paused():
-            return ClaimedReads(won, tried, _read(session_factory, won, now, learned))
+            reads = _read(session_factory, claim.won, now, learned)
+        return ClaimedReads(claim.won, claim.in_doubt, reads)
 
     def build(keys: list[DeliveryKey], reads: DigestReads) -> dict[DeliveryKey, dict[str, object]]:
         started = time.perf_counter()
@@ -178,7 +216,8 @@ def run_digest_tick(
         else Postbox(session_factory, client_for_team, worker, now, report, posts_in_flight)
     )
     reads_ahead = ReadAhead(claim_and_read, batches, parallel=parallel)
-    with learned, reads_ahead as claims, posting or nullcontext():
+    leases = nullcontext() if dry_run else held_leases(session_factory, worker)
+    with leases, learned, reads_ahead as claims, posting or nullcontext():
         waiting = time.perf_counter()
         for claimed in claims:
             # Waiting on a batch's read is part of its build, as the bench counts it.
@@ -191,17 +230,104 @@ def run_digest_tick(
                 if posting is None:
                     report.previews.update(messages)
                 else:
-                    posting.send(messages, claimed.tried)
+                    posting.send(messages, claimed.in_doubt)
             waiting = time.perf_counter()
+        if not dry_run:
+            _settle_overdue(session_factory, client_for_team, overdue, worker, now, report, cutoff)
+    if not dry_run:
+        report.oldest_due_seconds = _oldest_due_seconds(session_factory, due, overdue, now)
     return report
+
+
+def digest_deadline(schedule: DigestSchedule, day: date, cutoff: clock_time) -> datetime:
+    """Until when the rep's digest for `day` is posted: the cut-off on their clock, or the
+    end of their day for a digest set at or after the cut-off."""
+    if schedule.at >= cutoff:
+        return datetime.combine(day + timedelta(days=1), clock_time(0), tzinfo=schedule.tz)
+    return datetime.combine(day, cutoff, tzinfo=schedule.tz)
+
+
+def _settle_overdue(
+    session_factory: sessionmaker[Session],
+    client_for_team: ClientForTeam,
+    overdue: Collection[DeliveryKey],
+    worker: str,
+    now: datetime,
+    report: TickReport,
+    cutoff: clock_time,
+) -> None:
+    """Days past their cut-off and not settled: MISSED, with the reason; one whose earlier
+    post may have landed is looked for in the DM first (SENT if it is there, and still in
+    doubt if the DM cannot be read)."""
+    why = f"not posted by the cut-off ({cutoff:%H:%M} on the rep's clock)"
+    batch_keys = sorted(overdue)
+    for start in range(0, len(batch_keys), CLAIM_BATCH):
+        with session_factory.begin() as session:
+            claim = store.claim_deliveries(
+                session, batch_keys[start : start + CLAIM_BATCH], worker, now
+            )
+        looked = [(key, look_in_dm(client_for_team, key, DAILY)) for key in sorted(claim.in_doubt)]
+        found = [outcome for _, outcome in looked if outcome is not None]
+        missed = [key for key in claim.won if key not in {o.key for o in found}]
+        with session_factory.begin() as session:
+            store.record_outcomes(session, found, worker, now)
+            store.record_missed(session, missed, worker, why)
+        for outcome in found:
+            report.add(outcome.status, outcome.key)
+        for key in missed:
+            report.add(DeliveryStatus.MISSED, key)
+
+
+def _oldest_due_seconds(
+    session_factory: sessionmaker[Session],
+    due: dict[DeliveryKey, DigestRecipient],
+    overdue: Collection[DeliveryKey],
+    now: datetime,
+) -> float:
+    """How long the longest-waiting digest that is due, not past its cut-off, and not
+    settled has been due: what an operator watches for a stuck or failing morning."""
+    waiting = {key: r for key, r in due.items() if key not in overdue}
+    with session_factory() as session:
+        settled = store.settled_deliveries(session, waiting.keys())
+    ages = [
+        (now - datetime.combine(key.local_date, r.schedule.at, tzinfo=r.schedule.tz))
+        for key, r in waiting.items()
+        if key not in settled
+    ]
+    return max([0.0, *(age.total_seconds() for age in ages)])
+
+
+@contextmanager
+def held_leases(session_factory: sessionmaker[Session], worker: str) -> Iterator[None]:
+    """Renew `worker`'s leases every RENEW_EVERY on a thread of its own while the block runs:
+    however long the round, its days stay its own. A renewal that fails (the database away
+    a moment) is logged and tried again; a worker that dies stops renewing, and its days are
+    taken over once their leases lapse."""
+    stop = Event()
+
+    def renew() -> None:
+        while not stop.wait(RENEW_EVERY.total_seconds()):
+            try:
+                with session_factory.begin() as session:
+                    store.renew_leases(session, worker)
+            except SQLAlchemyError as problem:
+                logger.warning("renewing the leases of %s failed: %s", worker, briefly(problem))
+
+    renewer = Thread(target=renew, name="lease-renewal", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
 
 
 class ClaimedReads(NamedTuple):
     """A batch's days this tick won, ahead of building them, and what they need read."""
 
     keys: list[DeliveryKey]
-    tried: set[DeliveryKey]
-    """Of `keys`, the days an earlier post was attempted for."""
+    in_doubt: set[DeliveryKey]
+    """Of `keys`, the days an earlier post may have landed for."""
     reads: DigestReads | None
     """None when the batch was won by other ticks."""
 
@@ -213,8 +339,8 @@ class Sender(Protocol[Built]):
     def record(self) -> None:
         """Write what finished posting so far, before the next claim."""
 
-    def send(self, built: dict[DeliveryKey, Built], tried: Collection[DeliveryKey]) -> None:
-        """Post the claimed messages; `tried` were attempted before and may have landed."""
+    def send(self, built: dict[DeliveryKey, Built], in_doubt: Collection[DeliveryKey]) -> None:
+        """Post the claimed messages; an earlier post of those `in_doubt` may have landed."""
 
 
 def claim_build_send(
@@ -241,10 +367,9 @@ def claim_build_send(
             continue
         sender.record()
         with session_factory.begin() as session:
-            claimed = store.claim_deliveries(session, batch, worker, now, kind)
-            tried = store.tried_before(session, claimed, kind)
-        if claimed:
-            sender.send(build(claimed), tried)
+            claim = store.claim_deliveries(session, batch, worker, now, kind)
+        if claim.won:
+            sender.send(build(claim.won), claim.in_doubt)
 
 
 def pending_batches(
@@ -527,7 +652,8 @@ class Postbox:
     writes their outcomes to the database a batch at a time.
 
     At most twice `posts_in_flight` messages wait at once, so a fast builder does not pile
-    thousands of built digests in memory ahead of Slack.
+    thousands of built digests in memory ahead of Slack. Each is marked POSTING by its own
+    thread as its request is about to go, not while it queues.
     """
 
     def __init__(
@@ -561,20 +687,15 @@ class Postbox:
         for post in self._posts:
             post.result()
 
-    def send(self, messages: dict[DeliveryKey, dict[str, object]], tried: set[DeliveryKey]) -> None:
+    def send(
+        self, messages: dict[DeliveryKey, dict[str, object]], in_doubt: Collection[DeliveryKey]
+    ) -> None:
         """Queue claimed days' messages; an empty message settles the day as EMPTY."""
         for key in [key for key, message in messages.items() if not message]:
             self._settle(store.DeliveryOutcome(key, DeliveryStatus.EMPTY))
-        with self._factory.begin() as session:
-            started = store.start_posting_many(
-                session,
-                [key for key, message in messages.items() if message],
-                self._worker,
-                self._now,
-            )
-        for key in sorted(started):
+        for key in sorted(key for key, message in messages.items() if message):
             self._room.acquire()
-            post = self._pool.submit(self._post, key, messages[key], key in tried)
+            post = self._pool.submit(self._post, key, messages[key], key in in_doubt)
             post.add_done_callback(lambda _: self._room.release())
             self._posts.append(post)
 
@@ -586,16 +707,21 @@ class Postbox:
             with self._factory.begin() as session:
                 store.record_outcomes(session, outcomes, self._worker, self._now)
 
-    def _post(self, key: DeliveryKey, message: dict[str, object], tried: bool) -> None:
+    def _post(self, key: DeliveryKey, message: dict[str, object], in_doubt: bool) -> None:
         outcome = deliver(
             self._client_for_team,
             key,
             DAILY,
             lambda client: post_to_dm(client, key, message, DAILY),
             self._limits,
-            tried=tried,
+            begin=lambda: self._begin(key),
+            in_doubt=in_doubt,
         )
-        self._settle(outcome)
+        if outcome is not None:
+            self._settle(outcome)
+
+    def _begin(self, key: DeliveryKey) -> bool:
+        return begin_posting(self._factory, key, self._worker, DAILY)
 
     def _settle(self, outcome: store.DeliveryOutcome) -> None:
         with self._lock:

@@ -2,8 +2,9 @@
 
 Run by the same minute tick as the digest, and sent once the same way: each reminder is
 claimed in the deliveries table under its own name (`Reminder.claim_name`) before it is
-posted, so any number of ticks on any number of hosts send it once, and a post whose outcome
-is unknown is never repeated (`post_once`).
+posted, so any number of ticks on any number of hosts send it once. A failed or uncertain
+post is retried with the digest's growing waits while the reminder is still due (an hour),
+an uncertain one only once its DM shows it did not land (`post_once`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.reminders import build_reminder_message
 from bot.rules.reminders import should_send
-from bot.services.digest_delivery import TickReport, worker_id
+from bot.services.digest_delivery import TickReport, held_leases, worker_id
 from bot.services.slack_delivery import ClientForTeam, post_once, post_to_dm
 from storage import digest as delivery_store
 from storage import reminders as store
@@ -43,6 +44,20 @@ def run_reminder_tick(
     report = TickReport(now=now, label="reminder")
     with session_factory() as session:
         candidates = store.due_reminders(session, now)
+    with held_leases(session_factory, worker):
+        _send_due(session_factory, client_for_team, candidates, now, worker, report, dry_run)
+    return report
+
+
+def _send_due(
+    session_factory: sessionmaker[Session],
+    client_for_team: ClientForTeam,
+    candidates: list[store.RepReminder],
+    now: datetime,
+    worker: str,
+    report: TickReport,
+    dry_run: bool,
+) -> None:
     for due in candidates:
         if not should_send(due.reminder, now, due.rep_tz, due.rep_days, due.last_call_at):
             continue
@@ -55,8 +70,9 @@ def run_reminder_tick(
             continue
         claim = DeliveryKey(due.team_id, due.rep_user_id, local_date)
         with session_factory.begin() as session:
-            if not delivery_store.claim_deliveries(session, [claim], worker, now, kind=name):
-                continue
+            claimed = delivery_store.claim_deliveries(session, [claim], worker, now, kind=name)
+        if not claimed.won:
+            continue
         posted = post_once(
             session_factory,
             claim,
@@ -67,7 +83,7 @@ def run_reminder_tick(
                 client, claim, message, name
             ),
             kind=name,
+            in_doubt=claim in claimed.in_doubt,
         )
         if posted is not None:
             report.add(posted.status, key)
-    return report

@@ -4,9 +4,10 @@ within Slack's rate limits.
 Never twice: Slack has no idempotency key for chat.postMessage, so every delivery carries
 message metadata naming it. A post whose outcome is unknown (a read timeout, a dropped
 connection after the request went out, a 5xx, an answer that is not Slack's, or `ok`
-without a `ts`) is recorded UNKNOWN; the next tick that claims the day reads the rep's DM
+without a `ts`) is recorded UNKNOWN; the tick that claims the day next reads the rep's DM
 (`conversations.history`) and posts again only if the message is not there. A 429 (Slack
-refused it) pauses every post to that workspace for its Retry-After.
+refused it) pauses every post to that workspace for its Retry-After. The states and the
+retries are described once, in docs/digest-and-reminders.md.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -45,7 +47,8 @@ GONE_ACCOUNTS = frozenset({"user_not_found", "account_inactive", "user_disabled"
 """Slack errors meaning the rep has left: skip them for the day, keep the others going."""
 
 LONGEST_RATE_LIMIT_WAIT = 10
-"""Seconds of Retry-After worth waiting inside a tick; longer, and the next tick retries."""
+"""Seconds of Retry-After worth waiting inside a tick; longer, and the post is FAILED and
+retried after its wait."""
 
 RATE_LIMIT_RETRIES = 2
 """Refused posts retried within a tick, each after its Retry-After."""
@@ -119,6 +122,17 @@ class Posted(NamedTuple):
     """Where the message landed, when SENT: the rep's DM."""
 
 
+DM_CHECK_FAILURES = (
+    SlackApiError,
+    NotInstalledError,
+    URLError,
+    TimeoutError,
+    ConnectionError,
+    http.client.HTTPException,
+)
+"""How reading the DM for an earlier post can fail; the day stays in doubt, no attempt spent."""
+
+
 def deliver(
     client_for_team: ClientForTeam,
     key: DeliveryKey,
@@ -126,19 +140,25 @@ def deliver(
     send: Callable[[WebClient], SlackResponse],
     limits: RateLimits,
     *,
-    tried: bool = False,
-) -> store.DeliveryOutcome:
+    begin: Callable[[], bool],
+    in_doubt: bool = False,
+) -> store.DeliveryOutcome | None:
     """Post a claimed day's message (`send` makes the one call that creates it, with the
-    workspace's client) and say how it went. A day `tried` before is looked for in the DM
-    first, and not posted again if it is there."""
+    workspace's client) and say how it went.
+
+    A day `in_doubt` (an earlier post may have landed) is looked for in the DM first: found,
+    it is SENT; if the DM cannot be read it stays UNKNOWN, no attempt spent. `begin` marks
+    the day POSTING just before the request goes; None if it says the claim was lost.
+    """
+    if in_doubt:
+        looked = look_in_dm(client_for_team, key, kind)
+        if looked is not None:
+            return looked
+    if not begin():
+        return None
     error: str | None = None
     try:
         client = client_for_team(key.team_id)
-        if tried:
-            earlier = _find_earlier_post(client, key, kind)
-            if earlier is not None:
-                channel, ts = earlier
-                return store.DeliveryOutcome(key, DeliveryStatus.SENT, channel, ts)
         response = _send_within_rate_limits(key.team_id, lambda: send(client), limits)
     except SlackApiError as refused:
         error = _slack_error(refused)
@@ -164,9 +184,42 @@ def deliver(
             "outcome unknown: answered ok without channel and ts",
             DeliveryStatus.UNKNOWN,
         )
-    log = logger.info if status is DeliveryStatus.SKIPPED else logger.warning
-    log("%s for %s/%s %s: %s", kind, key.team_id, key.rep_user_id, status.value, error)
-    return store.DeliveryOutcome(key, status, error=error)
+    return _logged(store.DeliveryOutcome(key, status, error=error), kind)
+
+
+def look_in_dm(
+    client_for_team: ClientForTeam, key: DeliveryKey, kind: str
+) -> store.DeliveryOutcome | None:
+    """SENT if an earlier post of this delivery is in the rep's DM, UNKNOWN (still in doubt)
+    if the DM cannot be read, None if it is not there."""
+    try:
+        earlier = _find_earlier_post(client_for_team(key.team_id), key, kind)
+    except DM_CHECK_FAILURES as failed:
+        reason = (
+            _slack_error(failed) if isinstance(failed, SlackApiError) else type(failed).__name__
+        )
+        outcome = store.DeliveryOutcome(
+            key, DeliveryStatus.UNKNOWN, error=f"outcome unknown: DM not readable: {reason}"
+        )
+        return _logged(outcome, kind)
+    if earlier is None:
+        return None
+    channel, ts = earlier
+    return store.DeliveryOutcome(key, DeliveryStatus.SENT, channel, ts)
+
+
+def failure_reason(failed: Exception) -> str:
+    """Slack's error code, or the exception's name: short enough for the deliveries table."""
+    if isinstance(failed, SlackApiError):
+        return _slack_error(failed)
+    return type(failed).__name__
+
+
+def _logged(outcome: store.DeliveryOutcome, kind: str) -> store.DeliveryOutcome:
+    log = logger.info if outcome.status is DeliveryStatus.SKIPPED else logger.warning
+    key = outcome.key
+    log("%s for %s/%s %s: %s", kind, key.team_id, key.rep_user_id, outcome.status, outcome.error)
+    return outcome
 
 
 def post_once(
@@ -179,26 +232,54 @@ def post_once(
     *,
     kind: str = DAILY,
     limits: RateLimits | None = None,
+    in_doubt: bool = False,
 ) -> Posted | None:
-    """One claimed day, posted on its own: mark it POSTING, `deliver`, record the outcome;
-    None if another tick took the claim over. `send` makes the one Slack call that creates
-    the message (and any idempotent calls before it), and returns that call's response."""
-    with session_factory.begin() as session:
-        if not store.start_posting(session, key, worker, now, kind):
-            return None
-        tried = bool(store.tried_before(session, [key], kind) - {key}) or _retried(
-            session, key, kind
-        )
-    outcome = deliver(client_for_team, key, kind, send, limits or RateLimits(), tried=tried)
+    """One claimed day, posted on its own: `deliver` (marking it POSTING just before the
+    request), then record the outcome; None if another tick took the claim over. `send`
+    makes the one Slack call that creates the message (and any idempotent calls before it),
+    and returns that call's response."""
+
+    outcome = deliver(
+        client_for_team,
+        key,
+        kind,
+        send,
+        limits or RateLimits(),
+        begin=lambda: begin_posting(session_factory, key, worker, kind),
+        in_doubt=in_doubt,
+    )
+    if outcome is None:
+        return None
     with session_factory.begin() as session:
         store.record_outcomes(session, [outcome], worker, now, kind)
     return Posted(outcome.status, outcome.channel)
 
 
-def _retried(session: Session, key: DeliveryKey, kind: str) -> bool:
-    """Started posting more than once: an earlier attempt may be in the DM."""
-    row = store.delivery_row(session, key.team_id, key.rep_user_id, key.local_date, kind)
-    return row is not None and row.attempts > 1
+def begin_posting(
+    session_factory: sessionmaker[Session], key: DeliveryKey, worker: str, kind: str
+) -> bool:
+    """Mark the day POSTING as its request is about to go; False if the claim was lost, or
+    if the database could not say (a busy SQLite, a database away): then nothing is posted,
+    and the day, still claimed, is taken over once its lease lapses."""
+    try:
+        with session_factory.begin() as session:
+            return store.start_posting(session, key, worker, kind)
+    except SQLAlchemyError as problem:
+        logger.warning(
+            "%s for %s/%s not posted, its claim unconfirmed: %s",
+            kind,
+            key.team_id,
+            key.rep_user_id,
+            briefly(problem),
+        )
+        return False
+
+
+def briefly(problem: SQLAlchemyError) -> str:
+    """A database error in one line: the driver's reason, without the SQL SQLAlchemy appends
+    (an expected outage is a warning line, not a page of text)."""
+    reason = str(getattr(problem, "orig", None) or problem).strip()
+    return reason.splitlines()[0] if reason else type(problem).__name__
 
 
 def _send_within_rate_limits(

@@ -1,8 +1,10 @@
 """The weekly picture tick: every rep's week as a DM on Friday afternoon, once per local week.
 
-It rides on the digest's delivery rules (`bot.delivery`): each rep's week is claimed in the
-deliveries table (kind "weekly", keyed on the rep's local Monday) before anything is built,
-only the claimant posts, and a post whose outcome is unknown is never retried.
+It rides on the digest's delivery rules (`bot.services.digest_delivery`): each rep's week is
+claimed in the deliveries table (kind "weekly", keyed on the rep's local Monday) under a
+lease before anything is built, only the claimant posts, and a failed or uncertain post is
+retried with growing waits while the picture is due (Friday, until the rep's midnight), an
+uncertain one only once the DM shows it did not land.
 
 The DM is two Slack messages: the numbers (chat.postMessage with blocks) and then the heatmap
 (files_upload_v2, which takes no blocks). The delivery is recorded as sent as soon as the
@@ -17,6 +19,7 @@ import http.client
 import logging
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.error import URLError
@@ -29,8 +32,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.insights import build_week_message
 from bot.insights.heatmap import render_week_heatmap
 from bot.insights.weekly import WeekReport, weekly_picture_due
-from bot.services.digest_delivery import TickReport, claim_build_send, pending_batches, worker_id
-from bot.services.slack_delivery import ClientForTeam, RateLimits, delivery_metadata, post_once
+from bot.services.digest_delivery import (
+    TickReport,
+    claim_build_send,
+    held_leases,
+    pending_batches,
+    worker_id,
+)
+from bot.services.slack_delivery import (
+    ClientForTeam,
+    RateLimits,
+    delivery_metadata,
+    failure_reason,
+    post_once,
+)
 from storage import digest as store
 from storage import insights as insights_store
 from storage.digest import WEEKLY, DeliveryKey, DeliveryStatus
@@ -91,17 +106,18 @@ def run_weekly_tick(
     sender = (
         None if dry_run else _WeeklySender(session_factory, client_for_team, worker, now, report)
     )
-    claim_build_send(
-        session_factory,
-        pending_batches(due, taken),
-        build,
-        sender,
-        report,
-        worker,
-        now,
-        preview=lambda picture: picture.message,
-        kind=WEEKLY,
-    )
+    with nullcontext() if dry_run else held_leases(session_factory, worker):
+        claim_build_send(
+            session_factory,
+            pending_batches(due, taken),
+            build,
+            sender,
+            report,
+            worker,
+            now,
+            preview=lambda picture: picture.message,
+            kind=WEEKLY,
+        )
     return report
 
 
@@ -116,9 +132,17 @@ class _WeeklySender:
     def record(self) -> None:
         """Each batch's outcomes are written as its posts finish."""
 
-    def send(self, built: dict[DeliveryKey, WeeklyPicture], tried: Collection[DeliveryKey]) -> None:
+    def send(
+        self, built: dict[DeliveryKey, WeeklyPicture], in_doubt: Collection[DeliveryKey]
+    ) -> None:
         _deliver_all(
-            self.session_factory, self.client_for_team, built, self.worker, self.now, self.report
+            self.session_factory,
+            self.client_for_team,
+            built,
+            in_doubt,
+            self.worker,
+            self.now,
+            self.report,
         )
 
 
@@ -154,6 +178,7 @@ def _deliver_all(
     session_factory: sessionmaker[Session],
     client_for_team: ClientForTeam,
     pictures: dict[DeliveryKey, WeeklyPicture],
+    in_doubt: Collection[DeliveryKey],
     worker: str,
     now: datetime,
     report: TickReport,
@@ -171,6 +196,7 @@ def _deliver_all(
             lambda client: _post_numbers(client, key, picture.message),
             kind=WEEKLY,
             limits=limits,
+            in_doubt=key in in_doubt,
         )
         if posted is None:
             return
@@ -217,10 +243,3 @@ def _upload_picture(
         logger.warning("weekly for %s/%s: %s", key.team_id, key.rep_user_id, error)
         with session_factory.begin() as session:
             store.note_error(session, key, worker, error, WEEKLY)
-
-
-def failure_reason(failed: Exception) -> str:
-    """Slack's error code, or the exception's name: short enough for the deliveries table."""
-    if isinstance(failed, SlackApiError):
-        return str(failed.response.get("error") or "slack_error")
-    return type(failed).__name__

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, insert, select, text, update
 
 from bot.runtime.slack_standin import SlackStandIn
 from storage.models import Base, DeliveryRow, HomeRedrawRow, ProspectRow, RepRow
-from tests.runtime.test_worker import past_0730_somewhere
+from tests.runtime.test_worker import morning_somewhere
 from tests.servers import cli_environment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_a_worker_with_two_tick_processes_sends_each_digest_once_and_draws_a_hom
 ) -> None:
     users = [f"U{n:04}" for n in range(REPS)]
     # The worker ticks at the real now.
-    seed_due_reps(empty_postgres, users, teams=4, tz=past_0730_somewhere())
+    seed_due_reps(empty_postgres, users, teams=4, tz=morning_somewhere())
     with empty_postgres.begin() as connection:
         connection.execute(
             update(RepRow).where(RepRow.user_id == users[0]).values(home_opened_at=SETUP)

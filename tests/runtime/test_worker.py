@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from threading import Event, Thread
 from zoneinfo import ZoneInfo
@@ -31,12 +32,14 @@ REPO = Path(__file__).resolve().parents[2]
 SETUP = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 
 
-def past_0730_somewhere() -> str:
-    """A zone where the real clock is past 07:30 today: the worker ticks at the real now."""
-    for zone in ("Pacific/Kiritimati", "Asia/Tokyo", "Europe/London", "America/Chicago"):
-        if datetime.now(ZoneInfo(zone)).hour >= 8:
+def morning_somewhere() -> str:
+    """A zone where the real clock is between 08:00 and noon: the worker ticks at the real
+    now, and a digest goes out from its 07:30 until the noon cut-off."""
+    for hours_east in range(-12, 15):
+        zone = f"Etc/GMT{-hours_east:+d}"  # POSIX signs: Etc/GMT-3 is three hours east
+        if 8 <= datetime.now(ZoneInfo(zone)).hour < 12:
             return zone
-    return "Pacific/Honolulu"
+    raise AssertionError("some zone is always between 08:00 and noon")
 
 
 def seed_due_rep(url: str) -> None:
@@ -48,7 +51,7 @@ def seed_due_rep(url: str) -> None:
             insert(RepRow).values(
                 team_id="T1",
                 user_id="U1",
-                tz=past_0730_somewhere(),
+                tz=morning_somewhere(),
                 digest_days="mon,tue,wed,thu,fri,sat,sun",
                 digest_when_empty=True,
                 created_at=SETUP,
@@ -130,13 +133,13 @@ def test_a_failing_tick_is_logged_and_the_others_still_run(
     assert "crm tick" in caplog.text and "the CRM is down" in caplog.text
 
 
-def test_every_round_runs_deliveries_the_crm_and_forgets_old_replay_claims() -> None:
+def test_every_round_runs_deliveries_the_crm_and_prunes_old_rows() -> None:
     assert list(minute_ticks(Settings())) == [
         "digest",
         "weekly",
         "reminders",
         "crm",
-        "replay claims",
+        "retention",
     ]
 
 
@@ -223,3 +226,59 @@ def test_a_worker_with_tick_processes_redraws_homes_in_the_parent_until_told_to_
         assert exits == [0]
         (published,) = standin.calls_to("views.publish")
         assert published.args["user_id"] == "U1"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "read"),
+    [
+        ("PHONETAG_DELIVERY_CUTOFF", "12:00", clock_time(12)),
+        ("PHONETAG_DELIVERY_CUTOFF", "9:05", clock_time(9, 5)),
+        ("PHONETAG_DELIVERY_CUTOFF", "23:59", clock_time(23, 59)),
+        ("PHONETAG_DELIVERY_CUTOFF", "24:00", None),
+        ("PHONETAG_DELIVERY_CUTOFF", "12:60", None),
+        ("PHONETAG_DELIVERY_CUTOFF", "noon", None),
+        ("PHONETAG_RETENTION_DAYS", "1", 1),
+        ("PHONETAG_RETENTION_DAYS", "0", None),
+        ("PHONETAG_RETENTION_DAYS", "-5", None),
+        ("PHONETAG_METRICS_PORT", "1", 1),
+        ("PHONETAG_METRICS_PORT", "65535", 65535),
+        ("PHONETAG_METRICS_PORT", "65536", None),
+        ("PHONETAG_METRICS_PORT", "0", None),
+    ],
+)
+def test_the_delivery_and_metrics_settings_are_read_exactly_to_their_limits(
+    name: str, text: str, read: object
+) -> None:
+    field = {
+        "PHONETAG_DELIVERY_CUTOFF": "delivery_cutoff",
+        "PHONETAG_RETENTION_DAYS": "retention_days",
+        "PHONETAG_METRICS_PORT": "metrics_port",
+    }[name]
+    if read is None:
+        with pytest.raises(ValueError, match=name):
+            Settings.from_env({name: text})
+    else:
+        assert getattr(Settings.from_env({name: text}), field) == read
+
+
+def test_the_defaults_are_noon_ninety_days_and_no_metrics_port() -> None:
+    settings = Settings.from_env({})
+    assert (settings.delivery_cutoff, settings.retention_days, settings.metrics_port) == (
+        clock_time(12),
+        90,
+        None,
+    )
+
+
+def test_a_bad_metrics_port_option_is_refused_in_one_line() -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot", "worker", "--once", "--metrics-port", "70000"],
+        cwd=REPO,
+        env={**os.environ, "SLACK_BOT_TOKEN": "xoxb-test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert "--metrics-port must be a port number from 1 to 65535: '70000'" in finished.stderr
+    assert "Traceback" not in finished.stderr

@@ -16,11 +16,13 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryState
 from slack_sdk.http_retry.request import HttpRequest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.runtime.scheduler import DIGEST_JOB, start_digest_scheduler
 from bot.runtime.slack_standin import SlackStandIn
+from bot.services import digest_delivery
 from bot.services.digest_delivery import CLAIM_BATCH, TickShare, pending_batches, run_digest_tick
 from bot.services.slack_delivery import UnsentRequestRetryHandler, digest_web_client
 from storage import digest as digest_store
@@ -161,8 +163,8 @@ def test_every_rep_gets_one_digest_a_day_at_0730_their_time_across_dst(
     for instant in ticks_around(start, end, reps):
         tick(factory, slack_api, instant)
 
-    sent = deliveries(factory)
-    assert all(row.status == "sent" for row in sent)
+    rows = deliveries(factory)
+    sent = [row for row in rows if row.status == "sent"]
     for user, tz in reps.items():
         zone = ZoneInfo(tz)
         mine = {row.local_date: row.sent_at for row in sent if row.rep_user_id == user}
@@ -172,8 +174,17 @@ def test_every_rep_gets_one_digest_a_day_at_0730_their_time_across_dst(
             day: max(start, datetime.combine(day, time(7, 30), zone)) for day in expected_days
         }
         # Every local day gets one digest at 07:30 on the rep's clock, the DST day included;
-        # a day whose 07:30 passed before the first tick gets it from that first tick.
-        assert mine == {day: at for day, at in on_time.items() if at < end}
+        # a day whose 07:30 passed before the first tick gets it from that first tick, unless
+        # that was past noon, the cut-off: then the day is recorded as missed.
+        noon = {day: datetime.combine(day, time(12), zone) for day in expected_days}
+        assert mine == {day: at for day, at in on_time.items() if at < min(end, noon[day])}
+        missed = {row.local_date for row in rows if row.rep_user_id == user} - mine.keys()
+        assert missed == {day for day, at in on_time.items() if noon[day] <= at < end}
+        assert all(
+            row.status == "missed"
+            for row in rows
+            if (row.rep_user_id, row.local_date) in {(user, day) for day in missed}
+        )
         assert posted(slack_api)[user] == len(mine)
     ny_days = {row.local_date for row in sent if row.rep_user_id == "U_NY"}
     assert dst_day in ny_days
@@ -504,3 +515,149 @@ def test_a_tick_that_another_beat_to_every_day_sends_nothing_and_reads_no_worksp
     assert report.due == 6 and not report.acted
     assert second.teams == []
     assert posted(slack_api) == Counter(f"U{n}" for n in range(6))
+
+
+def test_a_digest_found_in_the_dm_is_sent_however_many_times_the_dm_could_not_be_read(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    slack_api.answer_next("chat.postMessage", {"ok": True}, performed=True)
+    slack_api.fail_next("conversations.history", "internal_error", status=500, times=6)
+    now = MONDAY_0730_CHICAGO
+    for _ in range(40):
+        tick(factory, slack_api, now)
+        now += timedelta(minutes=1)
+    (row,) = deliveries(factory)
+    # Six unreadable DMs cost no attempt, and the one post that landed is recorded.
+    assert (row.status, row.attempts, row.failures) == ("sent", 1, 7)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize(
+    ("landed", "status", "why"),
+    [
+        (True, "sent", None),
+        (False, "missed", "not posted by the cut-off (12:00 on the rep's clock); last error: "),
+    ],
+    ids=["found in the DM", "not there"],
+)
+def test_at_the_cut_off_a_digest_in_doubt_is_looked_for_once_more_then_missed(
+    factory: sessionmaker[Session],
+    slack_api: SlackStandIn,
+    landed: bool,
+    status: str,
+    why: str | None,
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    slack_api.answer_next("chat.postMessage", {"ok": True}, performed=landed)
+    tick(factory, slack_api, MONDAY_0730_CHICAGO)
+    slack_api.fail_for("conversations.history", {}, "internal_error", status=500)
+    noon = MONDAY_0730_CHICAGO + timedelta(hours=4, minutes=30)
+    tick(factory, slack_api, noon - timedelta(minutes=10))
+    slack_api.clear_faults()
+    report = tick(factory, slack_api, noon)
+    (row,) = deliveries(factory)
+    assert row.status == status
+    if why is not None:
+        assert row.last_error == why + "outcome unknown: DM not readable: internal_error"
+        assert [key.rep_user_id for key in report.missed] == ["U1"]
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    tick(factory, slack_api, noon + timedelta(hours=1))
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+def test_a_day_no_tick_reached_before_the_cut_off_is_recorded_missed_not_posted_late(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U_MORNING", "America/Chicago")
+    add_rep(factory, "U_AFTERNOON", "America/Chicago", digest_time="13:00")
+    report = run_digest_tick(
+        factory,
+        lambda team_id: client_for(slack_api),
+        MONDAY_0730_CHICAGO + timedelta(hours=5, minutes=30),  # 13:00 in Chicago
+        cutoff=time(12),
+    )
+    assert [key.rep_user_id for key in report.missed] == ["U_MORNING"]
+    # A digest set for after the cut-off has until the end of its day.
+    assert posted(slack_api) == {"U_AFTERNOON": 1}
+    missed = {row.rep_user_id: row for row in deliveries(factory)}["U_MORNING"]
+    assert missed.status == "missed"
+    assert missed.last_error == (
+        "not posted by the cut-off (12:00 on the rep's clock); last error: none, no post was tried"
+    )
+
+
+def test_a_ticks_leases_are_renewed_while_it_runs(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digest_delivery, "RENEW_EVERY", timedelta(seconds=0.05))
+    key = DeliveryKey("T1", "U1", MONDAY_0730_CHICAGO.date())
+    with factory.begin() as session:
+        digest_store.claim_deliveries(session, [key], "w1", MONDAY_0730_CHICAGO)
+
+    def lease_until() -> datetime:
+        (row,) = deliveries(factory)
+        assert row.lease_until is not None
+        return row.lease_until
+
+    claimed_until = lease_until()
+    with digest_delivery.held_leases(factory, "w1"):
+        # A busy machine may hold the renewing thread back: wait for it, not for a fixed time.
+        deadline = stopwatch.monotonic() + 10
+        while (renewed_until := lease_until()) == claimed_until:
+            assert stopwatch.monotonic() < deadline, "the lease was never renewed"
+            stopwatch.sleep(0.05)
+    assert renewed_until > claimed_until
+    stopped_at = lease_until()
+    stopwatch.sleep(0.2)
+    assert lease_until() == stopped_at  # a finished tick renews nothing
+
+
+def test_only_a_post_whose_request_is_going_out_is_marked_posting(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    for n in range(6):
+        add_rep(factory, f"U{n}", "America/Chicago")
+    slack_api.delay("chat.postMessage", 0.5)
+    with ThreadPoolExecutor(1) as background:
+        ticking = background.submit(
+            run_digest_tick,
+            factory,
+            lambda team_id: client_for(slack_api),
+            MONDAY_0730_CHICAGO,
+            posts_in_flight=1,
+        )
+        deadline = stopwatch.monotonic() + 10
+        while not slack_api.calls_to("chat.postMessage") and stopwatch.monotonic() < deadline:
+            stopwatch.sleep(0.01)
+        statuses = Counter(row.status for row in deliveries(factory))
+        ticking.result()
+    # The one request on its way; the others wait their turn claimed, not "posting".
+    assert statuses == {"posting": 1, "claimed": 5}
+    assert posted(slack_api) == Counter(f"U{n}" for n in range(6))
+
+
+def test_a_post_whose_claim_the_database_cannot_confirm_waits_for_its_lease_to_lapse(
+    factory: sessionmaker[Session], slack_api: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+
+    def database_locked(*_: object, **__: object) -> bool:
+        raise OperationalError("UPDATE deliveries", {}, Exception("database is locked"))
+
+    real_start, real_clock = digest_store.start_posting, digest_store.database_now
+    monkeypatch.setattr(digest_store, "start_posting", database_locked)
+    assert not tick(factory, slack_api, MONDAY_0730_CHICAGO).acted
+    assert slack_api.calls_to("chat.postMessage") == []
+    (row,) = deliveries(factory)
+    assert row.status == "claimed"
+
+    monkeypatch.setattr(digest_store, "start_posting", real_start)
+    assert not tick(factory, slack_api, MONDAY_0730_CHICAGO + timedelta(minutes=1)).acted
+    monkeypatch.setattr(
+        digest_store,
+        "database_now",
+        lambda session: real_clock(session) + digest_store.LEASE + timedelta(seconds=1),
+    )
+    assert len(tick(factory, slack_api, MONDAY_0730_CHICAGO + timedelta(minutes=2)).sent) == 1
+    assert posted(slack_api) == {"U1": 1}

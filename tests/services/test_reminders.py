@@ -190,3 +190,22 @@ def test_a_reminder_missed_by_more_than_an_hour_is_left_to_the_digest(
     follow_up_monday: SlackHarness,
 ) -> None:
     assert tick(follow_up_monday, MONDAY_8AM_CHICAGO + timedelta(minutes=61)).sent == []
+
+
+def test_a_reminder_slack_lost_is_retried_with_growing_waits_and_sent_once(
+    follow_up_monday: SlackHarness,
+) -> None:
+    slack = follow_up_monday
+    # Slack took the first post but its answer was lost; the DM then can't be read once.
+    slack.standin.answer_next(
+        "chat.postMessage", {"ok": False, "error": "internal_error"}, 500, performed=True
+    )
+    slack.standin.fail_next("conversations.history", "internal_error", status=500)
+    outcomes = [tick(slack, MONDAY_8AM_CHICAGO + timedelta(minutes=m)) for m in range(0, 10)]
+    assert [len(report.unknown) for report in outcomes[:4]] == [1, 1, 0, 0]
+    # Minute 0: the post; minute 1: the DM unreadable; minute 3 (after 2): found there.
+    assert [len(report.sent) for report in outcomes] == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    assert len(reminders(slack)) == 1
+    with slack.session_factory() as session:
+        (row,) = session.scalars(select(DeliveryRow)).all()
+    assert (row.status, row.attempts, row.failures) == ("sent", 1, 2)

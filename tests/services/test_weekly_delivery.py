@@ -171,3 +171,18 @@ def test_the_in_process_scheduler_sends_the_weekly_picture_too(
     finally:
         scheduler.shutdown(wait=False)
     assert uploaded(slack_api) == {"DU1": 1}
+
+
+def test_numbers_that_landed_behind_a_lost_answer_are_found_and_their_picture_follows_once(
+    factory: sessionmaker[Session], slack_api: SlackStandIn
+) -> None:
+    add_rep(factory, "U1")
+    slack_api.answer_next("chat.postMessage", "<html>502</html>", 502, performed=True)
+    assert tick(factory, slack_api, FRIDAY_1500).unknown
+    assert not tick(factory, slack_api, FRIDAY_1500 + timedelta(seconds=59)).acted  # its wait
+    assert tick(factory, slack_api, FRIDAY_1500 + timedelta(minutes=1)).sent
+    tick(factory, slack_api, FRIDAY_1500 + timedelta(minutes=30))
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert uploaded(slack_api) == {"DU1": 1}
+    (row,) = weekly_rows(factory)
+    assert (row.status, row.attempts) == ("sent", 1)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
 from storage import digest as store
@@ -135,6 +135,10 @@ def test_paused_reps_are_not_recipients(engine: Engine) -> None:
 def claim(
     engine: Engine, worker: str, *keys: DeliveryKey, now: datetime = NOW
 ) -> list[DeliveryKey]:
+    return claimed(engine, worker, *keys, now=now).won
+
+
+def claimed(engine: Engine, worker: str, *keys: DeliveryKey, now: datetime = NOW) -> store.Claim:
     with make_session_factory(engine).begin() as session:
         return store.claim_deliveries(session, keys, worker, now)
 
@@ -146,7 +150,27 @@ def status_of(engine: Engine, key: DeliveryKey) -> DeliveryRow:
         return row
 
 
-def test_a_day_is_claimed_once_and_only_failures_are_claimed_again(engine: Engine) -> None:
+def record(
+    engine: Engine, key: DeliveryKey, worker: str, status: DeliveryStatus, now: datetime = NOW
+) -> None:
+    outcome = store.DeliveryOutcome(key, status, "DUA", "1700000000.000100", "internal_error")
+    with make_session_factory(engine).begin() as session:
+        assert store.start_posting(session, key, worker)
+        store.record_outcomes(session, [outcome], worker, now)
+
+
+def lapse_leases(engine: Engine, seconds_ago: float = 1) -> None:
+    """What a dead worker leaves once LEASE has passed without renewal."""
+    with make_session_factory(engine).begin() as session:
+        lapsed = store.database_now(session) - timedelta(seconds=seconds_ago)
+        session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.lease_until.is_not(None))
+            .values(lease_until=lapsed)
+        )
+
+
+def test_a_day_is_claimed_once_and_a_failure_again_only_after_its_wait(engine: Engine) -> None:
     a, b = DeliveryKey("T1", "UA", DAY), DeliveryKey("T1", "UB", DAY)
     assert claim(engine, "w1", a, b) == [a, b]
     assert claim(engine, "w2", a, b) == []
@@ -155,42 +179,98 @@ def test_a_day_is_claimed_once_and_only_failures_are_claimed_again(engine: Engin
 
     factory = make_session_factory(engine)
     with factory.begin() as session:
-        assert store.start_posting(session, a, "w1", NOW)
-        assert not store.start_posting(session, b, "w2", NOW)  # w2 does not hold b
-        store.record_outcome(session, a, "w1", DeliveryStatus.FAILED, "internal_error")
-    assert claim(engine, "w2", a, b) == [a]
+        assert not store.start_posting(session, b, "w2")  # w2 does not hold b
+    record(engine, a, "w1", DeliveryStatus.FAILED)
+    assert status_of(engine, a).lease_until is None
+    assert claim(engine, "w2", a, b, now=NOW + timedelta(seconds=59)) == []
+    assert claimed(engine, "w2", a, b, now=NOW + timedelta(minutes=1)) == ([a], set())
     assert status_of(engine, a).claimed_by == "w2"
-    with factory.begin() as session:
-        assert store.start_posting(session, a, "w2", NOW)
-        store.record_sent(session, a, "w2", "DUA", "1700000000.000100", NOW)
-    assert claim(engine, "w3", a) == []
+    record(engine, a, "w2", DeliveryStatus.SENT, now=NOW + timedelta(minutes=1))
+    assert claim(engine, "w3", a, now=NOW + timedelta(hours=1)) == []
     row = status_of(engine, a)
-    assert (row.status, row.ts, row.attempts) == ("sent", "1700000000.000100", 2)
+    assert (row.status, row.ts, row.attempts, row.failures) == ("sent", "1700000000.000100", 2, 1)
+    assert row.next_attempt_at is None
 
 
-def test_an_abandoned_claim_or_unfinished_post_is_taken_over_once_stale(engine: Engine) -> None:
+def test_the_wait_after_each_failure_doubles_up_to_eight_minutes(engine: Engine) -> None:
+    key = DeliveryKey("T1", "UA", DAY)
+    now = NOW
+    waits = []
+    for attempt in range(6):
+        assert claim(engine, f"w{attempt}", key, now=now) == [key]
+        record(engine, key, f"w{attempt}", DeliveryStatus.UNKNOWN, now=now)
+        retry_at = status_of(engine, key).next_attempt_at
+        assert retry_at is not None
+        waits.append(retry_at - now)
+        assert claim(engine, "early", key, now=retry_at - timedelta(seconds=1)) == []
+        now = retry_at
+    assert [wait.total_seconds() / 60 for wait in waits] == [1, 2, 4, 8, 8, 8]
+    # No count of attempts ends it: only the cut-off does.
+    assert claimed(engine, "later", key, now=now + timedelta(hours=3)) == ([key], {key})
+
+
+def test_a_live_lease_holds_whatever_the_rounds_clock_says_and_a_lapsed_one_is_taken_over(
+    engine: Engine,
+) -> None:
     built, posting = DeliveryKey("T1", "UA", DAY), DeliveryKey("T1", "UB", DAY)
     claim(engine, "dead", built, posting)
     with make_session_factory(engine).begin() as session:
-        store.start_posting(session, posting, "dead", NOW)
-    later = NOW + store.STALE_CLAIM + timedelta(seconds=1)
-    assert claim(engine, "w2", built, posting, now=NOW + timedelta(minutes=1)) == []
-    assert claim(engine, "w2", built, posting, now=later) == [built, posting]
+        assert store.start_posting(session, posting, "dead")
+    # A round that started an hour later, or a host whose clock runs ahead: still held.
+    for minutes in (11, 61, 600):
+        assert claim(engine, "w2", built, posting, now=NOW + timedelta(minutes=minutes)) == []
+    lapse_leases(engine)
+    taken = claimed(engine, "w2", built, posting, now=NOW + timedelta(minutes=2))
+    # The post that may have landed is the one to look for in the DM first.
+    assert taken == ([built, posting], {posting})
+    assert claim(engine, "w3", built, posting, now=NOW + timedelta(minutes=3)) == []
     with make_session_factory(engine)() as session:
-        # The post that may have landed is the one to look for in the DM first.
-        assert store.tried_before(session, [built, posting]) == {posting}
-        assert store.unavailable_deliveries(session, [built, posting], later) == {built, posting}
+        assert store.unavailable_deliveries(session, [built, posting], NOW) == {built, posting}
 
 
-def test_failures_stop_being_retried_after_the_attempt_cap(engine: Engine) -> None:
-    key = DeliveryKey("T1", "UA", DAY)
+def test_renewing_keeps_a_workers_leases_and_only_its_own(engine: Engine) -> None:
+    mine, theirs = DeliveryKey("T1", "UA", DAY), DeliveryKey("T1", "UB", DAY)
+    claim(engine, "w1", mine)
+    claim(engine, "w2", theirs)
+    lapse_leases(engine, seconds_ago=-5)  # five seconds left
     factory = make_session_factory(engine)
-    for attempt in range(store.MAX_ATTEMPTS):
-        assert claim(engine, f"w{attempt}", key) == [key]
-        with factory.begin() as session:
-            store.start_posting(session, key, f"w{attempt}", NOW)
-            store.record_outcome(session, key, f"w{attempt}", DeliveryStatus.FAILED, "fatal_error")
-    assert claim(engine, "w-last", key) == []
+    with factory.begin() as session:
+        assert store.renew_leases(session, "w1") == 1
+        lease_ends = store.database_now(session) + store.LEASE - timedelta(seconds=5)
+    assert status_of(engine, mine).lease_until >= lease_ends  # type: ignore[operator]
+    assert status_of(engine, theirs).lease_until < lease_ends  # type: ignore[operator]
+
+
+def test_a_day_past_its_cut_off_is_missed_with_what_last_went_wrong(engine: Engine) -> None:
+    failed, never = DeliveryKey("T1", "UA", DAY), DeliveryKey("T1", "UB", DAY)
+    claim(engine, "w1", failed)
+    record(engine, failed, "w1", DeliveryStatus.FAILED)
+    later = NOW + timedelta(hours=4)
+    assert claim(engine, "w2", failed, never, now=later) == [failed, never]
+    with make_session_factory(engine).begin() as session:
+        store.record_missed(session, [failed, never], "w2", "not posted by the cut-off")
+    assert (status_of(engine, failed).status, status_of(engine, failed).last_error) == (
+        "missed",
+        "not posted by the cut-off; last error: internal_error",
+    )
+    assert status_of(engine, never).last_error == (
+        "not posted by the cut-off; last error: none, no post was tried"
+    )
+    assert claim(engine, "w3", failed, never, now=later + timedelta(hours=1)) == []
+
+
+def test_old_deliveries_are_pruned_oldest_first_within_the_limit(engine: Engine) -> None:
+    days = [DAY - timedelta(days=n) for n in range(5)]
+    for day in days:
+        claim(engine, "w1", DeliveryKey("T1", "UA", day))
+    factory = make_session_factory(engine)
+    with factory.begin() as session:
+        assert store.prune_deliveries(session, DAY - timedelta(days=1), limit=2) == 2
+    with factory.begin() as session:
+        assert store.prune_deliveries(session, DAY - timedelta(days=1), limit=2) == 1
+    with factory() as session:
+        kept = session.scalars(select(DeliveryRow.local_date)).all()
+    assert sorted(kept) == sorted(days[:2])
 
 
 def test_concurrent_claims_of_overlapping_batches_give_each_day_to_one_worker(
@@ -211,3 +291,15 @@ def test_concurrent_claims_of_overlapping_batches_give_each_day_to_one_worker(
     assert sorted(everything) == keys
     with make_session_factory(engine)() as session:
         assert len(session.scalars(select(DeliveryRow)).all()) == 60
+
+
+def test_a_day_in_doubt_stays_in_doubt_when_the_tick_that_took_it_over_dies_too(
+    engine: Engine,
+) -> None:
+    key = DeliveryKey("T1", "UA", DAY)
+    claim(engine, "w1", key)
+    record(engine, key, "w1", DeliveryStatus.UNKNOWN)
+    assert claimed(engine, "w2", key, now=NOW + timedelta(minutes=1)) == ([key], {key})
+    assert status_of(engine, key).status == "posting"  # w2 dies while reading the DM
+    lapse_leases(engine)
+    assert claimed(engine, "w3", key, now=NOW + timedelta(minutes=3)) == ([key], {key})
