@@ -41,6 +41,8 @@ class Settings:
     salesforce_username: str | None = None
     salesforce_password: str | None = None
     salesforce_security_token: str | None = None
+    log_format: str | None = None
+    """PHONETAG_LOG_FORMAT: `json` or `text`; unset, text on a terminal and JSON otherwise."""
 
     @property
     def oauth_enabled(self) -> bool:
@@ -84,6 +86,7 @@ class Settings:
             salesforce_username=get("SALESFORCE_USERNAME"),
             salesforce_password=get("SALESFORCE_PASSWORD"),
             salesforce_security_token=get("SALESFORCE_SECURITY_TOKEN"),
+            log_format=_log_format(get("PHONETAG_LOG_FORMAT")),
         )
 
 
@@ -93,6 +96,18 @@ def _count(text: str | None, default: int) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise ValueError(f"PHONETAG_POSTS_IN_FLIGHT must be a whole number of 1 or more: {text!r}")
     return int(text)
+
+
+LOG_FORMATS = ("json", "text")
+
+
+def _log_format(text: str | None) -> str | None:
+    if text is None:
+        return None
+    chosen = text.strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"PHONETAG_LOG_FORMAT must be json or text: {text!r}")
+    return chosen
 
 
 def _worker_mode(text: str | None) -> str:
@@ -110,11 +125,20 @@ _POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 _POSTGRES_DRIVER = "postgresql+psycopg://"
 
 
+_SUPPORTED_SCHEMES = ("sqlite://", "sqlite+pysqlite://", _POSTGRES_DRIVER)
+
+
 def database_url(url: str) -> str:
-    """`DATABASE_URL` as SQLAlchemy needs it: PostgreSQL URLs in any common form use psycopg."""
+    """`DATABASE_URL` as SQLAlchemy needs it: PostgreSQL URLs in any common form use psycopg.
+    Any other database is refused here, by name, rather than as a missing driver later."""
     for scheme in _POSTGRES_SCHEMES:
         if url.startswith(scheme):
             return _POSTGRES_DRIVER + url.removeprefix(scheme)
+    if not url.startswith(_SUPPORTED_SCHEMES):
+        scheme = url.partition(":")[0] or url
+        raise ValueError(
+            f"DATABASE_URL: {scheme} is not supported; use sqlite:///FILE or postgresql://…"
+        )
     return url
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -22,7 +23,7 @@ from bot.blocks.modals import form_error_field
 from bot.blocks.mrkdwn import escape
 from bot.config import Settings
 from bot.grammar.slack_text import decode
-from bot.runtime.edge import signed_by_slack
+from bot.runtime.edge import SIGNATURE_MISMATCH, SIGNING_SECRET_HINT, signed_by_slack
 from bot.services.context import Services
 from bot.services.oauth import oauth_flow
 from handlers import register_listeners
@@ -76,7 +77,26 @@ def create_app(settings: Settings, services: Services) -> App:
 
     app.error(error_handler(settings.slack_signing_secret or ""))
     register_listeners(app)
+    _acknowledge_the_rest(app)
     return app
+
+
+_ANYTHING = re.compile(".*")
+
+
+def _acknowledge_the_rest(app: App) -> None:
+    """Registered after every listener, so it sees only what none of them takes: mentions,
+    closed forms, shortcuts and events the manifest subscribes to for later. Slack gets its
+    200 with no body; Bolt would answer 404 and log a screenful of "[Suggestion]" code."""
+    for register in (app.event, app.shortcut, app.view_closed, app.action):
+        register(_ANYTHING)(_acknowledge_quietly)
+
+
+def _acknowledge_quietly(ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    event = body.get("event")
+    kind = event.get("type") if isinstance(event, dict) else body.get("type")
+    logger.debug("acknowledged a %s payload the bot does not handle", kind)
 
 
 def _token_from_environment(record: logging.LogRecord) -> bool:
@@ -195,7 +215,8 @@ def _log_no_refused_bodies() -> None:
 class _WithoutTheBody(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if str(record.msg).startswith("Invalid request signature detected"):
-            record.msg, record.args = "Invalid request signature detected", ()
+            record.msg, record.args = f"refused a request: {SIGNATURE_MISMATCH}", ()
+            record.msg += SIGNING_SECRET_HINT
         return True
 
 

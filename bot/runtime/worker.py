@@ -63,7 +63,7 @@ def run_worker(
     ticks = ticks if ticks is not None else minute_ticks(settings)
     services = Services(session_factory, clock, settings=settings)
     if once:
-        succeeded = run_round(ticks, session_factory, clients, clock())
+        succeeded = run_round(ticks, session_factory, clients, clock(), _print_line)
         return 0 if _redraw_homes(services, clients) and succeeded else 1
     stop = stop or _stopped_by_signals()
     homes = Thread(target=_home_redraws, args=(services, clients, stop), name="home-redraws")
@@ -139,19 +139,24 @@ def _run_tick_processes(
 
 def _tick_process(settings: Settings, share: TickShare, once: bool) -> None:
     """One of `--processes`' children: rounds only, with its share of the digest tick."""
-    configure_logging(logging.INFO, settings.secrets)
+    configure_logging(logging.INFO, settings.secrets, settings.log_format)
     stop = Event() if once else _stopped_by_signals()
     engine = open_database(settings)
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
     ticks = minute_ticks(settings, share)
     if once:
-        succeeded = run_round(ticks, session_factory, clients, datetime.now(UTC))
+        succeeded = run_round(ticks, session_factory, clients, datetime.now(UTC), _print_line)
     else:
         _rounds(ticks, session_factory, clients, lambda: datetime.now(UTC), stop)
         succeeded = True
     engine.dispose()
     raise SystemExit(0 if succeeded else 1)
+
+
+def _print_line(line: str) -> None:
+    """What a tick did, on stdout for whoever ran `--once` (cron mails it, a person reads it)."""
+    print(line, flush=True)
 
 
 def _home_redraws(services: Services, clients: ClientForTeam, stop: Event) -> None:
