@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -58,7 +57,7 @@ def create_app(settings: Settings, services: Services) -> App:
     client = web_client(settings)
     engine = services.session_factory.kw["bind"]
     logger.addFilter(_token_from_environment)
-    app = App(
+    app = _QuietApp(
         client=client,
         signing_secret=settings.slack_signing_secret,
         process_before_response=True,
@@ -77,26 +76,21 @@ def create_app(settings: Settings, services: Services) -> App:
 
     app.error(error_handler(settings.slack_signing_secret or ""))
     register_listeners(app)
-    _acknowledge_the_rest(app)
     return app
 
 
-_ANYTHING = re.compile(".*")
+class _QuietApp(App):
+    """Payloads no listener takes (mentions, closed forms, shortcuts, events the manifest
+    subscribes to for later) get Slack's 200 with no body and one debug line. Bolt would
+    answer 404, which Slack shows as an error, and log a screenful of "[Suggestion]" code
+    at warning level for each. Its own hook for exactly that moment, kept whatever order
+    listeners were registered in."""
 
-
-def _acknowledge_the_rest(app: App) -> None:
-    """Registered after every listener, so it sees only what none of them takes: mentions,
-    closed forms, shortcuts and events the manifest subscribes to for later. Slack gets its
-    200 with no body; Bolt would answer 404 and log a screenful of "[Suggestion]" code."""
-    for register in (app.event, app.shortcut, app.view_closed, app.action):
-        register(_ANYTHING)(_acknowledge_quietly)
-
-
-def _acknowledge_quietly(ack: Ack, body: dict[str, Any]) -> None:
-    ack()
-    event = body.get("event")
-    kind = event.get("type") if isinstance(event, dict) else body.get("type")
-    logger.debug("acknowledged a %s payload the bot does not handle", kind)
+    def _handle_unmatched_requests(self, req: BoltRequest, resp: BoltResponse) -> BoltResponse:
+        event = req.body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else req.body.get("type")
+        logger.debug("acknowledged a %s payload the bot does not handle", kind)
+        return BoltResponse(status=200, body="")
 
 
 def _token_from_environment(record: logging.LogRecord) -> bool:
