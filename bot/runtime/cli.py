@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -90,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done, 1 failed, 2 a setting or argument is wrong, 3 Slack "
         "refused a token, 4 Slack unreachable, 5 the port is taken (docs/operations.md).",
     )
-    parser.add_argument("--version", action="version", version=f"phonetag {_version()}")
+    parser.add_argument(
+        "--version", action=_PrintVersion, nargs=0, help="print phonetag's version and exit"
+    )
     verbosity = argparse.ArgumentParser(add_help=False)
     verbosity.add_argument(
         "--verbose", "-v", action="store_true", help="also log migrations and scheduler chatter"
@@ -187,11 +188,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    try:
-        return version("phonetag")
-    except PackageNotFoundError:
-        return "(not installed)"
+class _PrintVersion(argparse.Action):
+    """Looked up only when asked: package metadata costs `--help` a noticeable share."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            said = version("phonetag")
+        except PackageNotFoundError:
+            said = "(not installed)"
+        print(f"phonetag {said}")
+        parser.exit()
 
 
 def _at_least_one(text: str) -> int:
