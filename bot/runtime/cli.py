@@ -12,7 +12,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     def command(
         name: str,
         help: str,
-        run: object,
+        run: Callable[[argparse.Namespace, Settings], int],
         under: argparse._SubParsersAction[argparse.ArgumentParser] = commands,
     ) -> argparse.ArgumentParser:
         sub = under.add_parser(

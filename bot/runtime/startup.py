@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from bot.config import Settings
 
 logger = logging.getLogger("phonetag")
@@ -155,7 +157,7 @@ def unusable_address(error: OSError, host: str, port: int) -> StartupError:
     return StartupError(said, EXIT_ADDRESS_UNUSABLE)
 
 
-def _start_up_client(settings: Settings, token: str | None):  # type: ignore[no-untyped-def]
+def _start_up_client(settings: Settings, token: str | None) -> WebClient:
     from slack_sdk import WebClient
     from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
