@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import pty
 import subprocess
 import sys
+import termios
 from pathlib import Path
+from select import select as wait_readable
 
 from sqlalchemy import select
 
@@ -195,3 +198,44 @@ def test_reset_erases_only_a_local_sqlite_file(slack: SlackHarness) -> None:
         assert said.startswith("Started fresh") and left == []
     else:
         assert said.startswith(":reset only erases a local SQLite file") and left == ["Jane Doe"]
+
+
+def test_in_a_real_terminal_the_form_asks_with_its_own_prompts_only(tmp_path: Path) -> None:
+    """The process on a pseudo-terminal (echo off, so only what the console writes shows):
+    `phonetag> ` once per command, a field's prompt alone while the form is open."""
+    controller, terminal = pty.openpty()
+    attributes = termios.tcgetattr(terminal)
+    attributes[3] &= ~termios.ECHO
+    termios.tcsetattr(terminal, termios.TCSANOW, attributes)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--now", "2026-11-30 10:00"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    typed = [*logcall_form("Ann Lee", "+1 206 555 0111"), ":quit"]
+    os.write(controller, ("\n".join(typed) + "\n").encode())
+    shown = b""
+    while True:
+        ready, _, _ = wait_readable([controller], [], [], 60)
+        try:
+            chunk = os.read(controller, 65536) if ready else b""
+        except OSError:  # the console exited and closed its end
+            chunk = b""
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=30)
+    os.close(controller)
+    out = shown.decode().replace("\r\n", "\n")
+
+    assert process.returncode == 0, out
+    assert out.count(PROMPT) == 2, out
+    for field in ("Prospect", "Outcome", "Notes", "Follow-up", "Deal value", "Phone"):
+        assert out.count(f"  {field}> ") == 1, out
+    assert f"> {PROMPT}" not in out
+    assert "Logged *Voicemail left* with *Ann Lee*" in out
