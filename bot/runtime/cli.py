@@ -107,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
         sub = under.add_parser(
             name, help=help, description=help, parents=[verbosity], formatter_class=_DefaultsOnce
         )
-        sub.set_defaults(run=run, command=name)
+        # "serve", "db upgrade": how the one-line mistakes name the command.
+        sub.set_defaults(run=run, command=sub.prog.removeprefix("phonetag "))
         return sub
 
     console = command("console", "local shell, no Slack account needed", _console)

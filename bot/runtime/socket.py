@@ -18,7 +18,9 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.config import Settings
+from bot.runtime.app import build_app, open_database
 from bot.runtime.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH, Refusal, json_depth
+from bot.runtime.scheduler import start_ticks
 from bot.runtime.startup import socket_mode_url, unreachable_socket
 
 logger = logging.getLogger("phonetag.edge")
@@ -50,9 +52,6 @@ def run_socket_mode(settings: Settings) -> int:
     """`phonetag socket`: the websocket address is asked for once, bounded (a refused app
     token or an unreachable Slack is one line), then Bolt keeps the connection up and
     reconnects on its own until the process is stopped."""
-    from bot.runtime.app import build_app, open_database
-    from bot.runtime.scheduler import start_ticks
-
     url = socket_mode_url(settings)
     engine = open_database(settings)
     handler = BoundedSocketModeHandler(build_app(settings, engine), settings.slack_app_token)
@@ -61,8 +60,8 @@ def run_socket_mode(settings: Settings) -> int:
         handler.connect()
     except Exception as unreachable:
         # Whatever the websocket library raises for a handshake that fails.
-        raise unreachable_socket(settings, unreachable) from None
-    logger.info("connected to Slack in Socket Mode")
+        raise unreachable_socket(unreachable) from None
+    logging.getLogger("phonetag").info("connected to Slack in Socket Mode")
     scheduler = start_ticks(settings, engine)
     try:
         Event().wait()

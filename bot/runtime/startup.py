@@ -135,7 +135,7 @@ def socket_mode_url(settings: Settings) -> str:
     return str(answer["url"])
 
 
-def unreachable_socket(settings: Settings, error: Exception) -> StartupError:
+def unreachable_socket(error: Exception) -> StartupError:
     """Slack handed out a websocket address that could not be opened."""
     return StartupError(
         f"could not open Slack's Socket Mode connection ({_reason(error)}): "
