@@ -30,7 +30,7 @@ def shell_blocks() -> list[str]:
 def phonetag_commands() -> list[list[str]]:
     """Each `.venv/bin/phonetag …` in the README, as its argument list."""
     found = re.findall(r"\.venv/bin/phonetag ([a-z][^`\n&]*)", README)
-    return [shlex.split(text.replace("…", "x"), comments=True) for text in found]
+    return [shlex.split(text.replace("…", "x")) for text in found]
 
 
 def console_block() -> list[str]:
