@@ -17,3 +17,8 @@ TEST_WAIT_SECONDS = 30
 
 def roomy_engine(url: str) -> Engine:
     return make_engine(url, wait_seconds=TEST_WAIT_SECONDS)
+
+
+def production_engine(engine: Engine) -> Engine:
+    """The same database under production's limits, for the tests of those limits."""
+    return make_engine(engine.url.render_as_string(hide_password=False))
