@@ -61,6 +61,8 @@ class Settings:
     public_url: str | None = None
     """PHONETAG_PUBLIC_URL: where the outside world reaches us, e.g. https://phonetag.example.com
     (Twilio signs the full URL it posted to)."""
+    log_format: str | None = None
+    """PHONETAG_LOG_FORMAT: `json` or `text`; unset, text on a terminal and JSON otherwise."""
 
     @property
     def oauth_enabled(self) -> bool:
@@ -118,6 +120,7 @@ class Settings:
             aircall_webhook_token=get("AIRCALL_WEBHOOK_TOKEN"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             public_url=(get("PHONETAG_PUBLIC_URL") or "").rstrip("/") or None,
+            log_format=_log_format(get("PHONETAG_LOG_FORMAT")),
         )
 
 
@@ -149,6 +152,18 @@ def _port(name: str, text: str | None) -> int | None:
     return None if text is None else port_number(name, text)
 
 
+LOG_FORMATS = ("json", "text")
+
+
+def _log_format(text: str | None) -> str | None:
+    if text is None:
+        return None
+    chosen = text.strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"PHONETAG_LOG_FORMAT must be json or text: {text!r}")
+    return chosen
+
+
 def _worker_mode(text: str | None) -> str:
     mode = (text or IN_PROCESS_WORKER).strip().lower()
     if mode not in (IN_PROCESS_WORKER, SEPARATE_WORKER):
@@ -164,11 +179,20 @@ _POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 _POSTGRES_DRIVER = "postgresql+psycopg://"
 
 
+_SUPPORTED_SCHEMES = ("sqlite://", "sqlite+pysqlite://", _POSTGRES_DRIVER)
+
+
 def database_url(url: str) -> str:
-    """`DATABASE_URL` as SQLAlchemy needs it: PostgreSQL URLs in any common form use psycopg."""
+    """`DATABASE_URL` as SQLAlchemy needs it: PostgreSQL URLs in any common form use psycopg.
+    Any other database is refused here, by name, rather than as a missing driver later."""
     for scheme in _POSTGRES_SCHEMES:
         if url.startswith(scheme):
             return _POSTGRES_DRIVER + url.removeprefix(scheme)
+    if not url.startswith(_SUPPORTED_SCHEMES):
+        scheme = url.partition(":")[0] or url
+        raise ValueError(
+            f"DATABASE_URL: {scheme} is not supported; use sqlite:///FILE or postgresql://…"
+        )
     return url
 
 

@@ -27,48 +27,52 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WAIT_SECONDS = 2
 """Slack gives a reply 3 s. A database (or a lock, or a pooled connection) that has not
 answered in 2 leaves us the last second to tell the rep that nothing was saved."""
-SILENCE_SECONDS = 2.5
-"""How long PostgreSQL may stay silent on an open connection, for when it is frozen rather
-than slow (statement_timeout needs a server that runs): above WAIT_SECONDS, so a slow
-statement is cancelled cleanly by the server first."""
+SILENCE_MARGIN_SECONDS = 0.5
+"""PostgreSQL may stay silent on an open connection this much longer than the wait budget
+(2.5 s in production), for when it is frozen rather than slow (statement_timeout needs a
+server that runs): above it, so a slow statement is cancelled cleanly by the server first."""
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, wait_seconds: float = WAIT_SECONDS) -> Engine:
     """Engines with time limits everywhere, and SQL parameters (names, phones, notes) kept out
-    of error messages and so out of the logs."""
+    of error messages and so out of the logs.
+
+    `wait_seconds` is production's budget inside Slack's 3 s; tests give their engines a
+    generous one of their own, so a busy machine is not mistaken for a silent database."""
     if url.startswith("sqlite"):
         # One connection: SQLite has one writer at a time anyway, and our transactions all
         # begin IMMEDIATE, so threads queue here in order instead of in SQLite's busy handler,
         # which sleeps up to 100 ms between retries. Other processes still meet that handler.
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": WAIT_SECONDS},
+            connect_args={"check_same_thread": False, "timeout": wait_seconds},
             poolclass=QueuePool,
             pool_size=1,
             max_overflow=0,
-            pool_timeout=WAIT_SECONDS,
+            pool_timeout=wait_seconds,
             hide_parameters=True,
         )
-        _use_sqlite_transactions(engine)
+        _use_sqlite_transactions(engine, wait_seconds)
         return engine
     engine = create_engine(
         url,
         pool_recycle=POOL_RECYCLE_SECONDS,
         pool_size=10,
         max_overflow=20,
-        pool_timeout=WAIT_SECONDS,
+        pool_timeout=wait_seconds,
         hide_parameters=True,
-        connect_args=_postgres_time_limits(),
+        connect_args=_postgres_time_limits(wait_seconds),
     )
-    _answer_within(engine, SILENCE_SECONDS)
+    _answer_within(engine, wait_seconds + SILENCE_MARGIN_SECONDS)
     _ping_when_idle(engine)
     return engine
 
 
-def _postgres_time_limits() -> dict[str, object]:
-    milliseconds = WAIT_SECONDS * 1000
+def _postgres_time_limits(wait_seconds: float) -> dict[str, object]:
+    milliseconds = round(wait_seconds * 1000)
     return {
-        "connect_timeout": WAIT_SECONDS,
+        # libpq reads whole seconds, and 0 would mean no limit at all.
+        "connect_timeout": max(1, round(wait_seconds)),
         "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
     }
 
@@ -171,7 +175,7 @@ def _ping_when_idle(engine: Engine) -> None:
             del record.info["idle_since"]
 
 
-def _use_sqlite_transactions(engine: Engine) -> None:
+def _use_sqlite_transactions(engine: Engine, wait_seconds: float) -> None:
     """pysqlite's own transaction handling defers BEGIN and breaks savepoints and locking.
 
     This is SQLAlchemy's documented workaround; WAL lets readers run beside one writer, and
@@ -185,7 +189,7 @@ def _use_sqlite_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={WAIT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={round(wait_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

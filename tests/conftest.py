@@ -10,8 +10,9 @@ from hypothesis import settings
 from sqlalchemy import Engine, text
 
 from bot.runtime.slack_standin import SlackStandIn
-from storage.db import make_engine, upgrade
+from storage.db import upgrade
 from storage.models import Base
+from tests.engines import roomy_engine
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 
 # CI replays the same examples every run and keeps no example database between runs, so a
@@ -27,7 +28,7 @@ def postgres_engine() -> Iterator[Engine]:
 
     cluster = require_postgres()
     url = cluster.start()
-    engine = make_engine(url)
+    engine = roomy_engine(url)
     upgrade(engine)
     yield engine
     engine.dispose()
@@ -41,7 +42,7 @@ def engine(
     """Every storage-touching test runs on the embedded default and on PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "phonetag.db"
-        sqlite = make_engine(f"sqlite:///{path}")
+        sqlite = roomy_engine(f"sqlite:///{path}")
         upgrade(sqlite)
         yield sqlite
         sqlite.dispose()

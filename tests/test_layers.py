@@ -58,3 +58,14 @@ def test_a_rule_that_imports_the_storage_layer_breaks_the_layers(tmp_path: Path)
     result = lint_imports(tree)
     assert result.returncode != 0
     assert "nothing imports upward BROKEN" in result.stdout
+
+
+def test_storage_that_imports_a_handler_breaks_the_layers(tmp_path: Path) -> None:
+    """The three root packages keep one order: storage sits below handlers."""
+    tree = copy_of_the_tree(tmp_path)
+    queries = tree / "storage" / "queries.py"
+    queries.write_text(queries.read_text() + "\nimport handlers.reps  # noqa\n")
+    result = lint_imports(tree)
+    assert result.returncode != 0
+    assert "nothing imports upward BROKEN" in result.stdout
+    assert "storage.queries -> handlers.reps" in result.stdout

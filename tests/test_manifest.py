@@ -32,9 +32,18 @@ def _schema_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft7Validator:
-    # A missing schema fails rather than skips: otherwise the manifest silently goes unchecked.
+    """Slack's schema sits beside the clone in CI (`../shared`), not in a fresh clone. Under
+    CI=true a missing schema fails, so the manifest never goes unchecked where it counts;
+    elsewhere the tests skip and say what to put where."""
     path = _schema_dir() / SCHEMA_FILE
-    assert path.is_file(), f"Slack manifest schema not found at {path}; set PHONETAG_SHARED"
+    if not path.is_file():
+        missing = (
+            f"Slack's manifest schema is not at {path} "
+            f"(or set PHONETAG_SHARED to the folder holding {SCHEMA_DIR_NAME})"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing}; CI must check manifest.yml against it", pytrace=False)
+        pytest.skip(f"{missing}; CI checks manifest.yml against it")
     schema = json.loads(path.read_text())
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)

@@ -33,6 +33,27 @@ def phonetag_commands() -> list[list[str]]:
     return [shlex.split(text.replace("…", "x")) for text in found]
 
 
+def console_block() -> list[str]:
+    """The walkthrough's lines, exactly as the README gives them to paste."""
+    (block,) = re.findall(r"```\n(help\n.*?)```", README, flags=re.S)
+    return block.splitlines()
+
+
+def run_console(tmp_path: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
+    """`phonetag console` as the walkthrough starts it, in an empty folder, `lines` pasted."""
+    (arguments,) = [c for c in phonetag_commands() if "--now" in c]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *arguments],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_the_readme_is_short_enough_to_finish() -> None:
     assert len(README.splitlines()) < 150
 
@@ -71,17 +92,42 @@ def test_phonetag_help_lists_the_commands() -> None:
 
 @pytest.mark.parametrize("typed", ["help", "/logcall Jane Doe vm phone:+1 312 555 0100"])
 def test_the_console_runs_as_the_walkthrough_starts_it(tmp_path: Path, typed: str) -> None:
-    (arguments,) = [c for c in phonetag_commands() if "--now" in c]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *arguments],
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(REPO)},
-        input=typed + "\n:quit\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_console(tmp_path, [typed, ":quit"])
+
     assert result.returncode == 0, result.stderr
     assert "phonetag> " + typed in result.stdout
+    assert f"Your data is kept in {(tmp_path / 'phonetag.db').resolve()}" in result.stdout
     assert (tmp_path / "phonetag.db").exists()
+
+
+def test_the_walkthrough_block_pasted_as_is_does_what_the_prose_says(tmp_path: Path) -> None:
+    """Only what stays put while drafts' wording changes is asserted: the digest's heading,
+    the reminder reaching Jane's number, the form taking every answer, "You are now"."""
+    result = run_console(tmp_path, console_block())
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+
+    def between(start: str, end: str | None) -> str:
+        part = out[out.index("phonetag> " + start) :]
+        return part[: part.index("phonetag> " + end)] if end else part
+
+    form = between("/logcall\n", ":click 1")
+    assert form.count("Logged") == 1 and "Bob Roe" in form
+    for refused in ("not one of the choices", "needs fixing", "Form closed", "not a date"):
+        assert refused not in form
+    assert "Follow-up set for Thu Dec 3, 9:00 AM" in form
+    assert "Undone" in between(":click 1", "/prospect list due")
+    digest = between(":now 2026-12-01 07:30", ":now 2026-12-01 08:00")
+    assert "Who to call today, Tue Dec 1" in digest
+    assert "Jane Doe" in digest and "Bob Roe" not in digest, "Undo did not take Bob out"
+    reminder = between(":now 2026-12-01 08:00", ":as U0222 Europe/London")
+    assert "[chat.postMessage → U0CONSOLE]" in reminder
+    assert "Jane Doe" in reminder and "312-555-0100" in reminder
+    assert "You are now U0222 in Europe/London." in between(":as U0222", None)
+
+
+def test_the_prose_says_what_the_console_says_about_enter() -> None:
+    from bot.runtime.console import FORM_HINT
+
+    assert "Enter keeps what is shown" in FORM_HINT
+    assert "Enter\nkeeps what is shown" in README or "Enter keeps what is shown" in README

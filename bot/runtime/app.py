@@ -22,7 +22,7 @@ from bot.blocks.modals import form_error_field
 from bot.blocks.mrkdwn import escape
 from bot.config import Settings
 from bot.grammar.slack_text import decode
-from bot.runtime.edge import signed_by_slack
+from bot.runtime.edge import SIGNATURE_MISMATCH, SIGNING_SECRET_HINT, signed_by_slack
 from bot.services.context import Services
 from bot.services.oauth import oauth_flow
 from handlers import register_listeners
@@ -57,7 +57,7 @@ def create_app(settings: Settings, services: Services) -> App:
     client = web_client(settings)
     engine = services.session_factory.kw["bind"]
     logger.addFilter(_token_from_environment)
-    app = App(
+    app = _QuietApp(
         client=client,
         signing_secret=settings.slack_signing_secret,
         process_before_response=True,
@@ -77,6 +77,20 @@ def create_app(settings: Settings, services: Services) -> App:
     app.error(error_handler(settings.slack_signing_secret or ""))
     register_listeners(app)
     return app
+
+
+class _QuietApp(App):
+    """Payloads no listener takes (mentions, closed forms, shortcuts, events the manifest
+    subscribes to for later) get Slack's 200 with no body and one debug line. Bolt would
+    answer 404, which Slack shows as an error, and log a screenful of "[Suggestion]" code
+    at warning level for each. Its own hook for exactly that moment, kept whatever order
+    listeners were registered in."""
+
+    def _handle_unmatched_requests(self, req: BoltRequest, resp: BoltResponse) -> BoltResponse:
+        event = req.body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else req.body.get("type")
+        logger.debug("acknowledged a %s payload the bot does not handle", kind)
+        return BoltResponse(status=200, body="")
 
 
 def _token_from_environment(record: logging.LogRecord) -> bool:
@@ -195,7 +209,8 @@ def _log_no_refused_bodies() -> None:
 class _WithoutTheBody(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if str(record.msg).startswith("Invalid request signature detected"):
-            record.msg, record.args = "Invalid request signature detected", ()
+            record.msg, record.args = f"refused a request: {SIGNATURE_MISMATCH}", ()
+            record.msg += SIGNING_SECRET_HINT
         return True
 
 

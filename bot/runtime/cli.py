@@ -1,49 +1,36 @@
-"""`phonetag`: the one entry point for console, serve, socket and database chores."""
+"""`phonetag`: the one entry point for console, serve, socket, the worker and database chores.
+
+Only the standard library and the settings are imported here: `phonetag --help` answers at
+once, and each command imports what it needs (Bolt, SQLAlchemy, matplotlib) when it runs.
+A command is a `_parser` entry (its options) and a `_name(args, settings)` function; a
+start-up mistake is raised as a `StartupError` and said in one line with its exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import secrets
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from tqdm import tqdm
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import SERVE_THREADS, Settings, port_number
-from bot.runtime.app import build_app, create_app, open_database
-from bot.runtime.console import (
-    PROMPT,
-    Console,
-    ConsoleClock,
-    ConsoleUser,
-    console_moment,
-    render_blocks,
-)
 from bot.runtime.logs import configure_logging
-from bot.runtime.scheduler import start_digest_scheduler
-from bot.runtime.slack_standin import SlackStandIn
-from bot.runtime.ticks import PREVIEWABLE, minute_ticks
-from bot.runtime.worker import run_worker
-from bot.services.context import Services
-from bot.services.prospect_import import (
-    UnreadableFile,
-    default_report_path,
-    read_export,
-    run_import,
-    write_report,
+from bot.runtime.startup import (
+    EXIT_FAILED,
+    EXIT_SETTINGS,
+    StartupError,
+    check_bot_token,
+    check_token_kinds,
+    require,
 )
-from bot.services.slack_delivery import team_web_clients
-from storage.db import make_engine, make_session_factory, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import SQLAlchemyError
 
 # Chatty at INFO and of no use to someone running a command: Alembic's "Context impl
 # SQLiteImpl." and each migration's name, APScheduler's job bookkeeping. `--verbose` shows them.
@@ -55,16 +42,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(os.environ)
     except ValueError as unusable:
-        raise SystemExit(f"phonetag: {unusable}") from None
-    configure_logging(logging.INFO, settings.secrets)
+        print(f"phonetag: {unusable}", file=sys.stderr)
+        return EXIT_SETTINGS
+    configure_logging(logging.INFO, settings.secrets, settings.log_format)
     if not args.verbose:
         for name in _QUIET_UNLESS_VERBOSE:
             logging.getLogger(name).setLevel(logging.WARNING)
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return int(args.run(args, settings) or 0)
+    except StartupError as mistake:
+        print(f"phonetag {args.command}: {mistake.message}", file=sys.stderr)
+        return mistake.exit_code
     except SQLAlchemyError as error:
         print(f"phonetag: database error: {database_problem(error)}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
 
 
 def database_problem(error: SQLAlchemyError) -> str:
@@ -75,24 +68,51 @@ def database_problem(error: SQLAlchemyError) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
+class _DefaultsOnce(argparse.HelpFormatter):
+    """`(default: 3000)` after an option's help, unless the help already says its default or
+    there is none worth saying (a flag, or an option that is simply unset)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            "default" in text
+            or action.default in (None, False, argparse.SUPPRESS)
+            or not action.option_strings
+        ):
+            return text
+        return text + " (default: %(default)s)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="phonetag", description="Phone Tag: beat phone tag.")
+    parser = argparse.ArgumentParser(
+        prog="phonetag",
+        description="Phone Tag: a Slack bot that gets sales reps out of phone tag.",
+        epilog="Exit codes: 0 done, 1 failed, 2 a setting or argument is wrong, 3 Slack "
+        "refused a token, 4 Slack unreachable, 5 the port is taken (docs/operations.md).",
+    )
+    parser.add_argument(
+        "--version", action=_PrintVersion, nargs=0, help="print phonetag's version and exit"
+    )
     verbosity = argparse.ArgumentParser(add_help=False)
     verbosity.add_argument(
         "--verbose", "-v", action="store_true", help="also log migrations and scheduler chatter"
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
-            name,
-            help=help,
-            description=help,
-            parents=[verbosity],
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    def command(
+        name: str,
+        help: str,
+        run: Callable[[argparse.Namespace, Settings], int],
+        under: argparse._SubParsersAction[argparse.ArgumentParser] = commands,
+    ) -> argparse.ArgumentParser:
+        sub = under.add_parser(
+            name, help=help, description=help, parents=[verbosity], formatter_class=_DefaultsOnce
         )
+        # "serve", "db upgrade": how the one-line mistakes name the command.
+        sub.set_defaults(run=run, command=sub.prog.removeprefix("phonetag "))
+        return sub
 
-    console = command("console", "local shell, no Slack account needed")
+    console = command("console", "local shell, no Slack account needed", _console)
     console.add_argument("--user", default="U0CONSOLE", help="Slack user id to act as")
     console.add_argument("--tz", default="America/Chicago", help="your time zone, Area/City")
     console.add_argument("--team", default="T0CONSOLE", help="Slack team id")
@@ -101,21 +121,30 @@ def _parser() -> argparse.ArgumentParser:
         type=_console_now,
         help='the console\'s clock, on your --tz clock, e.g. "2026-12-01 07:30" (default: now)',
     )
-    console.set_defaults(run=_console)
+    console.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="SQLite file the console keeps its data in (default: DATABASE_URL, else "
+        "./phonetag.db)",
+    )
 
-    serve = command("serve", "Bolt over HTTP: POST /slack/events, GET /healthz")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve = command("serve", "Bolt over HTTP: POST /slack/events, GET /healthz", _serve)
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; 0.0.0.0 behind a TLS proxy or in a container",
+    )
     serve.add_argument("--port", type=int, default=3000, help="port to listen on")
     serve.add_argument("--threads", type=int, default=SERVE_THREADS, help="request threads")
-    serve.set_defaults(run=_serve)
 
-    socket = command("socket", "Bolt in Socket Mode: no public URL (needs SLACK_APP_TOKEN)")
-    socket.set_defaults(run=_socket)
+    command("socket", "Bolt in Socket Mode: no public URL (needs SLACK_APP_TOKEN)", _socket)
 
     digest = command(
         "digest",
         "one scheduler tick: send every daily digest, Friday weekly picture and reminder due "
         "now and not yet sent, then the CRM outbox",
+        _digest,
     )
     digest.add_argument(
         "--at",
@@ -126,14 +155,16 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument(
         "--dry-run", action="store_true", help="print the messages that are due; send nothing"
     )
-    digest.set_defaults(run=_digest)
 
     worker = command(
         "worker",
         "run the minute's ticks (digests, weekly pictures, reminders, CRM) in their own process",
+        _worker,
     )
     worker.add_argument(
-        "--once", action="store_true", help="run one round of every tick and exit (for cron)"
+        "--once",
+        action="store_true",
+        help="run one round of every tick, print a line per tick, and exit (for cron)",
     )
     worker.add_argument(
         "--processes",
@@ -148,47 +179,35 @@ def _parser() -> argparse.ArgumentParser:
         help="serve GET /metrics on this port (default: PHONETAG_METRICS_PORT, or none); "
         "with --processes N, tick process i serves on this port + i",
     )
-    worker.set_defaults(run=_worker)
 
-    db = commands.add_parser("db", help="database chores")
+    db = commands.add_parser(
+        "db", help="database chores: db upgrade", description="Database chores."
+    )
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
-    db_commands.add_parser(
-        "upgrade", help="apply migrations to DATABASE_URL", parents=[verbosity]
-    ).set_defaults(run=_db_upgrade)
+    command("upgrade", "apply migrations to DATABASE_URL", _db_upgrade, db_commands)
 
-    bulk = command("import", "import prospects for one rep from a CRM export (CSV)")
+    bulk = command("import", "import prospects for one rep from a CRM export (CSV)", _import)
     bulk.add_argument("file", type=Path, help="CSV from HubSpot, Salesforce or a plain sheet")
     bulk.add_argument("--team", required=True, help="Slack team id of the workspace")
     bulk.add_argument("--owner", required=True, help="Slack user id of the rep who owns them")
     bulk.add_argument(
         "--errors", type=Path, help="per-row report of skipped rows (default: FILE.errors.csv)"
     )
-    bulk.set_defaults(run=_import)
     return parser
 
 
-def start_digests(settings: Settings, engine: Engine) -> BackgroundScheduler:
-    return start_digest_scheduler(
-        make_session_factory(engine),
-        team_web_clients(settings, engine),
-        ticks=minute_ticks(settings),
-    )
+class _PrintVersion(argparse.Action):
+    """Looked up only when asked: package metadata costs `--help` a noticeable share."""
 
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
 
-def start_ticks(settings: Settings, engine: Engine) -> BackgroundScheduler | None:
-    """`serve` and `socket` tick in process unless `phonetag worker` does it for them."""
-    if settings.separate_worker:
-        logging.getLogger(__name__).info("ticks left to phonetag worker (PHONETAG_WORKER)")
-        return None
-    return start_digests(settings, engine)
-
-
-def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.oauth_enabled:
-        require("worker", {"SLACK_BOT_TOKEN": settings.slack_bot_token})
-    if args.metrics_port is not None:
-        settings = replace(settings, metrics_port=args.metrics_port)
-    return run_worker(settings, once=args.once, processes=args.processes)
+        try:
+            said = version("phonetag")
+        except PackageNotFoundError:
+            said = "(not installed)"
+        print(f"phonetag {said}")
+        parser.exit()
 
 
 def _metrics_port(text: str) -> int:
@@ -204,136 +223,10 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
-def _console(args: argparse.Namespace, settings: Settings) -> int:
-    logging.getLogger().setLevel(logging.WARNING)
-    try:
-        tz = ZoneInfo(args.tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        message = f"phonetag console: “{args.tz}” is not a time zone; use Area/City"
-        raise SystemExit(message) from None
-    clock = ConsoleClock(console_moment(args.now, tz) if args.now else None)
-    with SlackStandIn() as standin:
-        secret = secrets.token_hex(16)
-        # The CRM settings pass through: the console can try a real CRM account.
-        console_settings = replace(
-            settings,
-            slack_bot_token="xoxb-console",
-            slack_signing_secret=secret,
-            slack_app_token=None,
-            slack_client_id=None,
-            slack_client_secret=None,
-            slack_api_url=standin.base_url,
-        )
-        engine = open_database(console_settings)
-        session_factory = make_session_factory(engine)
-        app = create_app(
-            console_settings, Services(session_factory, clock=clock, settings=console_settings)
-        )
-        clients = team_web_clients(console_settings, engine)
-
-        ticks = minute_ticks(console_settings)
-
-        def tick(now: datetime) -> None:
-            for run in ticks.values():
-                run(session_factory, clients, now)
-
-        console = Console(
-            app, standin, secret, ConsoleUser(args.team, args.user, args.tz), clock=clock, tick=tick
-        )
-        if args.now:
-            # What is due at the moment asked for shows with the first reply.
-            tick(clock())
-        scheduler = start_digest_scheduler(session_factory, clients, clock, ticks)
-        try:
-            console.run(_prompted(sys.stdin), sys.stdout, echo=not sys.stdin.isatty())
-        finally:
-            scheduler.shutdown(wait=False)
-    return 0
-
-
-def _prompted(stream: TextIO) -> Iterator[str]:
-    interactive = stream.isatty()
-    while True:
-        if interactive:
-            sys.stdout.write(PROMPT)
-            sys.stdout.flush()
-        line = stream.readline()
-        if not line:
-            return
-        yield line
-
-
-def require(command: str, needed: dict[str, str | None]) -> None:
-    """Every missing variable in one line, so a first start is fixed in one go."""
-    missing = [name for name, value in needed.items() if not value]
-    if missing:
-        raise SystemExit(
-            f"phonetag {command}: set {', '.join(missing)} in the environment "
-            "(the README's “Install in Slack” says where each one is)"
-        )
-
-
-def _log_no_token_check() -> None:
-    logging.getLogger("phonetag").info(
-        "starting without asking Slack (auth.test): a wrong bot token shows on the first request"
-    )
-
-
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from waitress import serve
-
-    from bot.runtime.edge import MAX_BODY_BYTES
-    from bot.runtime.web import serving_app
-
-    needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
-    if not settings.oauth_enabled:
-        needed["SLACK_BOT_TOKEN"] = settings.slack_bot_token
-    require("serve", needed)
-    _log_no_token_check()
-    engine = open_database(settings)
-    scheduler = start_ticks(settings, engine)
-    try:
-        serve(
-            serving_app(settings, engine),
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            # Refused with 413 from the headers, before waitress buffers a byte of it.
-            max_request_body_size=MAX_BODY_BYTES,
-        )
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-    return 0
-
-
-def _socket(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime.socket import BoundedSocketModeHandler
-
-    require(
-        "socket",
-        {"SLACK_APP_TOKEN": settings.slack_app_token, "SLACK_BOT_TOKEN": settings.slack_bot_token},
-    )
-    _log_no_token_check()
-    engine = open_database(settings)
-    app = build_app(settings, engine)
-    scheduler = start_ticks(settings, engine)
-    try:
-        BoundedSocketModeHandler(app, settings.slack_app_token).start()
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-    return 0
-
-
-def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(make_engine(settings.database_url))
-    print("database is up to date")
-    return 0
-
-
 def _console_now(text: str) -> str:
     """Checked here, read in --tz's zone once that is known."""
+    from bot.runtime.console import console_moment
+
     try:
         console_moment(text)
     except ValueError as problem:
@@ -357,10 +250,122 @@ def _instant(text: str) -> datetime:
     return at
 
 
+# Commands ------------------------------------------------------------------------------------
+
+
+def _console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime.console import run_console
+
+    logging.getLogger().setLevel(logging.WARNING)
+    database_url = f"sqlite:///{args.db}" if args.db else settings.database_url
+    return run_console(
+        settings,
+        database_url,
+        team=args.team,
+        user=args.user,
+        tz=args.tz,
+        now=args.now,
+        lines=_lines(sys.stdin),
+        out=sys.stdout,
+        terminal=sys.stdin.isatty(),
+    )
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    """Read as they come: a terminal's lines are answered one by one."""
+    while line := stream.readline():
+        yield line
+
+
+def _slack_checks(settings: Settings, *, slack_required: bool) -> None:
+    """What every command that talks to Slack checks first; with OAuth there is no single
+    bot token to check (each workspace's is stored at install)."""
+    check_token_kinds(
+        {"SLACK_BOT_TOKEN": settings.slack_bot_token, "SLACK_APP_TOKEN": settings.slack_app_token}
+    )
+    if settings.slack_bot_token and not settings.oauth_enabled:
+        check_bot_token(settings, slack_required=slack_required)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from waitress import create_server
+
+    from bot.runtime.app import open_database
+    from bot.runtime.edge import MAX_BODY_BYTES
+    from bot.runtime.scheduler import start_ticks
+    from bot.runtime.startup import unusable_address
+    from bot.runtime.web import serving_app
+
+    needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
+    if not settings.oauth_enabled:
+        needed["SLACK_BOT_TOKEN"] = settings.slack_bot_token
+    require(needed)
+    check_token_kinds({"SLACK_BOT_TOKEN": settings.slack_bot_token})
+    engine = open_database(settings)
+    app = serving_app(settings, engine)
+    try:
+        server = create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            # Refused with 413 from the headers, before waitress buffers a byte of it.
+            max_request_body_size=MAX_BODY_BYTES,
+        )
+    except OSError as unusable:
+        raise unusable_address(unusable, args.host, args.port) from None
+    # Once the port is ours: a taken port is said before anything is asked of Slack.
+    _slack_checks(settings, slack_required=False)
+    scheduler = start_ticks(settings, engine)
+    try:
+        logging.getLogger("phonetag").info("serving on http://%s:%d", args.host, args.port)
+        server.run()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def _socket(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime.socket import run_socket_mode
+
+    require(
+        {"SLACK_APP_TOKEN": settings.slack_app_token, "SLACK_BOT_TOKEN": settings.slack_bot_token}
+    )
+    _slack_checks(settings, slack_required=True)
+    return run_socket_mode(settings)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime.worker import run_worker
+
+    if not settings.oauth_enabled:
+        require({"SLACK_BOT_TOKEN": settings.slack_bot_token})
+        _slack_checks(settings, slack_required=False)
+    if args.metrics_port is not None:
+        settings = replace(settings, metrics_port=args.metrics_port)
+    return run_worker(settings, once=args.once, processes=args.processes)
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import make_engine, upgrade
+
+    upgrade(make_engine(settings.database_url))
+    print("database is up to date")
+    return 0
+
+
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime.app import open_database
+    from bot.runtime.console import render_blocks
+    from bot.runtime.ticks import PREVIEWABLE, minute_ticks
+    from bot.services.slack_delivery import team_web_clients
+    from storage.db import make_session_factory
+
     now = args.at or datetime.now(UTC)
     if not args.dry_run and not settings.oauth_enabled:
-        require("digest", {"SLACK_BOT_TOKEN": settings.slack_bot_token})
+        require({"SLACK_BOT_TOKEN": settings.slack_bot_token})
+        check_token_kinds({"SLACK_BOT_TOKEN": settings.slack_bot_token})
     engine = open_database(settings)
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
@@ -379,6 +384,18 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 2 only when nothing could be read; bad rows go to the report and the rest in."""
+    from tqdm import tqdm
+
+    from bot.runtime.app import open_database
+    from bot.services.prospect_import import (
+        UnreadableFile,
+        default_report_path,
+        read_export,
+        run_import,
+        write_report,
+    )
+    from storage.db import make_session_factory
+
     try:
         export = read_export(args.file)
     except UnreadableFile as problem:

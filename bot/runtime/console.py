@@ -17,18 +17,29 @@ import time as wall
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import App, BoltRequest
+from sqlalchemy import Engine
 
 from bot import ids
 from bot.blocks.mrkdwn import escape, plain
+from bot.config import Settings
 from bot.rules.dates import EXAMPLES, DateError, resolve_when
+from bot.runtime.app import create_app, open_database
 from bot.runtime.edge import slack_request
+from bot.runtime.scheduler import start_digest_scheduler
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
+from bot.runtime.startup import EXIT_SETTINGS, StartupError
+from bot.runtime.ticks import minute_ticks
+from bot.services.context import Services
+from bot.services.slack_delivery import team_web_clients
+from storage.db import make_session_factory
+from storage.models import Base
 
 PROMPT = "phonetag> "
 GREETING = (
@@ -46,8 +57,12 @@ Console commands:
   :as U0222 Europe/London   act as another Slack user, in their time zone
   :now 2026-12-01 07:30     set the clock (your zone) and run that minute's digest and reminders
   :now                      show the clock
+  :reset                    erase the console's data and start fresh
   :quit                     leave"""
-FORM_HINT = "Fill in the form: one line per field; Enter keeps what is shown, :cancel closes it."
+FORM_HINT = (
+    "Fill in the form: one line per field; Enter keeps what is shown (blank if nothing is),"
+    " :cancel closes it."
+)
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _FORM_ELEMENTS = {
     "plain_text_input",
@@ -90,12 +105,14 @@ class Console:
         *,
         clock: ConsoleClock | None = None,
         tick: Callable[[datetime], None] = lambda now: None,
+        erase: Callable[[], str] | None = None,
     ):
         self.app = app
         self.standin = standin
         self.signing_secret = signing_secret
         self.clock = clock or ConsoleClock()
         self.tick = tick
+        self._erase = erase
         self.user = user
         self._zones: dict[str, str] = {}
         self._buttons: list[dict[str, Any]] = []
@@ -113,12 +130,24 @@ class Console:
         self._zones[user.user_id] = user.tz
         self.standin.users[user.user_id] = {"tz": user.tz, "real_name": user.user_id}
 
-    def run(self, lines: Iterable[str], out: TextIO, *, echo: bool = False) -> None:
-        """Read commands (and the answers to form prompts) from `lines` until they end;
-        `echo` writes the answers after their prompts, for input that is not a terminal."""
+    def run(
+        self, lines: Iterable[str], out: TextIO, *, echo: bool = False, prompt: bool = False
+    ) -> None:
+        """Read commands (and the answers to form prompts) from `lines` until they end.
+
+        At a terminal (`prompt`) each prompt is written before its line is read, one prompt
+        at a time: the form's field prompts stand in for `phonetag> ` while it is open.
+        `echo` writes each line after its prompt instead, for input that is not a terminal,
+        so a transcript reads as if typed."""
         self._lines, self._out, self._echo = iter(lines), out, echo
         out.write(GREETING + "\n")
-        for line in self._lines:
+        while True:
+            if prompt:
+                out.write(PROMPT)
+                out.flush()
+            line = next(self._lines, None)
+            if line is None:
+                return
             line = line.strip()
             if self._echo:
                 out.write(PROMPT + line + "\n")
@@ -138,11 +167,19 @@ class Console:
             return self._set_clock(rest)
         if word == ":click":
             return self._click(rest)
+        if word == ":reset":
+            return self.reset()
         if word.startswith("/"):
             if word not in ids.COMMANDS:
                 return f"Unknown command {word}: try /logcall, /vmscript, /prospect or /digest."
             return self.slash(word, rest)
         return f"“{word}” is not a command: type a slash command like /logcall, or help."
+
+    def reset(self) -> str:
+        if self._erase is None:
+            return "This console has nothing to erase."
+        self._buttons = []
+        return self._erase()
 
     def slash(self, command: str, text: str) -> str:
         # Escaped as Slack escapes what a rep types, so the commands read it as in Slack.
@@ -399,6 +436,93 @@ class Console:
     def _say(self, text: str) -> None:
         if self._out is not None:
             self._out.write(text + "\n")
+
+
+def run_console(
+    settings: Settings,
+    database_url: str,
+    *,
+    team: str,
+    user: str,
+    tz: str,
+    now: str | None,
+    lines: Iterable[str],
+    out: TextIO,
+    terminal: bool,
+) -> int:
+    """`phonetag console`: the production app against `database_url` and a Slack stand-in,
+    with the digest scheduler running on the console's clock."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise StartupError(f"“{tz}” is not a time zone; use Area/City", EXIT_SETTINGS) from None
+    clock = ConsoleClock(console_moment(now, zone) if now else None)
+    with SlackStandIn() as standin:
+        secret = secrets.token_hex(16)
+        # The CRM settings pass through: the console can try a real CRM account.
+        console_settings = replace(
+            settings,
+            database_url=database_url,
+            slack_bot_token="xoxb-console",
+            slack_signing_secret=secret,
+            slack_app_token=None,
+            slack_client_id=None,
+            slack_client_secret=None,
+            slack_api_url=standin.base_url,
+        )
+        engine = open_database(console_settings)
+        session_factory = make_session_factory(engine)
+        app = create_app(
+            console_settings, Services(session_factory, clock=clock, settings=console_settings)
+        )
+        clients = team_web_clients(console_settings, engine)
+        ticks = minute_ticks(console_settings)
+
+        def tick(moment: datetime) -> None:
+            for run in ticks.values():
+                run(session_factory, clients, moment)
+
+        console = Console(
+            app,
+            standin,
+            secret,
+            ConsoleUser(team, user, tz),
+            clock=clock,
+            tick=tick,
+            erase=lambda: erase_local_data(engine),
+        )
+        out.write(f"Your data is kept in {where_data_lives(engine)} ({DATA_HINT}).\n")
+        if now:
+            # What is due at the moment asked for shows with the first reply.
+            tick(clock())
+        scheduler = start_digest_scheduler(session_factory, clients, clock, ticks)
+        try:
+            console.run(lines, out, echo=not terminal, prompt=terminal)
+        finally:
+            scheduler.shutdown(wait=False)
+            engine.dispose()
+    return 0
+
+
+DATA_HINT = "--db PATH keeps it elsewhere; :reset erases it"
+
+
+def where_data_lives(engine: Engine) -> str:
+    """The file's full path for SQLite, so the person knows what to delete or back up."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return str(Path(engine.url.database).resolve())
+    return engine.url.render_as_string(hide_password=True)
+
+
+def erase_local_data(engine: Engine) -> str:
+    """`:reset`: every row of a local SQLite file, migrations kept. A console pointed at a
+    team's PostgreSQL must not be one typo away from erasing the team's prospects."""
+    if engine.dialect.name != "sqlite":
+        return f":reset only erases a local SQLite file; {where_data_lives(engine)} is kept."
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    return f"Started fresh: everything in {where_data_lives(engine)} is erased."
 
 
 def console_moment(text: str, tz: ZoneInfo | None = None) -> datetime:

@@ -34,6 +34,11 @@ MAX_JSON_DEPTH = 64
 """Slack nests about a dozen levels deep (rich text in a view). Python's parser gives up near
 a thousand with a RecursionError, and our own code walking a payload should never meet one."""
 
+SIGNATURE_MISMATCH = "signature does not match or timestamp too old"
+SIGNING_SECRET_HINT = (
+    " (if Slack sent it, check SLACK_SIGNING_SECRET against Basic Information → App"
+    " Credentials, and this server's clock)"
+)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,15}")
@@ -187,7 +192,7 @@ class Edge:
             return _refuse(environ, start_response, Refusal(400, "body is not UTF-8"))
         if method == "POST":
             if not signed_by_slack(self._verifier, text, timestamp, signature):
-                refusal = Refusal(401, "signature does not match or timestamp too old")
+                refusal = Refusal(401, SIGNATURE_MISMATCH)
             else:
                 refusal = refuse_payload(text, _header(environ, "CONTENT_TYPE") or "")
         if refusal is not None:
@@ -212,12 +217,16 @@ def _header(environ: dict[str, object], key: str) -> str | None:
 def _refuse(
     environ: dict[str, object], start_response: StartResponse, refusal: Refusal
 ) -> Iterable[bytes]:
-    logger.info(
-        "refused %s %s from %s: %s",
+    mismatch = refusal.reason == SIGNATURE_MISMATCH
+    logger.log(
+        logging.WARNING if mismatch else logging.INFO,
+        "refused %s %s from %s: %s%s",
         refusal.status,
         str(environ.get("PATH_INFO") or "")[:100],
         environ.get("REMOTE_ADDR"),
         refusal.reason,
+        # The sender never sees the hint: it is for whoever set the secret.
+        SIGNING_SECRET_HINT if mismatch else "",
     )
     body = json.dumps({"ok": False, "error": refusal.reason}).encode()
     start_response(

@@ -15,17 +15,31 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.runtime.ticks import Tick, minute_ticks, run_round
 from bot.services.retention import forget_old_claims
-from bot.services.slack_delivery import ClientForTeam
+from bot.services.slack_delivery import ClientForTeam, team_web_clients
+from storage.db import make_session_factory
 
 logger = logging.getLogger(__name__)
 
 DIGEST_JOB = "daily-digest"
-__all__ = ["DIGEST_JOB", "forget_old_claims", "start_digest_scheduler"]
+__all__ = ["DIGEST_JOB", "forget_old_claims", "start_digest_scheduler", "start_ticks"]
+
+
+def start_ticks(settings: Settings, engine: Engine) -> BackgroundScheduler | None:
+    """`serve` and `socket` tick in process unless `phonetag worker` does it for them."""
+    if settings.separate_worker:
+        logger.info("ticks left to phonetag worker (PHONETAG_WORKER)")
+        return None
+    return start_digest_scheduler(
+        make_session_factory(engine),
+        team_web_clients(settings, engine),
+        ticks=minute_ticks(settings),
+    )
 
 
 def start_digest_scheduler(

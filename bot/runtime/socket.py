@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import json
 import logging
+from threading import Event
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.config import Settings
+from bot.runtime.app import build_app, open_database
 from bot.runtime.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH, Refusal, json_depth
+from bot.runtime.scheduler import start_ticks
+from bot.runtime.startup import socket_mode_url, unreachable_socket
 
 logger = logging.getLogger("phonetag.edge")
+"""Refusals are the edge's lines, whichever door the message came in by."""
 
 
 def refuse_message(payload: object) -> Refusal | None:
@@ -40,3 +46,27 @@ class BoundedSocketModeHandler(SocketModeHandler):
         logger.info("refused a Socket Mode %s message: %s", req.type, refusal.reason)
         # Acknowledged, so Slack does not send it again; nothing else is done with it.
         client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+
+def run_socket_mode(settings: Settings) -> int:
+    """`phonetag socket`: the websocket address is asked for once, bounded (a refused app
+    token or an unreachable Slack is one line), then Bolt keeps the connection up and
+    reconnects on its own until the process is stopped."""
+    url = socket_mode_url(settings)
+    engine = open_database(settings)
+    handler = BoundedSocketModeHandler(build_app(settings, engine), settings.slack_app_token)
+    handler.client.wss_uri = url
+    try:
+        handler.connect()
+    except Exception as unreachable:
+        # Whatever the websocket library raises for a handshake that fails.
+        raise unreachable_socket(unreachable) from None
+    logging.getLogger("phonetag").info("connected to Slack in Socket Mode")
+    scheduler = start_ticks(settings, engine)
+    try:
+        Event().wait()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        handler.close()
+    return 0

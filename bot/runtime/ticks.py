@@ -81,9 +81,11 @@ def run_round(
     session_factory: sessionmaker[Session],
     client_for_team: ClientForTeam,
     now: datetime,
+    say: Callable[[str], None] | None = None,
 ) -> bool:
     """Run every tick once at `now`; False if any failed. A failing tick is logged with its
-    traceback and the others still run: reminders must not wait on a broken digest."""
+    traceback and the others still run: reminders must not wait on a broken digest. `say`
+    hears one line per tick, whatever it did (`worker --once` prints them for cron)."""
     succeeded = True
     for name, tick in ticks.items():
         started = time.perf_counter()
@@ -93,10 +95,14 @@ def run_round(
             # The worker's app.error: nobody waits on a reply, so log it loudly and go on.
             logger.exception("%s tick at %s failed", name, now.isoformat())
             succeeded = False
+            if say is not None:
+                say(f"{name} tick at {now.isoformat()} failed (the log has why)")
             continue
         metrics.observe_tick(name, report, time.perf_counter() - started)
         if report.acted:
             logger.info(report.summary())
+        if say is not None:
+            say(report.summary())
     if "crm" in ticks:
         metrics.observe_outbox(session_factory)
     return succeeded

@@ -36,7 +36,7 @@ def create() -> WsgiApp:
     settings = Settings.from_env(os.environ)
     if not settings.slack_signing_secret:
         raise SystemExit("phonetag: SLACK_SIGNING_SECRET is required to serve Slack")
-    configure_logging(logging.INFO, [settings.slack_signing_secret, settings.slack_client_secret])
+    configure_logging(logging.INFO, settings.secrets, settings.log_format)
     engine = open_database(settings)
     return serving_app(settings, engine)
 

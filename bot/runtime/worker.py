@@ -65,7 +65,7 @@ def run_worker(
     ticks = ticks if ticks is not None else minute_ticks(settings)
     services = Services(session_factory, clock, settings=settings)
     if once:
-        succeeded = run_round(ticks, session_factory, clients, clock())
+        succeeded = run_round(ticks, session_factory, clients, clock(), _print_line)
         return 0 if _redraw_homes(services, clients) and succeeded else 1
     _serve_metrics(settings.metrics_port)
     stop = stop or _stopped_by_signals()
@@ -142,14 +142,14 @@ def _run_tick_processes(
 
 def _tick_process(settings: Settings, share: TickShare, once: bool) -> None:
     """One of `--processes`' children: rounds only, with its share of the digest tick."""
-    configure_logging(logging.INFO, settings.secrets)
+    configure_logging(logging.INFO, settings.secrets, settings.log_format)
     stop = Event() if once else _stopped_by_signals()
     engine = open_database(settings)
     session_factory = make_session_factory(engine)
     clients = team_web_clients(settings, engine)
     ticks = minute_ticks(settings, share)
     if once:
-        succeeded = run_round(ticks, session_factory, clients, datetime.now(UTC))
+        succeeded = run_round(ticks, session_factory, clients, datetime.now(UTC), _print_line)
     else:
         if settings.metrics_port is not None:
             # Each process counts its own rounds: one port each, next to one another.
@@ -167,6 +167,11 @@ def _serve_metrics(port: int | None) -> None:
         return
     serve_metrics(port)
     logger.info("metrics on port %d at /metrics", port)
+
+
+def _print_line(line: str) -> None:
+    """What a tick did, on stdout for whoever ran `--once` (cron mails it, a person reads it)."""
+    print(line, flush=True)
 
 
 def _home_redraws(services: Services, clients: ClientForTeam, stop: Event) -> None:

@@ -7,14 +7,15 @@ from collections.abc import Iterator
 import pytest
 
 from bot.runtime.slack_standin import SlackStandIn
-from storage.db import make_engine, upgrade
+from storage.db import upgrade
+from tests.engines import roomy_engine
 from tests.robustness.fuzzing import FuzzWorkspace
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzWorkspace]:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
+    engine = roomy_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
     upgrade(engine)
     with SlackStandIn() as standin:
         fuzzed = FuzzWorkspace(SlackHarness(engine, standin, Clock(MONDAY_MORNING)))

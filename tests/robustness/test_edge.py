@@ -22,8 +22,9 @@ from sqlalchemy import Engine, func, select, text
 
 from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import SlackStandIn
-from storage.db import make_engine, upgrade
+from storage.db import upgrade
 from storage.models import Base, CallLogRow
+from tests.engines import roomy_engine
 from tests.servers import SIGNING_SECRET, server
 from tests.slack import logcall_body
 
@@ -88,7 +89,7 @@ def attacker() -> Iterator[Attacker]:
 
 def _database(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Engine:
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp.mktemp('edge') / 'edge.db'}")
+        engine = roomy_engine(f"sqlite:///{tmp.mktemp('edge') / 'edge.db'}")
         upgrade(engine)
         return engine
     engine: Engine = request.getfixturevalue("postgres_engine")

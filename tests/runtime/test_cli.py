@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -41,7 +42,8 @@ def _clean_environment() -> dict[str, str]:
 def test_serve_with_a_token_and_no_reachable_slack_answers_healthz_within_5_s(
     tmp_path: Path,
 ) -> None:
-    """Before, serve asked Slack's auth.test three times and died. Python's own start (imports,
+    """Before, serve asked Slack's auth.test three times and died; now it asks (bounded), says
+    in one line that Slack could not be reached, and starts. Python's own start (imports,
     migrations) is not what is measured: on a loaded CI machine that alone can take seconds."""
     port, unreachable = free_port(), free_port()
     env = {
@@ -69,8 +71,10 @@ def test_serve_with_a_token_and_no_reachable_slack_answers_healthz_within_5_s(
         _, log = process.communicate(timeout=30)
     assert health == {"ok": True, "database": "reachable"}, log
     assert answered_in < 5
-    assert "auth.test" in log and log.count("without asking Slack") == 1
-    assert f"127.0.0.1:{unreachable}" not in log, "serve tried to reach Slack"
+    assert log.count("could not reach Slack") == 1
+    (warning,) = [line for line in log.splitlines() if "could not reach Slack" in line]
+    assert "SLACK_BOT_TOKEN" in warning and "starting anyway" in warning
+    assert "xoxb-not-checked-at-start" not in log
     assert "will be unused" not in log
     assert "Context impl" not in log
 
@@ -99,6 +103,43 @@ def test_serve_help_shows_the_defaults() -> None:
     assert "default: 127.0.0.1" in shown
     assert "default: 3000" in shown
     assert "default: 4" in shown
+
+
+def test_each_default_is_shown_once_and_unset_ones_not_at_all() -> None:
+    shown = " ".join(phonetag("console", "--help").stdout.split())
+
+    assert shown.count("(default: now)") == 1
+    assert "default: None" not in shown and "default: False" not in shown
+
+
+def test_every_command_is_described_in_help() -> None:
+    top = phonetag("--help").stdout
+    for command in ("console", "serve", "socket", "digest", "worker", "db", "import"):
+        (line,) = [line for line in top.splitlines() if line.strip().startswith(command + " ")]
+        assert len(line.split()) > 2, f"{command} has no description"
+    assert "apply migrations" in phonetag("db", "--help").stdout
+
+
+def test_version() -> None:
+    result = phonetag("--version")
+
+    assert result.returncode == 0
+    assert re.fullmatch(r"phonetag \d+\.\d+\.\d+\S*", result.stdout.strip())
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """`--help` stays quick because Bolt, SQLAlchemy and matplotlib wait for the commands
+    that use them (bench/cli_start.py times it)."""
+    code = (
+        "import sys; from bot.runtime.cli import main\n"
+        "try: main(['--help'])\nexcept SystemExit: pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    for heavy in ("slack_bolt", "slack_sdk", "sqlalchemy", "matplotlib", "alembic", "psycopg"):
+        assert f"'{heavy}'" not in loaded
 
 
 @pytest.mark.parametrize(

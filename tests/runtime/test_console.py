@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
+import pty
 import subprocess
 import sys
+import termios
 from pathlib import Path
+from select import select as wait_readable
+
+from sqlalchemy import select
+
+from bot import ids
+from bot.config import Settings
+from bot.runtime.console import PROMPT, erase_local_data
+from bot.runtime.console import run_console as run_console_in_process
+from storage.models import ProspectRow
+from tests.slack import SlackHarness
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -119,3 +132,110 @@ def test_two_forms_in_one_session_are_both_logged(tmp_path: Path) -> None:
     )
     assert "Logged *Voicemail left* with *Ann Lee*" in out
     assert "Logged *Voicemail left* with *Ben Ode*" in out
+
+
+def test_at_a_terminal_each_field_has_one_prompt(tmp_path: Path) -> None:
+    """At a terminal the console writes its own prompts: while the form is open, the
+    field's prompt is the only one (it used to be followed by a stray `phonetag> `)."""
+    shown = io.StringIO()
+    run_console_in_process(
+        Settings(),
+        f"sqlite:///{tmp_path / 'console.db'}",
+        team="T0CONSOLE",
+        user="U0CONSOLE",
+        tz="America/Chicago",
+        now="2026-11-30 10:00",
+        lines=iter([*logcall_form("Ann Lee", "+1 206 555 0111"), ":quit"]),
+        out=shown,
+        terminal=True,
+    )
+    out = shown.getvalue()
+
+    assert out.count(PROMPT) == 2, out  # before /logcall, and before :quit
+    for field in ("Prospect", "Outcome", "Notes", "Follow-up", "Deal value", "Phone"):
+        assert out.count(f"  {field}> ") == 1
+    assert f"> {PROMPT}" not in out
+    assert "Logged *Voicemail left* with *Ann Lee*" in out
+
+
+AGAIN = ["/prospect list", ":quit"]
+
+
+def test_the_data_is_where_the_console_says_and_reset_starts_fresh(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "mine" / "phonetag-trial.db"
+    elsewhere.parent.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", str(elsewhere)],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        input="\n".join(
+            ["/logcall Jane Doe vm phone:+1 312 555 0100", "/prospect list", ":reset", *AGAIN]
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith(f"Your data is kept in {elsewhere} (--db PATH")
+    assert elsewhere.exists() and not (tmp_path / "phonetag.db").exists()
+    before, after_reset = out.split("phonetag> :reset")
+    assert "312-555-0100" in before.split("phonetag> /prospect list")[1]
+    assert after_reset.startswith(f"\nStarted fresh: everything in {elsewhere} is erased.")
+    assert "312-555-0100" not in after_reset
+
+
+def test_reset_erases_only_a_local_sqlite_file(slack: SlackHarness) -> None:
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 312 555 0100")
+
+    said = erase_local_data(slack.engine)
+
+    with slack.session_factory() as session:
+        left = session.scalars(select(ProspectRow.name)).all()
+    if slack.engine.dialect.name == "sqlite":
+        assert said.startswith("Started fresh") and left == []
+    else:
+        assert said.startswith(":reset only erases a local SQLite file") and left == ["Jane Doe"]
+
+
+def test_in_a_real_terminal_the_form_asks_with_its_own_prompts_only(tmp_path: Path) -> None:
+    """The process on a pseudo-terminal (echo off, so only what the console writes shows):
+    `phonetag> ` once per command, a field's prompt alone while the form is open."""
+    controller, terminal = pty.openpty()
+    attributes = termios.tcgetattr(terminal)
+    attributes[3] &= ~termios.ECHO
+    termios.tcsetattr(terminal, termios.TCSANOW, attributes)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--now", "2026-11-30 10:00"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    typed = [*logcall_form("Ann Lee", "+1 206 555 0111"), ":quit"]
+    os.write(controller, ("\n".join(typed) + "\n").encode())
+    shown = b""
+    while True:
+        ready, _, _ = wait_readable([controller], [], [], 60)
+        try:
+            chunk = os.read(controller, 65536) if ready else b""
+        except OSError:  # the console exited and closed its end
+            chunk = b""
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=30)
+    os.close(controller)
+    out = shown.decode().replace("\r\n", "\n")
+
+    assert process.returncode == 0, out
+    assert out.count(PROMPT) == 2, out
+    for field in ("Prospect", "Outcome", "Notes", "Follow-up", "Deal value", "Phone"):
+        assert out.count(f"  {field}> ") == 1, out
+    assert f"> {PROMPT}" not in out
+    assert "Logged *Voicemail left* with *Ann Lee*" in out

@@ -24,8 +24,8 @@ from bot import ids
 from bot.runtime.edge import Refusal
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.socket import refuse_message
-from storage.db import make_engine
 from storage.models import CallLogRow
+from tests.engines import roomy_engine
 from tests.servers import ROOT
 from tests.slack import SlackHarness
 
@@ -142,7 +142,7 @@ def test_phonetag_socket_logs_a_call_over_a_real_websocket(
     assert refused == {"envelope_id": "env-deep"}
     assert ack["envelope_id"] == "env-1"
     assert "Voicemail left" in ack["payload"]["text"]
-    engine = make_engine(f"sqlite:///{database}")
+    engine = roomy_engine(f"sqlite:///{database}")
     with Session(engine) as session:
         assert session.scalars(select(CallLogRow.outcome)).all() == ["vm"]
     engine.dispose()

@@ -18,14 +18,15 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.runtime.cli import start_ticks
+from bot.runtime.scheduler import start_ticks
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.ticks import minute_ticks, run_round
 from bot.runtime.worker import run_worker
 from bot.services.digest_delivery import TickReport
 from bot.services.slack_delivery import ClientForTeam
-from storage.db import make_engine, upgrade
+from storage.db import upgrade
 from storage.models import HomeRedrawRow, ProspectRow, RepRow
+from tests.engines import roomy_engine
 from tests.servers import cli_environment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def morning_somewhere() -> str:
 
 def seed_due_rep(url: str) -> None:
     """A rep whose digest is due now, every day, empty or not."""
-    engine = make_engine(url)
+    engine = roomy_engine(url)
     upgrade(engine)
     with engine.begin() as connection:
         connection.execute(
@@ -153,13 +154,13 @@ def test_the_worker_loops_until_told_to_stop(tmp_path: Path) -> None:
         return TickReport(now=now)
 
     settings = Settings(database_url=f"sqlite:///{tmp_path}/loop.db", slack_bot_token="xoxb-t")
-    upgrade(make_engine(settings.database_url))
+    upgrade(roomy_engine(settings.database_url))
     assert run_worker(settings, stop=stop, ticks={"last": last_round}, clock=lambda: SETUP) == 0
     assert rounds == [SETUP]
 
 
 def test_serve_ticks_in_process_only_when_no_worker_is_configured(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path}/serve.db")
+    engine = roomy_engine(f"sqlite:///{tmp_path}/serve.db")
     upgrade(engine)
     with_worker = Settings.from_env({"PHONETAG_WORKER": "separate", "SLACK_BOT_TOKEN": "x"})
     assert start_ticks(with_worker, engine) is None
@@ -179,7 +180,7 @@ def home_left_for_the_worker(
         slack_bot_token="xoxb-t",
         slack_api_url=standin.base_url,
     )
-    engine = make_engine(settings.database_url)
+    engine = roomy_engine(settings.database_url)
     upgrade(engine)
     with engine.begin() as connection:
         connection.execute(

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.runtime.cli import main
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import make_session_factory, upgrade
 from storage.models import ProspectRow
+from tests.engines import roomy_engine
 
 ROWS = 10_000
 # Data row i sits on spreadsheet row i + 2 (the header is row 1).
@@ -75,7 +76,7 @@ def big_export(path: Path) -> Path:
 def test_ten_thousand_rows_with_a_few_bad_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
+    engine = roomy_engine(f"sqlite:///{tmp_path / 'import.db'}")
     upgrade(engine)
     source = big_export(tmp_path / "leads.csv")
 
@@ -205,7 +206,7 @@ def test_a_file_that_cannot_be_read_exits_2_and_imports_nothing(
     content: bytes | None,
     said: str,
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
+    engine = roomy_engine(f"sqlite:///{tmp_path / 'import.db'}")
     upgrade(engine)
     source = tmp_path / "leads.csv"
     if content is not None:
@@ -219,7 +220,7 @@ def test_a_file_that_cannot_be_read_exits_2_and_imports_nothing(
 def test_semicolon_separated_export_with_a_bom(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
+    engine = roomy_engine(f"sqlite:///{tmp_path / 'import.db'}")
     upgrade(engine)
     source = tmp_path / "leads.csv"
     source.write_bytes("\ufeffName;Phone;TZ\nJosé Núñez;+34 912 345 678;Europe/Madrid\n\n".encode())

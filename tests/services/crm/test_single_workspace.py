@@ -12,8 +12,9 @@ from sqlalchemy import Engine, select
 from bot import ids
 from bot.runtime.cli import main
 from bot.runtime.slack_standin import SlackStandIn
-from storage.db import make_engine, upgrade
+from storage.db import upgrade
 from storage.models import CrmConnectionRow
+from tests.engines import roomy_engine
 from tests.services.crm.conftest import crm_harness
 from tests.services.crm.standins import HUBSPOT_TOKEN, HubSpotStandIn
 from tests.slack import BOT_TOKEN, MONDAY_MORNING, Clock
@@ -56,7 +57,7 @@ def test_phonetag_digest_sends_the_outbox(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     url = f"sqlite:///{tmp_path / 'phonetag.db'}"
-    engine = make_engine(url)
+    engine = roomy_engine(url)
     upgrade(engine)
     clock = Clock(MONDAY_MORNING)
     slack = crm_harness(
