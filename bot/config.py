@@ -14,6 +14,7 @@ clients, 8 threads had a p99 about a third higher than 4, for the same throughpu
 leave room for the few requests that wait on Slack (views.open, users.info) or the database."""
 
 DEFAULT_POSTS_IN_FLIGHT = 16
+DEFAULT_UNINSTALL_GRACE_DAYS = 30
 IN_PROCESS_WORKER = "in-process"
 SEPARATE_WORKER = "separate"
 
@@ -33,7 +34,11 @@ class Settings:
     """`phonetag worker` runs the minute's ticks, so `serve` and `socket` do not
     (PHONETAG_WORKER=separate)."""
     secret_key: str | None = None
-    """PHONETAG_SECRET_KEY: the Fernet key CRM credentials are encrypted with at rest."""
+    """PHONETAG_SECRET_KEY: the Fernet key CRM credentials are encrypted with at rest (and
+    the suppression list's hashes are keyed from)."""
+    uninstall_grace_days: int = DEFAULT_UNINSTALL_GRACE_DAYS
+    """PHONETAG_UNINSTALL_GRACE_DAYS: how long an uninstalled workspace's data is kept, in
+    case it installs again, before the worker forgets it."""
     hubspot_access_token: str | None = None
     hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
     salesforce_instance_url: str | None = None
@@ -77,6 +82,9 @@ class Settings:
             posts_in_flight=_count(get("PHONETAG_POSTS_IN_FLIGHT"), DEFAULT_POSTS_IN_FLIGHT),
             separate_worker=_worker_mode(get("PHONETAG_WORKER")) == SEPARATE_WORKER,
             secret_key=get("PHONETAG_SECRET_KEY"),
+            uninstall_grace_days=_days(
+                get("PHONETAG_UNINSTALL_GRACE_DAYS"), DEFAULT_UNINSTALL_GRACE_DAYS
+            ),
             hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN"),
             hubspot_api_url=(get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL).rstrip("/"),
             salesforce_instance_url=get("SALESFORCE_INSTANCE_URL"),
@@ -92,6 +100,16 @@ def _count(text: str | None, default: int) -> int:
         return default
     if not text.strip().isdigit() or int(text) < 1:
         raise ValueError(f"PHONETAG_POSTS_IN_FLIGHT must be a whole number of 1 or more: {text!r}")
+    return int(text)
+
+
+def _days(text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise ValueError(
+            f"PHONETAG_UNINSTALL_GRACE_DAYS must be a whole number of days, 0 or more: {text!r}"
+        )
     return int(text)
 
 

@@ -5,6 +5,7 @@
     /prospect list [due|owed|laidoff|active|won|lost|dnc|all]
     /prospect snooze Jane Doe 1d|2w|until "thu 8am"|off
     /prospect crm | sync
+    /prospect erase Jane Doe | export
 
 Quotes, phones, emails, money and zones are read exactly as /logcall reads them, so a rep
 learns one way of typing. Errors quote the words that were not understood.
@@ -45,7 +46,7 @@ LIST_WORDS: dict[str, ListFilter] = {f.value: f for f in ListFilter} | {
 _SNOOZE_SPAN = re.compile(r"(?P<n>\d{1,3})\s*(?P<unit>d|days?|w|wks?|weeks?)")
 _SNOOZE_OFF = frozenset({"off", "none", "clear", "cancel"})
 _MAX_SNOOZE_DAYS = 366
-_SUBCOMMANDS = "add, edit, show, list, snooze, delete, crm, sync or help"
+_SUBCOMMANDS = "add, edit, show, list, snooze, delete, erase, export, crm, sync or help"
 
 USAGE = f"""\
 Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
@@ -55,6 +56,8 @@ Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
   /prospect list [{"|".join(f.value for f in ListFilter)}]   (active when left out)
   /prospect snooze Jane Doe 1d|1w|until "thu 8am"|off
   /prospect delete Jane Doe   asks before deleting
+  /prospect erase Jane Doe    erases them and everything about them (owner or admin)
+  /prospect export            the workspace's data as a file in your DM (admins)
   /prospect sync              pulls your contacts from the CRM now
   /prospect crm               connects HubSpot or Salesforce (workspace admins)"""
 
@@ -92,6 +95,18 @@ class DeleteProspect:
 
 
 @dataclass(frozen=True)
+class EraseProspect:
+    """Erase the prospect and everything about them (a privacy request)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ExportWorkspace:
+    """The workspace's data as a file in the admin's DM."""
+
+
+@dataclass(frozen=True)
 class ListProspects:
     filter: ListFilter = ListFilter.ACTIVE
 
@@ -126,6 +141,8 @@ ProspectRequest = (
     | EditProspect
     | ShowProspect
     | DeleteProspect
+    | EraseProspect
+    | ExportWorkspace
     | ListProspects
     | SnoozeProspect
     | ConnectCrm
@@ -154,16 +171,20 @@ def parse_prospect(text: str) -> ProspectRequest:
             return ShowProspect(_name(rest, "show"))
         case "delete" | "remove":
             return DeleteProspect(_name(rest, "delete"))
+        case "erase":
+            return EraseProspect(_name(rest, "erase"))
         case "list":
             return _list(rest)
         case "snooze":
             return _snooze(rest)
-        case "crm" | "sync" if rest:
+        case "crm" | "sync" | "export" if rest:
             raise GrammarError(f"/prospect {head.casefold()} takes nothing after it.")
         case "crm":
             return ConnectCrm()
         case "sync":
             return SyncCrm()
+        case "export":
+            return ExportWorkspace()
     raise GrammarError(f"“{head}” isn't something I can do with prospects. Use {_SUBCOMMANDS}.")
 
 

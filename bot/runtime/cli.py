@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.ticks import PREVIEWABLE, minute_ticks
 from bot.runtime.worker import run_worker
 from bot.services.context import Services
+from bot.services.privacy import count_rows, write_export
 from bot.services.prospect_import import (
     UnreadableFile,
     default_report_path,
@@ -158,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
         "--errors", type=Path, help="per-row report of skipped rows (default: FILE.errors.csv)"
     )
     bulk.set_defaults(run=_import)
+
+    export = command("export", "write every row a workspace owns as JSON (see docs/privacy.md)")
+    export.add_argument("--team", required=True, help="Slack team id of the workspace")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -394,6 +401,32 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         summary += f" (see {report_path})"
     print(summary)
     return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    """Rows stream from the database to the file; the progress bar is on stderr."""
+    engine = open_database(settings)
+    factory = make_session_factory(engine)
+    try:
+        total = count_rows(factory, args.team)
+        with (
+            tqdm(total=total, unit="row", file=sys.stderr, desc="exporting") as bar,
+            _output(args.out) as out,
+        ):
+            written = write_export(factory, args.team, out, datetime.now(UTC), bar.update)
+    finally:
+        engine.dispose()
+    print(f"exported {written} rows of {args.team}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8") as out:
+        yield out
 
 
 def _count(n: int, noun: str) -> str:

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import TEAMS_KEPT, TickShare, run_digest_tick
+from bot.services.privacy import forget_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.slack_delivery import ClientForTeam
 from bot.services.weekly_delivery import run_weekly_tick
@@ -60,6 +61,7 @@ def minute_ticks(settings: Settings, share: TickShare | None = None) -> dict[str
         "reminders": run_reminder_tick,
         "crm": crm_tick(settings),
         "replay claims": forget_claims_tick,
+        "forget uninstalled": forget_tick(timedelta(days=settings.uninstall_grace_days)),
     }
 
 

@@ -31,6 +31,8 @@ from bot.grammar.prospect import (
     ConnectCrm,
     DeleteProspect,
     EditProspect,
+    EraseProspect,
+    ExportWorkspace,
     ListProspects,
     ShowHelp,
     ShowProspect,
@@ -46,6 +48,7 @@ from bot.rules.public_holidays import closed_days
 from bot.rules.windows import next_call_window
 from handlers.commands.opening import open_command
 from handlers.crm import crm_link, open_connect_form, start_sync
+from handlers.privacy import open_erase_form, start_export
 from handlers.reps import ActingRep
 from storage import prospects as prospect_store
 from storage import queries
@@ -82,6 +85,10 @@ def handle_prospect(
             reply = _snooze(factory, rep, request, now)
         case DeleteProspect(name=name):
             reply = _confirm_delete(factory, rep, name)
+        case EraseProspect(name=name):
+            reply = open_erase_form(context["services"], client, rep, name, command["trigger_id"])
+        case ExportWorkspace():
+            reply = start_export(context["services"], client, rep)
         case ConnectCrm():
             reply = open_connect_form(context["services"], client, rep, command["trigger_id"])
         case SyncCrm():
