@@ -46,6 +46,7 @@ from bot.services.prospect_import import (
 )
 from bot.services.slack_delivery import team_web_clients
 from storage.db import make_engine, make_session_factory, upgrade
+from storage.privacy import suppression_key
 
 # Chatty at INFO and of no use to someone running a command: Alembic's "Context impl
 # SQLiteImpl." and each migration's name, APScheduler's job bookkeeping. `--verbose` shows them.
@@ -388,6 +389,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 args.owner,
                 datetime.now(UTC),
                 progress=bar.update,
+                suppression_key=suppression_key(settings.secret_key),
             )
     finally:
         engine.dispose()

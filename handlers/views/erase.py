@@ -42,9 +42,10 @@ def handle_erase_submission(
             problem = SLACK_SILENT.format("erased") if admin is None else NOT_ALLOWED
             ack(response_action="update", view=build_erase_refused(problem))
             return
-    key = privacy.suppression_key(services.settings.secret_key)
     with services.session_factory.begin() as session:
-        erased = privacy.erase_prospect(session, team_id, prospect_id, key, services.clock())
+        erased = privacy.erase_prospect(
+            session, team_id, prospect_id, services.suppression_key, services.clock()
+        )
     if erased is None:
         ack(response_action="update", view=build_erase_refused(GONE))
         return
