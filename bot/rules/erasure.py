@@ -33,11 +33,11 @@ class Erasure:
         """ "3 calls, 2 notes, 1 talking point, …": every kind, zeros included, so the rep
         sees that nothing was missed."""
         counts = (
-            (self.calls, "call"),
-            (self.notes, "note"),
-            (self.talking_points, "talking point"),
-            (self.drafts, "draft"),
-            (self.reminders, "reminder"),
-            (self.crm_pushes, "pending CRM push"),
+            (self.calls, "call", "calls"),
+            (self.notes, "note", "notes"),
+            (self.talking_points, "talking point", "talking points"),
+            (self.drafts, "draft", "drafts"),
+            (self.reminders, "reminder", "reminders"),
+            (self.crm_pushes, "pending CRM push", "pending CRM pushes"),
         )
-        return ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counts)
+        return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts)
