@@ -314,22 +314,22 @@ FORGET_BATCH = 2000
 time limit however big the workspace was."""
 
 
-def forget_batch(session: Session, team_id: str) -> dict[str, int]:
-    """Delete up to FORGET_BATCH of the workspace's rows from each table, children first, and
-    Slack's stored tokens for it; the `workspaces` row (the uninstall mark) goes last, once
-    nothing else is left, so a forget cut short carries on at the next tick. Counts by table."""
-    deleted: dict[str, int] = {}
+def forget_batch(session: Session, team_id: str) -> tuple[str, int]:
+    """Delete up to FORGET_BATCH of the workspace's rows from the first table, children
+    first, that still has some (Slack's stored tokens for it included): (table, rows).
+
+    A parent's rows go only once its children's are gone, so no delete waits on a cascade.
+    The `workspaces` row (the uninstall mark) goes last, so a forget cut short carries on
+    at the next tick."""
     oauth = [table for table in OAUTH_METADATA.sorted_tables if "team_id" in table.c]
-    for table in [*reversed(team_tables()), *oauth]:
+    for table in [*oauth, *reversed(team_tables())]:
         if table.name == Workspace.__tablename__:
             continue
         count = _delete_some(session.connection(), table, team_id)
         if count:
-            deleted[table.name] = count
-    if not deleted:
-        gone = session.execute(delete(Workspace).where(Workspace.team_id == team_id))
-        deleted[Workspace.__tablename__] = int(gone.rowcount or 0)  # type: ignore[attr-defined]
-    return deleted
+            return table.name, count
+    gone = session.execute(delete(Workspace).where(Workspace.team_id == team_id))
+    return Workspace.__tablename__, int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _delete_some(connection: Connection, table: Table, team_id: str) -> int:

@@ -137,10 +137,9 @@ def forget_workspace(session_factory: sessionmaker[Session], team_id: str) -> di
     total: dict[str, int] = {}
     while True:
         with session_factory.begin() as session:
-            deleted = privacy.forget_batch(session, team_id)
-        for table, count in deleted.items():
-            total[table] = total.get(table, 0) + count
-        if "workspaces" in deleted:
+            table, count = privacy.forget_batch(session, team_id)
+        total[table] = total.get(table, 0) + count
+        if table == "workspaces":
             return total
 
 
