@@ -13,8 +13,9 @@ from bot import ids
 from bot.blocks.payload_ids import read_row_id
 from bot.blocks.privacy import build_erase_refused, build_erased_modal
 from handlers.crm import is_workspace_admin
+from handlers.home import refresh_home
 from handlers.privacy import SLACK_SILENT
-from handlers.reps import interaction_rep_ids
+from handlers.reps import acting_rep, interaction_rep_ids
 from storage import privacy
 
 GONE = "That prospect is gone already (erased or deleted, or another workspace's)."
@@ -51,3 +52,6 @@ def handle_erase_submission(
         return
     privacy.wipe_free_space(services.session_factory.kw["bind"])
     ack(response_action="update", view=build_erased_modal(erased))
+    # The owner's App Home lists them by name: it is drawn again without them.
+    owner = acting_rep(services.session_factory, client, team_id, erased.owner_id)
+    refresh_home(services, client, owner, services.clock())

@@ -20,7 +20,7 @@ from storage.models import (
     ProspectRow,
     SuppressionRow,
 )
-from tests.handlers.interactions import count, submit
+from tests.handlers.interactions import count, open_home, submit, views
 from tests.slack import SlackHarness
 
 NAME = "Zyxwv Quorra"
@@ -276,3 +276,11 @@ def traces_left(engine: Engine) -> list[str]:
                 if hits:
                     found.append(f"{table}: {trace}")
     return found
+
+
+def test_the_owners_home_is_drawn_again_without_them(slack: SlackHarness) -> None:
+    slack.command(ids.LOGCALL, f"{NAME} inbound phone:+1 312 555 0199")
+    open_home(slack)
+    assert NAME in json.dumps(views(slack, "views.publish")[-1])
+    submit(slack, erase_form(slack), {})
+    assert NAME not in json.dumps(views(slack, "views.publish")[-1])

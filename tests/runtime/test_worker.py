@@ -137,6 +137,7 @@ def test_every_round_runs_deliveries_the_crm_and_forgets_old_replay_claims() -> 
         "reminders",
         "crm",
         "replay claims",
+        "forget uninstalled",
     ]
 
 
