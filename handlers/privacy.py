@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import build_problem, ephemeral, section
 from bot.blocks.mrkdwn import escape
-from bot.blocks.privacy import build_erase_modal
+from bot.blocks.privacy import MAX_ERASED_AT_ONCE, build_erase_modal
 from bot.grammar.prospect import USAGE
 from bot.services.privacy import send_export
 from handlers.crm import is_workspace_admin
@@ -39,7 +39,9 @@ EXPORT_ADMINS_ONLY = (
 def open_erase_form(
     services: Services, client: WebClient, rep: ActingRep, name: str, trigger_id: str
 ) -> Reply:
-    """Nothing is erased here: the form names what will go, and its Erase button does it."""
+    """Nothing is erased here: the form names what will go, and its Erase button does it.
+    The rep's own prospect of that name comes first; an admin without one gets every rep's
+    prospect of that name in the workspace, each named with its owner."""
     with services.session_factory() as session:
         own = prospect_store.prospect_by_name(session, rep.team_id, rep.user_id, name)
         rows = [own] if own is not None else []
@@ -56,29 +58,27 @@ def open_erase_form(
             " /prospect list all; workspace admins may erase anyone's.",
             USAGE,
         )
-    if len(rows) > 1:
-        owners = ", ".join(f"<@{row.owner_id}>" for row in rows)
+    if len(rows) > MAX_ERASED_AT_ONCE:
         return build_problem(
-            f"{len(rows)} reps have a prospect named “{name}” ({owners}): ask the owner of the"
-            " one to erase to run /prospect erase themselves.",
+            f"{len(rows)} reps have a prospect named “{name}”: more than I erase in one form."
+            " Ask their owners to erase theirs.",
             USAGE,
         )
     with services.session_factory() as session:
-        found = privacy.erasure(session, rep.team_id, rows[0].id)
-    if found is None:
+        found = [privacy.erasure(session, rep.team_id, row.id) for row in rows]
+    erasures = [erasure for erasure in found if erasure is not None]
+    if not erasures:
         return build_problem(f"“{name}” was just deleted: nothing left to erase.", USAGE)
     try:
-        client.views_open(
-            trigger_id=trigger_id, view=build_erase_modal(found, found.owner_id == rep.user_id)
-        )
+        client.views_open(trigger_id=trigger_id, view=build_erase_modal(erasures, rep.user_id))
     except SlackApiError as error:
         return build_problem(
             f"I couldn't open the form ({error.response.get('error')}). Nothing was erased;"
             " try again.",
             USAGE,
         )
-    text = f"Confirm erasing *{escape(found.name)}* in the form I opened."
-    return ephemeral([section(text)], fallback=f"Confirm erasing {found.name}.")
+    text = f"Confirm erasing *{escape(name)}* in the form I opened."
+    return ephemeral([section(text)], fallback=f"Confirm erasing {name}.")
 
 
 def start_export(services: Services, client: WebClient, rep: ActingRep) -> Reply:

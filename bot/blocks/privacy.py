@@ -3,48 +3,62 @@ will go, so nobody erases a person without seeing it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot import ids
 from bot.blocks.common import context, section
 from bot.blocks.modals import info_modal, modal
 from bot.blocks.mrkdwn import escape
 from bot.rules.erasure import Erasure
 
+MAX_ERASED_AT_ONCE = 20
+"""Records of one name an admin may erase in one form: a few blocks each, within a modal's
+100 blocks."""
 
-def build_erase_modal(erasure: Erasure, owner_is_you: bool) -> dict[str, object]:
-    name = escape(erasure.name)
-    whose = "" if owner_is_you else f" (<@{erasure.owner_id}>'s prospect)"
+
+def build_erase_modal(erasures: Sequence[Erasure], you: str) -> dict[str, object]:
+    """One or more records of a name (an admin's erase takes every rep's), each with its
+    owner and what goes; the ids ride in private_metadata, checked again on submit."""
     blocks = [
         section(
-            f":warning: Erase *{name}*{whose} and everything about them? This cannot be undone."
-        ),
-        section(f"Goes for good: {erasure.what_goes()}."),
-    ]
-    if erasure.asked_not_to_be_called:
-        blocks.append(
-            context(
-                "They asked not to be called: a hash of their numbers and email is kept (nothing"
-                " readable), so an import, a CRM pull or /logcall can't bring them back."
-            )
+            f":warning: Erase *{escape(erasures[0].name)}* and everything about them?"
+            " This cannot be undone."
         )
-    if erasure.in_crm:
-        blocks.append(context(_CRM_STAYS))
-    return modal(
-        ids.PROSPECT_ERASE_VIEW, "Erase prospect", "Erase", blocks, str(erasure.prospect_id)
-    )
+    ]
+    for erasure in erasures:
+        whose = "Yours" if erasure.owner_id == you else f"<@{erasure.owner_id}>'s prospect"
+        blocks.append(section(f"{whose}: {erasure.what_goes()} go for good."))
+    blocks += _footnotes(erasures, before=True)
+    metadata = ",".join(str(erasure.prospect_id) for erasure in erasures)
+    return modal(ids.PROSPECT_ERASE_VIEW, "Erase prospect", "Erase", blocks, metadata)
 
 
-def build_erased_modal(erasure: Erasure) -> dict[str, object]:
-    text = f":wastebasket: Erased *{escape(erasure.name)}*: {erasure.what_goes()}."
-    blocks = [section(text)]
-    if erasure.asked_not_to_be_called:
-        blocks.append(context("They stay on the do-not-call list, as a hash only."))
-    if erasure.in_crm:
-        blocks.append(context(_CRM_STAYS))
-    return info_modal("Erased", blocks)
+def build_erased_modal(erasures: Sequence[Erasure]) -> dict[str, object]:
+    lines = [
+        f":wastebasket: Erased *{escape(erasure.name)}*: {erasure.what_goes()}."
+        for erasure in erasures
+    ]
+    return info_modal("Erased", [section("\n".join(lines)), *_footnotes(erasures, before=False)])
 
 
 def build_erase_refused(problem: str) -> dict[str, object]:
     return info_modal("Not erased", [section(escape(problem))])
+
+
+def _footnotes(erasures: Sequence[Erasure], *, before: bool) -> list[dict[str, object]]:
+    notes = []
+    if any(erasure.asked_not_to_be_called for erasure in erasures):
+        notes.append(
+            context(
+                "They asked not to be called: a hash of their numbers and email is kept (nothing"
+                " readable), so an import, a CRM pull or /logcall can't bring them back."
+                if before
+                else "They stay on the do-not-call list, as a hash only."
+            )
+        )
+    if any(erasure.in_crm for erasure in erasures):
+        notes.append(context(_CRM_STAYS))
+    return notes
 
 
 _CRM_STAYS = (

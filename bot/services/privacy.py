@@ -70,21 +70,39 @@ def send_export(
     now: datetime,
 ) -> None:
     """An admin's `/prospect export`, behind the ack: spooled to a temporary file (never held
-    whole in memory), then uploaded into their DM with files_upload_v2."""
+    whole in memory, deleted once sent), then uploaded into their DM with files_upload_v2.
+    When Slack refuses the upload the admin is told in the DM, and the file is gone."""
     with tempfile.NamedTemporaryFile("w+", encoding="utf-8", suffix=".json") as spool:
         rows = write_export(session_factory, team_id, spool, now)
         spool.flush()
         channel = client.conversations_open(users=user_id)["channel"]["id"]
-        client.files_upload_v2(
-            channel=channel,
-            file=spool.name,
-            filename=f"phonetag-{team_id}-{now:%Y%m%d}.json",
-            title=f"Phone Tag export of {team_id}",
-            initial_comment=(
-                f"Everything Phone Tag holds for this workspace: {rows} rows. Stored CRM"
-                " credentials are left out. docs/privacy.md describes every field."
-            ),
-        )
+        try:
+            _upload(client, channel, spool.name, team_id, rows, now)
+        except SlackApiError as error:
+            logger.warning("export upload for %s failed: %s", team_id, error.response.get("error"))
+            client.chat_postMessage(
+                channel=channel,
+                text=(
+                    f":warning: Slack refused the export file ({error.response.get('error')})."
+                    " Nothing was kept; run /prospect export again, or ask the operator for"
+                    " `phonetag export`."
+                ),
+            )
+
+
+def _upload(
+    client: WebClient, channel: str, path: str, team_id: str, rows: int, now: datetime
+) -> None:
+    client.files_upload_v2(
+        channel=channel,
+        file=path,
+        filename=f"phonetag-{team_id}-{now:%Y%m%d}.json",
+        title=f"Phone Tag export of {team_id}",
+        initial_comment=(
+            f"Everything Phone Tag holds for this workspace: {rows} rows. Stored CRM"
+            " credentials are left out. docs/privacy.md describes every field."
+        ),
+    )
 
 
 @dataclass
@@ -100,7 +118,8 @@ class Forgotten:
 
     def summary(self) -> str:
         parts = [
-            f"forgot uninstalled workspace {team}: {counts}" for team, counts in self.teams.items()
+            f"forgot uninstalled workspace {team}: {json.dumps(counts, sort_keys=True)}"
+            for team, counts in self.teams.items()
         ]
         parts += [f"workspace {team} is installed again: kept" for team in self.kept]
         return "; ".join(parts)

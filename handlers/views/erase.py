@@ -1,5 +1,6 @@
-"""`/prospect erase`'s confirmation: the prospect id comes back in private_metadata and the
-submitter is checked again (owner, or admin by Slack's say), as for any id through Slack."""
+"""`/prospect erase`'s confirmation: the prospect ids come back in private_metadata and the
+submitter is checked again for each (owner, or admin by Slack's say), as for any id that
+went through Slack. All of them are erased, or none."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.payload_ids import read_row_id
-from bot.blocks.privacy import build_erase_refused, build_erased_modal
+from bot.blocks.privacy import (
+    MAX_ERASED_AT_ONCE,
+    build_erase_refused,
+    build_erased_modal,
+)
 from handlers.crm import is_workspace_admin
 from handlers.home import refresh_home
 from handlers.privacy import SLACK_SILENT
@@ -31,27 +36,41 @@ def handle_erase_submission(
 ) -> None:
     services = context["services"]
     team_id, user_id = interaction_rep_ids(body)
-    prospect_id = read_row_id(view.get("private_metadata"))
+    prospect_ids = _ids(view.get("private_metadata"))
     with services.session_factory() as session:
-        found = privacy.erasure(session, team_id, prospect_id) if prospect_id else None
-    if found is None or prospect_id is None:
+        found = [privacy.erasure(session, team_id, prospect_id) for prospect_id in prospect_ids]
+    if not found or None in found:
         ack(response_action="update", view=build_erase_refused(GONE))
         return
-    if found.owner_id != user_id:
+    if any(erasure.owner_id != user_id for erasure in found if erasure is not None):
         admin = is_workspace_admin(client, user_id)
         if not admin:
             problem = SLACK_SILENT.format("erased") if admin is None else NOT_ALLOWED
             ack(response_action="update", view=build_erase_refused(problem))
             return
     with services.session_factory.begin() as session:
-        erased = privacy.erase_prospect(
-            session, team_id, prospect_id, services.suppression_key, services.clock()
-        )
-    if erased is None:
-        ack(response_action="update", view=build_erase_refused(GONE))
-        return
+        erased = [
+            privacy.erase_prospect(
+                session, team_id, prospect_id, services.suppression_key, services.clock()
+            )
+            for prospect_id in prospect_ids
+        ]
+    done = [erasure for erasure in erased if erasure is not None]
     privacy.wipe_free_space(services.session_factory.kw["bind"])
-    ack(response_action="update", view=build_erased_modal(erased))
-    # The owner's App Home lists them by name: it is drawn again without them.
-    owner = acting_rep(services.session_factory, client, team_id, erased.owner_id)
-    refresh_home(services, client, owner, services.clock())
+    ack(response_action="update", view=build_erased_modal(done))
+    # The owners' App Homes list them by name: each is drawn again without them.
+    for owner_id in sorted({erasure.owner_id for erasure in done}):
+        owner = acting_rep(services.session_factory, client, team_id, owner_id)
+        refresh_home(services, client, owner, services.clock())
+
+
+def _ids(metadata: object) -> list[int]:
+    """The ids the form was opened with; none at all when any part is not one we sent."""
+    parts = metadata.split(",") if isinstance(metadata, str) else []
+    read: list[int] = []
+    for part in parts[: MAX_ERASED_AT_ONCE + 1]:
+        row_id = read_row_id(part)
+        if row_id is None:
+            return []
+        read.append(row_id)
+    return read if len(read) <= MAX_ERASED_AT_ONCE else []

@@ -284,3 +284,30 @@ def test_the_owners_home_is_drawn_again_without_them(slack: SlackHarness) -> Non
     assert NAME in json.dumps(views(slack, "views.publish")[-1])
     submit(slack, erase_form(slack), {})
     assert NAME not in json.dumps(views(slack, "views.publish")[-1])
+
+
+def test_an_export_slack_refuses_is_said_in_the_dm(slack: SlackHarness) -> None:
+    seed(slack)
+    slack.standin.users["U1"] = {"is_admin": True}
+    slack.standin.fail_next("files.getUploadURLExternal", error="not_allowed", status=200)
+    slack.command(ids.PROSPECT, "export")
+    (told,) = slack.standin.calls_to("chat.postMessage")
+    assert "Slack refused the export file (not_allowed)" in told.args["text"]
+    assert slack.standin.uploaded == {}
+
+
+def test_an_admin_erases_every_reps_record_of_the_name_in_one_form(slack: SlackHarness) -> None:
+    seed(slack, user="U2")
+    seed(slack, user="U3", outcome="vm")
+    someone_else(slack, team="T1", user="U2")
+    slack.standin.users["U9"] = {"is_admin": True}
+    view = erase_form(slack, user="U9")
+    said = view_text(view)
+    assert "<@U2>'s prospect" in said and "<@U3>'s prospect" in said
+    tampered = {**view, "private_metadata": view["private_metadata"] + ",x"}
+    assert "gone already" in submit(slack, tampered, {}, user="U9").body
+    assert count(slack, ProspectRow) == 3
+    done = submit(slack, view, {}, user="U9").body
+    assert done.count(f"Erased *{NAME}*") == 2
+    with slack.session_factory() as session:
+        assert session.scalars(select(ProspectRow.name)).all() == ["Ada Lovelace"]
