@@ -20,6 +20,7 @@ from storage.models import (
     ProspectRow,
     SuppressionRow,
 )
+from tests.blockkit import assert_valid_view
 from tests.handlers.interactions import count, open_home, submit, views
 from tests.slack import SlackHarness
 
@@ -87,7 +88,9 @@ def erase_form(slack: SlackHarness, name: str = NAME, *, user: str = "U1") -> di
     reply = slack.command(ids.PROSPECT, f"erase {name}", user=user)
     assert "Confirm erasing" in reply.text, reply.text
     (call,) = slack.standin.calls_to("views.open")
-    return dict(call.args["view"])
+    view = dict(call.args["view"])
+    assert_valid_view(view)
+    return view
 
 
 def view_text(view: dict[str, Any]) -> str:
@@ -118,6 +121,7 @@ def test_an_erase_leaves_no_trace_of_the_person_in_the_database(
     reply = submit(slack, view, {})
     done = reply.json
     assert done["response_action"] == "update"
+    assert_valid_view(done["view"])  # type: ignore[arg-type]
     said = view_text(done["view"])  # type: ignore[arg-type]
     assert f"Erased *{NAME}*" in said and "3 calls" in said
     assert "do-not-call list" in said
