@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, Engine, Table, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.rules.calls import Outcome, ProspectStatus
@@ -239,7 +240,8 @@ def _reminders_of(team_id: str, prospect_id: int, owed_ids: list[int]) -> tuple[
 # -- export ---------------------------------------------------------------------------------
 
 EXPORT_BATCH = 500
-"""Rows fetched at a time: an export of any size holds about this many in memory."""
+"""Rows read per transaction: an export of any size holds about this many in memory, and
+holds the database (SQLite's one connection and write lock) only as long as a page takes."""
 
 
 def team_tables() -> list[Table]:
@@ -259,17 +261,30 @@ def count_team_rows(session: Session, team_id: str) -> dict[str, int]:
     }
 
 
-def export_rows(session: Session, team_id: str, table: Table) -> Iterator[dict[str, object]]:
-    """A table's rows for the workspace, streamed in primary-key order, as JSON-ready dicts;
-    encrypted secrets are replaced by NOT_EXPORTED."""
-    statement = (
-        select(table)
-        .where(table.c.team_id == team_id)
-        .order_by(*table.primary_key.columns)
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
-    for row in session.execute(statement):
-        yield {name: _exported(table.name, name, value) for name, value in row._mapping.items()}
+@dataclass(frozen=True)
+class ExportPage:
+    rows: list[dict[str, object]]
+    """JSON-ready, encrypted secrets replaced by NOT_EXPORTED."""
+    after: tuple[Any, ...] | None
+    """The last row's primary key, where the next page starts; None after the last page."""
+
+
+def export_page(
+    session: Session, team_id: str, table: Table, after: tuple[Any, ...] | None
+) -> ExportPage:
+    """Up to EXPORT_BATCH of a table's rows for the workspace, in primary-key order, after
+    the key `after` (keyset paging: each page is one indexed read, however deep)."""
+    keys = list(table.primary_key.columns)
+    statement = select(table).where(table.c.team_id == team_id)
+    if after is not None:
+        statement = statement.where(tuple_(*keys) > tuple_(*after))
+    found = session.execute(statement.order_by(*keys).limit(EXPORT_BATCH)).all()
+    rows = [
+        {name: _exported(table.name, name, value) for name, value in row._mapping.items()}
+        for row in found
+    ]
+    last = tuple(found[-1]._mapping[key.name] for key in keys) if found else None
+    return ExportPage(rows, last if len(found) == EXPORT_BATCH else None)
 
 
 def _exported(table: str, column: str, value: object) -> object:

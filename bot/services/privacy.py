@@ -45,19 +45,29 @@ def write_export(
     now: datetime,
     progress: Callable[[int], None] = lambda rows: None,
 ) -> int:
-    """Write the workspace's export to `out`; returns the rows written. `progress` hears
-    every row."""
+    """Write the workspace's export to `out`, a page per short transaction, so a big
+    workspace never holds the database (or SQLite's one connection) for the whole export;
+    returns the rows written. `progress` hears each page's rows. A row changed while the
+    export runs is in it as it was when its page was read."""
     written = 0
     head = {"format": EXPORT_FORMAT, "team_id": team_id, "exported_at": now.isoformat()}
     out.write(json.dumps(head)[:-1] + ', "tables": {')
-    with session_factory() as session:
-        for number, table in enumerate(privacy.team_tables()):
-            out.write(("," if number else "") + f"\n{json.dumps(table.name)}: [")
-            for index, row in enumerate(privacy.export_rows(session, team_id, table)):
-                out.write(("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False))
-                written += 1
-                progress(1)
-            out.write("]")
+    for number, table in enumerate(privacy.team_tables()):
+        out.write(("," if number else "") + f"\n{json.dumps(table.name)}: [")
+        after = None
+        first = True
+        while True:
+            with session_factory() as session:
+                page = privacy.export_page(session, team_id, table, after)
+            for row in page.rows:
+                out.write(("" if first else ",") + "\n" + json.dumps(row, ensure_ascii=False))
+                first = False
+            written += len(page.rows)
+            progress(len(page.rows))
+            if page.after is None:
+                break
+            after = page.after
+        out.write("]")
     out.write("\n}}\n")
     return written
 
