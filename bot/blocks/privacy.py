@@ -3,13 +3,18 @@ will go, so nobody erases a person without seeing it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot import ids
 from bot.blocks.common import context, section
-from bot.blocks.modals import info_modal, modal
+from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.blocks.mrkdwn import escape
 from bot.rules.erasure import Erasure
+
+CONFIRM = "erase_confirm"
+"""The field where the rep types the word: the form's errors are shown under it."""
+CONFIRM_WORD = "erase"
 
 MAX_ERASED_AT_ONCE = 20
 """Records of one name an admin may erase in one form: a few blocks each, within a modal's
@@ -29,6 +34,13 @@ def build_erase_modal(erasures: Sequence[Erasure], you: str) -> dict[str, object
         whose = "Yours" if erasure.owner_id == you else f"<@{erasure.owner_id}>'s prospect"
         blocks.append(section(f"{whose}: {erasure.what_goes()} go for good."))
     blocks += _footnotes(erasures, before=True)
+    blocks.append(
+        input_block(
+            CONFIRM,
+            f"Type {CONFIRM_WORD} to confirm",
+            text_input(20, placeholder=CONFIRM_WORD),
+        )
+    )
     metadata = ",".join(str(erasure.prospect_id) for erasure in erasures)
     return modal(ids.PROSPECT_ERASE_VIEW, "Erase prospect", "Erase", blocks, metadata)
 
@@ -41,8 +53,10 @@ def build_erased_modal(erasures: Sequence[Erasure]) -> dict[str, object]:
     return info_modal("Erased", [section("\n".join(lines)), *_footnotes(erasures, before=False)])
 
 
-def build_erase_refused(problem: str) -> dict[str, object]:
-    return info_modal("Not erased", [section(escape(problem))])
+def confirmed(state: Mapping[str, Any]) -> bool:
+    """Whether the rep typed the word (any case, spaces around it allowed)."""
+    typed = ((state.get("values") or {}).get(CONFIRM) or {}).get(FIELD) or {}
+    return str(typed.get("value") or "").strip().casefold() == CONFIRM_WORD
 
 
 def _footnotes(erasures: Sequence[Erasure], *, before: bool) -> list[dict[str, object]]:

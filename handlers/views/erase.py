@@ -13,9 +13,11 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.payload_ids import read_row_id
 from bot.blocks.privacy import (
+    CONFIRM,
+    CONFIRM_WORD,
     MAX_ERASED_AT_ONCE,
-    build_erase_refused,
     build_erased_modal,
+    confirmed,
 )
 from handlers.crm import is_workspace_admin
 from handlers.home import refresh_home
@@ -23,8 +25,9 @@ from handlers.privacy import SLACK_SILENT
 from handlers.reps import acting_rep, interaction_rep_ids
 from storage import privacy
 
-GONE = "That prospect is gone already (erased or deleted, or another workspace's)."
-NOT_ALLOWED = "Only the prospect's owner or a workspace admin can erase them. Nothing was erased."
+GONE = "They are gone already (erased or deleted, or another workspace's): nothing to erase."
+NOT_ALLOWED = "Only the prospect's owner or a workspace admin can erase them: nothing erased."
+NOT_CONFIRMED = f"Type {CONFIRM_WORD} to erase them, or Cancel to keep them."
 
 
 def register(app: App) -> None:
@@ -34,19 +37,23 @@ def register(app: App) -> None:
 def handle_erase_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    """Refusals stay in the form, under its one field; nothing is erased."""
     services = context["services"]
+    if not confirmed(view.get("state") or {}):
+        ack(response_action="errors", errors={CONFIRM: NOT_CONFIRMED})
+        return
     team_id, user_id = interaction_rep_ids(body)
     prospect_ids = _ids(view.get("private_metadata"))
     with services.session_factory() as session:
         found = [privacy.erasure(session, team_id, prospect_id) for prospect_id in prospect_ids]
     if not found or None in found:
-        ack(response_action="update", view=build_erase_refused(GONE))
+        ack(response_action="errors", errors={CONFIRM: GONE})
         return
     if any(erasure.owner_id != user_id for erasure in found if erasure is not None):
         admin = is_workspace_admin(client, user_id)
         if not admin:
             problem = SLACK_SILENT.format("erased") if admin is None else NOT_ALLOWED
-            ack(response_action="update", view=build_erase_refused(problem))
+            ack(response_action="errors", errors={CONFIRM: problem})
             return
     with services.session_factory.begin() as session:
         erased = [

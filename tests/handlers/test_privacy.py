@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text, update
 
 from bot import ids
+from bot.blocks.modals import FIELD
+from bot.blocks.privacy import CONFIRM
 from storage.models import (
     Base,
     CallLogRow,
@@ -27,6 +29,7 @@ from tests.slack import SlackHarness
 NAME = "Zyxwv Quorra"
 PHONE = "+13125550199"
 EMAIL = "zq@quorra.example"
+CONFIRMED = {CONFIRM: {FIELD: {"type": "plain_text_input", "value": " Erase "}}}
 TRACES = ("Zyxwv", "Quorra", "quorra", "5550199", "555 0199")
 
 
@@ -118,7 +121,7 @@ def test_an_erase_leaves_no_trace_of_the_person_in_the_database(
     someone_else(slack, team="T2", user="U1")
     before_t2 = team_rows(engine, "T2")
     view = erase_form(slack)
-    reply = submit(slack, view, {})
+    reply = submit(slack, view, CONFIRMED)
     done = reply.json
     assert done["response_action"] == "update"
     assert_valid_view(done["view"])  # type: ignore[arg-type]
@@ -142,7 +145,7 @@ def test_an_erase_leaves_no_trace_of_the_person_in_the_database(
 
 def test_an_erase_of_someone_who_never_said_dnc_keeps_no_suppression(slack: SlackHarness) -> None:
     seed(slack, outcome="notinterested")
-    reply = submit(slack, erase_form(slack), {})
+    reply = submit(slack, erase_form(slack), CONFIRMED)
     assert "do-not-call" not in reply.body
     assert count(slack, SuppressionRow) == 0 and count(slack, ProspectRow) == 0
     again = slack.command(ids.LOGCALL, f"{NAME} vm phone:+1 312 555 0199")
@@ -153,7 +156,7 @@ def test_a_suppressed_number_or_email_is_refused_by_logcall_and_nothing_is_store
     slack: SlackHarness,
 ) -> None:
     seed(slack)
-    submit(slack, erase_form(slack), {})
+    submit(slack, erase_form(slack), CONFIRMED)
     for line in ("Z Q vm phone:+1 (312) 555-0199", f"Zed vm email:{EMAIL.upper()}"):
         reply = slack.command(ids.LOGCALL, line)
         assert "this person asked not to be called" in reply.text
@@ -161,6 +164,16 @@ def test_a_suppressed_number_or_email_is_refused_by_logcall_and_nothing_is_store
     # Another workspace never heard of them: its reps log as usual.
     other = slack.command(ids.LOGCALL, "Z Q vm phone:+1 312 555 0199", team="T2")
     assert "Voicemail left" in other.text
+
+
+def test_nothing_is_erased_until_the_word_is_typed(slack: SlackHarness) -> None:
+    seed(slack)
+    view = erase_form(slack)
+    for typed in (None, "", "yes", "erase them"):
+        values = {CONFIRM: {FIELD: {"type": "plain_text_input", "value": typed}}}
+        reply = submit(slack, view, values)
+        assert "Type erase to erase them" in reply.json["errors"][CONFIRM]  # type: ignore[index]
+    assert still_there(slack) and count(slack, CallLogRow) == 3
 
 
 def test_what_went_to_the_crm_is_said_to_stay_there(slack: SlackHarness) -> None:
@@ -171,7 +184,7 @@ def test_what_went_to_the_crm_is_said_to_stay_there(slack: SlackHarness) -> None
         )
     view = erase_form(slack)
     assert "stays there" in view_text(view)
-    assert "stays there" in submit(slack, view, {}).body
+    assert "stays there" in submit(slack, view, CONFIRMED).body
 
 
 def test_an_admin_erases_another_reps_prospect(slack: SlackHarness) -> None:
@@ -179,7 +192,7 @@ def test_an_admin_erases_another_reps_prospect(slack: SlackHarness) -> None:
     slack.standin.users["U9"] = {"is_admin": True}
     view = erase_form(slack, user="U9")
     assert "<@U2>" in view_text(view)
-    submit(slack, view, {}, user="U9")
+    submit(slack, view, CONFIRMED, user="U9")
     assert count(slack, ProspectRow) == 0
 
 
@@ -204,14 +217,14 @@ def test_when_slack_cannot_say_who_is_an_admin_nothing_is_erased(slack: SlackHar
 def test_a_replayed_form_from_a_rep_who_may_not_erase_is_refused(slack: SlackHarness) -> None:
     seed(slack)
     view = erase_form(slack)
-    reply = submit(slack, view, {}, user="U2")
-    assert "Not erased" in reply.body and "owner or a workspace admin" in reply.body
+    reply = submit(slack, view, CONFIRMED, user="U2")
+    assert "owner or a workspace admin" in reply.json["errors"][CONFIRM]  # type: ignore[index]
     slack.standin.users["U2"] = {"is_admin": True}
     someone_else(slack, team="T1", user="U2")
     slack.standin.fail_next("users.info", error="internal_error", status=200)
-    assert "couldn't ask Slack" in submit(slack, view, {}, user="U2").body
-    other_team = submit(slack, view, {}, team="T2")
-    assert "gone already" in other_team.body
+    assert "couldn't ask Slack" in submit(slack, view, CONFIRMED, user="U2").body
+    other_team = submit(slack, view, CONFIRMED, team="T2")
+    assert "gone already" in other_team.json["errors"][CONFIRM]  # type: ignore[index]
     assert still_there(slack) and count(slack, CallLogRow) == 4
 
 
@@ -286,7 +299,7 @@ def test_the_owners_home_is_drawn_again_without_them(slack: SlackHarness) -> Non
     slack.command(ids.LOGCALL, f"{NAME} inbound phone:+1 312 555 0199")
     open_home(slack)
     assert NAME in json.dumps(views(slack, "views.publish")[-1])
-    submit(slack, erase_form(slack), {})
+    submit(slack, erase_form(slack), CONFIRMED)
     assert NAME not in json.dumps(views(slack, "views.publish")[-1])
 
 
@@ -309,9 +322,9 @@ def test_an_admin_erases_every_reps_record_of_the_name_in_one_form(slack: SlackH
     said = view_text(view)
     assert "<@U2>'s prospect" in said and "<@U3>'s prospect" in said
     tampered = {**view, "private_metadata": view["private_metadata"] + ",x"}
-    assert "gone already" in submit(slack, tampered, {}, user="U9").body
+    assert "gone already" in submit(slack, tampered, CONFIRMED, user="U9").body
     assert count(slack, ProspectRow) == 3
-    done = submit(slack, view, {}, user="U9").body
+    done = submit(slack, view, CONFIRMED, user="U9").body
     assert done.count(f"Erased *{NAME}*") == 2
     with slack.session_factory() as session:
         assert session.scalars(select(ProspectRow.name)).all() == ["Ada Lovelace"]
