@@ -328,3 +328,11 @@ def test_an_admin_erases_every_reps_record_of_the_name_in_one_form(slack: SlackH
     assert done.count(f"Erased *{NAME}*") == 2
     with slack.session_factory() as session:
         assert session.scalars(select(ProspectRow.name)).all() == ["Ada Lovelace"]
+
+
+def test_prospect_add_refuses_a_suppressed_number(slack: SlackHarness) -> None:
+    seed(slack)
+    submit(slack, erase_form(slack), CONFIRMED)
+    reply = slack.command(ids.PROSPECT, f"add Someone cell:+1 312 555 0199 email:{EMAIL}")
+    assert "Not added: this person asked not to be called" in reply.text
+    assert count(slack, ProspectRow) == 0
