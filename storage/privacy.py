@@ -2,8 +2,9 @@
 workspace: the queries behind `/prospect erase`, `/prospect export`, `phonetag export` and
 the forget tick (see docs/privacy.md).
 
-Every function is scoped by team_id. Children are deleted explicitly, not left to ON DELETE
-CASCADE, which SQLite only honours on connections that switched foreign keys on.
+Every query on a workspace's rows is scoped by its team_id. An erase deletes children
+explicitly, not left to ON DELETE CASCADE, which SQLite only honours on connections that
+switched foreign keys on.
 """
 
 from __future__ import annotations
