@@ -18,6 +18,7 @@ leave room for the few requests that wait on Slack (views.open, users.info) or t
 DEFAULT_POSTS_IN_FLIGHT = 16
 DEFAULT_DELIVERY_CUTOFF = time(12)
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_UNINSTALL_GRACE_DAYS = 30
 IN_PROCESS_WORKER = "in-process"
 SEPARATE_WORKER = "separate"
 
@@ -46,7 +47,11 @@ class Settings:
     """`phonetag worker` serves GET /metrics on this port (PHONETAG_METRICS_PORT); none when
     unset."""
     secret_key: str | None = None
-    """PHONETAG_SECRET_KEY: the Fernet key CRM credentials are encrypted with at rest."""
+    """PHONETAG_SECRET_KEY: the Fernet key CRM credentials are encrypted with at rest (and
+    the suppression list's hashes are keyed from)."""
+    uninstall_grace_days: int = DEFAULT_UNINSTALL_GRACE_DAYS
+    """PHONETAG_UNINSTALL_GRACE_DAYS: how long an uninstalled workspace's data is kept, in
+    case it installs again, before the worker forgets it."""
     hubspot_access_token: str | None = None
     hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
     salesforce_instance_url: str | None = None
@@ -110,6 +115,9 @@ class Settings:
             metrics_port=_port("PHONETAG_METRICS_PORT", get("PHONETAG_METRICS_PORT")),
             separate_worker=_worker_mode(get("PHONETAG_WORKER")) == SEPARATE_WORKER,
             secret_key=get("PHONETAG_SECRET_KEY"),
+            uninstall_grace_days=_days(
+                get("PHONETAG_UNINSTALL_GRACE_DAYS"), DEFAULT_UNINSTALL_GRACE_DAYS
+            ),
             hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN"),
             hubspot_api_url=(get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL).rstrip("/"),
             salesforce_instance_url=get("SALESFORCE_INSTANCE_URL"),
@@ -162,6 +170,16 @@ def _log_format(text: str | None) -> str | None:
     if chosen not in LOG_FORMATS:
         raise ValueError(f"PHONETAG_LOG_FORMAT must be json or text: {text!r}")
     return chosen
+
+
+def _days(text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise ValueError(
+            f"PHONETAG_UNINSTALL_GRACE_DAYS must be a whole number of days, 0 or more: {text!r}"
+        )
+    return int(text)
 
 
 def _worker_mode(text: str | None) -> str:

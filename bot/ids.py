@@ -59,6 +59,8 @@ CRM_CONNECT_VIEW = "crm_connect_view"
 # against the clicker's own prospects in their workspace).
 PROSPECT_EDIT_VIEW = "prospect_edit_view"
 PROSPECT_DELETE = "prospect_delete"
+PROSPECT_ERASE_VIEW = "prospect_erase_view"
+"""`/prospect erase`'s confirmation; private_metadata is the prospect id, re-checked."""
 
 # Buttons on a reminder DM (Log call and Draft are the digest's own); the value is the
 # reminder's kind and id ("fu:12" for a prospect's follow-up, "owed:7" for an owed call).

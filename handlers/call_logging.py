@@ -16,12 +16,13 @@ from bot.grammar.logcall import LogCallRequest
 from bot.rules.cadence import CadenceRules, cadence_state, next_window
 from bot.rules.calls import Outcome, Prospect, Rep
 from bot.rules.dates import day_start, resolve_earlier, resolve_when
+from bot.rules.erasure import ASKED_NOT_TO_BE_CALLED
 from bot.rules.money import currency_mismatch
 from bot.rules.public_holidays import closed_days
 from handlers.reps import ActingRep, new_rep, rep_from_row
 from storage import crm as crm_store
 from storage import home as home_store
-from storage import queries
+from storage import privacy, queries
 from storage import scripts as script_store
 from storage.logbook import ProspectLookup, RecordedCall, log_call, rep_and_prospect
 
@@ -35,6 +36,11 @@ class WrongCurrency(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class AskedNotToBeCalled(WrongCurrency):
+    """The number or email is of someone erased after asking not to be called: answered like
+    a wrong currency, with the reason and nothing written."""
 
 
 def log_and_confirm(
@@ -159,6 +165,10 @@ def _log_in(
     rules = CadenceRules.from_mapping(stored_rules)
     if mismatch := currency_mismatch(request.deal_currency, rules.currency):
         raise WrongCurrency(mismatch)
+    if privacy.is_suppressed(
+        session, rep.team_id, services.suppression_key, (request.phone, request.cell), request.email
+    ):
+        raise AskedNotToBeCalled(f"Nothing was logged: {ASKED_NOT_TO_BE_CALLED}.")
     if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
         return None
     if not rep.stored:

@@ -1,30 +1,48 @@
-"""Events API: uninstalls revoke stored tokens, a rep's new time zone is followed and a CSV
-shared in the DM is imported. Slack's retries are dropped before they get here
-(handlers.replays)."""
+"""Events API: uninstalls revoke stored tokens and start the grace period after which the
+workspace's data is forgotten, a rep's revoked token is forgotten alone, a rep's new time
+zone is followed and a CSV shared in the DM is imported. Slack's retries are dropped before
+they get here (handlers.replays)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.blocks.common import DM_HELP
 from handlers.file_import import import_shared_file
 from handlers.reps import slack_name, slack_zone
-from storage import queries
+from storage import privacy, queries
 
 
 def register(app: App) -> None:
+    app.event("app_uninstalled")(uninstalled_listener(app.installation_store))
     if app.installation_store is not None:
-        app.enable_token_revocation_listeners()
+        # Bolt's own: a user's tokens_revoked deletes that user's installation alone.
+        app.event("tokens_revoked")(app.default_tokens_revoked_event_listener())
     else:
-        app.event("app_uninstalled")(acknowledge)
         app.event("tokens_revoked")(acknowledge)
     app.event("user_change")(handle_user_change)
     app.event({"type": "message", "subtype": "file_share"})(handle_file_share)
     app.event("message")(handle_direct_message)
+
+
+def uninstalled_listener(store: InstallationStore | None) -> Callable[..., None]:
+    def handle_app_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
+        """The tokens go now; the data after the grace period, unless the workspace installs
+        the app again before then (the forget tick checks)."""
+        team_id = str(body["team_id"])
+        if store is not None:
+            store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
+        services = context["services"]
+        with services.session_factory.begin() as session:
+            privacy.mark_uninstalled(session, team_id, services.clock())
+
+    return handle_app_uninstalled
 
 
 def handle_user_change(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:

@@ -77,7 +77,12 @@ def import_shared_file(
             return
         try:
             report = run_import(
-                services.session_factory, export, team_id, user_id, services.clock()
+                services.session_factory,
+                export,
+                team_id,
+                user_id,
+                services.clock(),
+                suppression_key=services.suppression_key,
             )
         except SQLAlchemyError:
             say(

@@ -187,6 +187,9 @@ def _use_sqlite_transactions(engine: Engine, wait_seconds: float) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free pages: an erased
+        # prospect must leave no trace in the file (docs/privacy.md).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={round(wait_seconds * 1000)}")

@@ -71,6 +71,9 @@ class Workspace(Base):
     window_learning: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     """Whether call windows are ranked from the team's own dials, or by experience alone."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When Slack said the app was uninstalled: the worker forgets the workspace once the
+    grace period (PHONETAG_UNINSTALL_GRACE_DAYS) has passed, unless it was installed again."""
 
 
 class RepRow(Base):
@@ -403,3 +406,20 @@ class PhoneEventRow(Base):
         ForeignKey("call_logs.id", ondelete="SET NULL"), index=True
     )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SuppressionRow(Base):
+    """Someone who asked not to be called and was then erased: a keyed hash of one of their
+    numbers or of their email, nothing readable, so that an import, a CRM pull or a /logcall
+    cannot bring them back (see storage.privacy)."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("team_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(10))
+    """phone or email: which detail the digest was made from."""
+    digest: Mapped[str] = mapped_column(String(64))
+    """HMAC-SHA256, hex, of the workspace, the kind and the E.164 number or lower-cased email."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@
     /prospect list [due|owed|laidoff|active|won|lost|dnc|all]
     /prospect snooze Jane Doe 1d|2w|until "thu 8am"|off
     /prospect crm | sync
+    /prospect erase Jane Doe | export
 
 Quotes, phones, emails, money and zones are read exactly as /logcall reads them, so a rep
 learns one way of typing. Errors quote the words that were not understood.
@@ -45,7 +46,7 @@ LIST_WORDS: dict[str, ListFilter] = {f.value: f for f in ListFilter} | {
 _SNOOZE_SPAN = re.compile(r"(?P<n>\d{1,3})\s*(?P<unit>d|days?|w|wks?|weeks?)")
 _SNOOZE_OFF = frozenset({"off", "none", "clear", "cancel"})
 _MAX_SNOOZE_DAYS = 366
-_SUBCOMMANDS = "add, edit, show, list, snooze, delete, crm, sync, phone or help"
+_SUBCOMMANDS = "add, edit, show, list, snooze, delete, erase, export, crm, sync, phone or help"
 PHONE_VENDORS = ("aircall", "twilio")
 
 USAGE = f"""\
@@ -56,6 +57,8 @@ Manage your prospects: /prospect add|edit|show|list|snooze|delete|sync|crm …
   /prospect list [{"|".join(f.value for f in ListFilter)}]   (active when left out)
   /prospect snooze Jane Doe 1d|1w|until "thu 8am"|off
   /prospect delete Jane Doe   asks before deleting
+  /prospect erase Jane Doe    erases them and everything about them (owner or admin)
+  /prospect export            the workspace's data as a file in your DM (admins)
   /prospect sync              pulls your contacts from the CRM now
   /prospect crm               connects HubSpot or Salesforce (workspace admins)
   /prospect phone aircall|twilio [token:…]   connects a phone system (workspace admins)"""
@@ -91,6 +94,18 @@ class ShowProspect:
 @dataclass(frozen=True)
 class DeleteProspect:
     name: str
+
+
+@dataclass(frozen=True)
+class EraseProspect:
+    """Erase the prospect and everything about them (a privacy request)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ExportWorkspace:
+    """The workspace's data as a file in the admin's DM."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,8 @@ ProspectRequest = (
     | EditProspect
     | ShowProspect
     | DeleteProspect
+    | EraseProspect
+    | ExportWorkspace
     | ListProspects
     | SnoozeProspect
     | ConnectCrm
@@ -166,11 +183,13 @@ def parse_prospect(text: str) -> ProspectRequest:
             return ShowProspect(_name(rest, "show"))
         case "delete" | "remove":
             return DeleteProspect(_name(rest, "delete"))
+        case "erase":
+            return EraseProspect(_name(rest, "erase"))
         case "list":
             return _list(rest)
         case "snooze":
             return _snooze(rest)
-        case "crm" | "sync" if rest:
+        case "crm" | "sync" | "export" if rest:
             raise GrammarError(f"/prospect {head.casefold()} takes nothing after it.")
         case "crm":
             return ConnectCrm()
@@ -178,6 +197,8 @@ def parse_prospect(text: str) -> ProspectRequest:
             return SyncCrm()
         case "phone":
             return _phone(rest)
+        case "export":
+            return ExportWorkspace()
     raise GrammarError(f"“{head}” isn't something I can do with prospects. Use {_SUBCOMMANDS}.")
 
 

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,6 +194,12 @@ def _parser() -> argparse.ArgumentParser:
     bulk.add_argument(
         "--errors", type=Path, help="per-row report of skipped rows (default: FILE.errors.csv)"
     )
+
+    export = command(
+        "export", "write every row a workspace owns as JSON (see docs/privacy.md)", _export
+    )
+    export.add_argument("--team", required=True, help="Slack team id of the workspace")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     return parser
 
 
@@ -395,6 +402,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         write_report,
     )
     from storage.db import make_session_factory
+    from storage.privacy import suppression_key
 
     try:
         export = read_export(args.file)
@@ -413,6 +421,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 args.owner,
                 datetime.now(UTC),
                 progress=bar.update,
+                suppression_key=suppression_key(settings.secret_key),
             )
     finally:
         engine.dispose()
@@ -426,6 +435,38 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         summary += f" (see {report_path})"
     print(summary)
     return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    """Rows stream from the database to the file; the progress bar is on stderr."""
+    from tqdm import tqdm
+
+    from bot.runtime.app import open_database
+    from bot.services.privacy import count_rows, write_export
+    from storage.db import make_session_factory
+
+    engine = open_database(settings)
+    factory = make_session_factory(engine)
+    try:
+        total = count_rows(factory, args.team)
+        with (
+            tqdm(total=total, unit="row", file=sys.stderr, desc="exporting") as bar,
+            _output(args.out) as out,
+        ):
+            written = write_export(factory, args.team, out, datetime.now(UTC), bar.update)
+    finally:
+        engine.dispose()
+    print(f"exported {written} rows of {args.team}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8") as out:
+        yield out
 
 
 def _count(n: int, noun: str) -> str:

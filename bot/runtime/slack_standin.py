@@ -122,6 +122,8 @@ class SlackStandIn:
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
         self._uploads: dict[str, str] = {}
+        self.uploaded: dict[str, bytes] = {}
+        """What was sent to each upload URL, by file id: what a DM'd file holds."""
         self._shared: dict[str, tuple[dict[str, Any], bytes]] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
@@ -195,6 +197,7 @@ class SlackStandIn:
             self._faults.clear()
             self._delays.clear()
             self._history.clear()
+            self.uploaded.clear()
 
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         """Messages posted to `channel` (a user id reads their DM with the bot), oldest first,
@@ -335,6 +338,8 @@ class SlackStandIn:
                 headers["Retry-After"] = str(fault.retry_after)
             return _Answer(fault.status, {"ok": False, "error": fault.error}, headers)
         if method == UPLOAD_URL:
+            with self._lock:
+                self.uploaded[str(args["file_id"])] = bytes(args.get("data", b""))
             return _Answer(HTTPStatus.OK, f"OK - {len(args.get('data', b''))}")
         if method == FILE_DOWNLOAD:
             return self._download(str(args["file_id"]), token)

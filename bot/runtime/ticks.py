@@ -22,6 +22,7 @@ from bot.runtime import metrics
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import TEAMS_KEPT, TickShare, run_digest_tick
+from bot.services.privacy import forget_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.retention import Pruned, prune_old_rows
 from bot.services.slack_delivery import ClientForTeam
@@ -62,6 +63,7 @@ def minute_ticks(settings: Settings, share: TickShare | None = None) -> dict[str
         "reminders": run_reminder_tick,
         "crm": crm_tick(settings),
         "retention": retention_tick(timedelta(days=settings.retention_days)),
+        "forget uninstalled": forget_tick(timedelta(days=settings.uninstall_grace_days)),
     }
 
 

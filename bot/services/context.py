@@ -5,6 +5,7 @@ It lives below the handlers so they can import it without importing the app fact
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import deque
@@ -21,6 +22,7 @@ from bot.config import Settings
 from bot.services.crm.connections import AdapterFactory, default_adapters, env_credentials
 from bot.services.file_download import DownloadPolicy
 from storage.insights import EvidenceCache
+from storage.privacy import suppression_key
 
 logger = logging.getLogger("phonetag")
 
@@ -95,6 +97,11 @@ class Services:
     @property
     def adapters(self) -> AdapterFactory:
         return self.crm_adapters or default_adapters(self.settings)
+
+    @functools.cached_property
+    def suppression_key(self) -> bytes:
+        """What suppressions of people who asked not to be called are hashed with."""
+        return suppression_key(self.settings.secret_key)
 
     @property
     def crm_from_env(self) -> bool:

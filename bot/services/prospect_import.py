@@ -29,7 +29,9 @@ from defusedcsv import csv as defused_csv
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.grammar.csv_rows import ColumnMap, HeaderError, RowError, is_blank, map_headers, read_row
+from bot.rules.erasure import ASKED_NOT_TO_BE_CALLED
 from bot.rules.prospects import describe_duplicate
+from storage.privacy import SuppressionList
 from storage.prospects import ImportCandidate, ProspectImport, workspace_rules
 
 BATCH = 500
@@ -193,9 +195,12 @@ def run_import(
     owner_id: str,
     now: datetime,
     progress: Callable[[int], None] = lambda rows: None,
+    *,
+    suppression_key: bytes,
 ) -> ImportReport:
     """Import `export`'s rows for the rep, a batch per transaction; `progress` hears how many
-    rows each batch took.
+    rows each batch took. A row with the number or email of someone erased after asking not
+    to be called (`suppression_key`: storage.privacy) is refused with that reason.
 
     Raises what the database raises when it stops answering: the batches before are in,
     and importing the file again adds the rest.
@@ -204,6 +209,7 @@ def run_import(
     importer: ProspectImport | None = None
     with session_factory() as session:
         currency = workspace_rules(session, team_id).currency
+        suppressions = SuppressionList.load(session, team_id, suppression_key)
     rows = export.rows()
     while batch := _next_batch(rows):
         values_by_row = dict(batch)
@@ -211,6 +217,8 @@ def run_import(
         for number, values in batch:
             try:
                 fields = read_row(values, export.columns, currency)
+                if suppressions.refuses((fields.phone, fields.cell), fields.email):
+                    raise RowError(ASKED_NOT_TO_BE_CALLED)
                 candidates.append(ImportCandidate(number, fields))
             except RowError as problem:
                 report.skipped.append(SkippedRow(number, "error", problem.message, values))

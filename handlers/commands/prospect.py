@@ -32,6 +32,8 @@ from bot.grammar.prospect import (
     ConnectPhone,
     DeleteProspect,
     EditProspect,
+    EraseProspect,
+    ExportWorkspace,
     ListProspects,
     ShowHelp,
     ShowProspect,
@@ -41,6 +43,7 @@ from bot.grammar.prospect import (
 )
 from bot.rules.cadence import cadence_state, next_window
 from bot.rules.dates import DateError, resolve_when
+from bot.rules.erasure import ASKED_NOT_TO_BE_CALLED
 from bot.rules.money import currency_mismatch
 from bot.rules.prospects import Duplicate, ProspectFields, snooze_end
 from bot.rules.public_holidays import closed_days
@@ -48,9 +51,10 @@ from bot.rules.windows import next_call_window
 from handlers.commands.opening import open_command
 from handlers.crm import crm_link, open_connect_form, start_sync
 from handlers.phone import connect_phone
+from handlers.privacy import open_erase_form, start_export
 from handlers.reps import ActingRep
+from storage import privacy, queries
 from storage import prospects as prospect_store
-from storage import queries
 
 Reply = dict[str, object]
 
@@ -68,7 +72,7 @@ def handle_prospect(
     request, rep, factory, now = opened.request, opened.rep, opened.factory, opened.now
     match request:
         case AddProspect():
-            reply = _add(factory, rep, request, now)
+            reply = _add(factory, rep, request, now, context["services"].suppression_key)
         case EditProspect(name=name):
             reply = _edit(factory, rep, name, client, command["trigger_id"])
         case ShowProspect(name=name):
@@ -84,6 +88,10 @@ def handle_prospect(
             reply = _snooze(factory, rep, request, now)
         case DeleteProspect(name=name):
             reply = _confirm_delete(factory, rep, name)
+        case EraseProspect(name=name):
+            reply = open_erase_form(context["services"], client, rep, name, command["trigger_id"])
+        case ExportWorkspace():
+            reply = start_export(context["services"], client, rep)
         case ConnectCrm():
             reply = open_connect_form(context["services"], client, rep, command["trigger_id"])
         case SyncCrm():
@@ -95,7 +103,11 @@ def handle_prospect(
 
 
 def _add(
-    factory: sessionmaker[Session], rep: ActingRep, request: AddProspect, now: datetime
+    factory: sessionmaker[Session],
+    rep: ActingRep,
+    request: AddProspect,
+    now: datetime,
+    suppression_key: bytes,
 ) -> Reply:
     fields = ProspectFields(
         name=request.name,
@@ -115,6 +127,10 @@ def _add(
         )
         if mismatch:
             return build_problem(mismatch, USAGE)
+        if privacy.is_suppressed(
+            session, rep.team_id, suppression_key, (fields.phone, fields.cell), fields.email
+        ):
+            return build_problem(f"Not added: {ASKED_NOT_TO_BE_CALLED}.", USAGE)
         added = prospect_store.add_prospect(session, rep.team_id, rep.user_id, fields, now)
         if isinstance(added, Duplicate):
             return build_duplicate_reply(added)

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from handlers.views import crm, logcall, prospect, scripts, snooze
+from handlers.views import crm, erase, logcall, prospect, scripts, snooze
 
 
 def register(app: App) -> None:
@@ -11,3 +11,4 @@ def register(app: App) -> None:
     logcall.register(app)
     snooze.register(app)
     crm.register(app)
+    erase.register(app)

@@ -141,6 +141,7 @@ def test_every_round_runs_deliveries_the_crm_and_prunes_old_rows() -> None:
         "reminders",
         "crm",
         "retention",
+        "forget uninstalled",
     ]
 
 

@@ -20,8 +20,10 @@ from bot.services.prospect_import import (
 )
 from storage.db import make_session_factory
 from storage.models import ProspectRow
+from storage.privacy import suppression_key
 from tests.slack import MONDAY_MORNING
 
+KEY = suppression_key(None)
 REFUSED = "Refused Row"
 
 
@@ -72,7 +74,14 @@ def test_a_row_the_database_refuses_leaves_the_fifty_good_ones_in(
     refusing_database: Engine,
 ) -> None:
     export = check_export(export_of(fifty_and(REFUSED)), "leads.csv")
-    report = run_import(make_session_factory(refusing_database), export, "T1", "U1", MONDAY_MORNING)
+    report = run_import(
+        make_session_factory(refusing_database),
+        export,
+        "T1",
+        "U1",
+        MONDAY_MORNING,
+        suppression_key=KEY,
+    )
     assert report.imported == 50
     (skipped,) = report.skipped
     assert (skipped.row, skipped.kind) == (27, "error")  # data row 25; the header is row 1
@@ -92,6 +101,7 @@ def test_a_refused_row_is_not_taken_for_the_twin_of_a_later_one(
         "T1",
         "U1",
         MONDAY_MORNING,
+        suppression_key=KEY,
     )
     assert report.imported == 1 and stored_names(refusing_database) == {"Someone"}
 
@@ -103,7 +113,9 @@ def test_postgresql_refusing_a_nul_the_checks_missed_costs_only_that_row(
         pytest.skip("SQLite stores a NUL")
     monkeypatch.setattr(csv_rows, "unstorable_text", lambda text, what: None)
     export = check_export(export_of(fifty_and("Nul\x00 Row")), "leads.csv")
-    report = run_import(make_session_factory(engine), export, "T1", "U1", MONDAY_MORNING)
+    report = run_import(
+        make_session_factory(engine), export, "T1", "U1", MONDAY_MORNING, suppression_key=KEY
+    )
     assert report.imported == 50 and report.errors == 1
 
 
@@ -121,6 +133,7 @@ def test_every_batch_is_committed_as_it_goes(engine: Engine) -> None:
         "U1",
         MONDAY_MORNING,
         progress=progress,
+        suppression_key=KEY,
     )
     assert seen == [BATCH, BATCH + 10]
 

@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.grammar.csv_rows import RowError, map_headers, read_row
+from bot.rules.erasure import ASKED_NOT_TO_BE_CALLED
 from bot.rules.prospects import ProspectFields
 from bot.services.crm.connections import WorkspaceCrm
 from bot.services.crm.port import CrmContact, CrmPort
 from storage import crm as crm_store
+from storage.privacy import SuppressionList
 
 logger = logging.getLogger(__name__)
 
@@ -94,12 +96,15 @@ def pull_contacts(
     team_id: str,
     now: datetime,
     rep_email: RepEmail,
+    suppression_key: bytes,
 ) -> PullReport:
-    """Raises the adapter's CrmError; the cursor then stays where it was."""
+    """Raises the adapter's CrmError; the cursor then stays where it was. Contacts erased
+    after asking not to be called (storage.privacy) are skipped, saying so."""
     with session_factory() as session:
         row = crm_store.connection(session, team_id)
         cursor = row.sync_cursor if row is not None else None
         reps = crm_store.reps(session, team_id)
+        suppressions = SuppressionList.load(session, team_id, suppression_key)
     report = PullReport()
     newest = cursor
     for user_id, known_owner in reps:
@@ -113,7 +118,10 @@ def pull_contacts(
         for contact in crm.adapter.contacts_changed(owner, since):
             newest = max(filter(None, [newest, contact.modified_at]))
             try:
-                batch.append((contact.ref.crm_id, contact.ref.crm_object, contact_fields(contact)))
+                fields = contact_fields(contact)
+                if suppressions.refuses((fields.phone, fields.cell), fields.email):
+                    raise RowError(ASKED_NOT_TO_BE_CALLED)
+                batch.append((contact.ref.crm_id, contact.ref.crm_object, fields))
             except RowError as problem:
                 report.skipped.append(f"{contact.name}: {problem.message}")
             if len(batch) >= MERGE_BATCH:

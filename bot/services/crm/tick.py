@@ -33,6 +33,7 @@ from bot.services.crm.port import CrmError
 from bot.services.crm.sync import SYNC_EVERY, PullReport, RepEmail, pull_contacts
 from bot.services.slack_delivery import ClientForTeam
 from storage import crm as crm_store
+from storage.privacy import suppression_key
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ def run_crm_tick(
                 # Pull first: a call to someone already in the CRM then finds their record
                 # linked, rather than making them a second one.
                 if _pull_due(session_factory, team_id, now):
-                    pulled = _pull_noted(session_factory, crm, team_id, now, rep_email)
+                    pulled = _pull_noted(
+                        session_factory, crm, team_id, now, rep_email, settings.secret_key
+                    )
                     report.pulled += pulled.added + pulled.linked + pulled.updated
                 sent = send_outbox(session_factory, crm, team_id, now, rep_email, post_reply)
                 report.pushed += sent.pushed
@@ -156,7 +159,9 @@ def sync_now(
     """
     worker = f"sync:{uuid.uuid4().hex[:8]}"
     with leased(session_factory, settings, adapters, team_id, now, worker) as crm:
-        return crm.label, _pull_noted(session_factory, crm, team_id, now, rep_email, quiet=False)
+        return crm.label, _pull_noted(
+            session_factory, crm, team_id, now, rep_email, settings.secret_key, quiet=False
+        )
 
 
 @contextmanager
@@ -237,12 +242,14 @@ def _pull_noted(
     team_id: str,
     now: datetime,
     rep_email: RepEmail,
+    secret_key: str | None,
     *,
     quiet: bool = True,
 ) -> PullReport:
     """A failed pull is noted for the App Home; the tick carries on, a rep's sync hears it."""
     try:
-        return pull_contacts(session_factory, crm, team_id, now, rep_email)
+        key = suppression_key(secret_key)
+        return pull_contacts(session_factory, crm, team_id, now, rep_email, key)
     except CrmError as problem:
         with session_factory.begin() as session:
             crm_store.note_sync(session, team_id, now, None, problem.message)
