@@ -8,6 +8,8 @@ from dataclasses import dataclass
 DEFAULT_DATABASE_URL = "sqlite:///phonetag.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_HUBSPOT_API_URL = "https://api.hubapi.com"
+DEFAULT_HUBSPOT_APP_URL = "https://app.hubspot.com"
+DEFAULT_SALESFORCE_LOGIN_URL = "https://login.salesforce.com"
 SERVE_THREADS = 4
 """Requests are mostly Python holding the GIL, so more threads only take turns: measured at 32
 clients, 8 threads had a p99 about a third higher than 4, for the same throughput. Four still
@@ -38,9 +40,24 @@ class Settings:
     hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
     salesforce_instance_url: str | None = None
     salesforce_access_token: str | None = None
-    salesforce_username: str | None = None
-    salesforce_password: str | None = None
-    salesforce_security_token: str | None = None
+    hubspot_client_id: str | None = None
+    hubspot_client_secret: str | None = None
+    hubspot_app_url: str = DEFAULT_HUBSPOT_APP_URL
+    """Where an admin's browser authorizes the HubSpot app (HUBSPOT_APP_URL)."""
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: str | None = None
+    salesforce_login_url: str = DEFAULT_SALESFORCE_LOGIN_URL
+    """Production's login host, `https://test.salesforce.com` for a sandbox, or a My Domain."""
+    public_url: str | None = None
+    """PHONETAG_PUBLIC_URL: where the CRMs send an admin's browser back after connecting."""
+
+    @property
+    def hubspot_oauth(self) -> bool:
+        return bool(self.hubspot_client_id and self.hubspot_client_secret and self.public_url)
+
+    @property
+    def salesforce_oauth(self) -> bool:
+        return bool(self.salesforce_client_id and self.salesforce_client_secret and self.public_url)
 
     @property
     def oauth_enabled(self) -> bool:
@@ -57,8 +74,8 @@ class Settings:
             self.secret_key,
             self.hubspot_access_token,
             self.salesforce_access_token,
-            self.salesforce_password,
-            self.salesforce_security_token,
+            self.hubspot_client_secret,
+            self.salesforce_client_secret,
         ]
 
     @classmethod
@@ -81,9 +98,15 @@ class Settings:
             hubspot_api_url=(get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL).rstrip("/"),
             salesforce_instance_url=get("SALESFORCE_INSTANCE_URL"),
             salesforce_access_token=get("SALESFORCE_ACCESS_TOKEN"),
-            salesforce_username=get("SALESFORCE_USERNAME"),
-            salesforce_password=get("SALESFORCE_PASSWORD"),
-            salesforce_security_token=get("SALESFORCE_SECURITY_TOKEN"),
+            hubspot_client_id=get("HUBSPOT_CLIENT_ID"),
+            hubspot_client_secret=get("HUBSPOT_CLIENT_SECRET"),
+            hubspot_app_url=(get("HUBSPOT_APP_URL") or DEFAULT_HUBSPOT_APP_URL).rstrip("/"),
+            salesforce_client_id=get("SALESFORCE_CLIENT_ID"),
+            salesforce_client_secret=get("SALESFORCE_CLIENT_SECRET"),
+            salesforce_login_url=(
+                get("SALESFORCE_LOGIN_URL") or DEFAULT_SALESFORCE_LOGIN_URL
+            ).rstrip("/"),
+            public_url=(get("PHONETAG_PUBLIC_URL") or "").rstrip("/") or None,
         )
 
 

@@ -21,6 +21,7 @@ from bot.rules.prospects import DuplicateIndex, KnownProspect, ProspectFields
 from storage.models import (
     CallLogRow,
     CrmConnectionRow,
+    CrmOAuthStateRow,
     CrmOutboxRow,
     ProspectRow,
     RepRow,
@@ -72,6 +73,8 @@ class CallToPush:
     prospect_crm_id: str | None
     prospect_crm_object: str | None
     rep_owner_id: str | None
+    rep_tz: str | None
+    rep_number: str | None
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def save_connection(
     row.connected_at = now
     row.last_sync_error = None
     row.last_push_error = None
+    row.auth_alerted_at = None
     session.flush()
 
 
@@ -218,6 +222,82 @@ def note_sync(
     session.execute(
         update(CrmConnectionRow).where(CrmConnectionRow.team_id == team_id).values(**values)
     )
+
+
+def save_credentials(session: Session, team_id: str, credentials: str) -> None:
+    """Tokens renewed by a refresh, sealed; the connection is otherwise as it was."""
+    session.execute(
+        update(CrmConnectionRow)
+        .where(CrmConnectionRow.team_id == team_id)
+        .values(credentials=credentials)
+    )
+
+
+def claim_auth_alert(session: Session, team_id: str, now: datetime) -> str | None:
+    """The admin who connected, the first time the CRM refuses the credentials since; None
+    when they were told already (or nobody connected: the environment's CRM)."""
+    result = session.execute(
+        update(CrmConnectionRow)
+        .where(
+            CrmConnectionRow.team_id == team_id,
+            CrmConnectionRow.auth_alerted_at.is_(None),
+            CrmConnectionRow.connected_by.is_not(None),
+        )
+        .values(auth_alerted_at=now)
+    )
+    if result.rowcount != 1:
+        return None
+    return session.scalar(
+        select(CrmConnectionRow.connected_by).where(CrmConnectionRow.team_id == team_id)
+    )
+
+
+# -- OAuth states ----------------------------------------------------------------------------
+
+
+def save_oauth_state(
+    session: Session,
+    state_hash: str,
+    team_id: str,
+    user_id: str,
+    kind: str,
+    code_verifier: str | None,
+    expires_at: datetime,
+    now: datetime,
+) -> None:
+    """Expired states are swept as new ones are made: the table stays a handful of rows."""
+    session.execute(delete(CrmOAuthStateRow).where(CrmOAuthStateRow.expires_at < now))
+    session.add(
+        CrmOAuthStateRow(
+            state_hash=state_hash,
+            team_id=team_id,
+            user_id=user_id,
+            kind=kind,
+            code_verifier=code_verifier,
+            expires_at=expires_at,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OAuthState:
+    team_id: str
+    user_id: str
+    kind: str
+    code_verifier: str | None
+    expires_at: datetime
+
+
+def take_oauth_state(session: Session, state_hash: str) -> OAuthState | None:
+    """The state, deleted in the same transaction: a second use finds nothing."""
+    row = session.get(CrmOAuthStateRow, state_hash)
+    if row is None:
+        return None
+    found = OAuthState(row.team_id, row.user_id, row.kind, row.code_verifier, row.expires_at)
+    deleted = session.execute(
+        delete(CrmOAuthStateRow).where(CrmOAuthStateRow.state_hash == state_hash)
+    )
+    return found if deleted.rowcount == 1 else None
 
 
 # -- the outbox ----------------------------------------------------------------------------
@@ -338,7 +418,7 @@ def begin_attempt(session: Session, item_id: int, seen_attempts: int) -> bool:
 
 def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | None:
     found = session.execute(
-        select(CallLogRow, ProspectRow, RepRow.crm_owner_id)
+        select(CallLogRow, ProspectRow, RepRow.crm_owner_id, RepRow.tz, RepRow.phone, RepRow.cell)
         .join(ProspectRow, ProspectRow.id == CallLogRow.prospect_id)
         .outerjoin(
             RepRow,
@@ -348,7 +428,7 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
     ).one_or_none()
     if found is None:
         return None
-    call, prospect, owner_id = found
+    call, prospect, owner_id, rep_tz, rep_phone, rep_cell = found
     return CallToPush(
         call_id=call.id,
         at=call.at,
@@ -363,6 +443,8 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
         prospect_crm_id=prospect.crm_id,
         prospect_crm_object=prospect.crm_object,
         rep_owner_id=owner_id,
+        rep_tz=rep_tz,
+        rep_number=rep_phone or rep_cell,
     )
 
 

@@ -20,9 +20,6 @@ KIND = "crm_kind"
 HUBSPOT_TOKEN = "crm_hubspot_token"
 SF_INSTANCE_URL = "crm_sf_instance_url"
 SF_ACCESS_TOKEN = "crm_sf_access_token"
-SF_USERNAME = "crm_sf_username"
-SF_PASSWORD = "crm_sf_password"
-SF_SECURITY_TOKEN = "crm_sf_security_token"
 KINDS = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
 _MAX_SECRET = 500
 _MAX_URL = 200
@@ -84,12 +81,7 @@ def build_crm_modal(connected_label: str | None) -> dict[str, object]:
             "Salesforce access token",
             text_input(_MAX_SECRET),
             optional=True,
-            hint="Or leave it empty and give a username, password and security token.",
-        ),
-        input_block(SF_USERNAME, "Salesforce username", text_input(_MAX_URL), optional=True),
-        input_block(SF_PASSWORD, "Salesforce password", text_input(_MAX_SECRET), optional=True),
-        input_block(
-            SF_SECURITY_TOKEN, "Salesforce security token", text_input(_MAX_SECRET), optional=True
+            hint="An access token for the instance above (it ends with its session).",
         ),
     ]
     return modal(ids.CRM_CONNECT_VIEW, "Connect your CRM", "Check & save", blocks)
@@ -114,34 +106,26 @@ def read_crm_form(state: Mapping[str, Any]) -> CrmForm:
     if kind != "salesforce":
         raise FormErrors({KIND: "Pick HubSpot or Salesforce."})
     instance_url = text(SF_INSTANCE_URL)
-    errors: dict[str, str] = {}
-    if instance_url and not _https_url(instance_url):
-        errors[SF_INSTANCE_URL] = "Give the full https:// address of your Salesforce."
-    login = {
-        SF_USERNAME: text(SF_USERNAME),
-        SF_PASSWORD: text(SF_PASSWORD),
-        SF_SECURITY_TOKEN: text(SF_SECURITY_TOKEN),
-    }
     token = text(SF_ACCESS_TOKEN)
-    if token:
-        if not instance_url:
-            errors[SF_INSTANCE_URL] = "An access token needs the instance URL it was issued for."
-    elif not all(login.values()):
-        for block_id, value in login.items():
-            if not value:
-                errors[block_id] = "Give an access token, or all three of these."
+    errors: dict[str, str] = {}
+    if not _https_url(instance_url):
+        errors[SF_INSTANCE_URL] = "Give the full https:// address of your Salesforce."
+    if not token:
+        errors[SF_ACCESS_TOKEN] = "Paste an access token issued for that instance."
     if errors:
         raise FormErrors(errors)
-    credentials = {
-        "instance_url": instance_url,
-        "access_token": token,
-        "username": login[SF_USERNAME],
-        "password": login[SF_PASSWORD],
-        "security_token": login[SF_SECURITY_TOKEN],
-    }
-    if token:
-        credentials = {k: credentials[k] for k in ("instance_url", "access_token")}
-    return CrmForm(kind, {k: v for k, v in credentials.items() if v})
+    return CrmForm(kind, {"instance_url": instance_url, "access_token": token})
+
+
+def build_connect_links(links: list[tuple[str, str]]) -> list[dict[str, object]]:
+    """`/prospect crm` for an admin: one link a CRM, each good once, for ten minutes."""
+    lines = [f"<{escape(url)}|Connect {escape(label)}>" for label, url in links]
+    text = (
+        "Connect your CRM: " + " · ".join(lines) + "\nEach link works once, for ten minutes;"
+        " you sign in to the CRM and approve Phone Tag there. Connecting replaces any CRM"
+        " connected before."
+    )
+    return [section(text)]
 
 
 def build_connected_modal(label: str, account_id: str) -> dict[str, object]:

@@ -277,9 +277,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _log_no_token_check()
     engine = open_database(settings)
     scheduler = start_ticks(settings, engine)
+    services = Services(make_session_factory(engine), settings=settings)
+    app = create_app(settings, services)
     try:
         serve(
-            wsgi_app(build_app(settings, engine), engine, str(settings.slack_signing_secret)),
+            wsgi_app(app, engine, str(settings.slack_signing_secret), services),
             host=args.host,
             port=args.port,
             threads=args.threads,

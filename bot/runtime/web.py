@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -15,9 +16,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.runtime.app import build_app, open_database
+from bot.runtime.app import create_app, open_database
 from bot.runtime.edge import Edge, StartResponse, WsgiApp, slack_request
 from bot.runtime.logs import configure_logging
+from bot.services.context import Services
+from bot.services.crm.port import CrmKind
+from handlers.crm_oauth import ROUTES as CRM_REDIRECTS
+from handlers.crm_oauth import oauth_redirect
+from storage.db import make_session_factory
 
 HEALTH_SECONDS = 0.8
 """Load balancers give a health check about a second; a database that has not answered by
@@ -32,11 +38,16 @@ def create() -> WsgiApp:
         raise SystemExit("phonetag: SLACK_SIGNING_SECRET is required to serve Slack")
     configure_logging(logging.INFO, [settings.slack_signing_secret, settings.slack_client_secret])
     engine = open_database(settings)
-    return wsgi_app(build_app(settings, engine), engine, settings.slack_signing_secret)
+    services = Services(session_factory=make_session_factory(engine), settings=settings)
+    app = create_app(settings, services)
+    return wsgi_app(app, engine, settings.slack_signing_secret, services)
 
 
-def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WsgiApp:
-    """Bolt and the health check behind the edge, which refuses what Slack would never send."""
+def wsgi_app(
+    app: App, engine: Engine, signing_secret: str, services: Services | None = None
+) -> WsgiApp:
+    """Bolt and the health check behind the edge, which refuses what Slack would never send.
+    With `services`, the CRMs' OAuth redirects are served too."""
     slack = _SlackRequestHandler(app)
     # Checks that outlive their second finish in the background, bounded by the database
     # time limits; two threads are plenty for a load balancer's polling.
@@ -45,6 +56,9 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WsgiApp:
     def route(environ: dict[str, object], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             return _health(engine, checks, start_response)
+        crm_kind = CRM_REDIRECTS.get(str(environ.get("PATH_INFO")))
+        if crm_kind is not None and services is not None:
+            return _crm_redirect(services, crm_kind, environ, start_response)
         return slack(environ, start_response)
 
     return Edge(route, signing_secret)
@@ -67,6 +81,23 @@ def _health(
         status, body = "503 Service Unavailable", {"ok": False, "database": "unreachable"}
     start_response(status, [("Content-Type", "application/json")])
     return [json.dumps(body).encode()]
+
+
+def _crm_redirect(
+    services: Services, kind: CrmKind, environ: dict[str, object], start_response: StartResponse
+) -> Iterable[bytes]:
+    if environ.get("REQUEST_METHOD") != "GET":
+        status, page = 405, "Method not allowed"
+    else:
+        query = parse_qs(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True)
+        status, page = oauth_redirect(services, kind, query)
+    body = page.encode()
+    reason = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed"}[status]
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 def _ping(engine: Engine) -> None:

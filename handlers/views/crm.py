@@ -15,11 +15,13 @@ from bot.blocks.crm import (
     HUBSPOT_TOKEN,
     KIND,
     SF_ACCESS_TOKEN,
+    SF_INSTANCE_URL,
     build_connected_modal,
     read_crm_form,
 )
 from bot.blocks.logcall import FormErrors
 from bot.services.crm.connections import SecretKeyProblem, connect
+from bot.services.crm.http import UntrustedHost
 from bot.services.crm.port import CrmAuthRejected, CrmError, CrmKind
 from handlers.crm import ADMINS_ONLY, is_workspace_admin
 from handlers.reps import interaction_rep_ids
@@ -39,7 +41,7 @@ def handle_crm_submission(
         ack(response_action="errors", errors=problem.errors)
         return
     team_id, user_id = interaction_rep_ids(body)
-    if not is_workspace_admin(client, user_id):
+    if is_workspace_admin(client, user_id) is not True:
         ack(response_action="errors", errors={KIND: ADMINS_ONLY})
         return
     kind = CrmKind(form.kind)
@@ -57,6 +59,9 @@ def handle_crm_submission(
         )
     except SecretKeyProblem as problem:
         ack(response_action="errors", errors={KIND: problem.message})
+        return
+    except UntrustedHost as problem:
+        ack(response_action="errors", errors={SF_INSTANCE_URL: problem.message})
         return
     except CrmAuthRejected as problem:
         ack(response_action="errors", errors={secret_field: problem.message})

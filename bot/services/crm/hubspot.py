@@ -31,6 +31,7 @@ from urllib3.util.retry import Retry
 
 from bot.services.crm.port import (
     CallDisposition,
+    CallLinks,
     CallRecord,
     CrmAccount,
     CrmAuthRejected,
@@ -56,7 +57,12 @@ DISPOSITION_IDS: dict[CallDisposition, str] = {
     CallDisposition.WRONG_NUMBER: "17b47fee-58de-441e-a44c-c6300d46f273",
 }
 CALL_TO_CONTACT = 194
-"""HubSpot-defined association type: a call to the contact it was with."""
+"""HubSpot-defined association types: a call to the contact it was with, to the contact's
+company, and to its open deal."""
+CALL_TO_COMPANY = 182
+CALL_TO_DEAL = 206
+BATCH_LIMIT = 100
+"""HubSpot's batch reads take at most 100 inputs; more is a 400 for the whole batch."""
 CONTACT_PROPERTIES = [
     "firstname",
     "lastname",
@@ -96,6 +102,7 @@ class HubSpotCrm:
     kind = CrmKind.HUBSPOT
 
     def __init__(self, access_token: str, api_url: str = "https://api.hubapi.com") -> None:
+        self.credentials = {"access_token": access_token}
         # The outbox retries with backoff; the client's own retries would only hide waits.
         self._client = HubSpot(
             access_token=access_token,
@@ -193,47 +200,66 @@ class HubSpotCrm:
         if not contact_ids:
             return {}
         try:
-            linked = self._paced(
-                lambda: self._client.crm.associations.v4.batch_api.get_page(
-                    from_object_type="contacts",
-                    to_object_type="deals",
-                    batch_input_public_fetch_associations_batch_request={
-                        "inputs": [{"id": contact_id} for contact_id in contact_ids]
-                    },
-                    _request_timeout=TIMEOUT,
-                )
-            )
-            deals_of = {
-                str(found._from.id): [str(to.to_object_id) for to in found.to]
-                for found in linked.results
-            }
+            deals_of = self._associated(contact_ids, "deals")
             deal_ids = sorted({deal for deals in deals_of.values() for deal in deals})
-            if not deal_ids:
-                return {}
-            deals = self._paced(
-                lambda: self._client.crm.deals.batch_api.read(
-                    batch_read_input_simple_public_object_id={
-                        "properties": ["amount", "hs_is_closed"],
-                        "propertiesWithHistory": [],
-                        "inputs": [{"id": deal_id} for deal_id in deal_ids],
-                    },
-                    _request_timeout=TIMEOUT,
-                )
-            )
+            open_amounts = self._open_deals(deal_ids)
         except CrmAuthRejected:
             return {}
-        open_amounts: dict[str, Decimal] = {}
-        for deal in deals.results:
-            properties = deal.properties or {}
-            amount = _amount(properties.get("amount"))
-            if properties.get("hs_is_closed") != "true" and amount is not None:
-                open_amounts[str(deal.id)] = amount
         largest: dict[str, str] = {}
         for contact_id, linked_deals in deals_of.items():
-            amounts = [open_amounts[d] for d in linked_deals if d in open_amounts]
+            amounts = [a for d in linked_deals if (a := open_amounts.get(d)) is not None]
             if amounts:
                 largest[contact_id] = str(max(amounts))
         return largest
+
+    def _associated(self, ids: list[str], to_type: str) -> dict[str, list[str]]:
+        """Each contact's associated records of a type, in batches HubSpot accepts."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(ids), BATCH_LIMIT):
+            chunk = ids[start : start + BATCH_LIMIT]
+            linked = self._paced(
+                lambda chunk=chunk: self._client.crm.associations.v4.batch_api.get_page(
+                    from_object_type="contacts",
+                    to_object_type=to_type,
+                    batch_input_public_fetch_associations_batch_request={
+                        "inputs": [{"id": contact_id} for contact_id in chunk]
+                    },
+                    _request_timeout=TIMEOUT,
+                )
+            )
+            for result in linked.results:
+                found[str(result._from.id)] = [str(to.to_object_id) for to in result.to]
+        return found
+
+    def _open_deals(self, deal_ids: list[str]) -> dict[str, Decimal | None]:
+        """The open ones among these deals, with their amounts, in batches of 100."""
+        open_deals: dict[str, Decimal | None] = {}
+        for start in range(0, len(deal_ids), BATCH_LIMIT):
+            chunk = deal_ids[start : start + BATCH_LIMIT]
+            deals = self._paced(
+                lambda chunk=chunk: self._client.crm.deals.batch_api.read(
+                    batch_read_input_simple_public_object_id={
+                        "properties": ["amount", "hs_is_closed"],
+                        "propertiesWithHistory": [],
+                        "inputs": [{"id": deal_id} for deal_id in chunk],
+                    },
+                    _request_timeout=TIMEOUT,
+                )
+            )
+            for deal in deals.results:
+                properties = deal.properties or {}
+                if properties.get("hs_is_closed") != "true":
+                    open_deals[str(deal.id)] = _amount(properties.get("amount"))
+        return open_deals
+
+    def call_links(self, contact: CrmRecordRef) -> CallLinks:
+        """The contact's company and its open deal (the largest, when there are several)."""
+        companies = self._associated([contact.crm_id], "companies").get(contact.crm_id, [])
+        deals = self._open_deals(
+            self._associated([contact.crm_id], "deals").get(contact.crm_id, [])
+        )
+        deal = max(deals, key=lambda d: (deals[d] or Decimal(0), d)) if deals else None
+        return CallLinks(contact, companies[0] if companies else None, deal)
 
     def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None:
         pairs = [("email", email)] if email else []
@@ -302,20 +328,28 @@ class HubSpotCrm:
             "hs_call_status": "COMPLETED",
             "hs_call_disposition": DISPOSITION_IDS[call.disposition],
         }
-        if call.owner_id:
-            properties["hubspot_owner_id"] = call.owner_id
+        optional = {
+            "hubspot_owner_id": call.owner_id,
+            "hs_call_from_number": call.from_number,
+            "hs_call_to_number": call.to_number,
+        }
+        properties.update({name: value for name, value in optional.items() if value})
+        targets = [
+            (call.contact.crm_id, CALL_TO_CONTACT),
+            (call.links.company_id, CALL_TO_COMPANY),
+            (call.links.deal_id, CALL_TO_DEAL),
+        ]
         body = {
             "properties": properties,
             "associations": [
                 {
-                    "to": {"id": call.contact.crm_id},
+                    "to": {"id": target},
                     "types": [
-                        {
-                            "associationCategory": "HUBSPOT_DEFINED",
-                            "associationTypeId": CALL_TO_CONTACT,
-                        }
+                        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": kind}
                     ],
                 }
+                for target, kind in targets
+                if target
             ],
         }
         created = self._call(
@@ -349,11 +383,18 @@ class HubSpotCrm:
 def _translate(status: int | None, headers: Any, body: Any) -> CrmError:
     if status == 429:
         return CrmUnavailable("HubSpot's rate limit was reached.", _rate_wait(headers, body))
-    if status in (401, 403):
+    if status == 401:
         return CrmAuthRejected(
-            f"HubSpot refused the access token ({status}): an admin can reconnect with"
-            " /prospect crm."
+            "HubSpot refused the access token (401, expired or revoked): the admin who"
+            " connected it can reconnect with /prospect crm."
         )
+    if status == 403 and _category(body) == "MISSING_SCOPES":
+        return CrmAuthRejected(
+            f"HubSpot's connection lacks a permission it needs ({_message(body)}): an admin"
+            " can reconnect with /prospect crm to grant it."
+        )
+    if status == 403:
+        return CrmRejected(f"HubSpot did not allow this record (403): {_message(body)}")
     if status is None or status >= 500:
         return CrmUnavailable(f"HubSpot answered {status}: it is having trouble.")
     return CrmRejected(f"HubSpot refused the record ({status}): {_message(body)}")
@@ -371,6 +412,13 @@ def _rate_wait(headers: Any, body: Any) -> float:
     if interval and str(interval).isdigit():
         return int(interval) / 1000
     return DEFAULT_RATE_WAIT
+
+
+def _category(body: Any) -> str:
+    try:
+        return str(json.loads(body).get("category", ""))
+    except (TypeError, ValueError, AttributeError):
+        return ""
 
 
 def _message(body: Any) -> str:

@@ -8,9 +8,9 @@ record and say why.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -126,6 +126,16 @@ class NewContact:
 
 
 @dataclass(frozen=True)
+class CallLinks:
+    """What a call is filed under: the prospect's live record (a converted Lead's Contact),
+    its company (HubSpot company, Salesforce Account) and open deal, when there are."""
+
+    contact: CrmRecordRef
+    company_id: str | None = None
+    deal_id: str | None = None
+
+
+@dataclass(frozen=True)
 class CallRecord:
     """One logged call as the CRM gets it.
 
@@ -138,9 +148,25 @@ class CallRecord:
     outcome: Outcome
     disposition: CallDisposition
     at: datetime
+    day: date
+    """The call's date on the rep's own calendar (a 6 PM call in Chicago is that day's)."""
     notes: str
-    contact: CrmRecordRef
+    links: CallLinks
     owner_id: str | None
+    rep_number: str | None = None
+    prospect_number: str | None = None
+
+    @property
+    def contact(self) -> CrmRecordRef:
+        return self.links.contact
+
+    @property
+    def from_number(self) -> str | None:
+        return self.prospect_number if self.inbound else self.rep_number
+
+    @property
+    def to_number(self) -> str | None:
+        return self.rep_number if self.inbound else self.prospect_number
 
     @property
     def title(self) -> str:
@@ -153,6 +179,12 @@ class CallRecord:
 
 class CrmPort(Protocol):
     kind: CrmKind
+
+    @property
+    def credentials(self) -> Mapping[str, str]:
+        """The access token in use now: a Salesforce adapter renews its own, and the
+        renewed one is stored again after the work."""
+        ...
 
     def check(self) -> CrmAccount:
         """One cheap read that proves the credentials work."""
@@ -170,6 +202,11 @@ class CrmPort(Protocol):
     def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None: ...
 
     def create_contact(self, contact: NewContact) -> CrmRecordRef: ...
+
+    def call_links(self, contact: CrmRecordRef) -> CallLinks:
+        """Where a call with this contact goes: a converted Lead is followed to its
+        Contact, and the company and open deal found."""
+        ...
 
     def find_call(self, title: str) -> str | None:
         """The call pushed earlier with this title (which ends with our reference)."""

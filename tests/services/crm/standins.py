@@ -9,7 +9,9 @@ worst case for duplicates). `down` answers every request 503, as an outage does.
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import itertools
 import json
 import re
@@ -17,12 +19,12 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import trustme
 
@@ -31,8 +33,63 @@ HUBSPOT_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 SALESFORCE_TOKEN = "00D5g000004hSmo!AQ0AQJXQ9Rk1nS3mK7zqXv.tEsT0nLy"
 
 
+HUBSPOT_CLIENT = ("a1b2c3d4-hubspot-client-id", "hubspot-client-secret")
+SALESFORCE_CLIENT = ("3MVG9-salesforce-consumer-key", "salesforce-consumer-secret")
+
+
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
+
+
+@dataclass
+class OAuthApp:
+    """An app registered with the CRM, and the codes and tokens it has handed out.
+
+    `authorize` plays the admin's browser approving the app: it answers 302 to the
+    redirect URI with a code, as the vendor's consent page does once the admin clicks.
+    """
+
+    client_id: str
+    client_secret: str
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    refresh_tokens: set[str] = field(default_factory=set)
+    authorized: list[dict[str, str]] = field(default_factory=list)
+
+    def authorize(self, query: dict[str, list[str]], mint: Callable[[], str]) -> Answer:
+        asked = {name: values[0] for name, values in query.items()}
+        self.authorized.append(asked)
+        if asked.get("client_id") != self.client_id or not asked.get("redirect_uri"):
+            return Answer(HTTPStatus.BAD_REQUEST, {"error": "invalid_client_id"})
+        code = f"code-{mint()}"
+        self.codes[code] = asked
+        target = f"{asked['redirect_uri']}?{urlencode({'code': code, 'state': asked['state']})}"
+        return Answer(HTTPStatus.FOUND, None, {"Location": target})
+
+    def redeem(self, form: dict[str, str]) -> tuple[int, str | None]:
+        """(status, error) of a token request's client and grant; 200 and None when good."""
+        if (form.get("client_id"), form.get("client_secret")) != (
+            self.client_id,
+            self.client_secret,
+        ):
+            return HTTPStatus.BAD_REQUEST, "invalid_client"
+        if form.get("grant_type") == "refresh_token":
+            if form.get("refresh_token") not in self.refresh_tokens:
+                return HTTPStatus.BAD_REQUEST, "invalid_grant"
+            return HTTPStatus.OK, None
+        asked = self.codes.pop(form.get("code") or "", None)
+        if asked is None or asked["redirect_uri"] != form.get("redirect_uri"):
+            return HTTPStatus.BAD_REQUEST, "invalid_grant"
+        challenge = asked.get("code_challenge")
+        if challenge is not None:
+            verifier = (form.get("code_verifier") or "").encode()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+            if digest.decode() != challenge:
+                return HTTPStatus.BAD_REQUEST, "invalid_grant"
+        return HTTPStatus.OK, None
+
+
+def form_of(body: Any) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(body if isinstance(body, str) else "").items()}
 
 
 @dataclass
@@ -140,9 +197,10 @@ class StandIn:
         raise NotImplementedError
 
     def signs_in(self, path: str) -> bool:
+        """OAuth's own endpoints (authorize, token), which take no bearer token."""
         return False
 
-    def sign_in(self, body: Any) -> Answer:
+    def sign_in(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError
 
     def unauthorized(self) -> Answer:
@@ -160,11 +218,8 @@ class StandIn:
         with self._lock:
             answer = self._answer(method, url.path, query, body, handler)
             self.requests.append(Recorded(method, url.path, query, body, answer.status))
-        if isinstance(answer.body, bytes):
-            payload, content_type = answer.body, "text/xml;charset=UTF-8"
-        else:
-            payload = b"" if answer.body is None else json.dumps(answer.body).encode()
-            content_type = "application/json;charset=UTF-8"
+        payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+        content_type = "application/json;charset=UTF-8"
         handler.send_response(answer.status)
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(payload)))
@@ -184,7 +239,13 @@ class StandIn:
         if self.down:
             return Answer(HTTPStatus.SERVICE_UNAVAILABLE, {"message": "Service Unavailable"})
         if self.signs_in(path):
-            return self.sign_in(body)
+            fault = next(
+                (f for f in self.faults if f.method == method and re.fullmatch(f.path, path)), None
+            )
+            if fault is not None:
+                self.faults.remove(fault)
+                return Answer(fault.status, fault.body, fault.headers)
+            return self.sign_in(method, path, query, body)
         if not self.authorized(handler.headers.get("Authorization")):
             return self.unauthorized()
         fault = next(
@@ -215,6 +276,10 @@ class HubSpotStandIn(StandIn):
     def __init__(self, token: str = HUBSPOT_TOKEN) -> None:
         super().__init__()
         self.token = token
+        self.token_expires_at: datetime | None = None
+        """When the OAuth access token in use dies (a private app's never does)."""
+        self.app = OAuthApp(*HUBSPOT_CLIENT)
+        self.companies_of: dict[str, list[str]] = {}
         self.owners: dict[str, str] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
@@ -223,10 +288,45 @@ class HubSpotStandIn(StandIn):
         self.clock: Callable[[], datetime] = lambda: datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
     def authorized(self, header: str | None) -> bool:
-        return header == f"Bearer {self.token}"
+        alive = self.token_expires_at is None or self.clock() < self.token_expires_at
+        return header == f"Bearer {self.token}" and alive
 
     def unauthorized(self) -> Answer:
         return Answer(HTTPStatus.UNAUTHORIZED, fixture("hubspot_unauthorized.json"))
+
+    def signs_in(self, path: str) -> bool:
+        return path in ("/oauth/authorize", "/oauth/v1/token")
+
+    def sign_in(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if path == "/oauth/authorize":
+            return self.app.authorize(query, lambda: str(self.next_id()))
+        status, error = self.app.redeem(form_of(body))
+        if error is not None:
+            return Answer(
+                status,
+                {
+                    "status": "BAD_REFRESH_TOKEN" if "refresh" in str(body) else "BAD_AUTH_CODE",
+                    "message": error,
+                },
+            )
+        self.token = f"CJSP5qf1KhICAQEYs-gDIIGOBii1hQIyGQAf3xBKmlwHjX7OIpuIFEavB2-{self.next_id()}"
+        refresh = f"6f18f21e-a743-4509-b7fd-{self.next_id():012d}"
+        self.app.refresh_tokens.add(refresh)
+        self.token_expires_at = self.clock() + timedelta(minutes=30)
+        return Answer(
+            HTTPStatus.OK,
+            {
+                "access_token": self.token,
+                "refresh_token": refresh,
+                "expires_in": 1800,
+                "token_type": "bearer",
+            },
+        )
+
+    def add_company(self, contact_id: str) -> str:
+        company_id = str(7000 + self.next_id())
+        self.companies_of.setdefault(contact_id, []).append(company_id)
+        return company_id
 
     def add_deal(self, contact_id: str, amount: str, *, closed: bool = False) -> str:
         deal_id = str(9000 + self.next_id())
@@ -263,8 +363,20 @@ class HubSpotStandIn(StandIn):
                 owner.update(id=self.owners[email], email=email)
                 results.append(owner)
             return Answer(HTTPStatus.OK, {"results": results})
-        if method == "POST" and path == "/crm/v4/associations/contacts/deals/batch/read":
-            return Answer(HTTPStatus.OK, self._associations(body))
+        batch = re.fullmatch(r"/crm/v4/associations/contacts/(deals|companies)/batch/read", path)
+        is_batch = batch is not None or path == "/crm/v3/objects/deals/batch/read"
+        if method == "POST" and is_batch and len(body["inputs"]) > 100:
+            return Answer(
+                HTTPStatus.BAD_REQUEST,
+                {
+                    "status": "error",
+                    "message": "Batch input size of 101 is larger than maximum of 100",
+                    "category": "VALIDATION_ERROR",
+                },
+            )
+        if method == "POST" and batch is not None:
+            linked = self.deals_of if batch.group(1) == "deals" else self.companies_of
+            return Answer(HTTPStatus.OK, self._associations(body, linked))
         if method == "POST" and path == "/crm/v3/objects/deals/batch/read":
             return Answer(HTTPStatus.OK, self._read_deals(body))
         match = re.fullmatch(r"/crm/v3/objects/(contacts|calls)(?:/(search|\w+))?", path)
@@ -303,10 +415,10 @@ class HubSpotStandIn(StandIn):
         now = _iso(self.clock())
         return {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
 
-    def _associations(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _associations(self, body: dict[str, Any], linked: dict[str, list[str]]) -> dict[str, Any]:
         results = []
         for asked in body["inputs"]:
-            deals = self.deals_of.get(asked["id"], [])
+            deals = linked.get(asked["id"], [])
             if deals:
                 kind = {"category": "HUBSPOT_DEFINED", "typeId": 4, "label": None}
                 to = [{"toObjectId": int(d), "associationTypes": [kind]} for d in deals]
@@ -398,9 +510,7 @@ class SalesforceStandIn(StandIn):
         super().__init__()
         self.tls = trustme.CA()
         self.token = token
-        self.login: tuple[str, str] | None = None
-        """(username, password + security token) that the SOAP login accepts."""
-        self.logins = 0
+        self.app = OAuthApp(*SALESFORCE_CLIENT)
         self.page_size = page_size
         self.users: dict[str, str] = {}
         self.records: dict[str, dict[str, dict[str, Any]]] = {
@@ -425,23 +535,32 @@ class SalesforceStandIn(StandIn):
         return Answer(HTTPStatus.UNAUTHORIZED, fixture("salesforce_invalid_session.json"))
 
     def signs_in(self, path: str) -> bool:
-        return path == "/services/Soap/u/59.0"
+        return path in ("/services/oauth2/authorize", "/services/oauth2/token")
 
-    def sign_in(self, body: Any) -> Answer:
-        """The SOAP login simple-salesforce does with a username, password and token."""
-        text = body if isinstance(body, str) else ""
-        given = tuple(
-            re.search(rf"<n1:{tag}>(.*?)</n1:{tag}>", text, re.S).group(1)  # type: ignore[union-attr]
-            for tag in ("username", "password")
-        )
-        if self.login is None or given != self.login:
-            fault = (FIXTURES / "salesforce_soap_invalid_login.xml").read_bytes()
-            return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, fault)
-        self.logins += 1
-        template = (FIXTURES / "salesforce_soap_login.xml").read_text()
-        return Answer(
-            HTTPStatus.OK, template.format(server=self.url, session_id=self.token).encode()
-        )
+    def sign_in(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        """Salesforce's web-server flow: the authorize page (PKCE's challenge is kept with
+        the code) and the token endpoint, which names the org's instance in its answer."""
+        if path == "/services/oauth2/authorize":
+            return self.app.authorize(query, lambda: str(self.next_id()))
+        form = form_of(body)
+        status, error = self.app.redeem(form)
+        if error is not None:
+            return Answer(status, {"error": error, "error_description": "authentication failure"})
+        self.token = f"{SALESFORCE_TOKEN[:16]}{self.next_id():08d}"
+        answer = {
+            "access_token": self.token,
+            "instance_url": self.url,
+            "id": "https://login.salesforce.com/id/00D5g000004hSmoEAE/005D00000000001",
+            "token_type": "Bearer",
+            "issued_at": "1700000000000",
+            "signature": "c2lnbmF0dXJl",
+            "scope": "refresh_token api",
+        }
+        if form.get("grant_type") == "authorization_code":
+            refresh = f"5Aep861-{self.next_id():012d}"
+            self.app.refresh_tokens.add(refresh)
+            answer["refresh_token"] = refresh
+        return Answer(HTTPStatus.OK, answer)
 
     def expire_sessions(self) -> None:
         """Every session ends, as Salesforce's session timeout ends them."""

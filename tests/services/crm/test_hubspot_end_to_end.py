@@ -80,7 +80,7 @@ def test_an_admin_connects_with_a_token_checked_first_and_stored_encrypted(
     caplog.set_level(logging.DEBUG)
     refused = connect(hubspot_slack, token="pat-na1-00000000-dead-beef-0000-000000000000")
     assert refused["response_action"] == "errors"
-    assert "refused the access token (401)" in refused["errors"][HUBSPOT_TOKEN]
+    assert "refused the access token (401, expired or revoked)" in refused["errors"][HUBSPOT_TOKEN]
     with hubspot_slack.session_factory() as session:
         assert session.scalars(select(CrmConnectionRow)).all() == []
 
@@ -288,6 +288,7 @@ def test_a_logged_call_reaches_hubspot_with_its_disposition_and_contact(
         "hs_call_status": "COMPLETED",
         "hs_call_disposition": DISPOSITION_IDS[CallDisposition.LEFT_VOICEMAIL],
         "hubspot_owner_id": owner,
+        "hs_call_to_number": "+12125550143",
     }
     assert call["associations"] == [
         {
