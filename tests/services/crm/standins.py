@@ -511,6 +511,8 @@ class SalesforceStandIn(StandIn):
         self.tls = trustme.CA()
         self.token = token
         self.app = OAuthApp(*SALESFORCE_CLIENT)
+        self.url_for_answers: str | None = None
+        """The `instance_url` token answers name; the stand-in's own address by default."""
         self.page_size = page_size
         self.users: dict[str, str] = {}
         self.records: dict[str, dict[str, dict[str, Any]]] = {
@@ -549,7 +551,7 @@ class SalesforceStandIn(StandIn):
         self.token = f"{SALESFORCE_TOKEN[:16]}{self.next_id():08d}"
         answer = {
             "access_token": self.token,
-            "instance_url": self.url,
+            "instance_url": self.url_for_answers or self.url,
             "id": "https://login.salesforce.com/id/00D5g000004hSmoEAE/005D00000000001",
             "token_type": "Bearer",
             "issued_at": "1700000000000",
