@@ -73,6 +73,7 @@ class CallToPush:
     prospect_crm_id: str | None
     prospect_crm_object: str | None
     rep_owner_id: str | None
+    rep_owner_checked_at: datetime | None
     rep_tz: str | None
     rep_number: str | None
 
@@ -121,7 +122,11 @@ def save_connection(
     """Connecting anew (another CRM or account) starts the pull from the beginning."""
     row = session.get(CrmConnectionRow, team_id)
     if row is None or row.kind != kind or row.account_id != account_id:
-        session.execute(update(RepRow).where(RepRow.team_id == team_id).values(crm_owner_id=None))
+        session.execute(
+            update(RepRow)
+            .where(RepRow.team_id == team_id)
+            .values(crm_owner_id=None, crm_owner_checked_at=None)
+        )
         if row is not None:
             row.sync_cursor = row.last_sync_at = None
     # Calls held back by the old credentials go with the next tick.
@@ -418,7 +423,15 @@ def begin_attempt(session: Session, item_id: int, seen_attempts: int) -> bool:
 
 def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | None:
     found = session.execute(
-        select(CallLogRow, ProspectRow, RepRow.crm_owner_id, RepRow.tz, RepRow.phone, RepRow.cell)
+        select(
+            CallLogRow,
+            ProspectRow,
+            RepRow.crm_owner_id,
+            RepRow.crm_owner_checked_at,
+            RepRow.tz,
+            RepRow.phone,
+            RepRow.cell,
+        )
         .join(ProspectRow, ProspectRow.id == CallLogRow.prospect_id)
         .outerjoin(
             RepRow,
@@ -428,7 +441,7 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
     ).one_or_none()
     if found is None:
         return None
-    call, prospect, owner_id, rep_tz, rep_phone, rep_cell = found
+    call, prospect, owner_id, checked_at, rep_tz, rep_phone, rep_cell = found
     return CallToPush(
         call_id=call.id,
         at=call.at,
@@ -443,6 +456,7 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
         prospect_crm_id=prospect.crm_id,
         prospect_crm_object=prospect.crm_object,
         rep_owner_id=owner_id,
+        rep_owner_checked_at=checked_at,
         rep_tz=rep_tz,
         rep_number=rep_phone or rep_cell,
     )
@@ -549,23 +563,35 @@ def waiting_calls(session: Session, team_id: str, rep_user_id: str) -> WaitingCa
 # -- reps and pulled prospects ---------------------------------------------------------------
 
 
-def reps(session: Session, team_id: str) -> list[tuple[str, str | None]]:
-    """(user_id, crm_owner_id) of every rep in the workspace."""
+@dataclass(frozen=True)
+class RepOwner:
+    """A rep and their CRM user: known, or looked for at `checked_at` and not found."""
+
+    user_id: str
+    owner_id: str | None
+    checked_at: datetime | None
+
+
+def reps(session: Session, team_id: str) -> list[RepOwner]:
+    """Every rep in the workspace with their CRM user."""
     return [
-        (user_id, owner)
-        for user_id, owner in session.execute(
-            select(RepRow.user_id, RepRow.crm_owner_id)
+        RepOwner(user_id, owner, checked_at)
+        for user_id, owner, checked_at in session.execute(
+            select(RepRow.user_id, RepRow.crm_owner_id, RepRow.crm_owner_checked_at)
             .where(RepRow.team_id == team_id)
             .order_by(RepRow.user_id)
         ).all()
     ]
 
 
-def set_crm_owner(session: Session, team_id: str, user_id: str, owner_id: str | None) -> None:
+def set_crm_owner(
+    session: Session, team_id: str, user_id: str, owner_id: str | None, now: datetime
+) -> None:
+    """The rep's CRM user, or (None) that the CRM had none for them at `now`."""
     session.execute(
         update(RepRow)
         .where(RepRow.team_id == team_id, RepRow.user_id == user_id)
-        .values(crm_owner_id=owner_id)
+        .values(crm_owner_id=owner_id, crm_owner_checked_at=None if owner_id else now)
     )
 
 

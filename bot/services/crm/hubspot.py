@@ -164,11 +164,20 @@ class HubSpotCrm:
                     public_object_search_request=request, _request_timeout=TIMEOUT
                 )
             )
-            amounts = self._open_deal_amounts([str(found.id) for found in page.results])
+            ids = [str(found.id) for found in page.results]
+            warning = None
+            try:
+                amounts = self._open_deal_amounts(ids)
+            except CrmRejected as problem:
+                # One bad batch must not stop the pull for good: the page comes in without
+                # amounts, the cursor moves past it, and the rep is told.
+                amounts, warning = {}, f"deal amounts not read: {problem.message}"
+                logger.warning("HubSpot pull: %s", warning)
             for found in page.results:
                 contact = _contact(found.id, found.properties, found.updated_at)
                 newest = max(filter(None, [newest, contact.modified_at]))
-                yield replace(contact, deal_amount=amounts.get(contact.ref.crm_id))
+                yield replace(contact, deal_amount=amounts.get(contact.ref.crm_id), warning=warning)
+                warning = None
             after = page.paging.next.after if page.paging and page.paging.next else None
             if after is None:
                 return

@@ -36,7 +36,7 @@ from bot.services.crm.port import (
 )
 from bot.services.crm.sync import RepEmail, crm_owner
 from storage import crm as crm_store
-from storage.crm import OutboxAction, OutboxStatus, PendingItem
+from storage.crm import OutboxAction, OutboxStatus, PendingItem, RepOwner
 
 logger = logging.getLogger(__name__)
 
@@ -155,9 +155,8 @@ def _send(
     if disposition is None:
         return _cancel(session_factory, item, "an email sent instead is not a call")
     adapter = crm.adapter
-    owner = crm_owner(
-        session_factory, adapter, item.team_id, item.rep_user_id, call.rep_owner_id, rep_email
-    )
+    rep = RepOwner(item.rep_user_id, call.rep_owner_id, call.rep_owner_checked_at)
+    owner = crm_owner(session_factory, adapter, item.team_id, rep, rep_email, now)
     if call.prospect_crm_id:
         contact = CrmRecordRef(call.prospect_crm_id, call.prospect_crm_object or "contact")
     else:

@@ -111,6 +111,9 @@ class CrmContact:
     deal_amount: str | None = None
     """The largest open deal's amount as the CRM writes it ("12000.50"), read as the CSV
     import reads an Amount column."""
+    warning: str | None = None
+    """What the CRM refused about this contact's page (its deal amounts): the contact
+    still comes in, the pull moves on, and the rep hears why."""
 
 
 @dataclass(frozen=True)

@@ -597,6 +597,18 @@ class SalesforceStandIn(StandIn):
         if match is None:
             return Answer(HTTPStatus.NOT_FOUND, [{"errorCode": "NOT_FOUND", "message": path}])
         sobject, record_id = match.groups()
+        who = self.records["Lead"].get((body or {}).get("WhoId", "")) if sobject == "Task" else None
+        if method == "POST" and who is not None and who.get("IsConverted"):
+            return Answer(
+                HTTPStatus.BAD_REQUEST,
+                [
+                    {
+                        "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD",
+                        "message": "cannot reference converted lead",
+                        "fields": ["WhoId"],
+                    }
+                ],
+            )
         if method == "POST" and not record_id:
             created = fixture("salesforce_created.json")
             created["id"] = self.add_record(sobject, self.clock(), **body)
