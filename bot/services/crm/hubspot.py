@@ -313,7 +313,46 @@ class HubSpotCrm:
             return CrmRecordRef(existing.group(1), "contact")
         return CrmRecordRef(str(created.id), "contact")
 
-    def find_call(self, title: str) -> str | None:
+    def find_created(self, contact: NewContact, since: datetime) -> CrmRecordRef | None:
+        first, _, last = contact.name.partition(" ")
+        filters = [
+            {"propertyName": "createdate", "operator": "GTE", "value": _millis(since)},
+            {"propertyName": "firstname", "operator": "EQ", "value": first},
+        ]
+        if last:
+            filters.append({"propertyName": "lastname", "operator": "EQ", "value": last})
+        if contact.owner_id:
+            filters.append(
+                {"propertyName": "hubspot_owner_id", "operator": "EQ", "value": contact.owner_id}
+            )
+        request = {"filterGroups": [{"filters": filters}], "properties": ["email"], "limit": 1}
+        page = self._call(
+            lambda: self._client.crm.contacts.search_api.do_search(
+                public_object_search_request=request, _request_timeout=TIMEOUT
+            )
+        )
+        return CrmRecordRef(str(page.results[0].id), "contact") if page.results else None
+
+    def find_call(self, title: str, contact: CrmRecordRef | None = None) -> str | None:
+        """Among the contact's calls first: associations are read from the record itself,
+        while search shows a new call only seconds later."""
+        if contact is not None:
+            call_ids = self._associated([contact.crm_id], "calls").get(contact.crm_id, [])
+            for start in range(0, len(call_ids), BATCH_LIMIT):
+                chunk = call_ids[start : start + BATCH_LIMIT]
+                calls = self._call(
+                    lambda chunk=chunk: self._client.crm.objects.calls.batch_api.read(
+                        batch_read_input_simple_public_object_id={
+                            "properties": ["hs_call_title"],
+                            "propertiesWithHistory": [],
+                            "inputs": [{"id": call_id} for call_id in chunk],
+                        },
+                        _request_timeout=TIMEOUT,
+                    )
+                )
+                for found in calls.results:
+                    if (found.properties or {}).get("hs_call_title") == title:
+                        return str(found.id)
         request = {
             "filterGroups": [
                 {"filters": [{"propertyName": "hs_call_title", "operator": "EQ", "value": title}]}

@@ -160,17 +160,18 @@ def _send(
     if call.prospect_crm_id:
         contact = CrmRecordRef(call.prospect_crm_id, call.prospect_crm_object or "contact")
     else:
-        contact = adapter.find_contact(
-            call.email, call.phone or call.cell
-        ) or adapter.create_contact(
-            NewContact(
-                name=call.prospect_name,
-                owner_id=owner,
-                company=call.company,
-                phone=call.phone,
-                cell=call.cell,
-                email=call.email,
-            )
+        new = NewContact(
+            name=call.prospect_name,
+            owner_id=owner,
+            company=call.company,
+            phone=call.phone,
+            cell=call.cell,
+            email=call.email,
+        )
+        contact = (
+            adapter.find_contact(call.email, call.phone or call.cell)
+            or adapter.find_created(new, item.created_at)
+            or adapter.create_contact(new)
         )
         # Saved at once: a retry of this call must not create the contact a second time.
         _link(session_factory, item.team_id, call.prospect_id, contact)
@@ -191,7 +192,7 @@ def _send(
         rep_number=call.rep_number,
         prospect_number=call.phone or call.cell,
     )
-    earlier = adapter.find_call(record.title) if item.attempts > 0 else None
+    earlier = adapter.find_call(record.title, record.contact) if item.attempts > 0 else None
     return earlier or adapter.create_call(record), call.prospect_name
 
 

@@ -204,6 +204,12 @@ class CrmPort(Protocol):
 
     def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None: ...
 
+    def find_created(self, contact: NewContact, since: datetime) -> CrmRecordRef | None:
+        """The record an earlier create of ours made for this prospect, whose answer was
+        lost: same name and owner, created at or after `since` (when the call was logged).
+        Asked before every create, so a prospect with no email or phone is not made twice."""
+        ...
+
     def create_contact(self, contact: NewContact) -> CrmRecordRef: ...
 
     def call_links(self, contact: CrmRecordRef) -> CallLinks:
@@ -211,8 +217,9 @@ class CrmPort(Protocol):
         Contact, and the company and open deal found."""
         ...
 
-    def find_call(self, title: str) -> str | None:
-        """The call pushed earlier with this title (which ends with our reference)."""
+    def find_call(self, title: str, contact: CrmRecordRef | None = None) -> str | None:
+        """The call pushed earlier with this title (which ends with our reference); with the
+        contact, looked for among its calls, which a search index may not show yet."""
         ...
 
     def create_call(self, call: CallRecord) -> str: ...

@@ -179,10 +179,10 @@ class SalesforceCrm:
         return None
 
     def create_contact(self, contact: NewContact) -> CrmRecordRef:
-        first, _, last = contact.name.rpartition(" ")
+        first, last = _name_parts(contact.name)
         fields = {
-            "FirstName": first or None,
-            "LastName": last or contact.name,
+            "FirstName": first,
+            "LastName": last,
             "Company": contact.company or NO_COMPANY,
             "Phone": contact.phone,
             "MobilePhone": contact.cell,
@@ -194,7 +194,22 @@ class SalesforceCrm:
         )
         return CrmRecordRef(str(created["id"]), "lead")
 
-    def find_call(self, title: str) -> str | None:
+    def find_created(self, contact: NewContact, since: datetime) -> CrmRecordRef | None:
+        first, last = _name_parts(contact.name)
+        soql = format_soql(
+            "SELECT Id FROM Lead WHERE LastName = {} AND CreatedDate >= {:literal}"
+            " AND IsConverted = false",
+            last,
+            _soql_time(since),
+        )
+        if first:
+            soql += format_soql(" AND FirstName = {}", first)
+        if contact.owner_id:
+            soql += format_soql(" AND OwnerId = {}", contact.owner_id)
+        records = self._call(lambda: self.client.query(soql + " LIMIT 1")).get("records") or []
+        return CrmRecordRef(str(records[0]["Id"]), "lead") if records else None
+
+    def find_call(self, title: str, contact: CrmRecordRef | None = None) -> str | None:
         soql = format_soql(
             "SELECT Id FROM Task WHERE Subject = {} AND TaskSubtype = 'Call' LIMIT 1", title
         )
@@ -301,6 +316,12 @@ def _translate(error: SalesforceError) -> CrmError:
     if isinstance(error, SalesforceMalformedRequest | SalesforceResourceNotFound):
         return CrmRejected(f"Salesforce refused the record: {', '.join(codes) or error.status}")
     return CrmUnavailable(f"Salesforce answered {getattr(error, 'status', '?')}.")
+
+
+def _name_parts(name: str) -> tuple[str | None, str]:
+    """(FirstName, LastName) as Salesforce wants them: a Lead needs a LastName."""
+    first, _, last = name.rpartition(" ")
+    return first or None, last or name
 
 
 def _description(call: CallRecord) -> str | None:

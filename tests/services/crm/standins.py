@@ -280,6 +280,8 @@ class HubSpotStandIn(StandIn):
         """When the OAuth access token in use dies (a private app's never does)."""
         self.app = OAuthApp(*HUBSPOT_CLIENT)
         self.companies_of: dict[str, list[str]] = {}
+        self.search_lag = timedelta(0)
+        """How long a new record stays out of search: HubSpot's index lags its writes."""
         self.owners: dict[str, str] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
@@ -363,8 +365,11 @@ class HubSpotStandIn(StandIn):
                 owner.update(id=self.owners[email], email=email)
                 results.append(owner)
             return Answer(HTTPStatus.OK, {"results": results})
-        batch = re.fullmatch(r"/crm/v4/associations/contacts/(deals|companies)/batch/read", path)
-        is_batch = batch is not None or path == "/crm/v3/objects/deals/batch/read"
+        batch = re.fullmatch(
+            r"/crm/v4/associations/contacts/(deals|companies|calls)/batch/read", path
+        )
+        read = re.fullmatch(r"/crm/v3/objects/(deals|calls)/batch/read", path)
+        is_batch = batch is not None or read is not None
         if method == "POST" and is_batch and len(body["inputs"]) > 100:
             return Answer(
                 HTTPStatus.BAD_REQUEST,
@@ -375,10 +380,14 @@ class HubSpotStandIn(StandIn):
                 },
             )
         if method == "POST" and batch is not None:
-            linked = self.deals_of if batch.group(1) == "deals" else self.companies_of
+            linked = {"deals": self.deals_of, "companies": self.companies_of}.get(
+                batch.group(1)
+            ) or self._calls_of()
             return Answer(HTTPStatus.OK, self._associations(body, linked))
         if method == "POST" and path == "/crm/v3/objects/deals/batch/read":
             return Answer(HTTPStatus.OK, self._read_deals(body))
+        if method == "POST" and path == "/crm/v3/objects/calls/batch/read":
+            return Answer(HTTPStatus.OK, self._read_calls(body))
         match = re.fullmatch(r"/crm/v3/objects/(contacts|calls)(?:/(search|\w+))?", path)
         if match is None:
             return Answer(HTTPStatus.NOT_FOUND, {"status": "error", "message": "Not found"})
@@ -425,6 +434,30 @@ class HubSpotStandIn(StandIn):
                 results.append({"from": {"id": asked["id"]}, "to": to})
         return self._batch(results)
 
+    def _calls_of(self) -> dict[str, list[str]]:
+        """Contacts' calls, from the associations each call was created with."""
+        linked: dict[str, list[str]] = {}
+        for call_id, call in self.calls.items():
+            for association in call["associations"]:
+                if association["types"][0]["associationTypeId"] == 194:
+                    linked.setdefault(association["to"]["id"], []).append(call_id)
+        return linked
+
+    def _read_calls(self, body: dict[str, Any]) -> dict[str, Any]:
+        wanted = body.get("properties") or []
+        results = []
+        for asked in body["inputs"]:
+            call = self.calls.get(asked["id"])
+            if call is not None:
+                shown = {k: v for k, v in call.items() if k != "associations"}
+                shown["properties"] = {
+                    k: v
+                    for k, v in call["properties"].items()
+                    if k in wanted or k == "hs_object_id"
+                }
+                results.append(shown)
+        return self._batch(results)
+
     def _read_deals(self, body: dict[str, Any]) -> dict[str, Any]:
         now = _iso(self.clock())
         results = [
@@ -446,7 +479,12 @@ class HubSpotStandIn(StandIn):
         now = _iso(self.clock())
         record.update(
             id=record_id,
-            properties={**body["properties"], "hs_object_id": record_id, "lastmodifieddate": now},
+            properties={
+                **body["properties"],
+                "hs_object_id": record_id,
+                "createdate": now,
+                "lastmodifieddate": now,
+            },
             createdAt=now,
             updatedAt=now,
         )
@@ -457,7 +495,13 @@ class HubSpotStandIn(StandIn):
 
     def _search(self, store: dict[str, dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
         groups = request.get("filterGroups") or [{"filters": []}]
-        found = [r for r in store.values() if any(_matches(r, g["filters"]) for g in groups)]
+        indexed = _iso(self.clock() - self.search_lag)
+        found = [
+            r
+            for r in store.values()
+            if any(_matches(r, g["filters"]) for g in groups)
+            and (not self.search_lag or str(r.get("createdAt") or "") <= indexed)
+        ]
         for sort in reversed(request.get("sorts") or []):
             found.sort(
                 key=lambda r, name=sort["propertyName"]: str(r["properties"].get(name) or ""),
@@ -485,7 +529,7 @@ def _matches(record: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
     for rule in filters:
         value = record["properties"].get(rule["propertyName"])
         wanted = rule.get("value")
-        if rule["propertyName"] == "lastmodifieddate" and value is not None:
+        if rule["propertyName"] in ("lastmodifieddate", "createdate") and value is not None:
             value, wanted = _millis(value), int(wanted)
         operator = rule["operator"]
         if operator == "EQ" and str(value) != str(wanted):
@@ -580,10 +624,12 @@ class SalesforceStandIn(StandIn):
         record_id = f"{prefix}D{self.next_id():014d}"
         if sobject == "Lead":
             fields.setdefault("IsConverted", False)
+        stamp = modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
         self.records[sobject][record_id] = {
             **fields,
             "Id": record_id,
-            "LastModifiedDate": modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+            "CreatedDate": stamp,
+            "LastModifiedDate": stamp,
         }
         return record_id
 

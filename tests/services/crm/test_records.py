@@ -185,3 +185,48 @@ def test_a_rep_with_no_crm_user_is_remembered_and_asked_about_again_a_day_later(
     assert len(hubspot.sent("GET", r"/crm/v3/owners/")) == 2
     newest = max(hubspot.calls.values(), key=lambda c: c["id"])
     assert newest["properties"]["hubspot_owner_id"] == owner
+
+
+# -- never doubled ---------------------------------------------------------------------------
+
+
+def test_a_lead_whose_create_answer_was_lost_is_found_not_made_again(
+    salesforce_slack: CrmHarness, salesforce: SalesforceStandIn
+) -> None:
+    connect_salesforce(salesforce_slack, salesforce)
+    salesforce.add_user("u1@example.com")
+    salesforce_slack.tick()
+    logcall(salesforce_slack, "Jane Doe vm")  # no phone, no email: nothing else to find her by
+    salesforce.fail_next(
+        "POST",
+        r"/services/data/v59.0/sobjects/Lead/",
+        500,
+        [{"errorCode": "UNKNOWN_EXCEPTION"}],
+        after_applying=True,
+    )
+    salesforce_slack.tick()
+    assert len(salesforce.records["Lead"]) == 1 and salesforce.records["Task"] == {}
+    salesforce_slack.clock.now += timedelta(minutes=1)
+    assert salesforce_slack.tick().pushed == 1
+    assert len(salesforce.records["Lead"]) == 1
+    [task] = salesforce.records["Task"].values()
+    assert task["WhoId"] == next(iter(salesforce.records["Lead"]))
+
+
+def test_hubspot_contacts_and_calls_whose_answers_were_lost_are_not_doubled_by_search_lag(
+    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
+) -> None:
+    connect_hubspot(hubspot_slack)
+    hubspot.add_owner("u1@example.com")
+    hubspot_slack.tick()
+    hubspot.search_lag = timedelta(seconds=20)
+    logcall(hubspot_slack, "Jane Doe vm")
+    hubspot.fail_next("POST", r"/crm/v3/objects/contacts", 502, after_applying=True)
+    hubspot_slack.tick()
+    hubspot_slack.clock.now += timedelta(seconds=30)
+    hubspot.fail_next("POST", CALLS, 502, after_applying=True)
+    hubspot_slack.tick()
+    hubspot.search_lag = timedelta(minutes=5)  # the call is not searchable by the retry
+    hubspot_slack.clock.now += timedelta(seconds=60)
+    assert hubspot_slack.tick().pushed == 1
+    assert len(hubspot.contacts) == 1 and len(hubspot.calls) == 1

@@ -153,7 +153,8 @@ def test_a_call_becomes_a_completed_call_task_and_undo_deletes_it(
     salesforce_slack.tick()
 
     [lead_id] = salesforce.records["Lead"]
-    assert salesforce.records["Lead"][lead_id] | {"Id": "", "LastModifiedDate": ""} == {
+    blank = {"Id": "", "CreatedDate": "", "LastModifiedDate": ""}
+    assert salesforce.records["Lead"][lead_id] | blank == {
         "FirstName": "Jane",
         "LastName": "Doe",
         "Company": "Globex",
@@ -161,10 +162,11 @@ def test_a_call_becomes_a_completed_call_task_and_undo_deletes_it(
         "OwnerId": rep,
         "IsConverted": False,
         "Id": "",
+        "CreatedDate": "",
         "LastModifiedDate": "",
     }
     [(task_id, task)] = salesforce.records["Task"].items()
-    assert {k: v for k, v in task.items() if k not in ("Id", "LastModifiedDate")} == {
+    assert {k: v for k, v in task.items() if k not in blank} == {
         "Subject": "Wrong number (phonetag T1-1)",
         "TaskSubtype": "Call",
         "Status": "Completed",
