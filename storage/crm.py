@@ -9,7 +9,8 @@ the order the calls were logged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -129,6 +130,7 @@ def save_connection(
         )
         if row is not None:
             row.sync_cursor = row.last_sync_at = None
+            row.dispositions = None
     # Calls held back by the old credentials go with the next tick.
     session.execute(
         update(CrmOutboxRow)
@@ -255,6 +257,28 @@ def claim_auth_alert(session: Session, team_id: str, now: datetime) -> str | Non
     return session.scalar(
         select(CrmConnectionRow.connected_by).where(CrmConnectionRow.team_id == team_id)
     )
+
+
+def dispositions(session: Session, team_id: str) -> dict[str, str]:
+    """Outcome -> the CRM's call outcome, as an admin mapped them; empty for the defaults."""
+    text = session.scalar(
+        select(CrmConnectionRow.dispositions).where(CrmConnectionRow.team_id == team_id)
+    )
+    try:
+        mapped = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in mapped.items()} if isinstance(mapped, dict) else {}
+
+
+def save_dispositions(session: Session, team_id: str, mapping: Mapping[str, str]) -> bool:
+    """False when the workspace has no connection to map for."""
+    result = session.execute(
+        update(CrmConnectionRow)
+        .where(CrmConnectionRow.team_id == team_id)
+        .values(dispositions=json.dumps(dict(mapping), sort_keys=True))
+    )
+    return result.rowcount == 1
 
 
 # -- OAuth states ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import ids
-from bot.blocks.common import context, section
+from bot.blocks.common import button, context, section
 from bot.blocks.logcall import FormErrors
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, option, text_input
 from bot.blocks.mrkdwn import escape
@@ -115,6 +115,68 @@ def read_crm_form(state: Mapping[str, Any]) -> CrmForm:
     if errors:
         raise FormErrors(errors)
     return CrmForm(kind, {"instance_url": instance_url, "access_token": token})
+
+
+OUTCOME_BLOCK = "crm_outcome_"
+_MAX_DISPOSITION = 255
+"""Salesforce's CallDisposition holds 255 characters."""
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One of our outcomes in the mapping form: what it is called, what it maps to now."""
+
+    outcome: str
+    label: str
+    current: str
+
+
+def build_outcomes_button(label: str) -> dict[str, object]:
+    return {
+        "type": "actions",
+        "elements": [button(f"Map call outcomes to {label}'s", ids.CRM_OUTCOMES)],
+    }
+
+
+def build_outcomes_modal(
+    label: str, rows: list[OutcomeRow], choices: list[tuple[str, str]] | None
+) -> dict[str, object]:
+    """One field per outcome: a pick from the CRM's own call outcomes (HubSpot), or the
+    words to write (Salesforce's CallDisposition is text)."""
+    blocks: list[dict[str, object]] = [
+        context(f"Each outcome you log goes to {escape(label)} as the call outcome chosen here.")
+    ]
+    for row in rows:
+        if choices is None:
+            element = text_input(_MAX_DISPOSITION, initial=row.current)
+        else:
+            options = [option(text[:75], value) for value, text in choices]
+            element = {"type": "static_select", "action_id": FIELD, "options": options}
+            chosen = next((o for o in options if o["value"] == row.current), None)
+            if chosen is not None:
+                element["initial_option"] = chosen
+        blocks.append(input_block(OUTCOME_BLOCK + row.outcome, row.label, element))
+    return modal(ids.CRM_OUTCOMES_VIEW, "Call outcomes", "Save", blocks)
+
+
+def read_outcomes_form(state: Mapping[str, Any], outcomes: list[str]) -> dict[str, str]:
+    """Outcome -> the CRM's value; raises FormErrors naming each field to fix."""
+    values = state.get("values") or {}
+    mapping: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for outcome in outcomes:
+        field = (values.get(OUTCOME_BLOCK + outcome) or {}).get(FIELD) or {}
+        chosen = str((field.get("selected_option") or {}).get("value") or field.get("value") or "")
+        chosen = chosen.strip()
+        if not chosen:
+            errors[OUTCOME_BLOCK + outcome] = "Pick the call outcome this goes to."
+        elif len(chosen) > _MAX_DISPOSITION or "\x00" in chosen:
+            errors[OUTCOME_BLOCK + outcome] = f"At most {_MAX_DISPOSITION} characters."
+        else:
+            mapping[outcome] = chosen
+    if errors:
+        raise FormErrors(errors)
+    return mapping
 
 
 def build_connect_links(links: list[tuple[str, str]]) -> list[dict[str, object]]:

@@ -30,7 +30,7 @@ from hubspot.crm.owners import ApiException as OwnersApiError
 from urllib3.util.retry import Retry
 
 from bot.services.crm.port import (
-    CallDisposition,
+    DISPOSITION_IDS,
     CallLinks,
     CallRecord,
     CrmAccount,
@@ -47,20 +47,13 @@ from bot.services.crm.port import (
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-DISPOSITION_IDS: dict[CallDisposition, str] = {
-    # HubSpot's default call outcomes: the same internal ids in every account.
-    CallDisposition.BUSY: "9d9162e7-6cf3-4944-bf63-4dff82258764",
-    CallDisposition.CONNECTED: "f240bbac-87c9-4f6e-bf70-924b57d47db7",
-    CallDisposition.LEFT_LIVE_MESSAGE: "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",
-    CallDisposition.LEFT_VOICEMAIL: "b2cf5968-551e-4856-9783-52b3da59a7d0",
-    CallDisposition.NO_ANSWER: "73a0d17f-1163-4015-bdd5-ec830791da20",
-    CallDisposition.WRONG_NUMBER: "17b47fee-58de-441e-a44c-c6300d46f273",
-}
 CALL_TO_CONTACT = 194
 """HubSpot-defined association types: a call to the contact it was with, to the contact's
 company, and to its open deal."""
 CALL_TO_COMPANY = 182
 CALL_TO_DEAL = 206
+MAX_OUTCOMES = 100
+"""A Slack select holds at most 100 options."""
 BATCH_LIMIT = 100
 """HubSpot's batch reads take at most 100 inputs; more is a 400 for the whole batch."""
 CONTACT_PROPERTIES = [
@@ -130,6 +123,27 @@ class HubSpotCrm:
             account_id=str(details["portalId"]),
             web_url=f"https://{details.get('uiDomain') or 'app.hubspot.com'}",
         )
+
+    def call_outcomes(self) -> list[tuple[str, str]] | None:
+        """GET /calling/v1/dispositions: the defaults and the account's own outcomes. The
+        client has no typed API for it; its generic call keeps auth, pool and errors."""
+        api_client = self._client.crm.owners.owners_api.api_client
+        found = self._call(
+            lambda: api_client.call_api(
+                "/calling/v1/dispositions",
+                "GET",
+                header_params={"Accept": "application/json"},
+                response_types_map={200: "object"},
+                auth_settings=["oauth2"],
+                _return_http_data_only=True,
+                _request_timeout=CHECK_TIMEOUT,
+            )
+        )
+        return [
+            (str(item["id"]), str(item.get("label") or item["id"]))
+            for item in found or []
+            if isinstance(item, dict) and item.get("id") and not item.get("deleted")
+        ][:MAX_OUTCOMES]
 
     def owner_for_email(self, email: str) -> str | None:
         page = self._call(
@@ -374,7 +388,7 @@ class HubSpotCrm:
             "hs_call_body": call.notes,
             "hs_call_direction": "INBOUND" if call.inbound else "OUTBOUND",
             "hs_call_status": "COMPLETED",
-            "hs_call_disposition": DISPOSITION_IDS[call.disposition],
+            "hs_call_disposition": call.mapped_disposition or DISPOSITION_IDS[call.disposition],
         }
         optional = {
             "hubspot_owner_id": call.owner_id,

@@ -148,6 +148,7 @@ def _send(
         return _delete(session_factory, crm, item)
     with session_factory() as session:
         call = crm_store.call_to_push(session, item.team_id, item.call_id)
+        mapped = crm_store.dispositions(session, item.team_id)
     if call is None:
         return _cancel(session_factory, item, "the call was deleted before it was sent")
     outcome = Outcome(call.outcome)
@@ -191,6 +192,7 @@ def _send(
         owner_id=owner,
         rep_number=call.rep_number,
         prospect_number=call.phone or call.cell,
+        mapped_disposition=mapped.get(outcome.value),
     )
     earlier = adapter.find_call(record.title, record.contact) if item.attempts > 0 else None
     return earlier or adapter.create_call(record), call.prospect_name

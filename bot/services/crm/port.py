@@ -54,6 +54,16 @@ DISPOSITIONS: dict[Outcome, CallDisposition] = {
 }
 """Every outcome but `email`, which is not a call: the CRM logs emails its own way."""
 
+DISPOSITION_IDS: dict[CallDisposition, str] = {
+    # HubSpot's default call outcomes: the same internal ids in every account.
+    CallDisposition.BUSY: "9d9162e7-6cf3-4944-bf63-4dff82258764",
+    CallDisposition.CONNECTED: "f240bbac-87c9-4f6e-bf70-924b57d47db7",
+    CallDisposition.LEFT_LIVE_MESSAGE: "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",
+    CallDisposition.LEFT_VOICEMAIL: "b2cf5968-551e-4856-9783-52b3da59a7d0",
+    CallDisposition.NO_ANSWER: "73a0d17f-1163-4015-bdd5-ec830791da20",
+    CallDisposition.WRONG_NUMBER: "17b47fee-58de-441e-a44c-c6300d46f273",
+}
+
 
 class CrmError(Exception):
     """A CRM failure; `message` says it in words an admin or rep can act on."""
@@ -158,6 +168,9 @@ class CallRecord:
     owner_id: str | None
     rep_number: str | None = None
     prospect_number: str | None = None
+    mapped_disposition: str | None = None
+    """The CRM's own call outcome an admin mapped this outcome to (a HubSpot disposition
+    id, a Salesforce CallDisposition text); None for the default."""
 
     @property
     def contact(self) -> CrmRecordRef:
@@ -191,6 +204,11 @@ class CrmPort(Protocol):
 
     def check(self) -> CrmAccount:
         """One cheap read that proves the credentials work."""
+        ...
+
+    def call_outcomes(self) -> list[tuple[str, str]] | None:
+        """The account's call outcomes as (value, label) for an admin to map ours to; None
+        where the CRM takes any text (Salesforce's CallDisposition)."""
         ...
 
     def owner_for_email(self, email: str) -> str | None:

@@ -103,6 +103,10 @@ class SalesforceCrm:
         org_id = str(records[0]["Id"]) if records else ""
         return CrmAccount(account_id=org_id, web_url=self.client.base_url.split("/services/")[0])
 
+    def call_outcomes(self) -> list[tuple[str, str]] | None:
+        """CallDisposition is a text field: an admin writes the org's own words."""
+        return None
+
     def owner_for_email(self, email: str) -> str | None:
         soql = format_soql(
             "SELECT Id FROM User WHERE Email = {} AND IsActive = true LIMIT 1", email
@@ -250,7 +254,7 @@ class SalesforceCrm:
             "Subject": call.title,
             "TaskSubtype": "Call",
             "Status": "Completed",
-            "CallDisposition": call.disposition.value,
+            "CallDisposition": call.mapped_disposition or call.disposition.value,
             "CallType": "Inbound" if call.inbound else "Outbound",
             "ActivityDate": call.day.isoformat(),
             "WhoId": call.contact.crm_id,

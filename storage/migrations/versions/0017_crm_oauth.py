@@ -1,4 +1,4 @@
-"""crm_oauth: OAuth states for connecting a CRM, and what the CRM said about reps and tokens
+"""crm_oauth: OAuth states for connecting a CRM, reps with no CRM user, auth alerts, outcome mapping
 
 Revision ID: 0017
 Revises: 0014
@@ -37,11 +37,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("crm_owner_checked_at", sa.DateTime(timezone=True)))
     with op.batch_alter_table("crm_connections") as batch_op:
         batch_op.add_column(sa.Column("auth_alerted_at", sa.DateTime(timezone=True)))
+        batch_op.add_column(sa.Column("dispositions", sa.Text()))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table("crm_connections") as batch_op:
+        batch_op.drop_column("dispositions")
         batch_op.drop_column("auth_alerted_at")
     with op.batch_alter_table("reps") as batch_op:
         batch_op.drop_column("crm_owner_checked_at")

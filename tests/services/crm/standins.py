@@ -280,6 +280,26 @@ class HubSpotStandIn(StandIn):
         """When the OAuth access token in use dies (a private app's never does)."""
         self.app = OAuthApp(*HUBSPOT_CLIENT)
         self.companies_of: dict[str, list[str]] = {}
+        self.dispositions = [
+            {"id": "f240bbac-87c9-4f6e-bf70-924b57d47db7", "label": "Connected", "deleted": False},
+            {
+                "id": "b2cf5968-551e-4856-9783-52b3da59a7d0",
+                "label": "Left voicemail",
+                "deleted": False,
+            },
+            {"id": "73a0d17f-1163-4015-bdd5-ec830791da20", "label": "No answer", "deleted": False},
+            {
+                "id": "5f3b1a7e-0d3c-4c1e-9a5b-demo00000001",
+                "label": "Demo booked",
+                "deleted": False,
+            },
+            {
+                "id": "0b3c2d1e-retired-outcome-000000000001",
+                "label": "Old outcome",
+                "deleted": True,
+            },
+        ]
+        """The account's call outcomes: HubSpot's defaults and its own custom ones."""
         self.search_lag = timedelta(0)
         """How long a new record stays out of search: HubSpot's index lags its writes."""
         self.owners: dict[str, str] = {}
@@ -355,6 +375,8 @@ class HubSpotStandIn(StandIn):
         return contact_id
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if method == "GET" and path == "/calling/v1/dispositions":
+            return Answer(HTTPStatus.OK, self.dispositions)
         if method == "GET" and path == "/account-info/v3/details":
             return Answer(HTTPStatus.OK, fixture("hubspot_account_details.json"))
         if method == "GET" and path == "/crm/v3/owners/":

@@ -20,11 +20,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
 from bot import ids
+from bot.blocks.crm import OUTCOME_BLOCK
+from bot.blocks.modals import FIELD
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.crm.connections import default_adapters
 from bot.services.crm.hubspot import CALL_TO_COMPANY, CALL_TO_CONTACT, CALL_TO_DEAL
 from storage.models import CrmConnectionRow, CrmOAuthStateRow
-from tests.handlers.interactions import open_home, views
+from tests.handlers.interactions import click, open_home, submit, views
 from tests.services.crm.conftest import SECRET_KEY, CrmHarness, crm_harness, standin_http
 from tests.services.crm.standins import (
     HUBSPOT_CLIENT,
@@ -318,3 +320,71 @@ def test_a_token_answer_naming_a_host_that_is_not_salesforce_is_refused(
     assert page.status == 400 and "not a Salesforce host" in page.body
     with salesforce_oauth.session_factory() as session:
         assert session.scalars(select(CrmConnectionRow)).all() == []
+
+
+# -- an admin's own call outcomes ------------------------------------------------------------
+
+
+def test_an_admin_maps_outcomes_to_hubspots_own_and_calls_carry_them(
+    hubspot_oauth: CrmHarness, hubspot: HubSpotStandIn
+) -> None:
+    approve(hubspot_oauth, connect_link(hubspot_oauth, "HubSpot"))
+    hubspot_oauth.command(ids.PROSPECT, "crm", user=ADMIN)
+    click(hubspot_oauth, ids.CRM_OUTCOMES, user=ADMIN)
+    form = views(hubspot_oauth, "views.open")[-1]
+    meeting = next(b for b in form["blocks"] if b.get("block_id") == OUTCOME_BLOCK + "meeting")
+    offered = [o["text"]["text"] for o in meeting["element"]["options"]]
+    assert offered == ["Connected", "Left voicemail", "No answer", "Demo booked"]  # not deleted
+    assert meeting["element"]["initial_option"]["text"]["text"] == "Connected"
+
+    values: dict[str, dict[str, object]] = {}
+    for block in form["blocks"]:
+        if block["type"] != "input":
+            continue
+        # Outcomes whose default this account lacks (Wrong number here) start unpicked.
+        chosen = block["element"].get("initial_option", {"value": "73a0d17f"})["value"]
+        if block["block_id"] == OUTCOME_BLOCK + "meeting":
+            chosen = "5f3b1a7e-0d3c-4c1e-9a5b-demo00000001"
+        values[block["block_id"]] = {FIELD: {"selected_option": {"value": chosen}}}
+    hubspot_oauth.standin.users["U2"] = {"is_admin": False}
+    refused = submit(hubspot_oauth, form, values, user="U2")
+    assert "Only workspace admins" in json.dumps(refused.json)
+    assert submit(hubspot_oauth, form, values, user=ADMIN).json["response_action"] == "update"
+
+    hubspot.add_owner("u1@example.com")
+    hubspot_oauth.command(ids.LOGCALL, "Jane Doe meeting phone:+1 212 555 0143")
+    hubspot_oauth.command(ids.LOGCALL, "Jane Doe vm")
+    assert hubspot_oauth.tick().pushed == 2
+    outcomes = sorted(c["properties"]["hs_call_disposition"] for c in hubspot.calls.values())
+    assert outcomes == sorted(
+        ["5f3b1a7e-0d3c-4c1e-9a5b-demo00000001", "b2cf5968-551e-4856-9783-52b3da59a7d0"]
+    )
+
+
+def test_a_salesforce_admin_writes_the_orgs_own_call_dispositions(
+    salesforce_oauth: CrmHarness, salesforce: SalesforceStandIn, tmp_path: Path
+) -> None:
+    approve(
+        salesforce_oauth,
+        connect_link(salesforce_oauth, "Salesforce"),
+        verify=salesforce.ca_file(tmp_path),
+    )
+    salesforce_oauth.command(ids.PROSPECT, "crm", user=ADMIN)
+    click(salesforce_oauth, ids.CRM_OUTCOMES, user=ADMIN)
+    form = views(salesforce_oauth, "views.open")[-1]
+    values: dict[str, dict[str, object]] = {
+        block["block_id"]: {FIELD: {"value": block["element"].get("initial_value", "")}}
+        for block in form["blocks"]
+        if block["type"] == "input"
+    }
+    values[OUTCOME_BLOCK + "meeting"] = {FIELD: {"value": "Meeting set"}}
+    values[OUTCOME_BLOCK + "won"] = {FIELD: {"value": "x" * 256}}
+    answer = submit(salesforce_oauth, form, values, user=ADMIN).json
+    assert set(answer["errors"]) == {OUTCOME_BLOCK + "won"}
+    values[OUTCOME_BLOCK + "won"] = {FIELD: {"value": "x" * 255}}
+    assert submit(salesforce_oauth, form, values, user=ADMIN).json["response_action"] == "update"
+    salesforce.add_user("u1@example.com")
+    salesforce_oauth.command(ids.LOGCALL, "Jane Doe meeting")
+    assert salesforce_oauth.tick().pushed == 1
+    [task] = salesforce.records["Task"].values()
+    assert task["CallDisposition"] == "Meeting set"
