@@ -149,6 +149,7 @@ def save_connection(
     row.last_sync_error = None
     row.last_push_error = None
     row.auth_alerted_at = None
+    row.auth_refused_at = None
     session.flush()
 
 
@@ -210,10 +211,29 @@ def release_lease(session: Session, team_id: str, owner: str) -> None:
 
 
 def note_push_error(session: Session, team_id: str, why: str | None) -> None:
+    """None: the CRM took a call, so it takes the credentials again too."""
+    values: dict[str, object] = {"last_push_error": why[:300] if why else None}
+    if why is None:
+        values["auth_refused_at"] = None
+    session.execute(
+        update(CrmConnectionRow).where(CrmConnectionRow.team_id == team_id).values(**values)
+    )
+
+
+def note_auth_refused(session: Session, team_id: str, now: datetime) -> None:
     session.execute(
         update(CrmConnectionRow)
         .where(CrmConnectionRow.team_id == team_id)
-        .values(last_push_error=why[:300] if why else None)
+        .values(auth_refused_at=now)
+    )
+
+
+def refused_lately(session: Session, since: datetime) -> set[str]:
+    """Workspaces whose CRM refused the credentials after `since`."""
+    return set(
+        session.scalars(
+            select(CrmConnectionRow.team_id).where(CrmConnectionRow.auth_refused_at > since)
+        )
     )
 
 

@@ -294,6 +294,9 @@ class CrmConnectionRow(Base):
     auth_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the admin who connected was told by DM that the CRM refused its credentials:
     told once, until a reconnect clears it."""
+    auth_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the CRM last refused the credentials: the tick leaves the workspace alone for
+    a while rather than knock every minute; a reconnect or a delivered call clears it."""
     dispositions: Mapped[str | None] = mapped_column(Text)
     """JSON: our outcome -> the CRM's own call outcome an admin mapped it to (a HubSpot
     disposition id, a Salesforce CallDisposition text); unmapped outcomes use the defaults."""

@@ -30,7 +30,7 @@ from bot.services.crm.connections import (
     seal,
     workspace_credentials,
 )
-from bot.services.crm.outbox import ReplyPoster, post_to_response_url, send_outbox
+from bot.services.crm.outbox import AUTH_RETRY, ReplyPoster, post_to_response_url, send_outbox
 from bot.services.crm.port import CrmAuthRejected, CrmError
 from bot.services.crm.sync import SYNC_EVERY, PullReport, RepEmail, pull_contacts
 from bot.services.crm.tokens import fresh
@@ -106,7 +106,12 @@ def run_crm_tick(
                 | set(crm_store.teams_with_pending(session))
                 | set(crm_store.teams_with_reps(session))
             )
+    with session_factory() as session:
+        # Refused credentials are an admin's to fix: asked again now and then, not each minute.
+        resting = crm_store.refused_lately(session, now - AUTH_RETRY)
     for team_id in teams:
+        if team_id in resting:
+            continue
         rep_email = slack_rep_email(client_for_team(team_id)) if client_for_team else _no_email
         try:
             with leased(session_factory, settings, adapters, team_id, now, worker) as crm:
@@ -121,6 +126,8 @@ def run_crm_tick(
                 report.failed += sent.failed
                 report.waiting += 1 if sent.waiting else 0
                 report.errors += sent.errors
+                if sent.auth_refused:
+                    _note_refused(session_factory, team_id, now)
                 if sent.auth_refused and client_for_team:
                     tell_admin(
                         session_factory, client_for_team(team_id), team_id, sent.auth_refused, now
@@ -128,6 +135,8 @@ def run_crm_tick(
         except Busy:
             continue
         except CrmError as problem:
+            if isinstance(problem, CrmAuthRejected):
+                _note_refused(session_factory, team_id, now)
             if isinstance(problem, CrmAuthRejected) and client_for_team:
                 tell_admin(session_factory, client_for_team(team_id), team_id, problem.message, now)
             # Credentials that can't be opened, or an environment's CRM that refused its
@@ -233,6 +242,11 @@ def _ensure_env_connection(
         crm_store.save_connection(
             session, team_id, kind.value, None, account.account_id, account.web_url, None, now
         )
+
+
+def _note_refused(session_factory: sessionmaker[Session], team_id: str, now: datetime) -> None:
+    with session_factory.begin() as session:
+        crm_store.note_auth_refused(session, team_id, now)
 
 
 def tell_admin(

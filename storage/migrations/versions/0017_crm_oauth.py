@@ -38,11 +38,13 @@ def upgrade() -> None:
     with op.batch_alter_table("crm_connections") as batch_op:
         batch_op.add_column(sa.Column("auth_alerted_at", sa.DateTime(timezone=True)))
         batch_op.add_column(sa.Column("dispositions", sa.Text()))
+        batch_op.add_column(sa.Column("auth_refused_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table("crm_connections") as batch_op:
+        batch_op.drop_column("auth_refused_at")
         batch_op.drop_column("dispositions")
         batch_op.drop_column("auth_alerted_at")
     with op.batch_alter_table("reps") as batch_op:

@@ -242,8 +242,14 @@ def test_a_revoked_hubspot_app_is_told_once_to_the_admin_by_dm_and_on_the_reps_h
     hubspot_oauth.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
     hubspot_oauth.standin.clear()
     hubspot_oauth.tick()
-    clock.now += timedelta(minutes=20)
+    refused = len(hubspot.requests)
+    for _ in range(5):  # left alone for 15 minutes, not asked every minute
+        clock.now += timedelta(minutes=2)
+        hubspot_oauth.tick()
+    assert len(hubspot.requests) == refused
+    clock.now += timedelta(minutes=10)
     hubspot_oauth.tick()
+    assert [r.path for r in hubspot.requests[refused:]] == ["/oauth/v1/token"]
     told = [c.args for c in hubspot_oauth.standin.calls_to("chat.postMessage")]
     assert [t["channel"] for t in told] == [ADMIN]
     assert "HubSpot refused the connection" in told[0]["text"]
