@@ -83,6 +83,13 @@ class Settings:
         def get(name: str) -> str | None:
             return environ.get(name) or None
 
+        retired = [name for name in _RETIRED_SALESFORCE_LOGIN if get(name)]
+        if retired:
+            raise ValueError(
+                f"{', '.join(retired)}: Salesforce's username-password login is no longer"
+                " supported (Salesforce is retiring it). Connect with OAuth from /prospect crm"
+                " (docs/crm.md), or set SALESFORCE_INSTANCE_URL and SALESFORCE_ACCESS_TOKEN."
+            )
         return cls(
             database_url=database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -108,6 +115,14 @@ class Settings:
             ).rstrip("/"),
             public_url=(get("PHONETAG_PUBLIC_URL") or "").rstrip("/") or None,
         )
+
+
+_RETIRED_SALESFORCE_LOGIN = (
+    "SALESFORCE_USERNAME",
+    "SALESFORCE_PASSWORD",
+    "SALESFORCE_SECURITY_TOKEN",
+)
+"""Said out loud at start rather than ignored: a CRM that silently stopped would be worse."""
 
 
 def _count(text: str | None, default: int) -> int:

@@ -199,6 +199,11 @@ def test_settings_read_the_crm_variables() -> None:
     assert env_credentials(hubspot) == (CrmKind.HUBSPOT, {"access_token": "pat-na1-x"})
 
 
+def test_the_retired_salesforce_password_login_is_named_at_start_not_ignored() -> None:
+    with pytest.raises(ValueError, match=r"SALESFORCE_USERNAME, SALESFORCE_PASSWORD: .*OAuth"):
+        Settings.from_env({"SALESFORCE_USERNAME": "u", "SALESFORCE_PASSWORD": "p"})
+
+
 def test_credentials_are_sealed_only_with_a_usable_key() -> None:
     with pytest.raises(SecretKeyProblem, match="PHONETAG_SECRET_KEY"):
         credential_box(Settings())
