@@ -127,18 +127,12 @@ def run_crm_tick(
                 report.waiting += 1 if sent.waiting else 0
                 report.errors += sent.errors
                 if sent.auth_refused:
-                    _note_refused(session_factory, team_id, now)
-                if sent.auth_refused and client_for_team:
-                    tell_admin(
-                        session_factory, client_for_team(team_id), team_id, sent.auth_refused, now
-                    )
+                    _refused(session_factory, client_for_team, team_id, sent.auth_refused, now)
         except Busy:
             continue
         except CrmError as problem:
             if isinstance(problem, CrmAuthRejected):
-                _note_refused(session_factory, team_id, now)
-            if isinstance(problem, CrmAuthRejected) and client_for_team:
-                tell_admin(session_factory, client_for_team(team_id), team_id, problem.message, now)
+                _refused(session_factory, client_for_team, team_id, problem.message, now)
             # Credentials that can't be opened, or an environment's CRM that refused its
             # first check: the calls wait, and the reps' Home says why.
             with session_factory.begin() as session:
@@ -244,9 +238,18 @@ def _ensure_env_connection(
         )
 
 
-def _note_refused(session_factory: sessionmaker[Session], team_id: str, now: datetime) -> None:
+def _refused(
+    session_factory: sessionmaker[Session],
+    client_for_team: ClientForTeam | None,
+    team_id: str,
+    why: str,
+    now: datetime,
+) -> None:
+    """The workspace rests a while, and its admin hears (once)."""
     with session_factory.begin() as session:
         crm_store.note_auth_refused(session, team_id, now)
+    if client_for_team is not None:
+        tell_admin(session_factory, client_for_team(team_id), team_id, why, now)
 
 
 def tell_admin(
@@ -308,6 +311,7 @@ def _pull_noted(
         with session_factory.begin() as session:
             crm_store.note_sync(session, team_id, now, None, problem.message)
         logger.info("CRM pull for %s failed: %s", team_id, problem.message)
-        if not quiet:
+        if not quiet or isinstance(problem, CrmAuthRejected):
+            # Refused credentials stop the push too: the tick tells the admin once.
             raise
         return PullReport()

@@ -394,3 +394,23 @@ def test_a_salesforce_admin_writes_the_orgs_own_call_dispositions(
     assert salesforce_oauth.tick().pushed == 1
     [task] = salesforce.records["Task"].values()
     assert task["CallDisposition"] == "Meeting set"
+
+
+def test_a_revoked_salesforce_app_found_by_the_pull_is_told_to_the_admin_too(
+    salesforce_oauth: CrmHarness, salesforce: SalesforceStandIn, clock: Clock, tmp_path: Path
+) -> None:
+    approve(
+        salesforce_oauth,
+        connect_link(salesforce_oauth, "Salesforce"),
+        verify=salesforce.ca_file(tmp_path),
+    )
+    salesforce.add_user("u1@example.com")
+    salesforce_oauth.command(ids.VMSCRIPT, "profile phone:+1 312 555 0199")
+    salesforce_oauth.tick()
+    salesforce.app.refresh_tokens.clear()
+    salesforce.expire_sessions()
+    clock.now += timedelta(minutes=16)  # a pull is due; no call is waiting
+    salesforce_oauth.standin.clear()
+    salesforce_oauth.tick()
+    [told] = [c.args for c in salesforce_oauth.standin.calls_to("chat.postMessage")]
+    assert told["channel"] == ADMIN and "Salesforce refused" in told["text"]
