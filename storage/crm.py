@@ -238,10 +238,18 @@ def refused_lately(session: Session, since: datetime) -> set[str]:
 
 
 def note_sync(
-    session: Session, team_id: str, now: datetime, cursor: datetime | None, error: str | None
+    session: Session,
+    team_id: str,
+    now: datetime,
+    cursor: datetime | None,
+    error: str | None,
+    *,
+    warning: str | None = None,
 ) -> None:
-    """A pull that failed keeps its cursor, so the next one asks again from there."""
-    values: dict[str, object] = {"last_sync_error": error[:300] if error else None}
+    """A pull that failed keeps its cursor, so the next one asks again from there; one that
+    came in with part refused (`warning`) moves on, and says so where the error goes."""
+    said = error or warning
+    values: dict[str, object] = {"last_sync_error": said[:300] if said else None}
     if error is None:
         values["last_sync_at"] = now
         if cursor is not None:

@@ -40,6 +40,8 @@ class CrmStatus:
     label: str
     last_sync_at: datetime | None
     sync_error: str | None
+    """How the last pull went wrong, to follow "The last pull": "failed: …", or "came in,
+    but HubSpot refused part of it: …"."""
     waiting: int
     failed: int
     why: str | None
@@ -209,7 +211,7 @@ def build_crm_home_blocks(status: CrmStatus, rep_tz: ZoneInfo) -> list[dict[str,
     )
     lines = [f":link: *{label}* connected · {synced}"]
     if status.sync_error:
-        lines.append(f":warning: The last pull failed: {escape(status.sync_error)}")
+        lines.append(f":warning: The last pull {escape(status.sync_error)}")
     if status.waiting:
         calls = "call" if status.waiting == 1 else "calls"
         why = f": {escape(status.why)}" if status.why else "; they go within the minute."

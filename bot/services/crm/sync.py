@@ -132,7 +132,15 @@ def pull_contacts(
                 batch = []
         _merge(session_factory, team_id, user_id, batch, now, report)
     with session_factory.begin() as session:
-        crm_store.note_sync(session, team_id, now, newest, None)
+        warning = report.warnings[0] if report.warnings else None
+        crm_store.note_sync(
+            session,
+            team_id,
+            now,
+            newest,
+            None,
+            warning=f"came in, but {crm.label} refused part of it: {warning}" if warning else None,
+        )
     return report
 
 

@@ -309,7 +309,7 @@ def _pull_noted(
         return pull_contacts(session_factory, crm, team_id, now, rep_email)
     except CrmError as problem:
         with session_factory.begin() as session:
-            crm_store.note_sync(session, team_id, now, None, problem.message)
+            crm_store.note_sync(session, team_id, now, None, f"failed: {problem.message}")
         logger.info("CRM pull for %s failed: %s", team_id, problem.message)
         if not quiet or isinstance(problem, CrmAuthRejected):
             # Refused credentials stop the push too: the tick tells the admin once.

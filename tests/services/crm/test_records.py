@@ -5,13 +5,14 @@ databases."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot import ids
 from storage.models import CrmOutboxRow, ProspectRow
-from tests.handlers.interactions import responses, text_of
+from tests.handlers.interactions import open_home, responses, text_of, views
 from tests.services.crm.conftest import CrmHarness
 from tests.services.crm.standins import HubSpotStandIn, SalesforceStandIn
 from tests.services.crm.test_hubspot_end_to_end import CALLS, logcall
@@ -158,6 +159,9 @@ def test_a_page_hubspot_refuses_part_of_still_comes_in_and_the_rep_hears_why(
     hubspot_slack.command(ids.PROSPECT, "sync")
     [said] = responses(hubspot_slack)
     assert "1 new" in text_of(said) and "deal amounts not read" in text_of(said)
+    open_home(hubspot_slack)
+    home = json.dumps(views(hubspot_slack, "views.publish")[-1])
+    assert "The last pull came in, but HubSpot refused part of it" in home
     hubspot.add_contact(
         DAY + timedelta(days=1), firstname="Bo", lastname="Ng", hubspot_owner_id=owner
     )
