@@ -10,6 +10,8 @@ from datetime import time
 DEFAULT_DATABASE_URL = "sqlite:///phonetag.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_HUBSPOT_API_URL = "https://api.hubapi.com"
+DEFAULT_HUBSPOT_APP_URL = "https://app.hubspot.com"
+DEFAULT_SALESFORCE_LOGIN_URL = "https://login.salesforce.com"
 SERVE_THREADS = 4
 """Requests are mostly Python holding the GIL, so more threads only take turns: measured at 32
 clients, 8 threads had a p99 about a third higher than 4, for the same throughput. Four still
@@ -56,18 +58,31 @@ class Settings:
     hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
     salesforce_instance_url: str | None = None
     salesforce_access_token: str | None = None
-    salesforce_username: str | None = None
-    salesforce_password: str | None = None
-    salesforce_security_token: str | None = None
     aircall_webhook_token: str | None = None
     """AIRCALL_WEBHOOK_TOKEN: the token Aircall puts in every webhook body it sends us."""
     twilio_auth_token: str | None = None
     """TWILIO_AUTH_TOKEN: what Twilio signs its status callbacks with."""
-    public_url: str | None = None
-    """PHONETAG_PUBLIC_URL: where the outside world reaches us, e.g. https://phonetag.example.com
-    (Twilio signs the full URL it posted to)."""
     log_format: str | None = None
     """PHONETAG_LOG_FORMAT: `json` or `text`; unset, text on a terminal and JSON otherwise."""
+    hubspot_client_id: str | None = None
+    hubspot_client_secret: str | None = None
+    hubspot_app_url: str = DEFAULT_HUBSPOT_APP_URL
+    """Where an admin's browser authorizes the HubSpot app (HUBSPOT_APP_URL)."""
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: str | None = None
+    salesforce_login_url: str = DEFAULT_SALESFORCE_LOGIN_URL
+    """Production's login host, `https://test.salesforce.com` for a sandbox, or a My Domain."""
+    public_url: str | None = None
+    """PHONETAG_PUBLIC_URL: where the outside world reaches us, e.g. https://phonetag.example.com
+    (the CRMs send an admin's browser back under it; Twilio signs the full URL it posted to)."""
+
+    @property
+    def hubspot_oauth(self) -> bool:
+        return bool(self.hubspot_client_id and self.hubspot_client_secret and self.public_url)
+
+    @property
+    def salesforce_oauth(self) -> bool:
+        return bool(self.salesforce_client_id and self.salesforce_client_secret and self.public_url)
 
     @property
     def oauth_enabled(self) -> bool:
@@ -84,10 +99,10 @@ class Settings:
             self.secret_key,
             self.hubspot_access_token,
             self.salesforce_access_token,
-            self.salesforce_password,
-            self.salesforce_security_token,
             self.aircall_webhook_token,
             self.twilio_auth_token,
+            self.hubspot_client_secret,
+            self.salesforce_client_secret,
         ]
 
     @classmethod
@@ -95,6 +110,13 @@ class Settings:
         def get(name: str) -> str | None:
             return environ.get(name) or None
 
+        retired = [name for name in _RETIRED_SALESFORCE_LOGIN if get(name)]
+        if retired:
+            raise ValueError(
+                f"{', '.join(retired)}: Salesforce's username-password login is no longer"
+                " supported (Salesforce is retiring it). Connect with OAuth from /prospect crm"
+                " (docs/crm.md), or set SALESFORCE_INSTANCE_URL and SALESFORCE_ACCESS_TOKEN."
+            )
         return cls(
             database_url=database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -122,14 +144,27 @@ class Settings:
             hubspot_api_url=(get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL).rstrip("/"),
             salesforce_instance_url=get("SALESFORCE_INSTANCE_URL"),
             salesforce_access_token=get("SALESFORCE_ACCESS_TOKEN"),
-            salesforce_username=get("SALESFORCE_USERNAME"),
-            salesforce_password=get("SALESFORCE_PASSWORD"),
-            salesforce_security_token=get("SALESFORCE_SECURITY_TOKEN"),
             aircall_webhook_token=get("AIRCALL_WEBHOOK_TOKEN"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
-            public_url=(get("PHONETAG_PUBLIC_URL") or "").rstrip("/") or None,
             log_format=_log_format(get("PHONETAG_LOG_FORMAT")),
+            hubspot_client_id=get("HUBSPOT_CLIENT_ID"),
+            hubspot_client_secret=get("HUBSPOT_CLIENT_SECRET"),
+            hubspot_app_url=(get("HUBSPOT_APP_URL") or DEFAULT_HUBSPOT_APP_URL).rstrip("/"),
+            salesforce_client_id=get("SALESFORCE_CLIENT_ID"),
+            salesforce_client_secret=get("SALESFORCE_CLIENT_SECRET"),
+            salesforce_login_url=(
+                get("SALESFORCE_LOGIN_URL") or DEFAULT_SALESFORCE_LOGIN_URL
+            ).rstrip("/"),
+            public_url=(get("PHONETAG_PUBLIC_URL") or "").rstrip("/") or None,
         )
+
+
+_RETIRED_SALESFORCE_LOGIN = (
+    "SALESFORCE_USERNAME",
+    "SALESFORCE_PASSWORD",
+    "SALESFORCE_SECURITY_TOKEN",
+)
+"""Said out loud at start rather than ignored: a CRM that silently stopped would be worse."""
 
 
 def _count(name: str, text: str | None, default: int) -> int:

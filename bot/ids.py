@@ -54,6 +54,9 @@ HOME_DIGEST_SETTINGS = "home_digest_settings"
 
 # /prospect crm: the CRM connection form (workspace admins and owners).
 CRM_CONNECT_VIEW = "crm_connect_view"
+# ... and, once connected, the button and form that map our outcomes to the CRM's own.
+CRM_OUTCOMES = "crm_outcomes"
+CRM_OUTCOMES_VIEW = "crm_outcomes_view"
 
 # /prospect: the edit form, and the Delete button (its value is the prospect id, re-checked
 # against the clicker's own prospects in their workspace).

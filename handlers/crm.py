@@ -12,9 +12,16 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.blocks.common import build_problem, ephemeral, section
-from bot.blocks.crm import CrmStatus, build_crm_modal, crm_link_text
+from bot.blocks.crm import (
+    CrmStatus,
+    build_connect_links,
+    build_crm_modal,
+    build_outcomes_button,
+    crm_link_text,
+)
 from bot.blocks.mrkdwn import escape
 from bot.grammar.prospect import USAGE
+from bot.services.crm import oauth
 from bot.services.crm.connections import credential_box, workspace_crm
 from bot.services.crm.port import CrmAccount, CrmError, CrmKind, CrmRecordRef, record_url
 from bot.services.crm.tick import Busy, slack_rep_email, sync_now
@@ -58,6 +65,10 @@ def open_connect_form(
     with services.session_factory() as session:
         row = crm_store.connection(session, rep.team_id)
         connected = CrmKind(row.kind).label if row is not None else None
+    mapping = [build_outcomes_button(connected)] if connected else []
+    kinds = [kind for kind in CrmKind if oauth.configured(services.settings, kind)]
+    if kinds:
+        return connect_links(services, rep, kinds, mapping)
     try:
         client.views_open(trigger_id=trigger_id, view=build_crm_modal(connected))
     except SlackApiError as error:
@@ -65,7 +76,32 @@ def open_connect_form(
             f"I couldn't open the CRM form ({error.response.get('error')}). Try again.", USAGE
         )
     text = "Connect HubSpot or Salesforce in the form I opened."
-    return ephemeral([section(text)], fallback=text)
+    return ephemeral([section(text), *mapping], fallback=text)
+
+
+def connect_links(
+    services: Services, rep: ActingRep, kinds: list[CrmKind], extra: list[dict[str, object]]
+) -> Reply:
+    """The OAuth links, each bound to this admin and workspace."""
+    try:
+        links = [
+            (
+                kind.label,
+                oauth.start(
+                    services.session_factory,
+                    services.settings,
+                    services.crm_http,
+                    rep.team_id,
+                    rep.user_id,
+                    kind,
+                    services.clock(),
+                ),
+            )
+            for kind in kinds
+        ]
+    except CrmError as problem:
+        return build_problem(problem.message, USAGE)
+    return ephemeral([*build_connect_links(links), *extra], fallback="Connect your CRM")
 
 
 def start_sync(services: Services, client: WebClient, rep: ActingRep, respond: Respond) -> Reply:

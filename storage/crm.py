@@ -9,7 +9,8 @@ the order the calls were logged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,6 +22,7 @@ from bot.rules.prospects import DuplicateIndex, KnownProspect, ProspectFields
 from storage.models import (
     CallLogRow,
     CrmConnectionRow,
+    CrmOAuthStateRow,
     CrmOutboxRow,
     ProspectRow,
     RepRow,
@@ -72,6 +74,9 @@ class CallToPush:
     prospect_crm_id: str | None
     prospect_crm_object: str | None
     rep_owner_id: str | None
+    rep_owner_checked_at: datetime | None
+    rep_tz: str | None
+    rep_number: str | None
     duration_seconds: int | None = None
     recording_url: str | None = None
 
@@ -120,9 +125,14 @@ def save_connection(
     """Connecting anew (another CRM or account) starts the pull from the beginning."""
     row = session.get(CrmConnectionRow, team_id)
     if row is None or row.kind != kind or row.account_id != account_id:
-        session.execute(update(RepRow).where(RepRow.team_id == team_id).values(crm_owner_id=None))
+        session.execute(
+            update(RepRow)
+            .where(RepRow.team_id == team_id)
+            .values(crm_owner_id=None, crm_owner_checked_at=None)
+        )
         if row is not None:
             row.sync_cursor = row.last_sync_at = None
+            row.dispositions = None
     # Calls held back by the old credentials go with the next tick.
     session.execute(
         update(CrmOutboxRow)
@@ -140,6 +150,8 @@ def save_connection(
     row.connected_at = now
     row.last_sync_error = None
     row.last_push_error = None
+    row.auth_alerted_at = None
+    row.auth_refused_at = None
     session.flush()
 
 
@@ -201,18 +213,45 @@ def release_lease(session: Session, team_id: str, owner: str) -> None:
 
 
 def note_push_error(session: Session, team_id: str, why: str | None) -> None:
+    """None: the CRM took a call, so it takes the credentials again too."""
+    values: dict[str, object] = {"last_push_error": why[:300] if why else None}
+    if why is None:
+        values["auth_refused_at"] = None
+    session.execute(
+        update(CrmConnectionRow).where(CrmConnectionRow.team_id == team_id).values(**values)
+    )
+
+
+def note_auth_refused(session: Session, team_id: str, now: datetime) -> None:
     session.execute(
         update(CrmConnectionRow)
         .where(CrmConnectionRow.team_id == team_id)
-        .values(last_push_error=why[:300] if why else None)
+        .values(auth_refused_at=now)
+    )
+
+
+def refused_lately(session: Session, since: datetime) -> set[str]:
+    """Workspaces whose CRM refused the credentials after `since`."""
+    return set(
+        session.scalars(
+            select(CrmConnectionRow.team_id).where(CrmConnectionRow.auth_refused_at > since)
+        )
     )
 
 
 def note_sync(
-    session: Session, team_id: str, now: datetime, cursor: datetime | None, error: str | None
+    session: Session,
+    team_id: str,
+    now: datetime,
+    cursor: datetime | None,
+    error: str | None,
+    *,
+    warning: str | None = None,
 ) -> None:
-    """A pull that failed keeps its cursor, so the next one asks again from there."""
-    values: dict[str, object] = {"last_sync_error": error[:300] if error else None}
+    """A pull that failed keeps its cursor, so the next one asks again from there; one that
+    came in with part refused (`warning`) moves on, and says so where the error goes."""
+    said = error or warning
+    values: dict[str, object] = {"last_sync_error": said[:300] if said else None}
     if error is None:
         values["last_sync_at"] = now
         if cursor is not None:
@@ -220,6 +259,104 @@ def note_sync(
     session.execute(
         update(CrmConnectionRow).where(CrmConnectionRow.team_id == team_id).values(**values)
     )
+
+
+def save_credentials(session: Session, team_id: str, credentials: str) -> None:
+    """Tokens renewed by a refresh, sealed; the connection is otherwise as it was."""
+    session.execute(
+        update(CrmConnectionRow)
+        .where(CrmConnectionRow.team_id == team_id)
+        .values(credentials=credentials)
+    )
+
+
+def claim_auth_alert(session: Session, team_id: str, now: datetime) -> str | None:
+    """The admin who connected, the first time the CRM refuses the credentials since; None
+    when they were told already (or nobody connected: the environment's CRM)."""
+    result = session.execute(
+        update(CrmConnectionRow)
+        .where(
+            CrmConnectionRow.team_id == team_id,
+            CrmConnectionRow.auth_alerted_at.is_(None),
+            CrmConnectionRow.connected_by.is_not(None),
+        )
+        .values(auth_alerted_at=now)
+    )
+    if result.rowcount != 1:
+        return None
+    return session.scalar(
+        select(CrmConnectionRow.connected_by).where(CrmConnectionRow.team_id == team_id)
+    )
+
+
+def dispositions(session: Session, team_id: str) -> dict[str, str]:
+    """Outcome -> the CRM's call outcome, as an admin mapped them; empty for the defaults."""
+    text = session.scalar(
+        select(CrmConnectionRow.dispositions).where(CrmConnectionRow.team_id == team_id)
+    )
+    try:
+        mapped = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in mapped.items()} if isinstance(mapped, dict) else {}
+
+
+def save_dispositions(session: Session, team_id: str, mapping: Mapping[str, str]) -> bool:
+    """False when the workspace has no connection to map for."""
+    result = session.execute(
+        update(CrmConnectionRow)
+        .where(CrmConnectionRow.team_id == team_id)
+        .values(dispositions=json.dumps(dict(mapping), sort_keys=True))
+    )
+    return result.rowcount == 1
+
+
+# -- OAuth states ----------------------------------------------------------------------------
+
+
+def save_oauth_state(
+    session: Session,
+    state_hash: str,
+    team_id: str,
+    user_id: str,
+    kind: str,
+    code_verifier: str | None,
+    expires_at: datetime,
+    now: datetime,
+) -> None:
+    """Expired states are swept as new ones are made: the table stays a handful of rows."""
+    session.execute(delete(CrmOAuthStateRow).where(CrmOAuthStateRow.expires_at < now))
+    session.add(
+        CrmOAuthStateRow(
+            state_hash=state_hash,
+            team_id=team_id,
+            user_id=user_id,
+            kind=kind,
+            code_verifier=code_verifier,
+            expires_at=expires_at,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OAuthState:
+    team_id: str
+    user_id: str
+    kind: str
+    code_verifier: str | None
+    expires_at: datetime
+
+
+def take_oauth_state(session: Session, state_hash: str) -> OAuthState | None:
+    """The state, deleted in the same transaction: a second use finds nothing."""
+    row = session.get(CrmOAuthStateRow, state_hash)
+    if row is None:
+        return None
+    found = OAuthState(row.team_id, row.user_id, row.kind, row.code_verifier, row.expires_at)
+    deleted = session.execute(
+        delete(CrmOAuthStateRow).where(CrmOAuthStateRow.state_hash == state_hash)
+    )
+    return found if deleted.rowcount == 1 else None
 
 
 # -- the outbox ----------------------------------------------------------------------------
@@ -340,7 +477,15 @@ def begin_attempt(session: Session, item_id: int, seen_attempts: int) -> bool:
 
 def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | None:
     found = session.execute(
-        select(CallLogRow, ProspectRow, RepRow.crm_owner_id)
+        select(
+            CallLogRow,
+            ProspectRow,
+            RepRow.crm_owner_id,
+            RepRow.crm_owner_checked_at,
+            RepRow.tz,
+            RepRow.phone,
+            RepRow.cell,
+        )
         .join(ProspectRow, ProspectRow.id == CallLogRow.prospect_id)
         .outerjoin(
             RepRow,
@@ -350,7 +495,7 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
     ).one_or_none()
     if found is None:
         return None
-    call, prospect, owner_id = found
+    call, prospect, owner_id, checked_at, rep_tz, rep_phone, rep_cell = found
     return CallToPush(
         call_id=call.id,
         at=call.at,
@@ -365,6 +510,9 @@ def call_to_push(session: Session, team_id: str, call_id: int) -> CallToPush | N
         prospect_crm_id=prospect.crm_id,
         prospect_crm_object=prospect.crm_object,
         rep_owner_id=owner_id,
+        rep_owner_checked_at=checked_at,
+        rep_tz=rep_tz,
+        rep_number=rep_phone or rep_cell,
         duration_seconds=call.duration_seconds,
         recording_url=call.recording_url,
     )
@@ -471,23 +619,35 @@ def waiting_calls(session: Session, team_id: str, rep_user_id: str) -> WaitingCa
 # -- reps and pulled prospects ---------------------------------------------------------------
 
 
-def reps(session: Session, team_id: str) -> list[tuple[str, str | None]]:
-    """(user_id, crm_owner_id) of every rep in the workspace."""
+@dataclass(frozen=True)
+class RepOwner:
+    """A rep and their CRM user: known, or looked for at `checked_at` and not found."""
+
+    user_id: str
+    owner_id: str | None
+    checked_at: datetime | None
+
+
+def reps(session: Session, team_id: str) -> list[RepOwner]:
+    """Every rep in the workspace with their CRM user."""
     return [
-        (user_id, owner)
-        for user_id, owner in session.execute(
-            select(RepRow.user_id, RepRow.crm_owner_id)
+        RepOwner(user_id, owner, checked_at)
+        for user_id, owner, checked_at in session.execute(
+            select(RepRow.user_id, RepRow.crm_owner_id, RepRow.crm_owner_checked_at)
             .where(RepRow.team_id == team_id)
             .order_by(RepRow.user_id)
         ).all()
     ]
 
 
-def set_crm_owner(session: Session, team_id: str, user_id: str, owner_id: str | None) -> None:
+def set_crm_owner(
+    session: Session, team_id: str, user_id: str, owner_id: str | None, now: datetime
+) -> None:
+    """The rep's CRM user, or (None) that the CRM had none for them at `now`."""
     session.execute(
         update(RepRow)
         .where(RepRow.team_id == team_id, RepRow.user_id == user_id)
-        .values(crm_owner_id=owner_id)
+        .values(crm_owner_id=owner_id, crm_owner_checked_at=None if owner_id else now)
     )
 
 

@@ -106,6 +106,9 @@ class RepRow(Base):
     """When the rep first opened the App Home; until then there is no Home to keep fresh."""
     crm_owner_id: Mapped[str | None] = mapped_column(String(64))
     """The rep's user in the workspace's CRM, matched by their Slack email."""
+    crm_owner_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the CRM last said it has no user with the rep's email: asked again a day later,
+    not on every push."""
     reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     """Whether follow-ups and owed return calls are nudged by DM at their minute."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -308,6 +311,34 @@ class CrmConnectionRow(Base):
     """Why calls are waiting, in the rep's words; NULL once the CRM takes them again."""
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auth_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the admin who connected was told by DM that the CRM refused its credentials:
+    told once, until a reconnect clears it."""
+    auth_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the CRM last refused the credentials: the tick leaves the workspace alone for
+    a while rather than knock every minute; a reconnect or a delivered call clears it."""
+    dispositions: Mapped[str | None] = mapped_column(Text)
+    """JSON: our outcome -> the CRM's own call outcome an admin mapped it to (a HubSpot
+    disposition id, a Salesforce CallDisposition text); unmapped outcomes use the defaults."""
+
+
+class CrmOAuthStateRow(Base):
+    """An OAuth connect in flight: the `state` an admin's browser carries to the CRM and back.
+
+    Only its SHA-256 is kept; it binds the flow to the workspace and the admin who started
+    it, expires, and is deleted when used, so it works once.
+    """
+
+    __tablename__ = "crm_oauth_states"
+    __table_args__ = (Index("ix_crm_oauth_states_expires_at", "expires_at"),)
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))
+    code_verifier: Mapped[str | None] = mapped_column(String(128))
+    """PKCE's secret half (Salesforce), sent with the code when it is exchanged."""
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CrmOutboxRow(Base):

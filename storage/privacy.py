@@ -45,7 +45,11 @@ holds the database could test candidate numbers against them (docs/privacy.md)."
 
 NOT_EXPORTED = "[encrypted; not exported]"
 """What stands in for stored CRM credentials and phone-system tokens in an export."""
-SECRET_COLUMNS = {("crm_connections", "credentials"), ("phone_accounts", "token")}
+SECRET_COLUMNS = {
+    ("crm_connections", "credentials"),
+    ("phone_accounts", "token"),
+    ("crm_oauth_states", "code_verifier"),
+}
 
 
 def suppression_key(secret_key: str | None) -> bytes:

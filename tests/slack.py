@@ -23,6 +23,7 @@ from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.web import wsgi_app
 from bot.services.context import Job, Later, PerWorkspace, Services
 from bot.services.crm.connections import AdapterFactory
+from bot.services.crm.http import CrmHttp
 from bot.services.file_download import DownloadPolicy
 from storage.db import make_session_factory
 
@@ -91,6 +92,7 @@ class SlackHarness:
         imports: PerWorkspace | None = None,
         downloads: DownloadPolicy | None = None,
         crm_adapters: AdapterFactory | None = None,
+        crm_http: CrmHttp | None = None,
         **settings_overrides: Any,
     ):
         self.engine = engine
@@ -116,6 +118,7 @@ class SlackHarness:
             downloads=downloads or DownloadPolicy(allowed_url=standin.files_url),
             settings=settings,
             crm_adapters=crm_adapters,
+            crm_http=crm_http or CrmHttp(),
         )
         self.app = create_app(settings, services)
         self.services = services

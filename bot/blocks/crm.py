@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import ids
-from bot.blocks.common import context, section
+from bot.blocks.common import button, context, section
 from bot.blocks.logcall import FormErrors
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, option, text_input
 from bot.blocks.mrkdwn import escape
@@ -20,9 +20,6 @@ KIND = "crm_kind"
 HUBSPOT_TOKEN = "crm_hubspot_token"
 SF_INSTANCE_URL = "crm_sf_instance_url"
 SF_ACCESS_TOKEN = "crm_sf_access_token"
-SF_USERNAME = "crm_sf_username"
-SF_PASSWORD = "crm_sf_password"
-SF_SECURITY_TOKEN = "crm_sf_security_token"
 KINDS = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
 _MAX_SECRET = 500
 _MAX_URL = 200
@@ -43,6 +40,8 @@ class CrmStatus:
     label: str
     last_sync_at: datetime | None
     sync_error: str | None
+    """How the last pull went wrong, to follow "The last pull": "failed: …", or "came in,
+    but HubSpot refused part of it: …"."""
     waiting: int
     failed: int
     why: str | None
@@ -84,12 +83,7 @@ def build_crm_modal(connected_label: str | None) -> dict[str, object]:
             "Salesforce access token",
             text_input(_MAX_SECRET),
             optional=True,
-            hint="Or leave it empty and give a username, password and security token.",
-        ),
-        input_block(SF_USERNAME, "Salesforce username", text_input(_MAX_URL), optional=True),
-        input_block(SF_PASSWORD, "Salesforce password", text_input(_MAX_SECRET), optional=True),
-        input_block(
-            SF_SECURITY_TOKEN, "Salesforce security token", text_input(_MAX_SECRET), optional=True
+            hint="An access token for the instance above (it ends with its session).",
         ),
     ]
     return modal(ids.CRM_CONNECT_VIEW, "Connect your CRM", "Check & save", blocks)
@@ -114,34 +108,88 @@ def read_crm_form(state: Mapping[str, Any]) -> CrmForm:
     if kind != "salesforce":
         raise FormErrors({KIND: "Pick HubSpot or Salesforce."})
     instance_url = text(SF_INSTANCE_URL)
-    errors: dict[str, str] = {}
-    if instance_url and not _https_url(instance_url):
-        errors[SF_INSTANCE_URL] = "Give the full https:// address of your Salesforce."
-    login = {
-        SF_USERNAME: text(SF_USERNAME),
-        SF_PASSWORD: text(SF_PASSWORD),
-        SF_SECURITY_TOKEN: text(SF_SECURITY_TOKEN),
-    }
     token = text(SF_ACCESS_TOKEN)
-    if token:
-        if not instance_url:
-            errors[SF_INSTANCE_URL] = "An access token needs the instance URL it was issued for."
-    elif not all(login.values()):
-        for block_id, value in login.items():
-            if not value:
-                errors[block_id] = "Give an access token, or all three of these."
+    errors: dict[str, str] = {}
+    if not _https_url(instance_url):
+        errors[SF_INSTANCE_URL] = "Give the full https:// address of your Salesforce."
+    if not token:
+        errors[SF_ACCESS_TOKEN] = "Paste an access token issued for that instance."
     if errors:
         raise FormErrors(errors)
-    credentials = {
-        "instance_url": instance_url,
-        "access_token": token,
-        "username": login[SF_USERNAME],
-        "password": login[SF_PASSWORD],
-        "security_token": login[SF_SECURITY_TOKEN],
+    return CrmForm(kind, {"instance_url": instance_url, "access_token": token})
+
+
+OUTCOME_BLOCK = "crm_outcome_"
+_MAX_DISPOSITION = 255
+"""Salesforce's CallDisposition holds 255 characters."""
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One of our outcomes in the mapping form: what it is called, what it maps to now."""
+
+    outcome: str
+    label: str
+    current: str
+
+
+def build_outcomes_button(label: str) -> dict[str, object]:
+    return {
+        "type": "actions",
+        "elements": [button(f"Map call outcomes to {label}'s", ids.CRM_OUTCOMES)],
     }
-    if token:
-        credentials = {k: credentials[k] for k in ("instance_url", "access_token")}
-    return CrmForm(kind, {k: v for k, v in credentials.items() if v})
+
+
+def build_outcomes_modal(
+    label: str, rows: list[OutcomeRow], choices: list[tuple[str, str]] | None
+) -> dict[str, object]:
+    """One field per outcome: a pick from the CRM's own call outcomes (HubSpot), or the
+    words to write (Salesforce's CallDisposition is text)."""
+    blocks: list[dict[str, object]] = [
+        context(f"Each outcome you log goes to {escape(label)} as the call outcome chosen here.")
+    ]
+    for row in rows:
+        if choices is None:
+            element = text_input(_MAX_DISPOSITION, initial=row.current)
+        else:
+            options = [option(text[:75], value) for value, text in choices]
+            element = {"type": "static_select", "action_id": FIELD, "options": options}
+            chosen = next((o for o in options if o["value"] == row.current), None)
+            if chosen is not None:
+                element["initial_option"] = chosen
+        blocks.append(input_block(OUTCOME_BLOCK + row.outcome, row.label, element))
+    return modal(ids.CRM_OUTCOMES_VIEW, "Call outcomes", "Save", blocks)
+
+
+def read_outcomes_form(state: Mapping[str, Any], outcomes: list[str]) -> dict[str, str]:
+    """Outcome -> the CRM's value; raises FormErrors naming each field to fix."""
+    values = state.get("values") or {}
+    mapping: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for outcome in outcomes:
+        field = (values.get(OUTCOME_BLOCK + outcome) or {}).get(FIELD) or {}
+        chosen = str((field.get("selected_option") or {}).get("value") or field.get("value") or "")
+        chosen = chosen.strip()
+        if not chosen:
+            errors[OUTCOME_BLOCK + outcome] = "Pick the call outcome this goes to."
+        elif len(chosen) > _MAX_DISPOSITION or "\x00" in chosen:
+            errors[OUTCOME_BLOCK + outcome] = f"At most {_MAX_DISPOSITION} characters."
+        else:
+            mapping[outcome] = chosen
+    if errors:
+        raise FormErrors(errors)
+    return mapping
+
+
+def build_connect_links(links: list[tuple[str, str]]) -> list[dict[str, object]]:
+    """`/prospect crm` for an admin: one link a CRM, each good once, for ten minutes."""
+    lines = [f"<{escape(url)}|Connect {escape(label)}>" for label, url in links]
+    text = (
+        "Connect your CRM: " + " · ".join(lines) + "\nEach link works once, for ten minutes;"
+        " you sign in to the CRM and approve Phone Tag there. Connecting replaces any CRM"
+        " connected before."
+    )
+    return [section(text)]
 
 
 def build_connected_modal(label: str, account_id: str) -> dict[str, object]:
@@ -163,7 +211,7 @@ def build_crm_home_blocks(status: CrmStatus, rep_tz: ZoneInfo) -> list[dict[str,
     )
     lines = [f":link: *{label}* connected · {synced}"]
     if status.sync_error:
-        lines.append(f":warning: The last pull failed: {escape(status.sync_error)}")
+        lines.append(f":warning: The last pull {escape(status.sync_error)}")
     if status.waiting:
         calls = "call" if status.waiting == 1 else "calls"
         why = f": {escape(status.why)}" if status.why else "; they go within the minute."

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -22,7 +23,10 @@ from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import metrics_app, surface_of, timed_request
 from bot.runtime.phone_webhooks import SYSTEMS, PhoneWebhooks
 from bot.services.context import Services
+from bot.services.crm.port import CrmKind
 from bot.services.slack_delivery import team_web_clients
+from handlers.crm_oauth import ROUTES as CRM_REDIRECTS
+from handlers.crm_oauth import oauth_redirect
 from storage.db import make_session_factory
 
 HEALTH_SECONDS = 0.8
@@ -52,7 +56,8 @@ def wsgi_app(
     app: App, engine: Engine, signing_secret: str, *, services: Services | None = None
 ) -> WsgiApp:
     """Bolt and the health check behind the edge, which refuses what Slack would never send;
-    with `services`, the phone systems' webhooks beside it, behind their own checks."""
+    with `services`, the phone systems' webhooks beside it, behind their own checks, and the
+    CRMs' OAuth redirects."""
     slack = _SlackRequestHandler(app)
     phone = (
         PhoneWebhooks(services, team_web_clients(services.settings, engine))
@@ -69,6 +74,9 @@ def wsgi_app(
                 return _health(engine, checks, start_response)
         if environ.get("PATH_INFO") == "/metrics":
             return metrics_app(environ, start_response)
+        crm_kind = CRM_REDIRECTS.get(str(environ.get("PATH_INFO")))
+        if crm_kind is not None and services is not None:
+            return _crm_redirect(services, crm_kind, environ, start_response)
         return slack(environ, start_response)
 
     edge = Edge(route, signing_secret)
@@ -101,6 +109,23 @@ def _health(
         status, body = "503 Service Unavailable", {"ok": False, "database": "unreachable"}
     start_response(status, [("Content-Type", "application/json")])
     return [json.dumps(body).encode()]
+
+
+def _crm_redirect(
+    services: Services, kind: CrmKind, environ: dict[str, object], start_response: StartResponse
+) -> Iterable[bytes]:
+    if environ.get("REQUEST_METHOD") != "GET":
+        status, page = 405, "Method not allowed"
+    else:
+        query = parse_qs(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True)
+        status, page = oauth_redirect(services, kind, query)
+    body = page.encode()
+    reason = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed"}[status]
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 def _ping(engine: Engine) -> None:

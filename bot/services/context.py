@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.crm.connections import AdapterFactory, default_adapters, env_credentials
+from bot.services.crm.http import CrmHttp
 from bot.services.file_download import DownloadPolicy
 from storage.insights import EvidenceCache
 from storage.privacy import suppression_key
@@ -93,10 +94,12 @@ class Services:
     settings: Settings = field(default_factory=Settings)
     crm_adapters: AdapterFactory | None = None
     """How CRM adapters are built; None builds them from `settings` (tests pass their own)."""
+    crm_http: CrmHttp = field(default_factory=CrmHttp)
+    """How the CRMs' token endpoints are reached; tests trust their TLS stand-in here."""
 
     @property
     def adapters(self) -> AdapterFactory:
-        return self.crm_adapters or default_adapters(self.settings)
+        return self.crm_adapters or default_adapters(self.settings, self.crm_http)
 
     @functools.cached_property
     def suppression_key(self) -> bytes:

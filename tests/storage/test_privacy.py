@@ -15,6 +15,7 @@ from storage.db import make_session_factory
 from storage.models import (
     CallLogRow,
     CrmConnectionRow,
+    CrmOAuthStateRow,
     CrmOutboxRow,
     DeliveryRow,
     DraftRow,
@@ -105,6 +106,14 @@ def fill_workspace(session: Session, team: str, *, status: str = "dnc") -> int:
                 created_at=NOW,
             ),
             HomeRedrawRow(team_id=team, user_id="U1", wanted_at=NOW),
+            CrmOAuthStateRow(
+                state_hash=f"{team:0>64}"[-64:],
+                team_id=team,
+                user_id="U1",
+                kind="salesforce",
+                code_verifier="pkce-verifier",
+                expires_at=NOW,
+            ),
             PhoneAccountRow(
                 team_id=team,
                 vendor="aircall",

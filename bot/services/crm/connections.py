@@ -17,7 +17,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.crm.http import CrmHttp
 from bot.services.crm.port import CrmAccount, CrmError, CrmKind, CrmPort
+from bot.services.crm.tokens import salesforce_tokens
 from storage import crm as crm_store
 
 Credentials = Mapping[str, str]
@@ -51,33 +53,48 @@ class WorkspaceCrm:
 
 
 @functools.lru_cache(maxsize=8)
-def default_adapters(settings: Settings) -> AdapterFactory:
+def default_adapters(settings: Settings, http: CrmHttp | None = None) -> AdapterFactory:
     """Adapters are kept per set of credentials for the life of the process (one factory
-    per settings), so a Salesforce password login happens once, not once a tick."""
+    per settings), so their connection pools are reused from tick to tick. `http` is the
+    test suite's way to its TLS stand-in; production passes none."""
+    reach = http or CrmHttp()
 
     @functools.lru_cache(maxsize=64)
     def cached(kind: CrmKind, frozen: frozenset[tuple[str, str]]) -> CrmPort:
-        # The vendors' clients cost a process about 28 MB and half a second to import
-        # (measured): a deployment with no CRM never loads them.
-        from bot.services.crm.hubspot import HubSpotCrm
-        from bot.services.crm.salesforce import BoundedSession, SalesforceCrm
-
-        credentials = dict(frozen)
-        if kind is CrmKind.HUBSPOT:
-            return HubSpotCrm(credentials["access_token"], settings.hubspot_api_url)
-        return SalesforceCrm(
-            instance_url=credentials.get("instance_url"),
-            access_token=credentials.get("access_token"),
-            username=credentials.get("username"),
-            password=credentials.get("password"),
-            security_token=credentials.get("security_token"),
-            session=BoundedSession(),
-        )
+        return build_adapter(settings, reach, kind, dict(frozen))
 
     def build(kind: CrmKind, credentials: Credentials) -> CrmPort:
         return cached(kind, frozenset(credentials.items()))
 
     return build
+
+
+def build_adapter(
+    settings: Settings, http: CrmHttp, kind: CrmKind, credentials: Credentials
+) -> CrmPort:
+    """One adapter; a Salesforce one connected by OAuth renews its own access token."""
+    # The vendors' clients cost a process about 28 MB and half a second to import
+    # (measured): a deployment with no CRM never loads them.
+    from bot.services.crm.hubspot import HubSpotCrm
+    from bot.services.crm.salesforce import SalesforceCrm
+
+    if kind is CrmKind.HUBSPOT:
+        return HubSpotCrm(credentials["access_token"], settings.hubspot_api_url)
+    refresh_token = credentials.get("refresh_token")
+
+    def renew() -> dict[str, str]:
+        assert refresh_token is not None
+        return salesforce_tokens(
+            settings, http, grant_type="refresh_token", refresh_token=refresh_token
+        )
+
+    return SalesforceCrm(
+        instance_url=http.salesforce_url(credentials.get("instance_url") or ""),
+        access_token=credentials["access_token"],
+        refresh_token=refresh_token,
+        session=http.session(),
+        renew=renew if refresh_token else None,
+    )
 
 
 def credential_box(settings: Settings) -> Fernet:
@@ -97,17 +114,11 @@ def env_credentials(settings: Settings) -> tuple[CrmKind, dict[str, str]] | None
     """A single-workspace install's CRM, from HUBSPOT_* or SALESFORCE_* variables."""
     if settings.hubspot_access_token:
         return CrmKind.HUBSPOT, {"access_token": settings.hubspot_access_token}
-    salesforce = {
-        "instance_url": settings.salesforce_instance_url,
-        "access_token": settings.salesforce_access_token,
-        "username": settings.salesforce_username,
-        "password": settings.salesforce_password,
-        "security_token": settings.salesforce_security_token,
-    }
     if settings.salesforce_access_token and settings.salesforce_instance_url:
-        return CrmKind.SALESFORCE, {k: v for k, v in salesforce.items() if v}
-    if settings.salesforce_username and settings.salesforce_password:
-        return CrmKind.SALESFORCE, {k: v for k, v in salesforce.items() if v}
+        return CrmKind.SALESFORCE, {
+            "instance_url": settings.salesforce_instance_url,
+            "access_token": settings.salesforce_access_token,
+        }
     return None
 
 
@@ -125,9 +136,9 @@ def connect(
 
     Raises SecretKeyProblem before anything is sent, or the adapter's CrmError.
     """
-    box = credential_box(settings)
+    credential_box(settings)
     account = adapters(kind, credentials).check()
-    sealed = box.encrypt(json.dumps(dict(credentials)).encode()).decode()
+    sealed = seal(settings, credentials)
     with session_factory.begin() as session:
         crm_store.save_connection(
             session,
@@ -150,6 +161,18 @@ def workspace_crm(
     Raises SecretKeyProblem when stored credentials can't be opened (no key, or another
     key than the one that sealed them).
     """
+    found = workspace_credentials(session, settings, team_id)
+    if found is None:
+        return None
+    kind, credentials, account = found
+    return WorkspaceCrm(adapters(kind, credentials), account)
+
+
+def workspace_credentials(
+    session: Session, settings: Settings, team_id: str
+) -> tuple[CrmKind, dict[str, str], CrmAccount | None] | None:
+    """The workspace's own credentials, opened; else the environment's. Raises
+    SecretKeyProblem as workspace_crm does."""
     row = crm_store.connection(session, team_id)
     account = (
         CrmAccount(row.account_id, row.web_url or "")
@@ -165,9 +188,13 @@ def workspace_crm(
                 "The stored CRM credentials can't be opened with this PHONETAG_SECRET_KEY"
                 " (was it changed?). An admin can reconnect with /prospect crm."
             ) from None
-        return WorkspaceCrm(adapters(CrmKind(row.kind), credentials), account)
+        return CrmKind(row.kind), credentials, account
     from_env = env_credentials(settings)
     if from_env is None:
         return None
     kind, credentials = from_env
-    return WorkspaceCrm(adapters(kind, credentials), account)
+    return kind, credentials, account
+
+
+def seal(settings: Settings, credentials: Credentials) -> str:
+    return credential_box(settings).encrypt(json.dumps(dict(credentials)).encode()).decode()

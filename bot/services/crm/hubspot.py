@@ -30,7 +30,8 @@ from hubspot.crm.owners import ApiException as OwnersApiError
 from urllib3.util.retry import Retry
 
 from bot.services.crm.port import (
-    CallDisposition,
+    DISPOSITION_IDS,
+    CallLinks,
     CallRecord,
     CrmAccount,
     CrmAuthRejected,
@@ -46,17 +47,15 @@ from bot.services.crm.port import (
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-DISPOSITION_IDS: dict[CallDisposition, str] = {
-    # HubSpot's default call outcomes: the same internal ids in every account.
-    CallDisposition.BUSY: "9d9162e7-6cf3-4944-bf63-4dff82258764",
-    CallDisposition.CONNECTED: "f240bbac-87c9-4f6e-bf70-924b57d47db7",
-    CallDisposition.LEFT_LIVE_MESSAGE: "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",
-    CallDisposition.LEFT_VOICEMAIL: "b2cf5968-551e-4856-9783-52b3da59a7d0",
-    CallDisposition.NO_ANSWER: "73a0d17f-1163-4015-bdd5-ec830791da20",
-    CallDisposition.WRONG_NUMBER: "17b47fee-58de-441e-a44c-c6300d46f273",
-}
 CALL_TO_CONTACT = 194
-"""HubSpot-defined association type: a call to the contact it was with."""
+"""HubSpot-defined association types: a call to the contact it was with, to the contact's
+company, and to its open deal."""
+CALL_TO_COMPANY = 182
+CALL_TO_DEAL = 206
+MAX_OUTCOMES = 100
+"""A Slack select holds at most 100 options."""
+BATCH_LIMIT = 100
+"""HubSpot's batch reads take at most 100 inputs; more is a 400 for the whole batch."""
 CONTACT_PROPERTIES = [
     "firstname",
     "lastname",
@@ -96,6 +95,7 @@ class HubSpotCrm:
     kind = CrmKind.HUBSPOT
 
     def __init__(self, access_token: str, api_url: str = "https://api.hubapi.com") -> None:
+        self.credentials = {"access_token": access_token}
         # The outbox retries with backoff; the client's own retries would only hide waits.
         self._client = HubSpot(
             access_token=access_token,
@@ -123,6 +123,27 @@ class HubSpotCrm:
             account_id=str(details["portalId"]),
             web_url=f"https://{details.get('uiDomain') or 'app.hubspot.com'}",
         )
+
+    def call_outcomes(self) -> list[tuple[str, str]] | None:
+        """GET /calling/v1/dispositions: the defaults and the account's own outcomes. The
+        client has no typed API for it; its generic call keeps auth, pool and errors."""
+        api_client = self._client.crm.owners.owners_api.api_client
+        found = self._call(
+            lambda: api_client.call_api(
+                "/calling/v1/dispositions",
+                "GET",
+                header_params={"Accept": "application/json"},
+                response_types_map={200: "object"},
+                auth_settings=["oauth2"],
+                _return_http_data_only=True,
+                _request_timeout=CHECK_TIMEOUT,
+            )
+        )
+        return [
+            (str(item["id"]), str(item.get("label") or item["id"]))
+            for item in found or []
+            if isinstance(item, dict) and item.get("id") and not item.get("deleted")
+        ][:MAX_OUTCOMES]
 
     def owner_for_email(self, email: str) -> str | None:
         page = self._call(
@@ -157,11 +178,20 @@ class HubSpotCrm:
                     public_object_search_request=request, _request_timeout=TIMEOUT
                 )
             )
-            amounts = self._open_deal_amounts([str(found.id) for found in page.results])
+            ids = [str(found.id) for found in page.results]
+            warning = None
+            try:
+                amounts = self._open_deal_amounts(ids)
+            except CrmRejected as problem:
+                # One bad batch must not stop the pull for good: the page comes in without
+                # amounts, the cursor moves past it, and the rep is told.
+                amounts, warning = {}, f"deal amounts not read: {problem.message}"
+                logger.warning("HubSpot pull: %s", warning)
             for found in page.results:
                 contact = _contact(found.id, found.properties, found.updated_at)
                 newest = max(filter(None, [newest, contact.modified_at]))
-                yield replace(contact, deal_amount=amounts.get(contact.ref.crm_id))
+                yield replace(contact, deal_amount=amounts.get(contact.ref.crm_id), warning=warning)
+                warning = None
             after = page.paging.next.after if page.paging and page.paging.next else None
             if after is None:
                 return
@@ -193,47 +223,66 @@ class HubSpotCrm:
         if not contact_ids:
             return {}
         try:
-            linked = self._paced(
-                lambda: self._client.crm.associations.v4.batch_api.get_page(
-                    from_object_type="contacts",
-                    to_object_type="deals",
-                    batch_input_public_fetch_associations_batch_request={
-                        "inputs": [{"id": contact_id} for contact_id in contact_ids]
-                    },
-                    _request_timeout=TIMEOUT,
-                )
-            )
-            deals_of = {
-                str(found._from.id): [str(to.to_object_id) for to in found.to]
-                for found in linked.results
-            }
+            deals_of = self._associated(contact_ids, "deals")
             deal_ids = sorted({deal for deals in deals_of.values() for deal in deals})
-            if not deal_ids:
-                return {}
-            deals = self._paced(
-                lambda: self._client.crm.deals.batch_api.read(
-                    batch_read_input_simple_public_object_id={
-                        "properties": ["amount", "hs_is_closed"],
-                        "propertiesWithHistory": [],
-                        "inputs": [{"id": deal_id} for deal_id in deal_ids],
-                    },
-                    _request_timeout=TIMEOUT,
-                )
-            )
+            open_amounts = self._open_deals(deal_ids)
         except CrmAuthRejected:
             return {}
-        open_amounts: dict[str, Decimal] = {}
-        for deal in deals.results:
-            properties = deal.properties or {}
-            amount = _amount(properties.get("amount"))
-            if properties.get("hs_is_closed") != "true" and amount is not None:
-                open_amounts[str(deal.id)] = amount
         largest: dict[str, str] = {}
         for contact_id, linked_deals in deals_of.items():
-            amounts = [open_amounts[d] for d in linked_deals if d in open_amounts]
+            amounts = [a for d in linked_deals if (a := open_amounts.get(d)) is not None]
             if amounts:
                 largest[contact_id] = str(max(amounts))
         return largest
+
+    def _associated(self, ids: list[str], to_type: str) -> dict[str, list[str]]:
+        """Each contact's associated records of a type, in batches HubSpot accepts."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(ids), BATCH_LIMIT):
+            chunk = ids[start : start + BATCH_LIMIT]
+            linked = self._paced(
+                lambda chunk=chunk: self._client.crm.associations.v4.batch_api.get_page(
+                    from_object_type="contacts",
+                    to_object_type=to_type,
+                    batch_input_public_fetch_associations_batch_request={
+                        "inputs": [{"id": contact_id} for contact_id in chunk]
+                    },
+                    _request_timeout=TIMEOUT,
+                )
+            )
+            for result in linked.results:
+                found[str(result._from.id)] = [str(to.to_object_id) for to in result.to]
+        return found
+
+    def _open_deals(self, deal_ids: list[str]) -> dict[str, Decimal | None]:
+        """The open ones among these deals, with their amounts, in batches of 100."""
+        open_deals: dict[str, Decimal | None] = {}
+        for start in range(0, len(deal_ids), BATCH_LIMIT):
+            chunk = deal_ids[start : start + BATCH_LIMIT]
+            deals = self._paced(
+                lambda chunk=chunk: self._client.crm.deals.batch_api.read(
+                    batch_read_input_simple_public_object_id={
+                        "properties": ["amount", "hs_is_closed"],
+                        "propertiesWithHistory": [],
+                        "inputs": [{"id": deal_id} for deal_id in chunk],
+                    },
+                    _request_timeout=TIMEOUT,
+                )
+            )
+            for deal in deals.results:
+                properties = deal.properties or {}
+                if properties.get("hs_is_closed") != "true":
+                    open_deals[str(deal.id)] = _amount(properties.get("amount"))
+        return open_deals
+
+    def call_links(self, contact: CrmRecordRef) -> CallLinks:
+        """The contact's company and its open deal (the largest, when there are several)."""
+        companies = self._associated([contact.crm_id], "companies").get(contact.crm_id, [])
+        deals = self._open_deals(
+            self._associated([contact.crm_id], "deals").get(contact.crm_id, [])
+        )
+        deal = max(deals, key=lambda d: (deals[d] or Decimal(0), d)) if deals else None
+        return CallLinks(contact, companies[0] if companies else None, deal)
 
     def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None:
         pairs = [("email", email)] if email else []
@@ -278,7 +327,46 @@ class HubSpotCrm:
             return CrmRecordRef(existing.group(1), "contact")
         return CrmRecordRef(str(created.id), "contact")
 
-    def find_call(self, title: str) -> str | None:
+    def find_created(self, contact: NewContact, since: datetime) -> CrmRecordRef | None:
+        first, _, last = contact.name.partition(" ")
+        filters = [
+            {"propertyName": "createdate", "operator": "GTE", "value": _millis(since)},
+            {"propertyName": "firstname", "operator": "EQ", "value": first},
+        ]
+        if last:
+            filters.append({"propertyName": "lastname", "operator": "EQ", "value": last})
+        if contact.owner_id:
+            filters.append(
+                {"propertyName": "hubspot_owner_id", "operator": "EQ", "value": contact.owner_id}
+            )
+        request = {"filterGroups": [{"filters": filters}], "properties": ["email"], "limit": 1}
+        page = self._call(
+            lambda: self._client.crm.contacts.search_api.do_search(
+                public_object_search_request=request, _request_timeout=TIMEOUT
+            )
+        )
+        return CrmRecordRef(str(page.results[0].id), "contact") if page.results else None
+
+    def find_call(self, title: str, contact: CrmRecordRef | None = None) -> str | None:
+        """Among the contact's calls first: associations are read from the record itself,
+        while search shows a new call only seconds later."""
+        if contact is not None:
+            call_ids = self._associated([contact.crm_id], "calls").get(contact.crm_id, [])
+            for start in range(0, len(call_ids), BATCH_LIMIT):
+                chunk = call_ids[start : start + BATCH_LIMIT]
+                calls = self._call(
+                    lambda chunk=chunk: self._client.crm.objects.calls.batch_api.read(
+                        batch_read_input_simple_public_object_id={
+                            "properties": ["hs_call_title"],
+                            "propertiesWithHistory": [],
+                            "inputs": [{"id": call_id} for call_id in chunk],
+                        },
+                        _request_timeout=TIMEOUT,
+                    )
+                )
+                for found in calls.results:
+                    if (found.properties or {}).get("hs_call_title") == title:
+                        return str(found.id)
         request = {
             "filterGroups": [
                 {"filters": [{"propertyName": "hs_call_title", "operator": "EQ", "value": title}]}
@@ -300,26 +388,33 @@ class HubSpotCrm:
             "hs_call_body": call.notes,
             "hs_call_direction": "INBOUND" if call.inbound else "OUTBOUND",
             "hs_call_status": "COMPLETED",
-            "hs_call_disposition": DISPOSITION_IDS[call.disposition],
+            "hs_call_disposition": call.mapped_disposition or DISPOSITION_IDS[call.disposition],
         }
-        if call.owner_id:
-            properties["hubspot_owner_id"] = call.owner_id
+        optional = {
+            "hubspot_owner_id": call.owner_id,
+            "hs_call_from_number": call.from_number,
+            "hs_call_to_number": call.to_number,
+            "hs_call_recording_url": call.recording_url,
+        }
+        properties.update({name: value for name, value in optional.items() if value})
         if call.duration_seconds is not None:
             properties["hs_call_duration"] = str(call.duration_seconds * 1000)  # milliseconds
-        if call.recording_url:
-            properties["hs_call_recording_url"] = call.recording_url
+        targets = [
+            (call.contact.crm_id, CALL_TO_CONTACT),
+            (call.links.company_id, CALL_TO_COMPANY),
+            (call.links.deal_id, CALL_TO_DEAL),
+        ]
         body = {
             "properties": properties,
             "associations": [
                 {
-                    "to": {"id": call.contact.crm_id},
+                    "to": {"id": target},
                     "types": [
-                        {
-                            "associationCategory": "HUBSPOT_DEFINED",
-                            "associationTypeId": CALL_TO_CONTACT,
-                        }
+                        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": kind}
                     ],
                 }
+                for target, kind in targets
+                if target
             ],
         }
         created = self._call(
@@ -353,11 +448,18 @@ class HubSpotCrm:
 def _translate(status: int | None, headers: Any, body: Any) -> CrmError:
     if status == 429:
         return CrmUnavailable("HubSpot's rate limit was reached.", _rate_wait(headers, body))
-    if status in (401, 403):
+    if status == 401:
         return CrmAuthRejected(
-            f"HubSpot refused the access token ({status}): an admin can reconnect with"
-            " /prospect crm."
+            "HubSpot refused the access token (401, expired or revoked): the admin who"
+            " connected it can reconnect with /prospect crm."
         )
+    if status == 403 and _category(body) == "MISSING_SCOPES":
+        return CrmAuthRejected(
+            f"HubSpot's connection lacks a permission it needs ({_message(body)}): an admin"
+            " can reconnect with /prospect crm to grant it."
+        )
+    if status == 403:
+        return CrmRejected(f"HubSpot did not allow this record (403): {_message(body)}")
     if status is None or status >= 500:
         return CrmUnavailable(f"HubSpot answered {status}: it is having trouble.")
     return CrmRejected(f"HubSpot refused the record ({status}): {_message(body)}")
@@ -375,6 +477,13 @@ def _rate_wait(headers: Any, body: Any) -> float:
     if interval and str(interval).isdigit():
         return int(interval) / 1000
     return DEFAULT_RATE_WAIT
+
+
+def _category(body: Any) -> str:
+    try:
+        return str(json.loads(body).get("category", ""))
+    except (TypeError, ValueError, AttributeError):
+        return ""
 
 
 def _message(body: Any) -> str:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -35,7 +36,7 @@ from bot.services.crm.port import (
 )
 from bot.services.crm.sync import RepEmail, crm_owner
 from storage import crm as crm_store
-from storage.crm import OutboxAction, OutboxStatus, PendingItem
+from storage.crm import OutboxAction, OutboxStatus, PendingItem, RepOwner
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class OutboxReport:
     cancelled: int = 0
     waiting: int = 0
     errors: list[str] = field(default_factory=list)
+    auth_refused: str | None = None
+    """The CRM refused the credentials: what its admin should hear."""
 
 
 def post_to_response_url(url: str, text: str) -> None:
@@ -109,6 +112,8 @@ def send_outbox(
             logger.info("CRM push for %s waits %s: %s", team_id, wait, problem.message)
             report.errors.append(problem.message)
             report.waiting += 1
+            if isinstance(problem, CrmAuthRejected):
+                report.auth_refused = problem.message
             break
         except CrmRejected as problem:
             with session_factory.begin() as session:
@@ -143,6 +148,7 @@ def _send(
         return _delete(session_factory, crm, item)
     with session_factory() as session:
         call = crm_store.call_to_push(session, item.team_id, item.call_id)
+        mapped = crm_store.dispositions(session, item.team_id)
     if call is None:
         return _cancel(session_factory, item, "the call was deleted before it was sent")
     outcome = Outcome(call.outcome)
@@ -150,42 +156,55 @@ def _send(
     if disposition is None:
         return _cancel(session_factory, item, "an email sent instead is not a call")
     adapter = crm.adapter
-    owner = crm_owner(
-        session_factory, adapter, item.team_id, item.rep_user_id, call.rep_owner_id, rep_email
-    )
+    rep = RepOwner(item.rep_user_id, call.rep_owner_id, call.rep_owner_checked_at)
+    owner = crm_owner(session_factory, adapter, item.team_id, rep, rep_email, now)
     if call.prospect_crm_id:
         contact = CrmRecordRef(call.prospect_crm_id, call.prospect_crm_object or "contact")
     else:
-        contact = adapter.find_contact(
-            call.email, call.phone or call.cell
-        ) or adapter.create_contact(
-            NewContact(
-                name=call.prospect_name,
-                owner_id=owner,
-                company=call.company,
-                phone=call.phone,
-                cell=call.cell,
-                email=call.email,
-            )
+        new = NewContact(
+            name=call.prospect_name,
+            owner_id=owner,
+            company=call.company,
+            phone=call.phone,
+            cell=call.cell,
+            email=call.email,
+        )
+        contact = (
+            adapter.find_contact(call.email, call.phone or call.cell)
+            or adapter.find_created(new, item.created_at)
+            or adapter.create_contact(new)
         )
         # Saved at once: a retry of this call must not create the contact a second time.
-        with session_factory.begin() as session:
-            crm_store.link_prospect(
-                session, item.team_id, call.prospect_id, contact.crm_id, contact.crm_object
-            )
+        _link(session_factory, item.team_id, call.prospect_id, contact)
+    links = adapter.call_links(contact)
+    if links.contact != contact:
+        # A Lead converted in the CRM: the prospect follows it to its Contact.
+        _link(session_factory, item.team_id, call.prospect_id, links.contact)
     record = CallRecord(
         reference=call_reference(item.team_id, item.call_id),
         outcome=outcome,
         disposition=disposition,
         at=call.at,
+        # The call's day on the rep's calendar (no rep row: a call from before reps).
+        day=call.at.astimezone(ZoneInfo(call.rep_tz or "UTC")).date(),
         notes=call.notes,
-        contact=contact,
+        links=links,
         owner_id=owner,
         duration_seconds=call.duration_seconds,
         recording_url=call.recording_url,
+        rep_number=call.rep_number,
+        prospect_number=call.phone or call.cell,
+        mapped_disposition=mapped.get(outcome.value),
     )
-    earlier = adapter.find_call(record.title) if item.attempts > 0 else None
+    earlier = adapter.find_call(record.title, record.contact) if item.attempts > 0 else None
     return earlier or adapter.create_call(record), call.prospect_name
+
+
+def _link(
+    session_factory: sessionmaker[Session], team_id: str, prospect_id: int, ref: CrmRecordRef
+) -> None:
+    with session_factory.begin() as session:
+        crm_store.link_prospect(session, team_id, prospect_id, ref.crm_id, ref.crm_object)
 
 
 def _delete(

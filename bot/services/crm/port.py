@@ -8,9 +8,9 @@ record and say why.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -53,6 +53,16 @@ DISPOSITIONS: dict[Outcome, CallDisposition] = {
     Outcome.WRONG: CallDisposition.WRONG_NUMBER,
 }
 """Every outcome but `email`, which is not a call: the CRM logs emails its own way."""
+
+DISPOSITION_IDS: dict[CallDisposition, str] = {
+    # HubSpot's default call outcomes: the same internal ids in every account.
+    CallDisposition.BUSY: "9d9162e7-6cf3-4944-bf63-4dff82258764",
+    CallDisposition.CONNECTED: "f240bbac-87c9-4f6e-bf70-924b57d47db7",
+    CallDisposition.LEFT_LIVE_MESSAGE: "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",
+    CallDisposition.LEFT_VOICEMAIL: "b2cf5968-551e-4856-9783-52b3da59a7d0",
+    CallDisposition.NO_ANSWER: "73a0d17f-1163-4015-bdd5-ec830791da20",
+    CallDisposition.WRONG_NUMBER: "17b47fee-58de-441e-a44c-c6300d46f273",
+}
 
 
 class CrmError(Exception):
@@ -111,6 +121,9 @@ class CrmContact:
     deal_amount: str | None = None
     """The largest open deal's amount as the CRM writes it ("12000.50"), read as the CSV
     import reads an Amount column."""
+    warning: str | None = None
+    """What the CRM refused about this contact's page (its deal amounts): the contact
+    still comes in, the pull moves on, and the rep hears why."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,16 @@ class NewContact:
 
 
 @dataclass(frozen=True)
+class CallLinks:
+    """What a call is filed under: the prospect's live record (a converted Lead's Contact),
+    its company (HubSpot company, Salesforce Account) and open deal, when there are."""
+
+    contact: CrmRecordRef
+    company_id: str | None = None
+    deal_id: str | None = None
+
+
+@dataclass(frozen=True)
 class CallRecord:
     """One logged call as the CRM gets it.
 
@@ -138,12 +161,31 @@ class CallRecord:
     outcome: Outcome
     disposition: CallDisposition
     at: datetime
+    day: date
+    """The call's date on the rep's own calendar (a 6 PM call in Chicago is that day's)."""
     notes: str
-    contact: CrmRecordRef
+    links: CallLinks
     owner_id: str | None
     duration_seconds: int | None = None
     """From the phone system, for a call logged from its event; None for a typed call."""
     recording_url: str | None = None
+    rep_number: str | None = None
+    prospect_number: str | None = None
+    mapped_disposition: str | None = None
+    """The CRM's own call outcome an admin mapped this outcome to (a HubSpot disposition
+    id, a Salesforce CallDisposition text); None for the default."""
+
+    @property
+    def contact(self) -> CrmRecordRef:
+        return self.links.contact
+
+    @property
+    def from_number(self) -> str | None:
+        return self.prospect_number if self.inbound else self.rep_number
+
+    @property
+    def to_number(self) -> str | None:
+        return self.rep_number if self.inbound else self.prospect_number
 
     @property
     def title(self) -> str:
@@ -157,8 +199,19 @@ class CallRecord:
 class CrmPort(Protocol):
     kind: CrmKind
 
+    @property
+    def credentials(self) -> Mapping[str, str]:
+        """The access token in use now: a Salesforce adapter renews its own, and the
+        renewed one is stored again after the work."""
+        ...
+
     def check(self) -> CrmAccount:
         """One cheap read that proves the credentials work."""
+        ...
+
+    def call_outcomes(self) -> list[tuple[str, str]] | None:
+        """The account's call outcomes as (value, label) for an admin to map ours to; None
+        where the CRM takes any text (Salesforce's CallDisposition)."""
         ...
 
     def owner_for_email(self, email: str) -> str | None:
@@ -172,10 +225,22 @@ class CrmPort(Protocol):
 
     def find_contact(self, email: str | None, phone: str | None) -> CrmRecordRef | None: ...
 
+    def find_created(self, contact: NewContact, since: datetime) -> CrmRecordRef | None:
+        """The record an earlier create of ours made for this prospect, whose answer was
+        lost: same name and owner, created at or after `since` (when the call was logged).
+        Asked before every create, so a prospect with no email or phone is not made twice."""
+        ...
+
     def create_contact(self, contact: NewContact) -> CrmRecordRef: ...
 
-    def find_call(self, title: str) -> str | None:
-        """The call pushed earlier with this title (which ends with our reference)."""
+    def call_links(self, contact: CrmRecordRef) -> CallLinks:
+        """Where a call with this contact goes: a converted Lead is followed to its
+        Contact, and the company and open deal found."""
+        ...
+
+    def find_call(self, title: str, contact: CrmRecordRef | None = None) -> str | None:
+        """The call pushed earlier with this title (which ends with our reference); with the
+        contact, looked for among its calls, which a search index may not show yet."""
         ...
 
     def create_call(self, call: CallRecord) -> str: ...

@@ -1,5 +1,6 @@
-"""Salesforce through `simple-salesforce`: REST with an access token, or a login with
-username, password and security token.
+"""Salesforce through `simple-salesforce`: REST with an OAuth access token (renewed with
+the refresh token when Salesforce says the session is invalid), or an access token from
+the environment for a self-hosted install.
 
 A rep's prospects are the Leads (not yet converted) and Contacts they own; a logged call
 becomes a completed Task with TaskSubtype 'Call'. A Task has no standard external id, so
@@ -10,17 +11,15 @@ past the limit it answers REQUEST_LIMIT_EXCEEDED, and the outbox waits an hour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
-    SalesforceAuthenticationFailed,
     SalesforceError,
     SalesforceExpiredSession,
     SalesforceMalformedRequest,
@@ -29,7 +28,9 @@ from simple_salesforce.exceptions import (
 )
 from simple_salesforce.format import format_soql
 
+from bot.services.crm.http import BoundedSession
 from bot.services.crm.port import (
+    CallLinks,
     CallRecord,
     CrmAccount,
     CrmAuthRejected,
@@ -45,8 +46,6 @@ from bot.services.crm.port import (
 T = TypeVar("T")
 
 API_VERSION = "59.0"
-TIMEOUT = (3.05, 10.0)
-"""(connect, read) seconds: a CRM that hangs holds up the worker, never a rep."""
 REQUEST_LIMIT_WAIT = 3600.0
 """The org's daily API allowance is spent; it refills over a rolling 24 hours."""
 NO_COMPANY = "[not provided]"
@@ -55,18 +54,11 @@ _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 ROLE_BATCH = 200
 """Contacts whose opportunities are asked for in one query: the IN list stays well under
 SOQL's 100,000-character limit."""
-
-
-class BoundedSession(requests.Session):
-    """A requests session whose every request has a timeout (simple-salesforce sets none,
-    and a hung CRM must not hold the worker for ever), and whose own `verify` wins:
-    requests otherwise lets REQUESTS_CA_BUNDLE override it. Tests point `verify` at their
-    certificate authority."""
-
-    def request(self, method: str | bytes, url: str | bytes, **kwargs: Any) -> Any:  # type: ignore[override]
-        kwargs.setdefault("timeout", TIMEOUT)
-        kwargs.setdefault("verify", self.verify)
-        return super().request(method, url, **kwargs)
+TRANSIENT = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT"})
+"""Errors a busy org answers (a 400 or 503) that the same request a little later gets past."""
+NO_ACCESS = frozenset({"INSUFFICIENT_ACCESS", "API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"})
+Renew = Callable[[], Mapping[str, str]]
+"""New credentials from the refresh token (`tokens.salesforce_tokens`)."""
 
 
 class SalesforceCrm:
@@ -75,49 +67,45 @@ class SalesforceCrm:
     def __init__(
         self,
         *,
-        instance_url: str | None = None,
-        access_token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        security_token: str | None = None,
+        instance_url: str,
+        access_token: str,
+        refresh_token: str | None = None,
         session: requests.Session | None = None,
+        renew: Renew | None = None,
     ) -> None:
-        self._instance_url = instance_url
-        self._access_token = access_token
-        self._login = (username, password, security_token)
+        self._credentials = {"instance_url": instance_url, "access_token": access_token}
+        if refresh_token:
+            self._credentials["refresh_token"] = refresh_token
         self._session = session or BoundedSession()
+        self._renew = renew
         self._client: Salesforce | None = None
 
     @property
-    def client(self) -> Salesforce:
-        """Logged in on first use, so building the adapter never touches the network."""
-        if self._client is None:
-            self._client = self._call(self._connect)
-        return self._client
+    def credentials(self) -> dict[str, str]:
+        """As they are now: a renewal changes them, and the caller stores them again."""
+        return dict(self._credentials)
 
-    def _connect(self) -> Salesforce:
-        if self._access_token:
-            return Salesforce(
-                instance_url=self._instance_url,
-                session_id=self._access_token,
+    @property
+    def client(self) -> Salesforce:
+        """Built on first use, so building the adapter never touches the network."""
+        if self._client is None:
+            self._client = Salesforce(
+                instance_url=self._credentials["instance_url"],
+                session_id=self._credentials["access_token"],
                 session=self._session,
                 version=API_VERSION,
             )
-        username, password, security_token = self._login
-        return Salesforce(
-            username=username,
-            password=password,
-            security_token=security_token,
-            domain=login_domain(self._instance_url),
-            session=self._session,
-            version=API_VERSION,
-        )
+        return self._client
 
     def check(self) -> CrmAccount:
         found = self._call(lambda: self.client.query("SELECT Id FROM Organization LIMIT 1"))
         records = found.get("records") or []
         org_id = str(records[0]["Id"]) if records else ""
         return CrmAccount(account_id=org_id, web_url=self.client.base_url.split("/services/")[0])
+
+    def call_outcomes(self) -> list[tuple[str, str]] | None:
+        """CallDisposition is a text field: an admin writes the org's own words."""
+        return None
 
     def owner_for_email(self, email: str) -> str | None:
         soql = format_soql(
@@ -195,10 +183,10 @@ class SalesforceCrm:
         return None
 
     def create_contact(self, contact: NewContact) -> CrmRecordRef:
-        first, _, last = contact.name.rpartition(" ")
+        first, last = _name_parts(contact.name)
         fields = {
-            "FirstName": first or None,
-            "LastName": last or contact.name,
+            "FirstName": first,
+            "LastName": last,
             "Company": contact.company or NO_COMPANY,
             "Phone": contact.phone,
             "MobilePhone": contact.cell,
@@ -210,23 +198,69 @@ class SalesforceCrm:
         )
         return CrmRecordRef(str(created["id"]), "lead")
 
-    def find_call(self, title: str) -> str | None:
+    def find_created(self, contact: NewContact, since: datetime) -> CrmRecordRef | None:
+        first, last = _name_parts(contact.name)
+        soql = format_soql(
+            "SELECT Id FROM Lead WHERE LastName = {} AND CreatedDate >= {:literal}"
+            " AND IsConverted = false",
+            last,
+            _soql_time(since),
+        )
+        if first:
+            soql += format_soql(" AND FirstName = {}", first)
+        if contact.owner_id:
+            soql += format_soql(" AND OwnerId = {}", contact.owner_id)
+        records = self._call(lambda: self.client.query(soql + " LIMIT 1")).get("records") or []
+        return CrmRecordRef(str(records[0]["Id"]), "lead") if records else None
+
+    def find_call(self, title: str, contact: CrmRecordRef | None = None) -> str | None:
         soql = format_soql(
             "SELECT Id FROM Task WHERE Subject = {} AND TaskSubtype = 'Call' LIMIT 1", title
         )
         records = self._call(lambda: self.client.query(soql)).get("records") or []
         return str(records[0]["Id"]) if records else None
 
+    def call_links(self, contact: CrmRecordRef) -> CallLinks:
+        """A converted Lead is followed to the Contact (and Account) it became: Salesforce
+        refuses Tasks on a converted Lead. A Contact's Task goes under its open
+        opportunity (through its contact roles) or else its Account."""
+        if contact.crm_object == "lead":
+            soql = format_soql(
+                "SELECT Id, IsConverted, ConvertedContactId, ConvertedAccountId FROM Lead"
+                " WHERE Id = {} LIMIT 1",
+                contact.crm_id,
+            )
+            records = self._call(lambda: self.client.query(soql)).get("records") or []
+            lead = records[0] if records else {}
+            if not lead.get("IsConverted") or not lead.get("ConvertedContactId"):
+                return CallLinks(contact)
+            contact = CrmRecordRef(str(lead["ConvertedContactId"]), "contact")
+        soql = format_soql(
+            "SELECT Id, AccountId FROM Contact WHERE Id = {} LIMIT 1", contact.crm_id
+        )
+        records = self._call(lambda: self.client.query(soql)).get("records") or []
+        account = str(records[0]["AccountId"]) if records and records[0].get("AccountId") else None
+        soql = format_soql(
+            "SELECT OpportunityId FROM OpportunityContactRole"
+            " WHERE ContactId = {} AND Opportunity.IsClosed = false LIMIT 1",
+            contact.crm_id,
+        )
+        roles = self._call(lambda: self.client.query(soql)).get("records") or []
+        deal = str(roles[0]["OpportunityId"]) if roles else None
+        return CallLinks(contact, account, deal)
+
     def create_call(self, call: CallRecord) -> str:
         fields = {
             "Subject": call.title,
             "TaskSubtype": "Call",
             "Status": "Completed",
-            "CallDisposition": call.disposition.value,
+            "CallDisposition": call.mapped_disposition or call.disposition.value,
             "CallType": "Inbound" if call.inbound else "Outbound",
-            "ActivityDate": call.at.astimezone(UTC).date().isoformat(),
+            "ActivityDate": call.day.isoformat(),
             "WhoId": call.contact.crm_id,
-            "Description": call.notes or None,
+            # A Lead's Task takes no WhatId; a Contact's goes under its deal or account.
+            "WhatId": call.links.deal_id or call.links.company_id,
+            "Description": _description(call),
             "OwnerId": call.owner_id,
             "CallDurationInSeconds": call.duration_seconds,
         }
@@ -245,13 +279,15 @@ class SalesforceCrm:
     def _call(self, request: Callable[[], T], *, retried: bool = False) -> T:
         """simple-salesforce's exceptions and requests' network errors as the port's four.
 
-        A login's session expires; with a password at hand, log in again once and retry.
+        INVALID_SESSION_ID with a refresh token at hand: renew the access token once and
+        retry; refused again (or the refresh refused), the admin has to reconnect.
         """
         try:
             return request()
         except SalesforceExpiredSession:
-            if self._access_token or self._client is None or retried:
+            if self._renew is None or retried:
                 raise _translate_expired() from None
+            self._credentials.update(self._renew())
             self._client = None
             return self._call(request, retried=True)
         except SalesforceError as error:
@@ -260,19 +296,10 @@ class SalesforceCrm:
             raise CrmUnavailable(f"Salesforce is not answering ({type(error).__name__}).") from None
 
 
-def login_domain(instance_url: str | None) -> str:
-    """simple-salesforce logs in at https://DOMAIN.salesforce.com: 'login', 'test', or the
-    org's My Domain ('acme.my') taken from its instance URL."""
-    host = urlsplit(instance_url or "").hostname or ""
-    if host.endswith(".salesforce.com"):
-        return host.removesuffix(".salesforce.com")
-    return "login"
-
-
 def _translate_expired() -> CrmError:
     return CrmAuthRejected(
-        "Salesforce refused the credentials (session expired or invalid): an admin can"
-        " reconnect with /prospect crm."
+        "Salesforce refused the access token (401, session expired or revoked): the admin"
+        " who connected it can reconnect with /prospect crm."
     )
 
 
@@ -282,16 +309,34 @@ def _translate(error: SalesforceError) -> CrmError:
         return CrmUnavailable(
             "Salesforce's daily API request limit is used up.", retry_after=REQUEST_LIMIT_WAIT
         )
-    if isinstance(error, SalesforceExpiredSession | SalesforceAuthenticationFailed):
+    if TRANSIENT.intersection(codes):
+        return CrmUnavailable(f"Salesforce is busy ({', '.join(codes)}); trying again shortly.")
+    if isinstance(error, SalesforceExpiredSession):
         return _translate_expired()
-    if isinstance(error, SalesforceRefusedRequest):
+    if isinstance(error, SalesforceRefusedRequest) or NO_ACCESS.intersection(codes):
         return CrmAuthRejected(
-            "Salesforce refused the request: the connected user lacks access"
-            f" ({', '.join(codes) or 'forbidden'})."
+            "Salesforce refused the request (403): the connected user lacks access"
+            f" ({', '.join(codes) or 'forbidden'}); an admin can grant it in Salesforce."
         )
     if isinstance(error, SalesforceMalformedRequest | SalesforceResourceNotFound):
         return CrmRejected(f"Salesforce refused the record: {', '.join(codes) or error.status}")
     return CrmUnavailable(f"Salesforce answered {getattr(error, 'status', '?')}.")
+
+
+def _name_parts(name: str) -> tuple[str | None, str]:
+    """(FirstName, LastName) as Salesforce wants them: a Lead needs a LastName."""
+    first, _, last = name.rpartition(" ")
+    return first or None, last or name
+
+
+def _description(call: CallRecord) -> str | None:
+    """Tasks have no standard fields for the numbers: they lead the notes."""
+    numbers = [f"From: {call.from_number}"] if call.from_number else []
+    numbers += [f"To: {call.to_number}"] if call.to_number else []
+    lines = [" · ".join(numbers)] if numbers else []
+    if call.notes:
+        lines.append(call.notes)
+    return "\n".join(lines) or None
 
 
 def _error_codes(error: SalesforceError) -> list[str]:

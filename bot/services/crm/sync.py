@@ -21,11 +21,15 @@ from bot.rules.prospects import ProspectFields
 from bot.services.crm.connections import WorkspaceCrm
 from bot.services.crm.port import CrmContact, CrmPort
 from storage import crm as crm_store
+from storage.crm import RepOwner
 from storage.privacy import SuppressionList
 
 logger = logging.getLogger(__name__)
 
 SYNC_EVERY = timedelta(minutes=15)
+OWNER_RECHECK = timedelta(days=1)
+"""A rep with no CRM user is looked for again this much later (an admin may have added
+one), not on every push and pull."""
 MERGE_BATCH = 200
 """Contacts merged per transaction: a long first pull saves as it goes."""
 _COLUMNS = map_headers(["Name", "Company", "Phone", "Mobile", "Email", "Amount"])
@@ -43,6 +47,8 @@ class PullReport:
     """Contacts not taken, each with why (a phone we can't read, no name)."""
     unmatched: list[str] = field(default_factory=list)
     """Reps with no CRM user of their email: they get nothing pulled."""
+    warnings: list[str] = field(default_factory=list)
+    """What the CRM refused on the way (a page's deal amounts); the pull went on."""
 
     def describe(self, label: str) -> str:
         text = (
@@ -53,6 +59,8 @@ class PullReport:
             text += f" {len(self.skipped)} skipped ({self.skipped[0]})."
         if self.unmatched:
             text += f" No {label} user has the email of {len(self.unmatched)} rep(s)."
+        if self.warnings:
+            text += f" {label} refused part of it: {self.warnings[0]}"
         return text
 
 
@@ -73,20 +81,20 @@ def crm_owner(
     session_factory: sessionmaker[Session],
     adapter: CrmPort,
     team_id: str,
-    user_id: str,
-    known: str | None,
+    rep: RepOwner,
     rep_email: RepEmail,
+    now: datetime,
 ) -> str | None:
-    """The rep's CRM user, found by email once and then remembered."""
-    if known:
-        return known
-    email = rep_email(user_id)
-    if not email:
+    """The rep's CRM user, found by email once and then remembered; a rep the CRM has no
+    user for is remembered as such too, and asked about again a day later."""
+    if rep.owner_id:
+        return rep.owner_id
+    if rep.checked_at is not None and now - rep.checked_at < OWNER_RECHECK:
         return None
-    owner = adapter.owner_for_email(email)
-    if owner:
-        with session_factory.begin() as session:
-            crm_store.set_crm_owner(session, team_id, user_id, owner)
+    email = rep_email(rep.user_id)
+    owner = adapter.owner_for_email(email) if email else None
+    with session_factory.begin() as session:
+        crm_store.set_crm_owner(session, team_id, rep.user_id, owner, now)
     return owner
 
 
@@ -107,16 +115,19 @@ def pull_contacts(
         suppressions = SuppressionList.load(session, team_id, suppression_key)
     report = PullReport()
     newest = cursor
-    for user_id, known_owner in reps:
-        owner = crm_owner(session_factory, crm.adapter, team_id, user_id, known_owner, rep_email)
+    for rep in reps:
+        user_id = rep.user_id
+        owner = crm_owner(session_factory, crm.adapter, team_id, rep, rep_email, now)
         if owner is None:
             report.unmatched.append(user_id)
             continue
         # A rep matched just now has never been pulled: all of theirs, not just the changes.
-        since = cursor if known_owner else None
+        since = cursor if rep.owner_id else None
         batch: list[tuple[str, str, ProspectFields]] = []
         for contact in crm.adapter.contacts_changed(owner, since):
             newest = max(filter(None, [newest, contact.modified_at]))
+            if contact.warning:
+                report.warnings.append(contact.warning)
             try:
                 fields = contact_fields(contact)
                 if suppressions.refuses((fields.phone, fields.cell), fields.email):
@@ -129,7 +140,15 @@ def pull_contacts(
                 batch = []
         _merge(session_factory, team_id, user_id, batch, now, report)
     with session_factory.begin() as session:
-        crm_store.note_sync(session, team_id, now, newest, None)
+        warning = report.warnings[0] if report.warnings else None
+        crm_store.note_sync(
+            session,
+            team_id,
+            now,
+            newest,
+            None,
+            warning=f"came in, but {crm.label} refused part of it: {warning}" if warning else None,
+        )
     return report
 
 

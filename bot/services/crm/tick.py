@@ -20,17 +20,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.mrkdwn import escape
 from bot.config import Settings
 from bot.services.crm.connections import (
     AdapterFactory,
     WorkspaceCrm,
     default_adapters,
     env_credentials,
-    workspace_crm,
+    seal,
+    workspace_credentials,
 )
-from bot.services.crm.outbox import ReplyPoster, post_to_response_url, send_outbox
-from bot.services.crm.port import CrmError
+from bot.services.crm.outbox import AUTH_RETRY, ReplyPoster, post_to_response_url, send_outbox
+from bot.services.crm.port import CrmAuthRejected, CrmError
 from bot.services.crm.sync import SYNC_EVERY, PullReport, RepEmail, pull_contacts
+from bot.services.crm.tokens import fresh
 from bot.services.slack_delivery import ClientForTeam
 from storage import crm as crm_store
 from storage.privacy import suppression_key
@@ -104,7 +107,12 @@ def run_crm_tick(
                 | set(crm_store.teams_with_pending(session))
                 | set(crm_store.teams_with_reps(session))
             )
+    with session_factory() as session:
+        # Refused credentials are an admin's to fix: asked again now and then, not each minute.
+        resting = crm_store.refused_lately(session, now - AUTH_RETRY)
     for team_id in teams:
+        if team_id in resting:
+            continue
         rep_email = slack_rep_email(client_for_team(team_id)) if client_for_team else _no_email
         try:
             with leased(session_factory, settings, adapters, team_id, now, worker) as crm:
@@ -121,9 +129,13 @@ def run_crm_tick(
                 report.failed += sent.failed
                 report.waiting += 1 if sent.waiting else 0
                 report.errors += sent.errors
+                if sent.auth_refused:
+                    _refused(session_factory, client_for_team, team_id, sent.auth_refused, now)
         except Busy:
             continue
         except CrmError as problem:
+            if isinstance(problem, CrmAuthRejected):
+                _refused(session_factory, client_for_team, team_id, problem.message, now)
             # Credentials that can't be opened, or an environment's CRM that refused its
             # first check: the calls wait, and the reps' Home says why.
             with session_factory.begin() as session:
@@ -183,13 +195,31 @@ def leased(
             raise Busy("Another pull or push is running for this workspace.")
     try:
         with session_factory() as session:
-            crm = workspace_crm(session, settings, adapters, team_id)
-        if crm is None:
+            found = workspace_credentials(session, settings, team_id)
+        if found is None:
             raise NotConnected(NOT_CONNECTED)
-        yield crm
+        kind, stored, account = found
+        # HubSpot's token is refreshed before it runs out, never after a 401.
+        credentials = fresh(settings, kind, stored, now)
+        crm = WorkspaceCrm(adapters(kind, credentials), account)
+        try:
+            yield crm
+        finally:
+            # Salesforce renews its own token on INVALID_SESSION_ID: keep the new one.
+            credentials = {**credentials, **crm.adapter.credentials}
+            if credentials != stored and _stored_here(session_factory, team_id):
+                with session_factory.begin() as session:
+                    crm_store.save_credentials(session, team_id, seal(settings, credentials))
     finally:
         with session_factory.begin() as session:
             crm_store.release_lease(session, team_id, worker)
+
+
+def _stored_here(session_factory: sessionmaker[Session], team_id: str) -> bool:
+    """Whether the workspace's credentials are its own (the environment's stay there)."""
+    with session_factory() as session:
+        row = crm_store.connection(session, team_id)
+        return row is not None and row.credentials is not None
 
 
 def _ensure_env_connection(
@@ -211,6 +241,40 @@ def _ensure_env_connection(
         crm_store.save_connection(
             session, team_id, kind.value, None, account.account_id, account.web_url, None, now
         )
+
+
+def _refused(
+    session_factory: sessionmaker[Session],
+    client_for_team: ClientForTeam | None,
+    team_id: str,
+    why: str,
+    now: datetime,
+) -> None:
+    """The workspace rests a while, and its admin hears (once)."""
+    with session_factory.begin() as session:
+        crm_store.note_auth_refused(session, team_id, now)
+    if client_for_team is not None:
+        tell_admin(session_factory, client_for_team(team_id), team_id, why, now)
+
+
+def tell_admin(
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    team_id: str,
+    why: str,
+    now: datetime,
+) -> None:
+    """The admin who connected the CRM hears once, by DM, that it refused the credentials;
+    reps see it on their App Home. A reconnect makes the next refusal news again."""
+    with session_factory.begin() as session:
+        admin = crm_store.claim_auth_alert(session, team_id, now)
+    if admin is None:
+        return
+    text = f":warning: Calls have stopped reaching the CRM. {why}"
+    try:
+        client.chat_postMessage(channel=admin, text=escape(text))
+    except SlackApiError as error:
+        logger.info("couldn't tell %s the CRM refused: %s", admin, error.response.get("error"))
 
 
 def slack_rep_email(client: WebClient) -> RepEmail:
@@ -252,8 +316,9 @@ def _pull_noted(
         return pull_contacts(session_factory, crm, team_id, now, rep_email, key)
     except CrmError as problem:
         with session_factory.begin() as session:
-            crm_store.note_sync(session, team_id, now, None, problem.message)
+            crm_store.note_sync(session, team_id, now, None, f"failed: {problem.message}")
         logger.info("CRM pull for %s failed: %s", team_id, problem.message)
-        if not quiet:
+        if not quiet or isinstance(problem, CrmAuthRejected):
+            # Refused credentials stop the push too: the tick tells the admin once.
             raise
         return PullReport()

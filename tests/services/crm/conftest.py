@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,11 +10,10 @@ from cryptography.fernet import Fernet
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.config import Settings
 from bot.runtime.slack_standin import SlackStandIn
-from bot.services.crm.connections import AdapterFactory, default_adapters
-from bot.services.crm.hubspot import HubSpotCrm
-from bot.services.crm.port import CrmKind, CrmPort
-from bot.services.crm.salesforce import BoundedSession, SalesforceCrm
+from bot.services.crm.connections import AdapterFactory, build_adapter, default_adapters
+from bot.services.crm.http import CrmHttp
 from bot.services.crm.tick import CrmTickReport, run_crm_tick
 from tests.services.crm.standins import HubSpotStandIn, SalesforceStandIn
 from tests.slack import BOT_TOKEN, Clock, SlackHarness
@@ -52,22 +51,17 @@ def salesforce() -> Iterator[SalesforceStandIn]:
     running.stop()
 
 
-def salesforce_adapters(salesforce: SalesforceStandIn, folder: Path) -> AdapterFactory:
+def standin_http(salesforce: SalesforceStandIn, folder: Path) -> CrmHttp:
+    """Trusts the stand-in's test CA and admits its loopback address as Salesforce's."""
+    return CrmHttp(ca_file=salesforce.ca_file(folder), loopback_for_tests=True)
+
+
+def salesforce_adapters(
+    salesforce: SalesforceStandIn, folder: Path, settings: Settings | None = None
+) -> AdapterFactory:
     """Adapters whose Salesforce session trusts the stand-in's test CA."""
-    ca = salesforce.ca_file(folder)
-
-    def build(kind: CrmKind, credentials: Mapping[str, str]) -> CrmPort:
-        if kind is CrmKind.HUBSPOT:
-            return HubSpotCrm(credentials["access_token"], "http://127.0.0.1:9")
-        session = BoundedSession()
-        session.verify = ca
-        return SalesforceCrm(
-            instance_url=credentials.get("instance_url"),
-            access_token=credentials.get("access_token"),
-            session=session,
-        )
-
-    return build
+    http = standin_http(salesforce, folder)
+    return lambda kind, credentials: build_adapter(settings or Settings(), http, kind, credentials)
 
 
 def crm_harness(

@@ -9,7 +9,9 @@ worst case for duplicates). `down` answers every request 503, as an outage does.
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import itertools
 import json
 import re
@@ -17,12 +19,12 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import trustme
 
@@ -31,8 +33,63 @@ HUBSPOT_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 SALESFORCE_TOKEN = "00D5g000004hSmo!AQ0AQJXQ9Rk1nS3mK7zqXv.tEsT0nLy"
 
 
+HUBSPOT_CLIENT = ("a1b2c3d4-hubspot-client-id", "hubspot-client-secret")
+SALESFORCE_CLIENT = ("3MVG9-salesforce-consumer-key", "salesforce-consumer-secret")
+
+
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
+
+
+@dataclass
+class OAuthApp:
+    """An app registered with the CRM, and the codes and tokens it has handed out.
+
+    `authorize` plays the admin's browser approving the app: it answers 302 to the
+    redirect URI with a code, as the vendor's consent page does once the admin clicks.
+    """
+
+    client_id: str
+    client_secret: str
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    refresh_tokens: set[str] = field(default_factory=set)
+    authorized: list[dict[str, str]] = field(default_factory=list)
+
+    def authorize(self, query: dict[str, list[str]], mint: Callable[[], str]) -> Answer:
+        asked = {name: values[0] for name, values in query.items()}
+        self.authorized.append(asked)
+        if asked.get("client_id") != self.client_id or not asked.get("redirect_uri"):
+            return Answer(HTTPStatus.BAD_REQUEST, {"error": "invalid_client_id"})
+        code = f"code-{mint()}"
+        self.codes[code] = asked
+        target = f"{asked['redirect_uri']}?{urlencode({'code': code, 'state': asked['state']})}"
+        return Answer(HTTPStatus.FOUND, None, {"Location": target})
+
+    def redeem(self, form: dict[str, str]) -> tuple[int, str | None]:
+        """(status, error) of a token request's client and grant; 200 and None when good."""
+        if (form.get("client_id"), form.get("client_secret")) != (
+            self.client_id,
+            self.client_secret,
+        ):
+            return HTTPStatus.BAD_REQUEST, "invalid_client"
+        if form.get("grant_type") == "refresh_token":
+            if form.get("refresh_token") not in self.refresh_tokens:
+                return HTTPStatus.BAD_REQUEST, "invalid_grant"
+            return HTTPStatus.OK, None
+        asked = self.codes.pop(form.get("code") or "", None)
+        if asked is None or asked["redirect_uri"] != form.get("redirect_uri"):
+            return HTTPStatus.BAD_REQUEST, "invalid_grant"
+        challenge = asked.get("code_challenge")
+        if challenge is not None:
+            verifier = (form.get("code_verifier") or "").encode()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+            if digest.decode() != challenge:
+                return HTTPStatus.BAD_REQUEST, "invalid_grant"
+        return HTTPStatus.OK, None
+
+
+def form_of(body: Any) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(body if isinstance(body, str) else "").items()}
 
 
 @dataclass
@@ -140,9 +197,10 @@ class StandIn:
         raise NotImplementedError
 
     def signs_in(self, path: str) -> bool:
+        """OAuth's own endpoints (authorize, token), which take no bearer token."""
         return False
 
-    def sign_in(self, body: Any) -> Answer:
+    def sign_in(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError
 
     def unauthorized(self) -> Answer:
@@ -160,11 +218,8 @@ class StandIn:
         with self._lock:
             answer = self._answer(method, url.path, query, body, handler)
             self.requests.append(Recorded(method, url.path, query, body, answer.status))
-        if isinstance(answer.body, bytes):
-            payload, content_type = answer.body, "text/xml;charset=UTF-8"
-        else:
-            payload = b"" if answer.body is None else json.dumps(answer.body).encode()
-            content_type = "application/json;charset=UTF-8"
+        payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+        content_type = "application/json;charset=UTF-8"
         handler.send_response(answer.status)
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(payload)))
@@ -184,7 +239,13 @@ class StandIn:
         if self.down:
             return Answer(HTTPStatus.SERVICE_UNAVAILABLE, {"message": "Service Unavailable"})
         if self.signs_in(path):
-            return self.sign_in(body)
+            fault = next(
+                (f for f in self.faults if f.method == method and re.fullmatch(f.path, path)), None
+            )
+            if fault is not None:
+                self.faults.remove(fault)
+                return Answer(fault.status, fault.body, fault.headers)
+            return self.sign_in(method, path, query, body)
         if not self.authorized(handler.headers.get("Authorization")):
             return self.unauthorized()
         fault = next(
@@ -215,6 +276,32 @@ class HubSpotStandIn(StandIn):
     def __init__(self, token: str = HUBSPOT_TOKEN) -> None:
         super().__init__()
         self.token = token
+        self.token_expires_at: datetime | None = None
+        """When the OAuth access token in use dies (a private app's never does)."""
+        self.app = OAuthApp(*HUBSPOT_CLIENT)
+        self.companies_of: dict[str, list[str]] = {}
+        self.dispositions = [
+            {"id": "f240bbac-87c9-4f6e-bf70-924b57d47db7", "label": "Connected", "deleted": False},
+            {
+                "id": "b2cf5968-551e-4856-9783-52b3da59a7d0",
+                "label": "Left voicemail",
+                "deleted": False,
+            },
+            {"id": "73a0d17f-1163-4015-bdd5-ec830791da20", "label": "No answer", "deleted": False},
+            {
+                "id": "5f3b1a7e-0d3c-4c1e-9a5b-demo00000001",
+                "label": "Demo booked",
+                "deleted": False,
+            },
+            {
+                "id": "0b3c2d1e-retired-outcome-000000000001",
+                "label": "Old outcome",
+                "deleted": True,
+            },
+        ]
+        """The account's call outcomes: HubSpot's defaults and its own custom ones."""
+        self.search_lag = timedelta(0)
+        """How long a new record stays out of search: HubSpot's index lags its writes."""
         self.owners: dict[str, str] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
@@ -223,10 +310,45 @@ class HubSpotStandIn(StandIn):
         self.clock: Callable[[], datetime] = lambda: datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
     def authorized(self, header: str | None) -> bool:
-        return header == f"Bearer {self.token}"
+        alive = self.token_expires_at is None or self.clock() < self.token_expires_at
+        return header == f"Bearer {self.token}" and alive
 
     def unauthorized(self) -> Answer:
         return Answer(HTTPStatus.UNAUTHORIZED, fixture("hubspot_unauthorized.json"))
+
+    def signs_in(self, path: str) -> bool:
+        return path in ("/oauth/authorize", "/oauth/v1/token")
+
+    def sign_in(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if path == "/oauth/authorize":
+            return self.app.authorize(query, lambda: str(self.next_id()))
+        status, error = self.app.redeem(form_of(body))
+        if error is not None:
+            return Answer(
+                status,
+                {
+                    "status": "BAD_REFRESH_TOKEN" if "refresh" in str(body) else "BAD_AUTH_CODE",
+                    "message": error,
+                },
+            )
+        self.token = f"CJSP5qf1KhICAQEYs-gDIIGOBii1hQIyGQAf3xBKmlwHjX7OIpuIFEavB2-{self.next_id()}"
+        refresh = f"6f18f21e-a743-4509-b7fd-{self.next_id():012d}"
+        self.app.refresh_tokens.add(refresh)
+        self.token_expires_at = self.clock() + timedelta(minutes=30)
+        return Answer(
+            HTTPStatus.OK,
+            {
+                "access_token": self.token,
+                "refresh_token": refresh,
+                "expires_in": 1800,
+                "token_type": "bearer",
+            },
+        )
+
+    def add_company(self, contact_id: str) -> str:
+        company_id = str(7000 + self.next_id())
+        self.companies_of.setdefault(contact_id, []).append(company_id)
+        return company_id
 
     def add_deal(self, contact_id: str, amount: str, *, closed: bool = False) -> str:
         deal_id = str(9000 + self.next_id())
@@ -253,6 +375,8 @@ class HubSpotStandIn(StandIn):
         return contact_id
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if method == "GET" and path == "/calling/v1/dispositions":
+            return Answer(HTTPStatus.OK, self.dispositions)
         if method == "GET" and path == "/account-info/v3/details":
             return Answer(HTTPStatus.OK, fixture("hubspot_account_details.json"))
         if method == "GET" and path == "/crm/v3/owners/":
@@ -263,10 +387,29 @@ class HubSpotStandIn(StandIn):
                 owner.update(id=self.owners[email], email=email)
                 results.append(owner)
             return Answer(HTTPStatus.OK, {"results": results})
-        if method == "POST" and path == "/crm/v4/associations/contacts/deals/batch/read":
-            return Answer(HTTPStatus.OK, self._associations(body))
+        batch = re.fullmatch(
+            r"/crm/v4/associations/contacts/(deals|companies|calls)/batch/read", path
+        )
+        read = re.fullmatch(r"/crm/v3/objects/(deals|calls)/batch/read", path)
+        is_batch = batch is not None or read is not None
+        if method == "POST" and is_batch and len(body["inputs"]) > 100:
+            return Answer(
+                HTTPStatus.BAD_REQUEST,
+                {
+                    "status": "error",
+                    "message": "Batch input size of 101 is larger than maximum of 100",
+                    "category": "VALIDATION_ERROR",
+                },
+            )
+        if method == "POST" and batch is not None:
+            linked = {"deals": self.deals_of, "companies": self.companies_of}.get(
+                batch.group(1)
+            ) or self._calls_of()
+            return Answer(HTTPStatus.OK, self._associations(body, linked))
         if method == "POST" and path == "/crm/v3/objects/deals/batch/read":
             return Answer(HTTPStatus.OK, self._read_deals(body))
+        if method == "POST" and path == "/crm/v3/objects/calls/batch/read":
+            return Answer(HTTPStatus.OK, self._read_calls(body))
         match = re.fullmatch(r"/crm/v3/objects/(contacts|calls)(?:/(search|\w+))?", path)
         if match is None:
             return Answer(HTTPStatus.NOT_FOUND, {"status": "error", "message": "Not found"})
@@ -303,14 +446,38 @@ class HubSpotStandIn(StandIn):
         now = _iso(self.clock())
         return {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
 
-    def _associations(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _associations(self, body: dict[str, Any], linked: dict[str, list[str]]) -> dict[str, Any]:
         results = []
         for asked in body["inputs"]:
-            deals = self.deals_of.get(asked["id"], [])
+            deals = linked.get(asked["id"], [])
             if deals:
                 kind = {"category": "HUBSPOT_DEFINED", "typeId": 4, "label": None}
                 to = [{"toObjectId": int(d), "associationTypes": [kind]} for d in deals]
                 results.append({"from": {"id": asked["id"]}, "to": to})
+        return self._batch(results)
+
+    def _calls_of(self) -> dict[str, list[str]]:
+        """Contacts' calls, from the associations each call was created with."""
+        linked: dict[str, list[str]] = {}
+        for call_id, call in self.calls.items():
+            for association in call["associations"]:
+                if association["types"][0]["associationTypeId"] == 194:
+                    linked.setdefault(association["to"]["id"], []).append(call_id)
+        return linked
+
+    def _read_calls(self, body: dict[str, Any]) -> dict[str, Any]:
+        wanted = body.get("properties") or []
+        results = []
+        for asked in body["inputs"]:
+            call = self.calls.get(asked["id"])
+            if call is not None:
+                shown = {k: v for k, v in call.items() if k != "associations"}
+                shown["properties"] = {
+                    k: v
+                    for k, v in call["properties"].items()
+                    if k in wanted or k == "hs_object_id"
+                }
+                results.append(shown)
         return self._batch(results)
 
     def _read_deals(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -334,7 +501,12 @@ class HubSpotStandIn(StandIn):
         now = _iso(self.clock())
         record.update(
             id=record_id,
-            properties={**body["properties"], "hs_object_id": record_id, "lastmodifieddate": now},
+            properties={
+                **body["properties"],
+                "hs_object_id": record_id,
+                "createdate": now,
+                "lastmodifieddate": now,
+            },
             createdAt=now,
             updatedAt=now,
         )
@@ -345,7 +517,13 @@ class HubSpotStandIn(StandIn):
 
     def _search(self, store: dict[str, dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
         groups = request.get("filterGroups") or [{"filters": []}]
-        found = [r for r in store.values() if any(_matches(r, g["filters"]) for g in groups)]
+        indexed = _iso(self.clock() - self.search_lag)
+        found = [
+            r
+            for r in store.values()
+            if any(_matches(r, g["filters"]) for g in groups)
+            and (not self.search_lag or str(r.get("createdAt") or "") <= indexed)
+        ]
         for sort in reversed(request.get("sorts") or []):
             found.sort(
                 key=lambda r, name=sort["propertyName"]: str(r["properties"].get(name) or ""),
@@ -373,7 +551,7 @@ def _matches(record: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
     for rule in filters:
         value = record["properties"].get(rule["propertyName"])
         wanted = rule.get("value")
-        if rule["propertyName"] == "lastmodifieddate" and value is not None:
+        if rule["propertyName"] in ("lastmodifieddate", "createdate") and value is not None:
             value, wanted = _millis(value), int(wanted)
         operator = rule["operator"]
         if operator == "EQ" and str(value) != str(wanted):
@@ -398,9 +576,9 @@ class SalesforceStandIn(StandIn):
         super().__init__()
         self.tls = trustme.CA()
         self.token = token
-        self.login: tuple[str, str] | None = None
-        """(username, password + security token) that the SOAP login accepts."""
-        self.logins = 0
+        self.app = OAuthApp(*SALESFORCE_CLIENT)
+        self.url_for_answers: str | None = None
+        """The `instance_url` token answers name; the stand-in's own address by default."""
         self.page_size = page_size
         self.users: dict[str, str] = {}
         self.records: dict[str, dict[str, dict[str, Any]]] = {
@@ -425,23 +603,32 @@ class SalesforceStandIn(StandIn):
         return Answer(HTTPStatus.UNAUTHORIZED, fixture("salesforce_invalid_session.json"))
 
     def signs_in(self, path: str) -> bool:
-        return path == "/services/Soap/u/59.0"
+        return path in ("/services/oauth2/authorize", "/services/oauth2/token")
 
-    def sign_in(self, body: Any) -> Answer:
-        """The SOAP login simple-salesforce does with a username, password and token."""
-        text = body if isinstance(body, str) else ""
-        given = tuple(
-            re.search(rf"<n1:{tag}>(.*?)</n1:{tag}>", text, re.S).group(1)  # type: ignore[union-attr]
-            for tag in ("username", "password")
-        )
-        if self.login is None or given != self.login:
-            fault = (FIXTURES / "salesforce_soap_invalid_login.xml").read_bytes()
-            return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, fault)
-        self.logins += 1
-        template = (FIXTURES / "salesforce_soap_login.xml").read_text()
-        return Answer(
-            HTTPStatus.OK, template.format(server=self.url, session_id=self.token).encode()
-        )
+    def sign_in(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        """Salesforce's web-server flow: the authorize page (PKCE's challenge is kept with
+        the code) and the token endpoint, which names the org's instance in its answer."""
+        if path == "/services/oauth2/authorize":
+            return self.app.authorize(query, lambda: str(self.next_id()))
+        form = form_of(body)
+        status, error = self.app.redeem(form)
+        if error is not None:
+            return Answer(status, {"error": error, "error_description": "authentication failure"})
+        self.token = f"{SALESFORCE_TOKEN[:16]}{self.next_id():08d}"
+        answer = {
+            "access_token": self.token,
+            "instance_url": self.url_for_answers or self.url,
+            "id": "https://login.salesforce.com/id/00D5g000004hSmoEAE/005D00000000001",
+            "token_type": "Bearer",
+            "issued_at": "1700000000000",
+            "signature": "c2lnbmF0dXJl",
+            "scope": "refresh_token api",
+        }
+        if form.get("grant_type") == "authorization_code":
+            refresh = f"5Aep861-{self.next_id():012d}"
+            self.app.refresh_tokens.add(refresh)
+            answer["refresh_token"] = refresh
+        return Answer(HTTPStatus.OK, answer)
 
     def expire_sessions(self) -> None:
         """Every session ends, as Salesforce's session timeout ends them."""
@@ -459,10 +646,12 @@ class SalesforceStandIn(StandIn):
         record_id = f"{prefix}D{self.next_id():014d}"
         if sobject == "Lead":
             fields.setdefault("IsConverted", False)
+        stamp = modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
         self.records[sobject][record_id] = {
             **fields,
             "Id": record_id,
-            "LastModifiedDate": modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+            "CreatedDate": stamp,
+            "LastModifiedDate": stamp,
         }
         return record_id
 
@@ -476,6 +665,18 @@ class SalesforceStandIn(StandIn):
         if match is None:
             return Answer(HTTPStatus.NOT_FOUND, [{"errorCode": "NOT_FOUND", "message": path}])
         sobject, record_id = match.groups()
+        who = self.records["Lead"].get((body or {}).get("WhoId", "")) if sobject == "Task" else None
+        if method == "POST" and who is not None and who.get("IsConverted"):
+            return Answer(
+                HTTPStatus.BAD_REQUEST,
+                [
+                    {
+                        "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD",
+                        "message": "cannot reference converted lead",
+                        "fields": ["WhoId"],
+                    }
+                ],
+            )
         if method == "POST" and not record_id:
             created = fixture("salesforce_created.json")
             created["id"] = self.add_record(sobject, self.clock(), **body)

@@ -4,12 +4,12 @@ a typed call sends neither field."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.rules.calls import Outcome
 from bot.services.crm.hubspot import HubSpotCrm
-from bot.services.crm.port import CallDisposition, CallRecord, CrmKind, CrmRecordRef
+from bot.services.crm.port import CallDisposition, CallLinks, CallRecord, CrmKind, CrmRecordRef
 from tests.services.crm.conftest import salesforce_adapters
 from tests.services.crm.standins import (
     HUBSPOT_TOKEN,
@@ -24,8 +24,9 @@ CALL = CallRecord(
     outcome=Outcome.VOICEMAIL,
     disposition=CallDisposition.LEFT_VOICEMAIL,
     at=datetime(2026, 11, 23, 15, 42, tzinfo=UTC),
+    day=date(2026, 11, 23),
     notes="",
-    contact=CrmRecordRef("501", "contact"),
+    links=CallLinks(CrmRecordRef("501", "contact")),
     owner_id=None,
     duration_seconds=134,
     recording_url=RECORDING,

@@ -16,9 +16,6 @@ from bot.blocks.crm import (
     KIND,
     SF_ACCESS_TOKEN,
     SF_INSTANCE_URL,
-    SF_PASSWORD,
-    SF_SECURITY_TOKEN,
-    SF_USERNAME,
     CrmForm,
     crm_link_text,
     read_crm_form,
@@ -33,10 +30,10 @@ from bot.services.crm.connections import (
     credential_box,
     env_credentials,
 )
+from bot.services.crm.http import CrmHttp, UntrustedHost
 from bot.services.crm.hubspot import DISPOSITION_IDS, HubSpotCrm, _rate_wait
 from bot.services.crm.outbox import backoff
 from bot.services.crm.port import DISPOSITIONS, CallDisposition, CrmKind, NewContact
-from bot.services.crm.salesforce import login_domain
 from tests.services.crm.standins import HUBSPOT_TOKEN as A_HUBSPOT_TOKEN
 from tests.services.crm.standins import SALESFORCE_TOKEN as A_SALESFORCE_TOKEN
 from tests.services.crm.standins import HubSpotStandIn
@@ -73,16 +70,49 @@ def test_backoff_doubles_to_ten_minutes_unless_the_crm_says_how_long() -> None:
 
 
 @pytest.mark.parametrize(
-    ("instance_url", "domain"),
+    ("url", "kept"),
     [
-        (None, "login"),
-        ("https://acme.my.salesforce.com", "acme.my"),
-        ("https://acme--uat.sandbox.my.salesforce.com", "acme--uat.sandbox.my"),
-        ("https://127.0.0.1:8443", "login"),
+        ("https://acme.my.salesforce.com", "https://acme.my.salesforce.com"),
+        (
+            "https://acme--uat.sandbox.my.salesforce.com/",
+            "https://acme--uat.sandbox.my.salesforce.com",
+        ),
+        ("https://test.salesforce.com", "https://test.salesforce.com"),
+        ("https://acme.lightning.force.com:443", "https://acme.lightning.force.com"),
+        ("https://ACME.my.salesforce.com", "https://acme.my.salesforce.com"),
     ],
 )
-def test_a_password_login_goes_to_the_orgs_my_domain(instance_url: str | None, domain: str) -> None:
-    assert login_domain(instance_url) == domain
+def test_salesforce_hosts_are_kept(url: str, kept: str) -> None:
+    assert CrmHttp().salesforce_url(url) == kept
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://acme.my.salesforce.com",
+        "https://acme.my.salesforce.com:8443",
+        "https://salesforce.com.evil.example",
+        "https://evilsalesforce.com",
+        "https://127.0.0.1:8443",
+        "https://10.0.0.5",
+        "https://acme.my.salesforce.com@evil.example",
+        "acme.my.salesforce.com",
+        "",
+    ],
+)
+def test_anything_but_salesforce_is_refused_before_a_connection(url: str) -> None:
+    with pytest.raises(UntrustedHost):
+        CrmHttp().salesforce_url(url)
+
+
+def test_only_the_tests_own_http_admits_the_loopback_stand_in() -> None:
+    assert CrmHttp(loopback_for_tests=True).salesforce_url("https://127.0.0.1:8443") == (
+        "https://127.0.0.1:8443"
+    )
+    with pytest.raises(UntrustedHost):
+        CrmHttp(loopback_for_tests=True).salesforce_url("https://10.0.0.5")
+    with pytest.raises(UntrustedHost):
+        CrmHttp(loopback_for_tests=True).salesforce_url("http://127.0.0.1:8443")
 
 
 def state(kind: str | None, **fields: str) -> dict[str, Any]:
@@ -97,23 +127,11 @@ def test_the_form_keeps_only_the_credentials_the_chosen_crm_takes() -> None:
     assert read_crm_form(hubspot) == CrmForm("hubspot", {"access_token": "pat-na1-x"})
     token = state(
         "salesforce",
-        **{
-            SF_INSTANCE_URL: "https://acme.my.salesforce.com",
-            SF_ACCESS_TOKEN: "00D!x",
-            SF_USERNAME: "u",
-        },
+        **{SF_INSTANCE_URL: "https://acme.my.salesforce.com", SF_ACCESS_TOKEN: "00D!x"},
     )
     assert read_crm_form(token).credentials == {
         "instance_url": "https://acme.my.salesforce.com",
         "access_token": "00D!x",
-    }
-    login = state(
-        "salesforce", **{SF_USERNAME: "u@acme.com", SF_PASSWORD: "pw", SF_SECURITY_TOKEN: "st"}
-    )
-    assert read_crm_form(login).credentials == {
-        "username": "u@acme.com",
-        "password": "pw",
-        "security_token": "st",
     }
 
 
@@ -122,7 +140,7 @@ def test_the_form_keeps_only_the_credentials_the_chosen_crm_takes() -> None:
     [
         (state(None), {KIND}),
         (state("hubspot"), {HUBSPOT_TOKEN}),
-        (state("salesforce"), {SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN}),
+        (state("salesforce"), {SF_INSTANCE_URL, SF_ACCESS_TOKEN}),
         (state("salesforce", **{SF_ACCESS_TOKEN: "t"}), {SF_INSTANCE_URL}),
         (
             state("salesforce", **{SF_ACCESS_TOKEN: "t", SF_INSTANCE_URL: "acme.salesforce.com"}),
@@ -151,26 +169,39 @@ def test_settings_read_the_crm_variables() -> None:
             "PHONETAG_SECRET_KEY": "k",
             "HUBSPOT_API_URL": "http://127.0.0.1:9/",
             "SALESFORCE_INSTANCE_URL": "https://acme.my.salesforce.com",
-            "SALESFORCE_USERNAME": "u",
-            "SALESFORCE_PASSWORD": "p",
-            "SALESFORCE_SECURITY_TOKEN": "s",
+            "SALESFORCE_ACCESS_TOKEN": "00D!t",
+            "HUBSPOT_CLIENT_ID": "hid",
+            "HUBSPOT_CLIENT_SECRET": "hsecret",
+            "SALESFORCE_CLIENT_ID": "sid",
+            "SALESFORCE_CLIENT_SECRET": "ssecret",
+            "SALESFORCE_LOGIN_URL": "https://test.salesforce.com/",
+            "PHONETAG_PUBLIC_URL": "https://phonetag.example.com/",
         }
     )
     assert settings.hubspot_api_url == "http://127.0.0.1:9"
-    assert settings.secret_key == "k" and "p" in settings.secrets
+    assert settings.secret_key == "k" and {"00D!t", "hsecret", "ssecret"} <= set(settings.secrets)
+    assert settings.salesforce_login_url == "https://test.salesforce.com"
+    assert settings.public_url == "https://phonetag.example.com"
+    assert settings.hubspot_oauth and settings.salesforce_oauth
     assert env_credentials(settings) == (
         CrmKind.SALESFORCE,
-        {
-            "instance_url": "https://acme.my.salesforce.com",
-            "username": "u",
-            "password": "p",
-            "security_token": "s",
-        },
+        {"instance_url": "https://acme.my.salesforce.com", "access_token": "00D!t"},
     )
-    assert Settings.from_env({}).hubspot_api_url == "https://api.hubapi.com"
+    defaults = Settings.from_env({})
+    assert defaults.hubspot_api_url == "https://api.hubapi.com"
+    assert defaults.hubspot_app_url == "https://app.hubspot.com"
+    assert defaults.salesforce_login_url == "https://login.salesforce.com"
+    assert not defaults.hubspot_oauth and not defaults.salesforce_oauth
+    no_public_url = Settings(hubspot_client_id="hid", hubspot_client_secret="hs")
+    assert not no_public_url.hubspot_oauth
     assert env_credentials(Settings()) is None
     hubspot = Settings(hubspot_access_token="pat-na1-x")
     assert env_credentials(hubspot) == (CrmKind.HUBSPOT, {"access_token": "pat-na1-x"})
+
+
+def test_the_retired_salesforce_password_login_is_named_at_start_not_ignored() -> None:
+    with pytest.raises(ValueError, match=r"SALESFORCE_USERNAME, SALESFORCE_PASSWORD: .*OAuth"):
+        Settings.from_env({"SALESFORCE_USERNAME": "u", "SALESFORCE_PASSWORD": "p"})
 
 
 def test_credentials_are_sealed_only_with_a_usable_key() -> None:

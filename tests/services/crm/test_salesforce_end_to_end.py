@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot import ids
-from bot.blocks.crm import KIND, SF_ACCESS_TOKEN, SF_INSTANCE_URL, SF_PASSWORD, SF_USERNAME
+from bot.blocks.crm import KIND, SF_ACCESS_TOKEN, SF_INSTANCE_URL
 from bot.blocks.modals import FIELD
 from storage.models import CrmConnectionRow, CrmOutboxRow, ProspectRow
 from tests.handlers.interactions import click, open_home, responses, submit, text_of, views
@@ -48,7 +48,7 @@ def test_connecting_checks_the_token_over_tls_and_stores_it_sealed(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     refused = connect(salesforce_slack, salesforce, token="00D5g000004hSmo!WRONGtokenWRONG")
-    assert "Salesforce refused the credentials" in refused["errors"][SF_ACCESS_TOKEN]
+    assert "Salesforce refused the access token (401" in refused["errors"][SF_ACCESS_TOKEN]
     answer = connect(salesforce_slack, salesforce)
     assert answer["response_action"] == "update"
     assert "Connected to *Salesforce* (account 00D5g000004hSmoEAE)" in json.dumps(answer)
@@ -60,19 +60,25 @@ def test_connecting_checks_the_token_over_tls_and_stores_it_sealed(
     assert SALESFORCE_TOKEN not in caplog.text and "WRONGtokenWRONG" not in caplog.text
 
 
-def test_the_form_wants_a_token_and_its_instance_or_a_whole_login(
-    salesforce_slack: CrmHarness,
+def test_the_form_wants_a_token_and_a_salesforce_instance_it_checks_before_connecting(
+    salesforce_slack: CrmHarness, salesforce: SalesforceStandIn
 ) -> None:
     salesforce_slack.standin.users[ADMIN] = {"is_admin": True}
     salesforce_slack.command(ids.PROSPECT, "crm", user=ADMIN)
     view = views(salesforce_slack, "views.open")[-1]
     token_only = submit(salesforce_slack, view, form_values(**{SF_ACCESS_TOKEN: "x"}), user=ADMIN)
     assert SF_INSTANCE_URL in token_only.json["errors"]
-    half_login = submit(salesforce_slack, view, form_values(**{SF_USERNAME: "a@b.co"}), user=ADMIN)
-    assert set(half_login.json["errors"]) >= {SF_PASSWORD}
-    plain_http = form_values(**{SF_INSTANCE_URL: "http://acme.my.salesforce.com"})
+    plain_http = form_values(
+        **{SF_INSTANCE_URL: "http://acme.my.salesforce.com", SF_ACCESS_TOKEN: "x"}
+    )
     answer = submit(salesforce_slack, view, plain_http, user=ADMIN).json
     assert "https://" in answer["errors"][SF_INSTANCE_URL]
+    asked = len(salesforce.requests)
+    for elsewhere in ("https://10.0.0.7", "https://acme.my.salesforce.com:8443"):
+        values = form_values(**{SF_INSTANCE_URL: elsewhere, SF_ACCESS_TOKEN: SALESFORCE_TOKEN})
+        answer = submit(salesforce_slack, view, values, user=ADMIN).json
+        assert "not a Salesforce host" in answer["errors"][SF_INSTANCE_URL]
+    assert len(salesforce.requests) == asked
 
 
 def test_leads_and_contacts_owned_by_the_rep_come_in_page_by_page(
@@ -147,7 +153,8 @@ def test_a_call_becomes_a_completed_call_task_and_undo_deletes_it(
     salesforce_slack.tick()
 
     [lead_id] = salesforce.records["Lead"]
-    assert salesforce.records["Lead"][lead_id] | {"Id": "", "LastModifiedDate": ""} == {
+    blank = {"Id": "", "CreatedDate": "", "LastModifiedDate": ""}
+    assert salesforce.records["Lead"][lead_id] | blank == {
         "FirstName": "Jane",
         "LastName": "Doe",
         "Company": "Globex",
@@ -155,10 +162,11 @@ def test_a_call_becomes_a_completed_call_task_and_undo_deletes_it(
         "OwnerId": rep,
         "IsConverted": False,
         "Id": "",
+        "CreatedDate": "",
         "LastModifiedDate": "",
     }
     [(task_id, task)] = salesforce.records["Task"].items()
-    assert {k: v for k, v in task.items() if k not in ("Id", "LastModifiedDate")} == {
+    assert {k: v for k, v in task.items() if k not in blank} == {
         "Subject": "Wrong number (phonetag T1-1)",
         "TaskSubtype": "Call",
         "Status": "Completed",
@@ -166,7 +174,7 @@ def test_a_call_becomes_a_completed_call_task_and_undo_deletes_it(
         "CallType": "Outbound",
         "ActivityDate": "2026-11-23",
         "WhoId": lead_id,
-        "Description": "dialed",
+        "Description": "To: +12125550143\ndialed",
         "OwnerId": rep,
     }
     [told] = responses(salesforce_slack)
