@@ -265,10 +265,7 @@ def _log_no_token_check() -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from waitress import serve
-
-    from bot.runtime.edge import MAX_BODY_BYTES
-    from bot.runtime.web import wsgi_app
+    from bot.runtime.web import serve, wsgi_app
 
     needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
     if not settings.oauth_enabled:
@@ -283,8 +280,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             host=args.host,
             port=args.port,
             threads=args.threads,
-            # Refused with 413 from the headers, before waitress buffers a byte of it.
-            max_request_body_size=MAX_BODY_BYTES,
         )
     finally:
         if scheduler is not None:
