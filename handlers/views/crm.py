@@ -21,8 +21,8 @@ from bot.blocks.crm import (
 from bot.blocks.logcall import FormErrors
 from bot.services.crm.connections import SecretKeyProblem, connect
 from bot.services.crm.port import CrmAuthRejected, CrmError, CrmKind
-from handlers.crm import ADMINS_ONLY, is_workspace_admin
-from handlers.reps import interaction_rep_ids
+from handlers.crm import ADMINS_ONLY
+from handlers.reps import NOT_ASKED, interaction_rep_ids, workspace_admin
 
 
 def register(app: App) -> None:
@@ -39,8 +39,9 @@ def handle_crm_submission(
         ack(response_action="errors", errors=problem.errors)
         return
     team_id, user_id = interaction_rep_ids(body)
-    if not is_workspace_admin(client, user_id):
-        ack(response_action="errors", errors={KIND: ADMINS_ONLY})
+    admin = workspace_admin(client, user_id)
+    if not admin:
+        ack(response_action="errors", errors={KIND: NOT_ASKED if admin is None else ADMINS_ONLY})
         return
     kind = CrmKind(form.kind)
     secret_field = HUBSPOT_TOKEN if kind is CrmKind.HUBSPOT else SF_ACCESS_TOKEN
