@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from bot.grammar.logcall import (
     MAX_NAME,
     MAX_NOTES,
+    MAX_TEXT,
     OPTION_EXAMPLES,
     DealValueError,
     GrammarError,
@@ -25,6 +26,7 @@ from bot.grammar.logcall import (
     money_currency,
     parse_deal_value,
     phone_option,
+    refuse_longer_than,
     refuse_unstorable,
     resolve_tz,
     tokenize,
@@ -32,7 +34,6 @@ from bot.grammar.logcall import (
 from bot.rules.prospects import ListFilter
 
 # The prospects table's widths for the free-text columns.
-MAX_TEXT = 200
 
 ADD_OPTIONS: dict[str, str] = {
     key: OPTION_EXAMPLES[key] for key in ("phone", "cell", "email", "company", "value", "ref", "tz")
@@ -209,9 +210,7 @@ def _add(text: str) -> AddProspect:
         elif key == "tz":
             values[key] = tz_option(value, token)
         else:
-            limit = MAX_NOTES if key in ("note", "hook") else MAX_TEXT
-            if len(value) > limit:
-                raise GrammarError(f"{key}: “{value[:40]}…” is longer than {limit} characters.")
+            refuse_longer_than(key, value, MAX_NOTES if key in ("note", "hook") else MAX_TEXT)
             values[key] = value
         i += 1
     name = _checked_name(" ".join(name_words), "add")
