@@ -17,7 +17,7 @@ from bot.blocks.mrkdwn import escape, phone_link
 from bot.drafts.lint import Finding, count_words, estimate_seconds
 from bot.drafts.scripts import Draft, DraftKind
 from bot.grammar.logcall import MAX_NAME, GrammarError, email_address
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT, desk_hours_option
 from bot.rules.calls import Prospect, Rep
 from bot.rules.phones import PhoneError, normalize_phone
@@ -262,7 +262,9 @@ def _values(
     read: dict[str, str | None] = {}
     for key, limit in limits.items():
         text = str((blocks.get(key) or {}).get(FIELD, {}).get("value") or "")
-        unstorable = unstorable_text(text, "This")
+        unstorable = unstorable_text(text, "This") or (
+            hidden_in_name(text, "This") if key == "name" else None
+        )
         # Notes keep their line breaks; one-line fields lose stray spacing.
         text = text.strip() if key == "notes" else " ".join(text.split())
         if unstorable:

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.money import DEFAULT_CURRENCY, currency_mismatch
 from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import ProspectFields
@@ -141,6 +141,8 @@ def read_row(
     name = cell("name") or " ".join(filter(None, [cell("first_name"), cell("last_name")]))
     if not name:
         raise RowError("No name: every prospect needs one.")
+    if problem := hidden_in_name(name):
+        raise RowError(problem)
     note = cell("note")
     hook = cell("hook")
     for label, text, limit in (

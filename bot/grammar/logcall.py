@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from zoneinfo import available_timezones
 
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.calls import Outcome
 from bot.rules.money import CurrencyError, currency_code
 from bot.rules.phones import PhoneError, normalize_phone
@@ -203,6 +203,8 @@ def parse_logcall(text: str) -> LogCallRequest:
             " right after the prospect's name."
         )
     name = " ".join(name_words).rstrip(",;")
+    if problem := hidden_in_name(name):
+        raise GrammarError(f"{problem} Nothing was saved.")
     if len(name) > MAX_NAME:
         raise GrammarError(
             f"The name “{name[:40]}…” is longer than {MAX_NAME} characters."

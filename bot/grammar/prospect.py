@@ -31,6 +31,7 @@ from bot.grammar.logcall import (
     resolve_tz,
     tokenize,
 )
+from bot.grammar.stored_text import hidden_in_name
 from bot.rules.prospects import ListFilter
 
 # The prospects table's widths for the free-text columns.
@@ -258,6 +259,8 @@ def _checked_name(name: str, verb: str) -> str:
         raise GrammarError(
             f"Whose? Put the prospect's name after {verb}: /prospect {verb} Jane Doe."
         )
+    if problem := hidden_in_name(name):
+        raise GrammarError(f"{problem} Nothing was saved.")
     if len(name) > MAX_NAME:
         raise GrammarError(f"The name “{name[:40]}…” is longer than {MAX_NAME} characters.")
     return name

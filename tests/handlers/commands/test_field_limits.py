@@ -71,3 +71,21 @@ def test_one_character_over_is_refused_naming_the_option_and_nothing_is_stored(
     with slack.session_factory() as session:
         for model in (ProspectRow, CallLogRow, RepRow):
             assert session.scalars(select(model)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        (ids.LOGCALL, "Jane \u202eeoD vm"),
+        (ids.PROSPECT, "add Jane\u200bDoe phone:+1 312 555 0100"),
+        (ids.VMSCRIPT, 'profile name:"Sam\u2066 Lee"'),
+    ],
+)
+def test_a_name_with_an_invisible_formatting_character_is_refused_and_nothing_is_stored(
+    slack: SlackHarness, command: str, text: str
+) -> None:
+    reply = slack.command(command, text)
+    assert "invisible formatting character" in reply.text
+    with slack.session_factory() as session:
+        for model in (ProspectRow, CallLogRow, RepRow):
+            assert session.scalars(select(model)).all() == []
