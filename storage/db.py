@@ -84,7 +84,8 @@ class Answering:
     """Whether the database has been answering, shared by every connection of one engine.
 
     After a wait ran out (a silent PostgreSQL, a connect that timed out, SQLite locked by
-    another process), one checkout at a time goes through to ask it again, and the others
+    another process, no pooled connection free in time), one checkout at a time goes
+    through to ask it again, and the others
     fail at once. Without this, requests queued behind a few threads each waited out their
     own SILENCE_SECONDS in turn: replies after 9 s during a 12 s freeze.
     """
@@ -138,7 +139,13 @@ def _pool_asking(answering: Answering) -> type[QueuePool]:
     class AnsweringQueuePool(QueuePool):
         def _do_get(self) -> ConnectionPoolEntry:
             answering.admit()
-            return super()._do_get()
+            try:
+                return super()._do_get()
+            except PoolTimeout:
+                # Every connection busy past POOL_WAIT_SECONDS: on SQLite's one connection,
+                # a holder waiting on another process's lock; the others need not queue too.
+                answering.unanswered()
+                raise
 
     AnsweringQueuePool.answering = answering  # type: ignore[attr-defined]
     return AnsweringQueuePool

@@ -184,55 +184,94 @@ def test_sixteen_reps_during_a_twelve_second_freeze_are_all_answered_within_thre
     """`serve` with its default threads: requests queued behind the few already waiting on
     the database must not each wait out a time limit of their own, and health checks must
     not queue behind requests at all."""
-    env = {
-        "DATABASE_URL": outage_engine.url.render_as_string(hide_password=False),
-        "SLACK_API_URL": standin.base_url,
-    }
-    with server(["bot", "serve", "--port", "{port}"], env) as (port, _pid):
+    url = outage_engine.url.render_as_string(hide_password=False)
+    with server(["bot", "serve", "--port", "{port}"], serve_env(url, standin)) as (port, _pid):
         assert "Voicemail left" in logcall(port, "Jane Doe vm")
-        ended = threading.Event()
-
-        def rep(number: int) -> list[tuple[float, str]]:
-            answers = []
-            while not ended.is_set():
-                started = time.monotonic()
-                # Each text its own, so no request is taken for a replay of another.
-                text = logcall(port, f"Jane Doe noanswer rep {number} try {len(answers)}")
-                answers.append((time.monotonic() - started, text))
-                time.sleep(0.2)
-            return answers
-
-        def health_checks() -> list[tuple[float, int]]:
-            checks = []
-            while not ended.is_set():
-                started = time.monotonic()
-                status, _ = get(port, "/healthz")
-                checks.append((time.monotonic() - started, status))
-                time.sleep(0.25)
-            return checks
-
         cluster.freeze()
         try:
-            with ThreadPoolExecutor(CLIENTS + 1) as pool:
-                reps = [pool.submit(rep, number) for number in range(CLIENTS)]
-                health = pool.submit(health_checks)
-                time.sleep(FREEZE_SECONDS)
-                ended.set()
-                answers = [answer for future in reps for answer in future.result()]
-                checks = health.result()
+            answers, checks = sixteen_reps_and_a_load_balancer(port)
         finally:
             cluster.thaw()
         settled()
         after = logcall(port, "Jane Doe connected")
+    assert_answered_in_time(answers, checks)
+    assert "Connected" in after
+    with outage_engine.connect() as connection:
+        assert connection.scalars(select(CallLogRow.outcome)).all() == ["vm", "connected"]
 
+
+def test_sixteen_reps_while_another_process_holds_sqlites_lock_for_twelve_seconds(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    """SQLite's version of the freeze: every transaction needs the write lock it cannot get."""
+    path = tmp_path / "locked.db"
+    url = f"sqlite:///{path}"
+    with server(["bot", "serve", "--port", "{port}"], serve_env(url, standin)) as (port, _pid):
+        assert "Voicemail left" in logcall(port, "Jane Doe vm")
+        other_process = sqlite3.connect(path, isolation_level=None)
+        other_process.execute("BEGIN EXCLUSIVE")
+        try:
+            answers, checks = sixteen_reps_and_a_load_balancer(port)
+        finally:
+            other_process.rollback()
+            other_process.close()
+        settled()
+        after = logcall(port, "Jane Doe connected")
+    assert_answered_in_time(answers, checks)
+    assert "Connected" in after
+    with sqlite3.connect(path) as reader:
+        assert reader.execute("SELECT outcome FROM call_logs ORDER BY id").fetchall() == [
+            ("vm",),
+            ("connected",),
+        ]
+
+
+def serve_env(url: str, standin: SlackStandIn) -> dict[str, str]:
+    return {"DATABASE_URL": url, "SLACK_API_URL": standin.base_url}
+
+
+def sixteen_reps_and_a_load_balancer(
+    port: int,
+) -> tuple[list[tuple[float, str]], list[tuple[float, int]]]:
+    """CLIENTS reps logging calls for FREEZE_SECONDS, and a health check every 0.25 s: how
+    long each answer took, and what it said."""
+    ended = threading.Event()
+
+    def rep(number: int) -> list[tuple[float, str]]:
+        answers = []
+        while not ended.is_set():
+            started = time.monotonic()
+            # Each text its own, so no request is taken for a replay of another.
+            text = logcall(port, f"Jane Doe noanswer rep {number} try {len(answers)}")
+            answers.append((time.monotonic() - started, text))
+            time.sleep(0.2)
+        return answers
+
+    def health_checks() -> list[tuple[float, int]]:
+        checks = []
+        while not ended.is_set():
+            started = time.monotonic()
+            status, _ = get(port, "/healthz")
+            checks.append((time.monotonic() - started, status))
+            time.sleep(0.25)
+        return checks
+
+    with ThreadPoolExecutor(CLIENTS + 1) as pool:
+        reps = [pool.submit(rep, number) for number in range(CLIENTS)]
+        health = pool.submit(health_checks)
+        time.sleep(FREEZE_SECONDS)
+        ended.set()
+        return [answer for future in reps for answer in future.result()], health.result()
+
+
+def assert_answered_in_time(
+    answers: list[tuple[float, str]], checks: list[tuple[float, int]]
+) -> None:
     assert len(answers) >= CLIENTS * 2
     assert all("nothing was saved" in text for _, text in answers)
     assert max(took for took, _ in answers) < 3
     assert {status for _, status in checks} == {503}
     assert max(took for took, _ in checks) < 1
-    assert "Connected" in after
-    with outage_engine.connect() as connection:
-        assert connection.scalars(select(CallLogRow.outcome)).all() == ["vm", "connected"]
 
 
 def settled() -> None:
