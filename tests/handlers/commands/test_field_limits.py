@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import ids
-from bot.grammar.logcall import MAX_EMAIL, MAX_TEXT
+from bot.grammar.logcall import MAX_EMAIL, MAX_NAME, MAX_NOTES, MAX_TEXT
 from storage.models import CallLogRow, ProspectRow, RepRow
 from tests.slack import SlackHarness
 
@@ -89,3 +89,23 @@ def test_a_name_with_an_invisible_formatting_character_is_refused_and_nothing_is
     with slack.session_factory() as session:
         for model in (ProspectRow, CallLogRow, RepRow):
             assert session.scalars(select(model)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("template", "limit", "column"),
+    [
+        ('"{}" vm', MAX_NAME, ProspectRow.name),
+        ("Jane Doe vm {}", MAX_NOTES, CallLogRow.notes),
+    ],
+)
+def test_a_name_and_notes_at_their_limit_are_stored_and_one_over_is_refused(
+    slack: SlackHarness, template: str, limit: int, column: object
+) -> None:
+    over = slack.command(ids.LOGCALL, template.format("n" * (limit + 1)))
+    assert f"longer than {limit} characters" in over.text
+    with slack.session_factory() as session:
+        assert session.scalars(select(column)).all() == []  # type: ignore[call-overload]
+    at = slack.command(ids.LOGCALL, template.format("n" * limit))
+    assert "longer than" not in at.text
+    with slack.session_factory() as session:
+        assert session.scalars(select(column)).all() == ["n" * limit]  # type: ignore[call-overload]
