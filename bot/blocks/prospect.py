@@ -23,7 +23,14 @@ from bot.blocks.common import (
 )
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.blocks.mrkdwn import escape, phone_link
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
+from bot.grammar.logcall import (
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_NOTES,
+    GrammarError,
+    email_address,
+    money_currency,
+)
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
 from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.cadence import CadenceState
@@ -73,7 +80,7 @@ _FORM_LIMITS: dict[str, int] = {
     "company": MAX_TEXT,
     "phone": _MAX_PHONE,
     "cell": _MAX_PHONE,
-    "email": 254,
+    "email": MAX_EMAIL,
     "tz": _MAX_ZONE,
     "value": _MAX_VALUE,
     "ref": MAX_TEXT,
