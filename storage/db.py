@@ -85,14 +85,16 @@ class Answering:
 
     After a wait ran out (a silent PostgreSQL, a connect that timed out, SQLite locked by
     another process, no pooled connection free in time), one checkout at a time goes
-    through to ask it again, and the others
-    fail at once. Without this, requests queued behind a few threads each waited out their
-    own SILENCE_SECONDS in turn: replies after 9 s during a 12 s freeze.
+    through to ask it again, and the others fail at once. Without this, requests queued
+    behind a few threads each waited out their own SILENCE_SECONDS in turn: replies after
+    9 s during a 12 s freeze.
     """
 
     ASKING_SECONDS = POOL_WAIT_SECONDS + SILENCE_SECONDS + WAIT_SECONDS
     """The longest one asking checkout can take; one that never reports frees its turn."""
     SETTLE_SECONDS = 0.5
+    """After the first wait runs out, no one asks for this long: the requests that queued
+    behind the waiting threads are answered first (in milliseconds each)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -149,11 +151,6 @@ def _pool_asking(answering: Answering) -> type[QueuePool]:
 
     AnsweringQueuePool.answering = answering  # type: ignore[attr-defined]
     return AnsweringQueuePool
-
-
-def answering(engine: Engine) -> Answering:
-    """The engine's breaker, for the health check and for tests."""
-    return engine.pool.answering  # type: ignore[attr-defined,no-any-return]
 
 
 def _unanswered(error: BaseException) -> bool:

@@ -127,7 +127,7 @@ def test_a_database_that_did_not_answer_is_one_warning_line_and_a_try_again(
 ) -> None:
     """An outage is expected: the rep is told to try again with what they typed, and the log
     gets one line for it, not a traceback at error level per refused request."""
-    answering = db.answering(slack.session_factory.kw["bind"])
+    answering: db.Answering = slack.session_factory.kw["bind"].pool.answering
     answering.unanswered()  # as after a silent database: the next half second refuses at once
     caplog.set_level(logging.INFO)
     reply = slack.command(ids.LOGCALL, "Jane Doe vm")
