@@ -13,6 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from waitress import serve as waitress_serve
 from waitress.task import ThreadedTaskDispatcher
 
 from bot.config import Settings
@@ -80,8 +81,6 @@ def _ping(engine: Engine) -> None:
 
 def serve(wsgi: WsgiApp, host: str, port: int, threads: int) -> None:
     """`phonetag serve`: waitress with `threads` request threads, and health checks apart."""
-    from waitress import serve as waitress_serve
-
     waitress_serve(
         wsgi,
         host=host,
@@ -100,7 +99,8 @@ class HealthApart:
     after 7 s; a load balancer then takes a server out for what is the database's fault,
     or leaves it in when it is really stuck. Each request is routed as waitress queues it (a
     connection's next request is queued anew), so a health check never waits for a request
-    thread. Waitress takes a dispatcher through `create_server(_dispatcher=...)`.
+    thread. Waitress takes a dispatcher through `create_server(_dispatcher=...)`, a parameter
+    it calls a test shim: tests/runtime/test_health_threads.py fails if that ever changes.
     """
 
     def __init__(self, request_threads: int) -> None:
