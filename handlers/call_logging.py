@@ -173,10 +173,7 @@ def _log_in(
         return None
     if not rep.stored:
         queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
-    # The environment's CRM serves every workspace.
-    push_to_crm = services.crm_from_env or (
-        rep.crm_connected if rep.stored else crm_store.is_connected(session, rep.team_id)
-    )
+    push_to_crm = pushes_to_crm(services, session, rep)
     logged = log_call(
         session,
         rep.team_id,
@@ -226,3 +223,11 @@ def _gatekeeper_advice(rep: Rep, prospect: Prospect) -> list[dict[str, object]]:
         return gatekeeper_blocks(prospect, draft_screener(rep, prospect), None)
     except IncompleteProfile as missing:
         return gatekeeper_blocks(prospect, None, str(missing))
+
+
+def pushes_to_crm(services: Services, session: Session, rep: ActingRep) -> bool:
+    """Whether a call logged now queues a push: only where there is a CRM to push to (the
+    environment's CRM serves every workspace)."""
+    return services.crm_from_env or (
+        rep.crm_connected if rep.stored else crm_store.is_connected(session, rep.team_id)
+    )

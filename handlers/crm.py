@@ -25,7 +25,7 @@ from bot.services.crm import oauth
 from bot.services.crm.connections import credential_box, workspace_crm
 from bot.services.crm.port import CrmAccount, CrmError, CrmKind, CrmRecordRef, record_url
 from bot.services.crm.tick import Busy, slack_rep_email, sync_now
-from handlers.reps import ActingRep
+from handlers.reps import NOT_ASKED, ActingRep, workspace_admin
 from storage import crm as crm_store
 
 if TYPE_CHECKING:
@@ -40,22 +40,12 @@ ADMINS_ONLY = (
 )
 
 
-def is_workspace_admin(client: WebClient, user_id: str) -> bool | None:
-    """From Slack's users.info; None when Slack could not say."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError as error:
-        logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
-        return None
-    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-
-
 def open_connect_form(
     services: Services, client: WebClient, rep: ActingRep, trigger_id: str
 ) -> Reply:
-    admin = is_workspace_admin(client, rep.user_id)
+    admin = workspace_admin(client, rep.user_id)
     if admin is None:
-        return build_problem("I couldn't ask Slack whether you are an admin; try again.", USAGE)
+        return build_problem(NOT_ASKED, USAGE)
     if not admin:
         return build_problem(ADMINS_ONLY, USAGE)
     try:

@@ -40,9 +40,8 @@ from bot.services.crm.port import CrmError
 from bot.services.phone.port import Direction, Handling, PhoneCall, handling, quick_outcomes
 from handlers.call_logging import log_and_confirm
 from handlers.clicks import NOT_YOURS
-from handlers.crm import is_workspace_admin
 from handlers.home import refresh_home
-from handlers.reps import ActingRep, acting_rep, interaction_rep_ids
+from handlers.reps import NOT_ASKED, ActingRep, acting_rep, interaction_rep_ids, workspace_admin
 from storage import phone as phone_store
 from storage import queries
 from storage.logbook import RecordedCall
@@ -381,9 +380,9 @@ def connect_phone(
     services: Services, client: WebClient, rep: ActingRep, request: ConnectPhone
 ) -> Reply:
     """Admins only (Slack unable to say is a refusal); a token typed here is stored sealed."""
-    admin = is_workspace_admin(client, rep.user_id)
+    admin = workspace_admin(client, rep.user_id)
     if admin is None:
-        return build_problem("I couldn't ask Slack whether you are an admin; try again.", USAGE)
+        return build_problem(NOT_ASKED, USAGE)
     if not admin:
         return build_problem(ADMINS_ONLY, USAGE)
     if request.vendor is None:

@@ -18,8 +18,7 @@ from bot.blocks.mrkdwn import escape
 from bot.blocks.privacy import MAX_ERASED_AT_ONCE, build_erase_modal
 from bot.grammar.prospect import USAGE
 from bot.services.privacy import send_export
-from handlers.crm import is_workspace_admin
-from handlers.reps import ActingRep
+from handlers.reps import ActingRep, workspace_admin
 from storage import privacy, queries
 from storage import prospects as prospect_store
 
@@ -46,7 +45,7 @@ def open_erase_form(
         own = prospect_store.prospect_by_name(session, rep.team_id, rep.user_id, name)
         rows = [own] if own is not None else []
     if not rows:
-        admin = is_workspace_admin(client, rep.user_id)
+        admin = workspace_admin(client, rep.user_id)
         if admin is None:
             return build_problem(SLACK_SILENT.format("erased"), USAGE)
         if admin:
@@ -83,7 +82,7 @@ def open_erase_form(
 
 def start_export(services: Services, client: WebClient, rep: ActingRep) -> Reply:
     """The export is written and uploaded behind the ack, in the workspace's queue."""
-    admin = is_workspace_admin(client, rep.user_id)
+    admin = workspace_admin(client, rep.user_id)
     if admin is None:
         return build_problem(SLACK_SILENT.format("exported"), USAGE)
     if not admin:

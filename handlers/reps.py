@@ -82,15 +82,44 @@ class SlackLeftOut(RuntimeError):
     )
 
 
+SLACK_UNREACHABLE = (SlackApiError, OSError)
+"""What a Web API call raises when Slack said no (a 429 included: it is not waited out inside
+a request) or could not be reached in time (URLError and timeouts are OSErrors)."""
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return type(error).__name__
+
+
 def _slack_profile(client: WebClient, user_id: str) -> tuple[str, str]:
+    """A first-time rep's zone and name; without an answer the call is still logged, in UTC."""
     try:
         user = client.users_info(user=user_id).get("user")
-    except SlackApiError as error:
-        logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+    except SLACK_UNREACHABLE as error:
+        logger.warning("users.info failed for %s: %s", user_id, _failure(error))
         return FALLBACK_TZ, ""
     if not isinstance(user, Mapping):
         raise SlackLeftOut(f"users.info for {user_id} answered ok without a user")
     return slack_zone(user) or FALLBACK_TZ, slack_name(user)
+
+
+def workspace_admin(client: WebClient, user_id: str) -> bool | None:
+    """Whether Slack says this user is a workspace admin or owner, asked each time so a
+    demoted admin loses the right at once; None when Slack could not say, which every
+    admin-only action takes for a no."""
+    try:
+        user = client.users_info(user=user_id).get("user")
+    except SLACK_UNREACHABLE as error:
+        logger.warning("users.info failed for %s: %s", user_id, _failure(error))
+        return None
+    if not isinstance(user, Mapping):
+        return None
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+NOT_ASKED = "I couldn't ask Slack whether you are a workspace admin, so nothing changed; try again."
 
 
 def slack_zone(user: Mapping[str, Any]) -> str | None:

@@ -26,7 +26,7 @@ from bot.grammar.logcall import (
     money_currency,
     parse_deal_value,
 )
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.calls import OUTCOME_LABELS, Outcome, Prospect
 from bot.rules.phones import PhoneError, normalize_phone
 
@@ -140,7 +140,7 @@ def read_logcall_form(state: Mapping[str, Any], now: datetime) -> LoggedInForm:
     prospect_id = read_row_id(existing)
     typed_name = picked.removeprefix(_NEW) if picked.startswith(_NEW) else ""
     new_name = " ".join(typed_name.split())
-    if unstorable := unstorable_text(typed_name, "The name"):
+    if unstorable := unstorable_text(typed_name, "The name") or hidden_in_name(typed_name):
         errors[PROSPECT] = unstorable
     elif len(new_name) > MAX_NAME:
         errors[PROSPECT] = f"Keep the name to {MAX_NAME} characters."

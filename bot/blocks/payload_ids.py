@@ -7,6 +7,8 @@ id column's range are no id at all, so they are refused like any id the rep does
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 MAX_ROW_ID = 2**31 - 1
 """Ids are INTEGER columns, 32-bit on PostgreSQL: a larger number names no row."""
 
@@ -17,3 +19,13 @@ def read_row_id(text: object) -> int | None:
         return None
     row_id = int(text)
     return row_id if 0 < row_id <= MAX_ROW_ID else None
+
+
+def read_kinded_row_id(text: object, kinds: Iterable[str]) -> tuple[str, int] | None:
+    """(kind, id) from a value like "fu:12" that names a kind of row and its id; the id read
+    by `read_row_id`, so "fu:²" or "fu:9999999999" is refused, not an error."""
+    if not isinstance(text, str):
+        return None
+    kind, _, raw_id = text.partition(":")
+    row_id = read_row_id(raw_id)
+    return (kind, row_id) if kind in kinds and row_id is not None else None

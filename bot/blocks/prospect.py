@@ -23,9 +23,16 @@ from bot.blocks.common import (
 )
 from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.blocks.mrkdwn import escape, phone_link
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
+from bot.grammar.logcall import (
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_NOTES,
+    GrammarError,
+    email_address,
+    money_currency,
+)
 from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallLog, CallWindow, Prospect, ProspectStatus
 from bot.rules.money import DEFAULT_CURRENCY, format_money
@@ -73,7 +80,7 @@ _FORM_LIMITS: dict[str, int] = {
     "company": MAX_TEXT,
     "phone": _MAX_PHONE,
     "cell": _MAX_PHONE,
-    "email": 254,
+    "email": MAX_EMAIL,
     "tz": _MAX_ZONE,
     "value": _MAX_VALUE,
     "ref": MAX_TEXT,
@@ -316,7 +323,9 @@ def read_edit_form(state: Mapping[str, Any]) -> EditReading:
     raw: dict[str, str | None] = {}
     for key, limit in _FORM_LIMITS.items():
         text = str((blocks.get(key) or {}).get(FIELD, {}).get("value") or "")
-        unstorable = unstorable_text(text, "This")
+        unstorable = unstorable_text(text, "This") or (
+            hidden_in_name(text, "This") if key == "name" else None
+        )
         # The note keeps its line breaks; one-line fields lose stray spacing.
         text = text.strip() if key == "note" else " ".join(text.split())
         if unstorable:

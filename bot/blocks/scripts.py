@@ -16,8 +16,8 @@ from bot.blocks.modals import FIELD, info_modal, input_block, modal, text_input
 from bot.blocks.mrkdwn import escape, phone_link
 from bot.drafts.lint import Finding, count_words, estimate_seconds
 from bot.drafts.scripts import Draft, DraftKind
-from bot.grammar.logcall import MAX_NAME, GrammarError, email_address
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.logcall import MAX_EMAIL, MAX_NAME, MAX_NOTES, GrammarError, email_address
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT, desk_hours_option
 from bot.rules.calls import Prospect, Rep
 from bot.rules.phones import PhoneError, normalize_phone
@@ -38,16 +38,16 @@ CALLER_LABELS: dict[str, str] = {
     "phone": "Phone",
     "notes": "What they need",
 }
-_MAX_NOTES = 2000
 _MAX_PHONE = 40
 _PROFILE_LIMITS = dict.fromkeys(PROFILE_LABELS, MAX_PROFILE_TEXT) | {
     "phone": _MAX_PHONE,
     "cell": _MAX_PHONE,
+    "email": MAX_EMAIL,
     "benefit": MAX_BENEFIT_CHARS,
     "desk_hours": 20,
 }
 _CALLER_LIMITS = {"name": MAX_NAME, "company": MAX_PROFILE_TEXT, "phone": _MAX_PHONE}
-_CALLER_LIMITS["notes"] = _MAX_NOTES
+_CALLER_LIMITS["notes"] = MAX_NOTES
 _KIND_TITLES: dict[DraftKind, str] = {
     DraftKind.VOICEMAIL: ":studio_microphone: *Voicemail*",
     DraftKind.SCREENER: ":bust_in_silhouette: *For the screener who answers*",
@@ -208,7 +208,7 @@ def build_save_caller_modal(name: str | None, phone: str | None = None) -> dict[
         _input("name", CALLER_LABELS["name"], name, optional=False, max_length=MAX_NAME),
         _input("company", CALLER_LABELS["company"], None, max_length=MAX_PROFILE_TEXT),
         _input("phone", CALLER_LABELS["phone"], phone, max_length=_MAX_PHONE),
-        _input("notes", CALLER_LABELS["notes"], None, max_length=_MAX_NOTES, multiline=True),
+        _input("notes", CALLER_LABELS["notes"], None, max_length=MAX_NOTES, multiline=True),
     ]
     return modal(ids.VMSCRIPT_SAVE_CALLER_VIEW, "Save caller as prospect", "Save", blocks)
 
@@ -262,7 +262,9 @@ def _values(
     read: dict[str, str | None] = {}
     for key, limit in limits.items():
         text = str((blocks.get(key) or {}).get(FIELD, {}).get("value") or "")
-        unstorable = unstorable_text(text, "This")
+        unstorable = unstorable_text(text, "This") or (
+            hidden_in_name(text, "This") if key == "name" else None
+        )
         # Notes keep their line breaks; one-line fields lose stray spacing.
         text = text.strip() if key == "notes" else " ".join(text.split())
         if unstorable:

@@ -17,9 +17,17 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from bot.grammar.logcall import MAX_NAME, MAX_NOTES, GrammarError, email_address, money_currency
-from bot.grammar.prospect import MAX_TEXT, deal_value_option, tz_option
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.logcall import (
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_NOTES,
+    MAX_TEXT,
+    GrammarError,
+    email_address,
+    money_currency,
+)
+from bot.grammar.prospect import deal_value_option, tz_option
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.money import DEFAULT_CURRENCY, currency_mismatch
 from bot.rules.phones import PhoneError, normalize_phone
 from bot.rules.prospects import ProspectFields
@@ -49,7 +57,6 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 }
 _FIELD_BY_KEY = {key: field for field, keys in HEADER_NAMES.items() for key in keys}
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
-_MAX_EMAIL = 254
 
 T = TypeVar("T")
 
@@ -141,6 +148,8 @@ def read_row(
     name = cell("name") or " ".join(filter(None, [cell("first_name"), cell("last_name")]))
     if not name:
         raise RowError("No name: every prospect needs one.")
+    if problem := hidden_in_name(name):
+        raise RowError(problem)
     note = cell("note")
     hook = cell("hook")
     for label, text, limit in (
@@ -149,7 +158,7 @@ def read_row(
         ("referrer", cell("referrer"), MAX_TEXT),
         ("note", note, MAX_NOTES),
         ("hook", hook, MAX_NOTES),
-        ("email", cell("email"), _MAX_EMAIL),
+        ("email", cell("email"), MAX_EMAIL),
     ):
         if text and len(text) > limit:
             raise RowError(f"{label} “{text[:40]}…” is longer than {limit} characters.")

@@ -15,13 +15,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from zoneinfo import available_timezones
 
-from bot.grammar.stored_text import unstorable_text
+from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.calls import Outcome
 from bot.rules.money import CurrencyError, currency_code
 from bot.rules.phones import PhoneError, normalize_phone
 
 MAX_NAME = 120
 MAX_NOTES = 2000
+MAX_TEXT = 200
+"""company:, ref: and the other short text options: the width of their columns."""
+MAX_EMAIL = 254
+"""The longest address SMTP delivers (RFC 5321), and the width of the email columns."""
 MAX_DEAL_VALUE = 1_000_000_000_000
 """A trillion dollars: past any real deal, and a number every database column holds."""
 
@@ -199,6 +203,8 @@ def parse_logcall(text: str) -> LogCallRequest:
             " right after the prospect's name."
         )
     name = " ".join(name_words).rstrip(",;")
+    if problem := hidden_in_name(name):
+        raise GrammarError(f"{problem} Nothing was saved.")
     if len(name) > MAX_NAME:
         raise GrammarError(
             f"The name “{name[:40]}…” is longer than {MAX_NAME} characters."
@@ -377,7 +383,15 @@ def _text_option(key: str, value: str, token: str) -> str:
                 f"I don't know the time zone in “{token}”. Use a name like"
                 " tz:America/Chicago, or ET, CT, MT, PT."
             ) from None
+    if key in ("company", "ref"):
+        refuse_longer_than(key, value, MAX_TEXT)
     return value
+
+
+def refuse_longer_than(key: str, value: str, limit: int) -> None:
+    """The same refusal, naming the option, wherever a short text option is typed."""
+    if len(value) > limit:
+        raise GrammarError(f"{key}: “{value[:40]}…” is longer than {limit} characters.")
 
 
 def refuse_unstorable(text: str) -> None:
@@ -390,6 +404,8 @@ def refuse_unstorable(text: str) -> None:
 def email_address(value: str, token: str) -> str:
     """Lower-cased address (Slack's <mailto:…> link is undone with the rest of the text)."""
     address = value.lower()
+    if len(address) > MAX_EMAIL:
+        raise GrammarError(f"email: “{address[:40]}…” is longer than {MAX_EMAIL} characters.")
     if not _EMAIL.fullmatch(address):
         raise GrammarError(f"“{token}” doesn't look like an email address, e.g. jane@acme.com.")
     return address

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from bot.grammar.logcall import (
     MAX_NAME,
     MAX_NOTES,
+    MAX_TEXT,
     OPTION_EXAMPLES,
     DealValueError,
     GrammarError,
@@ -26,14 +27,15 @@ from bot.grammar.logcall import (
     money_currency,
     parse_deal_value,
     phone_option,
+    refuse_longer_than,
     refuse_unstorable,
     resolve_tz,
     tokenize,
 )
+from bot.grammar.stored_text import hidden_in_name
 from bot.rules.prospects import ListFilter
 
 # The prospects table's widths for the free-text columns.
-MAX_TEXT = 200
 
 ADD_OPTIONS: dict[str, str] = {
     key: OPTION_EXAMPLES[key] for key in ("phone", "cell", "email", "company", "value", "ref", "tz")
@@ -244,9 +246,7 @@ def _add(text: str) -> AddProspect:
         elif key == "tz":
             values[key] = tz_option(value, token)
         else:
-            limit = MAX_NOTES if key in ("note", "hook") else MAX_TEXT
-            if len(value) > limit:
-                raise GrammarError(f"{key}: “{value[:40]}…” is longer than {limit} characters.")
+            refuse_longer_than(key, value, MAX_NOTES if key in ("note", "hook") else MAX_TEXT)
             values[key] = value
         i += 1
     name = _checked_name(" ".join(name_words), "add")
@@ -294,6 +294,8 @@ def _checked_name(name: str, verb: str) -> str:
         raise GrammarError(
             f"Whose? Put the prospect's name after {verb}: /prospect {verb} Jane Doe."
         )
+    if problem := hidden_in_name(name):
+        raise GrammarError(f"{problem} Nothing was saved.")
     if len(name) > MAX_NAME:
         raise GrammarError(f"The name “{name[:40]}…” is longer than {MAX_NAME} characters.")
     return name

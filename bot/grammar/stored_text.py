@@ -37,3 +37,25 @@ def unstorable_text(text: str, what: str) -> str | None:
     return (
         f"{what} has {kind} (U+{ord(character):04X}) {where}, which I can't save. Retype that part."
     )
+
+
+# Bidi marks, embeddings, overrides and isolates, and the zero-width characters that join
+# nothing: U+202E shows "Jane Doe" as "eoD enaJ" and U+200B splits a name no search matches.
+# U+200C and U+200D stay: Persian and Indic names and emoji sequences need them.
+_HIDDEN_IN_NAMES = re.compile(
+    "[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def hidden_in_name(name: str, what: str = "The name") -> str | None:
+    """Why `name` can't be a name (an invisible character that changes how it shows or
+    matches), or None. Names only: notes may quote anything that is storable."""
+    found = _HIDDEN_IN_NAMES.search(name)
+    if found is None:
+        return None
+    before = _HIDDEN_IN_NAMES.sub("", name[: found.start()])[-_SHOWN_AROUND:]
+    where = f"after “{before}”" if before else "at the start"
+    return (
+        f"{what} has an invisible formatting character (U+{ord(found[0]):04X}) {where}: it"
+        " would show or sort differently from how it reads. Retype the name."
+    )

@@ -24,6 +24,7 @@ from bot.grammar.logcall import (
     refuse_unstorable,
     tokenize,
 )
+from bot.grammar.stored_text import hidden_in_name
 from bot.rules.proposals import DeskHoursError, parse_desk_hours
 
 # A "commercial" is one short fact a listener can take in; the list reply must fit one
@@ -204,6 +205,8 @@ def _profile(text: str) -> ProfileRequest:
             values["desk_hours"] = desk_hours_option(value)
         else:
             limit = MAX_BENEFIT_CHARS if key == "benefit" else MAX_PROFILE_TEXT
+            if key == "name" and (problem := hidden_in_name(value, "name:")):
+                raise GrammarError(f"{problem} Nothing was saved.")
             if len(value) > limit:
                 raise GrammarError(f"{key}: “{value[:40]}…” is longer than {limit} characters.")
             values[key] = value

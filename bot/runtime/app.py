@@ -9,10 +9,6 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient, WebhookClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
@@ -23,6 +19,7 @@ from bot.blocks.mrkdwn import escape
 from bot.config import Settings
 from bot.grammar.slack_text import decode
 from bot.runtime.edge import SIGNATURE_MISMATCH, SIGNING_SECRET_HINT, signed_by_slack
+from bot.runtime.request_retries import ATTEMPT_SECONDS, request_retry_handlers
 from bot.services.context import Services
 from bot.services.oauth import oauth_flow
 from handlers import register_listeners
@@ -43,13 +40,13 @@ APOLOGY_SECONDS = 1
 
 
 def web_client(settings: Settings) -> WebClient:
+    """The client listeners get (Bolt copies its timeout and retries into each request's):
+    its calls, retries included, end within the 3 s Slack waits for the answer."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        timeout=ATTEMPT_SECONDS,  # type: ignore[arg-type]  # urllib takes seconds as a float
+        retry_handlers=request_retry_handlers(),
     )
 
 
@@ -113,7 +110,14 @@ def error_handler(signing_secret: str) -> Callable[..., BoltResponse]:
             if not _verified(request, verifier):
                 logger.warning("refused an unverified request (%s)", type(error).__name__)
                 return BoltResponse(status=401, body={"error": "invalid request"})
-            logger.error("unhandled error in listener", exc_info=error)
+            if _is_outage(error):
+                # Expected while the database is down or busy: one line each, not a traceback.
+                logger.warning(
+                    "database did not answer in time, asked the rep to try again: %s",
+                    _first_line(error),
+                )
+            else:
+                logger.error("unhandled error in listener", exc_info=error)
             return _tell_the_rep(error, body if isinstance(body, dict) else {})
         except Exception:
             logger.exception("the error handler failed")
@@ -168,6 +172,13 @@ def _post_quietly(response_url: str, text: str) -> None:
 
 def _is_outage(error: Exception) -> bool:
     return isinstance(error, OperationalError | InterfaceError | SQLAlchemyTimeoutError)
+
+
+def _first_line(error: Exception) -> str:
+    """The driver's own words (SQLAlchemy's wrapper adds the SQL and a link on later lines)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
 
 
 def _short_apology(error: Exception) -> str:

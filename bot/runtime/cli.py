@@ -295,13 +295,10 @@ def _slack_checks(settings: Settings, *, slack_required: bool) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from waitress import create_server
-
     from bot.runtime.app import open_database
-    from bot.runtime.edge import MAX_BODY_BYTES
     from bot.runtime.scheduler import start_ticks
     from bot.runtime.startup import unusable_address
-    from bot.runtime.web import serving_app
+    from bot.runtime.web import server, serving_app
 
     needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
     if not settings.oauth_enabled:
@@ -311,14 +308,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_database(settings)
     app = serving_app(settings, engine)
     try:
-        server = create_server(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            # Refused with 413 from the headers, before waitress buffers a byte of it.
-            max_request_body_size=MAX_BODY_BYTES,
-        )
+        listening = server(app, args.host, args.port, args.threads)
     except OSError as unusable:
         raise unusable_address(unusable, args.host, args.port) from None
     # Once the port is ours: a taken port is said before anything is asked of Slack.
@@ -326,7 +316,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = start_ticks(settings, engine)
     try:
         logging.getLogger("phonetag").info("serving on http://%s:%d", args.host, args.port)
-        server.run()
+        listening.run()
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from slack_bolt import BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
-from slack_sdk.signature import SignatureVerifier
+from slack_sdk.signature import Clock, SignatureVerifier
 
 logger = logging.getLogger("phonetag.edge")
 
@@ -166,9 +166,10 @@ def _plain_form(request: BoltRequest) -> bool:
 class Edge:
     """WSGI middleware: only bounded, well-formed, correctly signed requests reach `app`."""
 
-    def __init__(self, app: WsgiApp, signing_secret: str) -> None:
+    def __init__(self, app: WsgiApp, signing_secret: str, clock: Clock | None = None) -> None:
+        """`clock` (seconds since the epoch) is for tests of the timestamp's 5-minute window."""
         self._app = app
-        self._verifier = SignatureVerifier(signing_secret)
+        self._verifier = SignatureVerifier(signing_secret, clock or Clock())
 
     def __call__(
         self, environ: dict[str, object], start_response: StartResponse

@@ -15,10 +15,13 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from waitress import create_server
+from waitress.server import BaseWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 
 from bot.config import Settings
 from bot.runtime.app import create_app, open_database
-from bot.runtime.edge import Edge, StartResponse, WsgiApp, slack_request
+from bot.runtime.edge import MAX_BODY_BYTES, Edge, StartResponse, WsgiApp, slack_request
 from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import metrics_app, surface_of, timed_request
 from bot.runtime.phone_webhooks import SYSTEMS, PhoneWebhooks
@@ -32,6 +35,9 @@ from storage.db import make_session_factory
 HEALTH_SECONDS = 0.8
 """Load balancers give a health check about a second; a database that has not answered by
 then is as good as down for Slack's three."""
+HEALTH_PATH = "/healthz"
+HEALTH_THREADS = 2
+"""`serve`'s threads for health checks alone, beside its request threads."""
 
 
 def create() -> WsgiApp:
@@ -69,7 +75,7 @@ def wsgi_app(
     checks = ThreadPoolExecutor(2, thread_name_prefix="healthz")
 
     def route(environ: dict[str, object], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
+        if environ.get("PATH_INFO") == HEALTH_PATH:
             with timed_request("healthz"):
                 return _health(engine, checks, start_response)
         if environ.get("PATH_INFO") == "/metrics":
@@ -131,3 +137,47 @@ def _crm_redirect(
 def _ping(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def server(wsgi: WsgiApp, host: str, port: int, threads: int) -> BaseWSGIServer:
+    """`phonetag serve`'s waitress, bound but not yet serving (a taken port is an OSError
+    here): `threads` request threads, and health checks apart."""
+    return create_server(
+        wsgi,
+        host=host,
+        port=port,
+        # Refused with 413 from the headers, before waitress buffers a byte of it.
+        max_request_body_size=MAX_BODY_BYTES,
+        _dispatcher=HealthApart(threads),
+    )
+
+
+class HealthApart:
+    """Waitress's task dispatcher, with `/healthz` on threads of its own.
+
+    Waitress hands every parsed request to one queue of threads. When the database froze,
+    health checks queued behind requests each waiting out their time limits and answered
+    after 7 s; a load balancer then takes a server out for what is the database's fault,
+    or leaves it in when it is really stuck. Each request is routed as waitress queues it (a
+    connection's next request is queued anew), so a health check never waits for a request
+    thread. Waitress takes a dispatcher through `create_server(_dispatcher=...)`, a parameter
+    it calls a test shim: tests/runtime/test_health_threads.py fails if that ever changes.
+    """
+
+    def __init__(self, request_threads: int) -> None:
+        self.requests = ThreadedTaskDispatcher()
+        self.requests.set_thread_count(request_threads)
+        self.health = ThreadedTaskDispatcher()
+        self.health.set_thread_count(HEALTH_THREADS)
+
+    def add_task(self, channel: object) -> None:
+        pending = getattr(channel, "requests", None) or [None]
+        path = getattr(pending[0], "path", None)
+        (self.health if path == HEALTH_PATH else self.requests).add_task(channel)
+
+    def set_thread_count(self, count: int) -> None:
+        self.requests.set_thread_count(count)
+
+    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+        health = self.health.shutdown(cancel_pending, timeout)
+        return self.requests.shutdown(cancel_pending, timeout) and health

@@ -15,7 +15,8 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.common import ephemeral, format_moment, section
 from bot.blocks.mrkdwn import escape
-from bot.rules.reminders import ReminderKind, SnoozeFor, read_snooze_value, snoozed_until
+from bot.blocks.payload_ids import read_kinded_row_id
+from bot.rules.reminders import ReminderKind, SnoozeFor, snoozed_until
 from bot.rules.schedule import DEFAULT_DAYS, parse_digest_days
 from handlers.clicks import refuse, say
 from handlers.reps import acting_rep, interaction_rep_ids
@@ -53,11 +54,11 @@ def _snooze(
 ) -> None:
     services = context["services"]
     team_id, user_id = interaction_rep_ids(body)
-    clicked = read_snooze_value(str(body["actions"][0].get("value") or ""))
+    clicked = read_kinded_row_id(body["actions"][0].get("value"), set(ReminderKind))
     if clicked is None:
         refuse(respond)
         return
-    kind, target_id = clicked
+    kind, target_id = ReminderKind(clicked[0]), clicked[1]
     rep = acting_rep(services.session_factory, client, team_id, user_id)
     now = services.clock()
     with services.session_factory.begin() as session:

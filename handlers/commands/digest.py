@@ -37,7 +37,7 @@ from bot.rules.schedule import (
 )
 from bot.services.context import Services
 from bot.services.weekly_delivery import UPLOAD_FAILURES, failure_reason
-from handlers.reps import ActingRep, acting_rep
+from handlers.reps import NOT_ASKED, ActingRep, acting_rep, workspace_admin
 from storage import digest as digest_store
 from storage import insights as insights_store
 from storage import queries
@@ -130,7 +130,10 @@ def _workspace_setting(
     now: datetime,
 ) -> dict[str, object]:
     """Learning or the deal currency: one setting for the whole workspace, admins only."""
-    if not _is_workspace_admin(client, user_id):
+    admin = workspace_admin(client, user_id)
+    if admin is None:
+        return build_warning(NOT_ASKED)
+    if not admin:
         return build_warning(ADMINS_ONLY if request.learning is not None else CURRENCY_ADMINS_ONLY)
     with services.session_factory.begin() as session:
         if request.learning is not None:
@@ -143,17 +146,6 @@ def _workspace_setting(
         f"Saved. Deal values in this workspace are in {sign} ({request.currency}) now:"
         f" type them like value:{sign}20k. Attempt budgets count thousands of {sign}."
     )
-
-
-def _is_workspace_admin(client: WebClient, user_id: str) -> bool:
-    """Asked of Slack each time, so a demoted admin loses the right at once; when Slack cannot
-    say, the answer is no."""
-    try:
-        user = client.users_info(user=user_id).get("user")
-    except SlackApiError as error:
-        logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
-        return False
-    return isinstance(user, dict) and bool(user.get("is_admin") or user.get("is_owner"))
 
 
 def _post_team_week(

@@ -38,8 +38,8 @@ from bot.services.crm.port import (
     CrmKind,
 )
 from bot.services.crm.tokens import fresh
-from handlers.crm import ADMINS_ONLY, is_workspace_admin
-from handlers.reps import interaction_rep_ids
+from handlers.crm import ADMINS_ONLY
+from handlers.reps import NOT_ASKED, interaction_rep_ids, workspace_admin
 from storage import crm as crm_store
 
 
@@ -60,8 +60,10 @@ def handle_outcomes_button(
     ack()
     services = context["services"]
     team_id, user_id = interaction_rep_ids(body)
-    if is_workspace_admin(client, user_id) is not True:
-        respond(text=ADMINS_ONLY, response_type="ephemeral", replace_original=False)
+    admin = workspace_admin(client, user_id)
+    if not admin:
+        text = NOT_ASKED if admin is None else ADMINS_ONLY
+        respond(text=text, response_type="ephemeral", replace_original=False)
         return
     try:
         with services.session_factory() as session:
@@ -113,8 +115,9 @@ def handle_outcomes_submission(
         return
     team_id, user_id = interaction_rep_ids(body)
     first = OUTCOME_BLOCK + outcomes[0]
-    if is_workspace_admin(client, user_id) is not True:
-        ack(response_action="errors", errors={first: ADMINS_ONLY})
+    admin = workspace_admin(client, user_id)
+    if not admin:
+        ack(response_action="errors", errors={first: NOT_ASKED if admin is None else ADMINS_ONLY})
         return
     with services.session_factory.begin() as session:
         saved = crm_store.save_dispositions(session, team_id, mapping)
@@ -139,8 +142,9 @@ def handle_crm_submission(
         ack(response_action="errors", errors=problem.errors)
         return
     team_id, user_id = interaction_rep_ids(body)
-    if is_workspace_admin(client, user_id) is not True:
-        ack(response_action="errors", errors={KIND: ADMINS_ONLY})
+    admin = workspace_admin(client, user_id)
+    if not admin:
+        ack(response_action="errors", errors={KIND: NOT_ASKED if admin is None else ADMINS_ONLY})
         return
     kind = CrmKind(form.kind)
     secret_field = HUBSPOT_TOKEN if kind is CrmKind.HUBSPOT else SF_ACCESS_TOKEN

@@ -19,10 +19,9 @@ from bot.blocks.privacy import (
     build_erased_modal,
     confirmed,
 )
-from handlers.crm import is_workspace_admin
 from handlers.home import refresh_home
 from handlers.privacy import SLACK_SILENT
-from handlers.reps import acting_rep, interaction_rep_ids
+from handlers.reps import acting_rep, interaction_rep_ids, workspace_admin
 from storage import privacy
 
 GONE = "They are gone already (erased or deleted, or another workspace's): nothing to erase."
@@ -50,7 +49,7 @@ def handle_erase_submission(
         ack(response_action="errors", errors={CONFIRM: GONE})
         return
     if any(erasure.owner_id != user_id for erasure in found if erasure is not None):
-        admin = is_workspace_admin(client, user_id)
+        admin = workspace_admin(client, user_id)
         if not admin:
             problem = SLACK_SILENT.format("erased") if admin is None else NOT_ALLOWED
             ack(response_action="errors", errors={CONFIRM: problem})

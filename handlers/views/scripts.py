@@ -16,6 +16,7 @@ from bot.blocks.mrkdwn import escape
 from bot.blocks.scripts import build_saved_modal, read_caller_form, read_profile_form
 from bot.grammar.logcall import LogCallRequest
 from bot.rules.calls import Outcome
+from handlers.call_logging import pushes_to_crm
 from handlers.reps import acting_rep
 from storage import queries
 from storage import scripts as script_store
@@ -77,6 +78,7 @@ def handle_save_caller_submission(
                 errors={field: f"That's your prospect {known.name} already."},
             )
             return
+        push_to_crm = pushes_to_crm(services, session, rep)
         queries.ensure_rep(session, team_id, user_id, rep.tz.key, rep.name, now)
         notes = " ".join(filter(None, ["Called me by mistake.", form.values["notes"]]))
         request = LogCallRequest(
@@ -86,7 +88,7 @@ def handle_save_caller_submission(
             company=form.values["company"],
             notes=notes,
         )
-        log_call(session, team_id, user_id, request, None, now)
+        log_call(session, team_id, user_id, request, None, now, push_to_crm=push_to_crm)
     text = f"Saved *{escape(name)}* as a prospect. Draft a voicemail with /vmscript {escape(name)}."
     ack(response_action="update", view=build_saved_modal("Prospect saved", text))
 

@@ -128,6 +128,8 @@ def test_headers_without_a_name_are_refused_with_what_was_seen() -> None:
         (["Ann", "", "", "", "", "-5", "", "", ""], "is negative"),
         (["Ann", "", "", "", "", "", "Mars/Base", "", ""], "tz: I don't know the time zone"),
         (["Ann", "x" * 201, "", "", "", "", "", "", ""], "company “xxx"),
+        (["Ann \u202eeeL", "", "", "", "", "", "", "", ""], "(U+202E) after “Ann ”"),
+        (["Ann", "x" * 200, "", "", "a" * 250 + "@b.co", "", "", "", ""], "email “aaa"),
         (["Ann", "Acme", "", "", "", "", "", "", "", "surplus"], "extra: “surplus”"),
     ],
 )

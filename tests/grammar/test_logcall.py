@@ -7,8 +7,10 @@ from hypothesis import strategies as st
 from bot.grammar.logcall import (
     OUTCOME_ALIASES,
     USAGE,
+    DealValueError,
     GrammarError,
     LogCallRequest,
+    parse_deal_value,
     parse_logcall,
     tokenize,
 )
@@ -313,3 +315,26 @@ def test_words_split_as_a_shell_splits_them(text: str) -> None:
     except GrammarError:
         words = None
     assert words == _shell_words(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "whole"),
+    [
+        ("$12.50", 13),  # a half rounds up (banker's rounding would give 12)
+        ("2.5", 3),
+        ("$0.5", 1),
+        ("$12.49", 12),
+        ("$0.49", 0),
+        ("1000000000000", 1_000_000_000_000),  # exactly the limit
+        ("$1,000,000m", 1_000_000_000_000),
+    ],
+)
+def test_deal_values_at_their_edges(raw: str, whole: int) -> None:
+    assert parse_deal_value(raw) == whole
+
+
+@pytest.mark.parametrize("raw", ["1000000000001", "$1,000,000.001m", "$1000000000000.5"])
+def test_a_deal_value_one_past_the_limit_is_refused(raw: str) -> None:
+    with pytest.raises(DealValueError) as refused:
+        parse_deal_value(raw)
+    assert refused.value.problem == "is more than 1,000,000,000,000"

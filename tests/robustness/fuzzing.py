@@ -123,6 +123,10 @@ SEEDS = [
 ]
 
 
+Snapshot = dict[str, list[tuple[object, ...]]]
+"""Every table's rows, by table name."""
+
+
 @dataclass
 class Observed:
     """One request as Slack saw it."""
@@ -130,7 +134,21 @@ class Observed:
     reply: Reply
     calls: list[RecordedCall]
     errors: list[logging.LogRecord]
-    wrote: bool
+    before: Snapshot
+    after: Snapshot
+
+    @property
+    def wrote(self) -> bool:
+        return self.after != self.before
+
+    def touched_outside(self, team: str) -> list[str]:
+        """Tables where a row of a workspace other than `team` appeared, changed or went:
+        what an accepted action must never do, whoever sent it."""
+        return [
+            table
+            for table in self.before
+            if _rows_outside(self.before, table, team) != _rows_outside(self.after, table, team)
+        ]
 
     def posted_texts(self) -> list[str]:
         return [json.dumps(call.args, ensure_ascii=False, default=repr) for call in self.calls]
@@ -227,7 +245,7 @@ class FuzzWorkspace:
     def next_view_id(self) -> str:
         return f"VFUZZ{next(self._views)}"
 
-    def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
+    def snapshot(self) -> Snapshot:
         """Every row, less each request's claim on its own signature (the replay guard's
         bookkeeping, written for good requests and bad alike)."""
         with self.slack.session_factory() as session:
@@ -255,7 +273,16 @@ class FuzzWorkspace:
         before = self.snapshot()
         reply = send()
         calls = list(self.slack.standin.calls)
-        return Observed(reply, calls, list(self._errors.records), self.snapshot() != before)
+        return Observed(reply, calls, list(self._errors.records), before, self.snapshot())
+
+
+def _rows_outside(snapshot: Snapshot, table: str, team: str) -> list[tuple[object, ...]]:
+    """The table's rows that belong to another workspace (every table with a team_id)."""
+    columns = Base.metadata.tables[table].columns
+    if "team_id" not in columns:
+        return []
+    at = list(columns.keys()).index("team_id")
+    return [row for row in snapshot[table] if row[at] != team]
 
 
 def who(user: str, team: str) -> dict[str, Any]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import http.client
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,6 +62,7 @@ def test_requests_during_an_outage_are_refused_plainly_and_recovered_without_res
     )
 
     cluster.resume()
+    settled()
     after = slack.command(ids.LOGCALL, "Jane Doe connected")
     assert "Connected" in after.json["text"]
     with slack.session_factory() as session:
@@ -106,6 +109,7 @@ def test_a_form_submitted_while_postgresql_is_down_stays_open_and_can_be_sent_ag
     finally:
         cluster.resume()
     assert during.json == FORM_KEPT_OPEN
+    settled()
     again = submit(slack, view, form_values())
     assert again.body == "", "logged: the form closes and the receipt comes as a DM"
     with slack.session_factory() as session:
@@ -130,6 +134,7 @@ def test_a_form_submitted_while_sqlite_is_locked_stays_open_within_slacks_three_
         other_process.close()
     assert during.json == FORM_KEPT_OPEN
     assert took < 3
+    settled()
     with slack.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(CallLogRow)) == 0
     engine.dispose()
@@ -157,6 +162,7 @@ def test_a_frozen_postgresql_gets_replies_in_time_and_saves_nothing(
             health_took = time.monotonic() - started
         finally:
             cluster.thaw()
+        settled()
         after = logcall(port, "Jane Doe connected")
 
     assert "nothing was saved" in during
@@ -166,6 +172,112 @@ def test_a_frozen_postgresql_gets_replies_in_time_and_saves_nothing(
     assert "Connected" in after
     with outage_engine.connect() as connection:
         assert connection.scalars(select(CallLogRow.outcome)).all() == ["vm", "connected"]
+
+
+FREEZE_SECONDS = 12
+CLIENTS = 16
+
+
+def test_sixteen_reps_during_a_twelve_second_freeze_are_all_answered_within_three_seconds(
+    cluster: ThrowawayPostgres, outage_engine: Engine, standin: SlackStandIn
+) -> None:
+    """`serve` with its default threads: requests queued behind the few already waiting on
+    the database must not each wait out a time limit of their own, and health checks must
+    not queue behind requests at all."""
+    url = outage_engine.url.render_as_string(hide_password=False)
+    with server(["bot", "serve", "--port", "{port}"], serve_env(url, standin)) as (port, _pid):
+        assert "Voicemail left" in logcall(port, "Jane Doe vm")
+        cluster.freeze()
+        try:
+            answers, checks = sixteen_reps_and_a_load_balancer(port)
+        finally:
+            cluster.thaw()
+        settled()
+        after = logcall(port, "Jane Doe connected")
+    assert_answered_in_time(answers, checks)
+    assert "Connected" in after
+    with outage_engine.connect() as connection:
+        assert connection.scalars(select(CallLogRow.outcome)).all() == ["vm", "connected"]
+
+
+def test_sixteen_reps_while_another_process_holds_sqlites_lock_for_twelve_seconds(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    """SQLite's version of the freeze: every transaction needs the write lock it cannot get."""
+    path = tmp_path / "locked.db"
+    url = f"sqlite:///{path}"
+    with server(["bot", "serve", "--port", "{port}"], serve_env(url, standin)) as (port, _pid):
+        assert "Voicemail left" in logcall(port, "Jane Doe vm")
+        other_process = sqlite3.connect(path, isolation_level=None)
+        other_process.execute("BEGIN EXCLUSIVE")
+        try:
+            answers, checks = sixteen_reps_and_a_load_balancer(port)
+        finally:
+            other_process.rollback()
+            other_process.close()
+        settled()
+        after = logcall(port, "Jane Doe connected")
+    assert_answered_in_time(answers, checks)
+    assert "Connected" in after
+    with sqlite3.connect(path) as reader:
+        assert reader.execute("SELECT outcome FROM call_logs ORDER BY id").fetchall() == [
+            ("vm",),
+            ("connected",),
+        ]
+
+
+def serve_env(url: str, standin: SlackStandIn) -> dict[str, str]:
+    return {"DATABASE_URL": url, "SLACK_API_URL": standin.base_url}
+
+
+def sixteen_reps_and_a_load_balancer(
+    port: int,
+) -> tuple[list[tuple[float, str]], list[tuple[float, int]]]:
+    """CLIENTS reps logging calls for FREEZE_SECONDS, and a health check every 0.25 s: how
+    long each answer took, and what it said."""
+    ended = threading.Event()
+
+    def rep(number: int) -> list[tuple[float, str]]:
+        answers = []
+        while not ended.is_set():
+            started = time.monotonic()
+            # Each text its own, so no request is taken for a replay of another.
+            text = logcall(port, f"Jane Doe noanswer rep {number} try {len(answers)}")
+            answers.append((time.monotonic() - started, text))
+            time.sleep(0.2)
+        return answers
+
+    def health_checks() -> list[tuple[float, int]]:
+        checks = []
+        while not ended.is_set():
+            started = time.monotonic()
+            status, _ = get(port, "/healthz")
+            checks.append((time.monotonic() - started, status))
+            time.sleep(0.25)
+        return checks
+
+    with ThreadPoolExecutor(CLIENTS + 1) as pool:
+        reps = [pool.submit(rep, number) for number in range(CLIENTS)]
+        health = pool.submit(health_checks)
+        time.sleep(FREEZE_SECONDS)
+        ended.set()
+        return [answer for future in reps for answer in future.result()], health.result()
+
+
+def assert_answered_in_time(
+    answers: list[tuple[float, str]], checks: list[tuple[float, int]]
+) -> None:
+    assert len(answers) >= CLIENTS * 2
+    assert all("nothing was saved" in text for _, text in answers)
+    assert max(took for took, _ in answers) < 3
+    assert {status for _, status in checks} == {503}
+    assert max(took for took, _ in checks) < 1
+
+
+def settled() -> None:
+    """After the database first fails to answer, requests are refused at once for a moment
+    (the queue behind the waiting ones drains) before one asks it again."""
+    time.sleep(db.Answering.SETTLE_SECONDS)
 
 
 def logcall(port: int, text: str) -> str:

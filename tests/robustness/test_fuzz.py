@@ -252,4 +252,5 @@ def test_any_line_gets_a_reply_and_a_rejected_one_writes_nothing(
     seen.assert_handled()
     if ":warning:" in seen.reply.body:
         assert not seen.wrote, seen.reply.body
+    assert not seen.touched_outside("T1"), (text, seen.touched_outside("T1"))
     workspace.reseed()

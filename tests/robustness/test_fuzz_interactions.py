@@ -122,6 +122,7 @@ def submit(
     }
     seen = workspace.interact(payload)
     seen.assert_handled()
+    assert not seen.touched_outside(team), seen.touched_outside(team)
     event(f"wrote: {seen.wrote}")
     if not seen.reply.body:
         return
@@ -335,6 +336,7 @@ def click(workspace: FuzzWorkspace, action: dict[str, Any], actor: tuple[str, st
     }
     seen = workspace.interact(payload)
     seen.assert_handled()
+    assert not seen.touched_outside(team), seen.touched_outside(team)
     event(f"refused: {seen.refused_in_a_message()}, wrote: {seen.wrote}")
     if seen.refused_in_a_message():
         assert not seen.wrote, seen.response_urls

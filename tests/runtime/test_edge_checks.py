@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from io import BytesIO
 from urllib.parse import urlencode
 
 import pytest
+from slack_sdk.signature import Clock
 
-from bot.runtime.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH, refuse_headers, refuse_payload
+from bot.runtime.edge import (
+    MAX_BODY_BYTES,
+    MAX_JSON_DEPTH,
+    Edge,
+    StartResponse,
+    refuse_headers,
+    refuse_payload,
+)
+from bot.runtime.signing import signed_headers
 
 SIGNATURE = "v0=" + "0123456789abcdef" * 4
 
@@ -76,3 +87,52 @@ FORM = "application/x-www-form-urlencoded"
 def test_payloads(body: str, content_type: str, status: int | None) -> None:
     refusal = refuse_payload(body, content_type)
     assert (refusal.status if refusal else None) == status
+
+
+# --- the timestamp window, with nothing but the edge in front of a stand-in app ----------
+
+SECRET = "edge-secret"
+NOW = 1_790_000_000
+
+
+class FixedClock(Clock):
+    def now(self) -> float:
+        return NOW
+
+
+def edge_answer(age: int) -> tuple[str, bool]:
+    """(status, whether the app behind the edge was reached) for a request signed `age`
+    seconds before the edge's clock. The app is not Bolt, so Bolt's own check plays no part."""
+    reached: list[bool] = []
+
+    def app(environ: dict[str, object], start_response: StartResponse) -> Iterable[bytes]:
+        reached.append(True)
+        start_response("200 OK", [])
+        return [b""]
+
+    body = "command=%2Flogcall&text=Jane+Doe+vm"
+    headers = signed_headers(SECRET, body, NOW - age)
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": headers["X-Slack-Request-Timestamp"],
+        "HTTP_X_SLACK_SIGNATURE": headers["X-Slack-Signature"],
+        "wsgi.input": BytesIO(body.encode()),
+    }
+    statuses: list[str] = []
+    Edge(app, SECRET, FixedClock())(environ, lambda status, _headers: statuses.append(status))
+    return statuses[0], bool(reached)
+
+
+@pytest.mark.parametrize(
+    ("age", "passes"),
+    [(0, True), (300, True), (301, False), (-300, True), (-301, False), (86_400, False)],
+)
+def test_a_signature_is_honoured_for_five_minutes_either_side_of_our_clock(
+    age: int, passes: bool
+) -> None:
+    status, reached = edge_answer(age)
+    assert reached is passes
+    assert status.startswith("200" if passes else "401")

@@ -6,6 +6,7 @@ a request that only Bolt has seen."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from slack_bolt import BoltRequest
 from bot import ids
 from bot.runtime.signing import signed_headers
 from bot.runtime.slack_standin import RESPONSE_URL
+from storage import db
 from storage.models import CallLogRow
 from tests.handlers.interactions import count, who
 from tests.slack import SIGNING_SECRET, SlackHarness, logcall_body
@@ -118,3 +120,20 @@ def test_bolts_log_of_a_bad_signature_leaves_out_the_body(
     assert response.status == 401
     assert any("check SLACK_SIGNING_SECRET" in r.getMessage() for r in caplog.records)
     assert not [r for r in caplog.records if "secret-plans" in r.getMessage()]
+
+
+def test_a_database_that_did_not_answer_is_one_warning_line_and_a_try_again(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An outage is expected: the rep is told to try again with what they typed, and the log
+    gets one line for it, not a traceback at error level per refused request."""
+    answering: db.Answering = slack.session_factory.kw["bind"].pool.answering
+    answering.unanswered()  # as after a silent database: the next half second refuses at once
+    caplog.set_level(logging.INFO)
+    reply = slack.command(ids.LOGCALL, "Jane Doe vm")
+    assert "nothing was saved" in reply.text and "/logcall Jane Doe vm" in reply.text
+    ours = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [(record.levelname, record.exc_info) for record in ours] == [("WARNING", None)]
+    assert "did not answer" in ours[0].getMessage()
+    time.sleep(db.Answering.SETTLE_SECONDS)
+    assert count(slack, CallLogRow) == 0

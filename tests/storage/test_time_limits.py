@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from storage.db import Answering, DatabaseResting
 from storage.models import RepRow, Workspace
 from tests.engines import production_engine
 
@@ -57,3 +59,44 @@ def _write_lock_held_elsewhere(engine: Engine) -> Iterator[None]:
         connection.exec_driver_sql("LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE")
         yield
         connection.rollback()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_after_a_silence_one_request_at_a_time_asks_the_database_again() -> None:
+    clock = FakeClock()
+    answering = Answering(clock)
+    answering.admit()  # answering: everyone goes through
+    answering.unanswered()
+    with pytest.raises(DatabaseResting):
+        answering.admit()  # the queue behind the waiting ones drains first
+    clock.now += Answering.SETTLE_SECONDS
+    answering.admit()  # this one asks
+    with pytest.raises(DatabaseResting):
+        answering.admit()  # while it asks, the others are answered at once
+    answering.unanswered()  # the one asking gave up: the next may ask straight away
+    answering.admit()
+    clock.now += Answering.ASKING_SECONDS  # an asker that never reports frees its turn
+    answering.admit()
+    answering.answered()
+    answering.admit()
+    answering.admit()
+
+
+def test_a_request_already_waiting_does_not_take_the_turn_of_the_one_asking() -> None:
+    clock = FakeClock()
+    answering = Answering(clock)
+    answering.unanswered()
+    clock.now += Answering.SETTLE_SECONDS
+    answering.admit()
+    waiting_since_before = threading.Thread(target=answering.unanswered)
+    waiting_since_before.start()
+    waiting_since_before.join()
+    with pytest.raises(DatabaseResting):
+        answering.admit()

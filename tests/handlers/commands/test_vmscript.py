@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.blocks.mrkdwn import plain
 from bot.drafts.lint import count_words, split_sentences
-from storage.models import CallLogRow, DraftRow, ProspectRow, RepFactRow, RepRow, Workspace
+from storage.models import (
+    CallLogRow,
+    CrmOutboxRow,
+    DraftRow,
+    ProspectRow,
+    RepFactRow,
+    RepRow,
+    Workspace,
+)
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack import Reply, SlackHarness
 
@@ -255,6 +263,8 @@ def test_wrong_number_playbook_saves_the_caller_through_a_modal(slack: SlackHarn
         call = session.scalars(select(CallLogRow)).one()
         assert call.outcome == "connected"
         assert "needs leads" in call.notes
+        # No CRM is connected here, so there is nowhere to push the call to.
+        assert session.scalars(select(CrmOutboxRow)).all() == []
     assert script_of(vmscript(slack, "Alan Brooks")).startswith("Hi Alan, this is Sam Lee")
 
 
@@ -274,6 +284,8 @@ def test_wrong_needs_no_prospect(slack: SlackHarness) -> None:
         ({"name": "   "}, "name"),
         ({"name": "Jane Doe"}, "name"),
         ({"phone": "+1 212 555 0143"}, "phone"),
+        ({"name": "Alan \u202eBrooks"}, "name"),
+        ({"name": "Alan\u200bBrooks"}, "name"),
     ],
 )
 def test_bad_or_known_caller_is_answered_in_the_modal_and_nothing_is_written(

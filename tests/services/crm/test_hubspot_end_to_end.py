@@ -478,3 +478,33 @@ def test_a_changed_secret_key_holds_the_calls_and_says_why(
     assert "1 call waiting to reach HubSpot: The stored CRM credentials" in home_text(hubspot_slack)
     hubspot_slack.tick()  # the right key again
     assert len(hubspot.calls) == 1
+
+
+def test_after_one_call_fails_the_calls_behind_it_wait_and_all_arrive_in_the_order_logged(
+    hubspot_slack: CrmHarness, hubspot: HubSpotStandIn
+) -> None:
+    """A failure time will cure holds back the rows behind it; a row HubSpot refuses for
+    itself is set aside and the rest go on, still in order."""
+    connect(hubspot_slack)
+    hubspot_slack.tick()
+    hubspot.fail_next("POST", CALLS, 503, {"status": "error"})
+    for n in (1, 2, 3):
+        logcall(hubspot_slack, f'"Prospect {n}" vm note {n}')
+    hubspot_slack.tick()
+    assert pushed_calls(hubspot) == [], "2 and 3 went ahead of 1"
+    hubspot_slack.clock.now += timedelta(minutes=1)
+    hubspot_slack.tick()
+    assert [c["properties"]["hs_call_body"] for c in pushed_calls(hubspot)] == [
+        "note 1",
+        "note 2",
+        "note 3",
+    ]
+
+    hubspot.fail_next("POST", CALLS, 400, {"status": "error", "message": "Property invalid"})
+    for n in (4, 5):
+        logcall(hubspot_slack, f'"Prospect {n}" vm note {n}')
+    hubspot_slack.tick()
+    assert [c["properties"]["hs_call_body"] for c in pushed_calls(hubspot)][3:] == ["note 5"]
+    with hubspot_slack.session_factory() as session:
+        statuses = session.scalars(select(CrmOutboxRow.status).order_by(CrmOutboxRow.id)).all()
+    assert statuses == ["sent", "sent", "sent", "failed", "sent"]
