@@ -71,6 +71,9 @@ class CadenceRules:
     """How long "not interested" holds before the prospect is worth one more try."""
     currency: str = DEFAULT_CURRENCY
     """The workspace's deal currency: the budget counts its thousands."""
+    voicemails_per_day: int = 1
+    """Voicemails to one prospect in one of their business days before the reply warns:
+    "You should not leave 10 messages a day"."""
 
     def __post_init__(self) -> None:
         # Reject settings that would silently disable a rule, e.g. a zero cap meaning
@@ -81,6 +84,7 @@ class CadenceRules:
             "budget_reference_value",
             "follow_up_business_days",
             "fresh_budget",
+            "voicemails_per_day",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -153,6 +157,7 @@ _MAPPING_KEYS: dict[str, tuple[str, str]] = {
     "spent_rest_days": ("spent_rest", "days"),
     "fresh_budget": ("fresh_budget", "int"),
     "not_interested_rest_days": ("not_interested_rest", "days"),
+    "voicemails_per_day": ("voicemails_per_day", "int"),
 }
 
 

@@ -22,8 +22,16 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.rules.cadence import CadenceRules, CadenceState, NextStep, cadence_state
-from bot.rules.calls import CallLog, CallWindow, DeskHours, Outcome, Prospect, ProspectStatus
-from bot.rules.windows import WORKING_DAY, next_shared_window, part_of_day
+from bot.rules.calls import (
+    WORKING_DAY,
+    CallLog,
+    CallWindow,
+    DeskHours,
+    Outcome,
+    Prospect,
+    ProspectStatus,
+)
+from bot.rules.windows import next_shared_window, part_of_day
 
 DEFAULT_RULES = CadenceRules()
 
@@ -99,6 +107,8 @@ class Relationship:
 
     stage: Stage
     cadence: CadenceState
+    now: datetime
+    """The moment it was worked out: "yesterday" in a draft is judged from here."""
     talked_on: datetime | None = None
     """The latest conversation with the prospect."""
     they_called_on: datetime | None = None
@@ -111,6 +121,10 @@ class Relationship:
     """Dials since the last conversation or call from them that did not reach them."""
     last_try: datetime | None = None
     """The latest of those dials, when it is the latest call."""
+    avoid_part: str | None = None
+    """The part of the day (windows.part_of_day, their clock) the next try should not be
+    in: the last try's, when the next try is the very next business day. A day the rep was
+    given ("back Wednesday") or a rest's end is a fresh start, so any window goes."""
     voicemails_that_day: int = 0
     """Voicemails on the prospect's business day of the latest voicemail."""
     resting_until: datetime | None = None
@@ -178,23 +192,28 @@ def relationship(
     if stage is Stage.NOT_INTERESTED and last is not None:
         resting_until = last.at + rules.not_interested_rest
 
-    earliest = None
-    if stage not in SILENT_STAGES and state.next_step is not NextStep.EMAIL:
+    earliest = avoid = None
+    # An email to send first plans no dial, unless a lay-off already says when calls resume.
+    emailing = state.next_step is NextStep.EMAIL and state.laid_off_until is None
+    if stage not in SILENT_STAGES and not emailing:
         moments = [now, state.laid_off_until, prospect.follow_up_at, prospect.snoozed_until]
         if stage is not Stage.OWED_RETURN_CALL:
             moments.append(state.not_before)
-        if last_try is not None:
-            moments.append(next_business_day(last_try, zone, closed))
-        earliest = max(m for m in moments if m is not None)
+        paced = next_business_day(last_try, zone, closed) if last_try is not None else None
+        earliest = max(m for m in (*moments, paced) if m is not None)
+        if last_try is not None and earliest == max(m for m in (now, paced) if m is not None):
+            avoid = part_of_day(last_try.astimezone(zone))
     return Relationship(
         stage=stage,
         cadence=state,
+        now=now,
         talked_on=talked_on,
         they_called_on=they_called_on,
         meeting_at=meeting_at,
         promised_on=promised_on,
         unanswered_dials=len(unanswered),
         last_try=last_try,
+        avoid_part=avoid,
         voicemails_that_day=that_day,
         resting_until=resting_until,
         earliest_call=earliest,
@@ -245,17 +264,39 @@ def next_touch_window(
 ) -> CallWindow | None:
     """The window to offer for the next dial: none when no dial is on the plan; else the
     first both sides can keep from `earliest_call`, at another part of the day than an
-    unanswered last try."""
+    unanswered last try the day before."""
     if standing.earliest_call is None:
         return None
-    zone = prospect.zone(rep_tz)
-    avoid = part_of_day(standing.last_try.astimezone(zone)) if standing.last_try else None
     return next_shared_window(
-        zone,
+        prospect.zone(rep_tz),
         rep_tz,
         standing.earliest_call,
         rep_day=rep_day,
         closed=closed,
         rep_closed=rep_closed,
-        avoid=avoid,
+        avoid=standing.avoid_part,
+    )
+
+
+def voicemail_pacing(standing: Relationship, rules: CadenceRules, rep_tz: ZoneInfo) -> str | None:
+    """What a voicemail over the day's allowance costs, for the reply to say; None within it.
+
+    Logging it is allowed (the rep did leave it), but a second message in a day spends the
+    3-in-10-days budget twice as fast and brings the month's lay-off nearer."""
+    if standing.voicemails_that_day <= rules.voicemails_per_day:
+        return None
+    state = standing.cadence
+    n = standing.voicemails_that_day
+    head = (
+        f"That's {n} voicemails to them in one day; one a day is the rule"
+        " (more only teaches them to let it ring)."
+    )
+    window = f"{state.voicemail_cap} in {rules.voicemail_window.days} days"
+    if state.laid_off_until is not None:
+        until = state.laid_off_until.astimezone(rep_tz)
+        return f"{head} It fills the {window}: no calls until {until:%a %b} {until.day}."
+    left = state.voicemail_cap - state.voicemails_in_window
+    return (
+        f"{head} It counts {state.voicemails_in_window} of the {window};"
+        f" {left} more and calls stop for {rules.layoff.days} days."
     )

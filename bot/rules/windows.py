@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.rules.calls import CallWindow, DeskHours, Prospect
+from bot.rules.calls import WORKING_DAY, CallWindow, DeskHours, Prospect
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,6 @@ def next_call_window(
     raise AssertionError("unreachable: three weeks always hold a working day")
 
 
-WORKING_DAY = DeskHours(time(7, 0), time(19, 0))
-"""The rep's working day on their own clock unless they set another: a window at 1 a.m. for
-the rep is no window, however good it is for the prospect."""
-
 MIN_SHARED = timedelta(minutes=15)
 """The shortest overlap worth offering: one dial and a voicemail."""
 
@@ -137,12 +133,13 @@ def kept_by_both(
     )
 
 
-def part_of_day(at: datetime) -> str:
+def part_of_day(at: datetime | time) -> str:
     """Morning, midday or afternoon on the clock `at` carries: each default window sits in
     one, so a try at another part of the day is a try in another window."""
-    if at.time() < time(11):
+    clock = at.time() if isinstance(at, datetime) else at
+    if clock < time(11):
         return "morning"
-    if at.time() < time(14):
+    if clock < time(14):
         return "midday"
     return "afternoon"
 

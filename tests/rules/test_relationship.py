@@ -38,22 +38,33 @@ def call(outcome: Outcome, at: datetime, follow_up_at: datetime | None = None) -
     return CallLog(outcome, at, follow_up_at=follow_up_at)
 
 
-STAGES: dict[Stage, list[CallLog]] = {
-    Stage.NEW: [],
-    Stage.ATTEMPTING: [call(Outcome.NO_ANSWER, ago(days=3))],
-    Stage.RESTING: [call(Outcome.VOICEMAIL, ago(days=d)) for d in (6, 4, 2)],
-    Stage.OWED_RETURN_CALL: [call(Outcome.INBOUND, ago(hours=2))],
-    Stage.PROMISED_CALLBACK: [call(Outcome.CALLBACK, ago(days=1))],
-    Stage.TALKED: [call(Outcome.CONNECTED, ago(days=1))],
-    Stage.MEETING_AHEAD: [call(Outcome.MEETING, ago(days=1), NOW + timedelta(days=3))],
-    Stage.MEETING_HELD: [call(Outcome.MEETING, ago(days=5), ago(days=1))],
-    Stage.WON: [call(Outcome.WON, ago(days=1))],
-    Stage.LOST: [call(Outcome.LOST, ago(days=1))],
-    Stage.NOT_INTERESTED: [call(Outcome.NOT_INTERESTED, ago(days=1))],
-    Stage.DO_NOT_CALL: [call(Outcome.DNC, ago(days=1))],
-    Stage.WRONG_NUMBER: [call(Outcome.WRONG, ago(days=1))],
-}
-"""A history that leads to each stage at NOW: the matrix tests draw on the same table."""
+def histories(now: datetime) -> dict[Stage, list[CallLog]]:
+    """A history that leads to each stage at `now`: the drafts' matrix draws on it too."""
+
+    def ago(**delta: float) -> datetime:
+        return now - timedelta(**delta)
+
+    return {
+        Stage.NEW: [],
+        Stage.ATTEMPTING: [
+            call(Outcome.NO_ANSWER, ago(days=3)),
+            call(Outcome.VOICEMAIL, ago(days=1)),
+        ],
+        Stage.RESTING: [call(Outcome.VOICEMAIL, ago(days=d)) for d in (6, 4, 2)],
+        Stage.OWED_RETURN_CALL: [call(Outcome.INBOUND, ago(hours=2))],
+        Stage.PROMISED_CALLBACK: [call(Outcome.CALLBACK, ago(days=1))],
+        Stage.TALKED: [call(Outcome.CONNECTED, ago(days=1))],
+        Stage.MEETING_AHEAD: [call(Outcome.MEETING, ago(days=1), now + timedelta(days=3))],
+        Stage.MEETING_HELD: [call(Outcome.MEETING, ago(days=5), ago(days=1))],
+        Stage.WON: [call(Outcome.WON, ago(days=1))],
+        Stage.LOST: [call(Outcome.LOST, ago(days=1))],
+        Stage.NOT_INTERESTED: [call(Outcome.NOT_INTERESTED, ago(days=1))],
+        Stage.DO_NOT_CALL: [call(Outcome.DNC, ago(days=1))],
+        Stage.WRONG_NUMBER: [call(Outcome.WRONG, ago(days=1))],
+    }
+
+
+STAGES = histories(NOW)
 
 
 @pytest.mark.parametrize("stage", list(Stage))

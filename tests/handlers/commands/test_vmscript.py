@@ -193,7 +193,8 @@ def test_screener_line_names_the_referrer_and_asks_for_help(slack: SlackHarness)
     reply = vmscript(slack, "Jane Doe screener")
     script = script_of(reply)
     assert script.startswith("Hi, this is Sam Lee with Acme Dialer — Harley Smith asked me to call")
-    assert "I've been playing phone tag with Jane — could you see if Jane has a few" in script
+    # One dial so far: no phone tag yet.
+    assert "I'm hoping to catch Jane — could you see if Jane has a few" in script
     assert "about how we help sales teams book 20% more meetings?" in script
     # The screener is asked when Jane is in, never told when the rep means to call.
     assert "a.m." not in script and "tomorrow" not in script
