@@ -14,9 +14,9 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.drafts.scripts import Draft
-from bot.rules.calls import Rep
+from bot.rules.calls import Outcome, Rep
 from storage import queries
-from storage.models import DraftRow, RepFactRow, RepRow
+from storage.models import CallLogRow, DraftRow, RepFactRow, RepRow
 
 PROFILE_FIELDS = (
     "name",
@@ -119,8 +119,33 @@ def remove_fact(session: Session, team_id: str, user_id: str, number: int) -> st
     return removed.text
 
 
+SAYING_OUTCOMES = tuple(
+    o.value
+    for o in (
+        Outcome.VOICEMAIL,
+        Outcome.EMAIL,
+        Outcome.CONNECTED,
+        Outcome.MEETING,
+        Outcome.CALLBACK,
+    )
+)
+"""Calls that carried a message: a draft before one of them was said (or sent). A dial
+nobody answered, or a screener who put nobody through, said nothing of it."""
+
+
 def used_facts(session: Session, team_id: str, user_id: str, prospect_id: int) -> set[str]:
-    """Facts this rep has already put in a draft to this prospect."""
+    """Facts this prospect has heard from this rep: those of drafts followed by a call that
+    carried a message. Previewing a draft twice uses nothing up."""
+    said_after = (
+        select(CallLogRow.id)
+        .where(
+            CallLogRow.team_id == team_id,
+            CallLogRow.prospect_id == prospect_id,
+            CallLogRow.outcome.in_(SAYING_OUTCOMES),
+            CallLogRow.at > DraftRow.created_at,
+        )
+        .exists()
+    )
     return set(
         session.scalars(
             select(DraftRow.fact_used).where(
@@ -128,6 +153,7 @@ def used_facts(session: Session, team_id: str, user_id: str, prospect_id: int) -
                 DraftRow.rep_user_id == user_id,
                 DraftRow.prospect_id == prospect_id,
                 DraftRow.fact_used.is_not(None),
+                said_after,
             )
         ).all()
     )

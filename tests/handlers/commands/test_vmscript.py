@@ -155,6 +155,8 @@ def test_successive_voicemails_reveal_a_new_fact_each_and_keep_the_history(
     for _ in FACTS:
         script = script_of(vmscript(slack, "Jane Doe"))
         heard.append(next(fact for fact in FACTS if fact in script))
+        slack.clock.now += timedelta(minutes=5)
+        logcall(slack, "Jane Doe connected")
         slack.clock.now += timedelta(days=1)
     assert sorted(heard) == sorted(FACTS)
     with slack.session_factory() as session:
@@ -165,6 +167,23 @@ def test_successive_voicemails_reveal_a_new_fact_each_and_keep_the_history(
     fourth = vmscript(slack, "jane doe")
     assert "All 3 of your facts are used with Jane Doe" in fourth.text
     assert "20% more meetings" in script_of(fourth)
+
+
+def test_a_previewed_draft_uses_no_fact_until_a_call_is_logged_after_it(
+    slack: SlackHarness,
+) -> None:
+    ready_rep(slack)
+    first = script_of(vmscript(slack, "Jane Doe"))
+    again = script_of(vmscript(slack, "Jane Doe"))
+    assert FACTS[0] in first and FACTS[0] in again
+    # A dial nobody answered said nothing; a voicemail did.
+    slack.clock.now += timedelta(minutes=5)
+    logcall(slack, "Jane Doe noanswer")
+    assert FACTS[0] in script_of(vmscript(slack, "Jane Doe"))
+    slack.clock.now += timedelta(minutes=5)
+    logcall(slack, "Jane Doe vm")
+    slack.clock.now += timedelta(days=1)
+    assert FACTS[1] in script_of(vmscript(slack, "Jane Doe"))
 
 
 def test_after_three_voicemails_the_default_draft_is_an_email_and_says_why(
