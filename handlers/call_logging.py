@@ -3,6 +3,7 @@ the /logcall form, so both log the same way and answer with the same reply."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ from storage import crm as crm_store
 from storage import home as home_store
 from storage import queries
 from storage import scripts as script_store
-from storage.logbook import ProspectLookup, log_call, rep_and_prospect
+from storage.logbook import ProspectLookup, log_call, rep_and_prospect, set_follow_up
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -186,6 +187,11 @@ def _log_in(
     if services.settings.separate_worker and rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)
     prospect = logged.prospect
+    promised = None
+    if request.outcome is Outcome.VOICEMAIL and follow_up is None and back_on is None:
+        promised = _keep_the_promise(session, rep, prospect, now)
+        if promised is not None:
+            prospect = replace(prospect, follow_up_at=promised)
     profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
     profile = profile or Rep(rep.user_id, rep.tz.key, rep.name)
     closed = closed_days(prospect)
@@ -214,6 +220,7 @@ def _log_in(
         window=window,
         standing=standing,
         pacing=pacing,
+        promised=promised is not None,
         tz_known=prospect.tz is not None,
         rep_tz=rep.tz,
         now=now,
@@ -223,6 +230,19 @@ def _log_in(
         advice=advice,
         extra_buttons=introduction_buttons(standing, prospect),
     )
+
+
+def _keep_the_promise(
+    session: Session, rep: ActingRep, prospect: Prospect, now: datetime
+) -> datetime | None:
+    """The time the voicemail just left promised ("I'll try you again today at noon"), made
+    the prospect's follow-up so the plan, the digest and the reminder keep it."""
+    if prospect.id is None:
+        return None
+    promised = script_store.promised_time(session, rep.team_id, rep.user_id, prospect.id, now)
+    if promised is not None:
+        set_follow_up(session, rep.team_id, rep.user_id, prospect.id, promised)
+    return promised
 
 
 def _gatekeeper_advice(

@@ -34,7 +34,7 @@ from bot.rules.cadence import CadenceRules, NextStep, cadence_state
 from bot.rules.calls import CallWindow, DeskHours, Prospect, Rep
 from bot.rules.proposals import earliest_proposal, next_desk_time, slot_in
 from bot.rules.public_holidays import closed_days, rep_closed_days
-from bot.rules.relationship import Relationship, Stage, relationship
+from bot.rules.relationship import Relationship, Stage, next_business_day, relationship
 from bot.rules.windows import DAYS_AHEAD, kept_by_both, part_of_day
 from storage import insights as insights_store
 from storage import queries
@@ -137,8 +137,8 @@ def plan_proposal(
     before a meeting or the agreed follow-up day; then a second one on another day, for an
     email to offer both.
 
-    A voicemail also waits out a lay-off or rest and the pacing after an unanswered try (a
-    later business day, another part of the day). An email offers times within the week:
+    A voicemail also waits out a lay-off or rest, and is itself today's try: it proposes a
+    later business day, at another part of the day. An email offers times within the week:
     a time they accept by email is a call they expect (during a rest it offers none)."""
     now = standing.now
     zone = prospect.zone(rep_tz)
@@ -146,11 +146,18 @@ def plan_proposal(
     waits = [earliest_proposal(now, zone, closed)]
     if standing.stage is not Stage.OWED_RETURN_CALL:
         waits.append(standing.cadence.not_before)
+    avoid = None
     if not email:
-        waits += [standing.cadence.laid_off_until, standing.earliest_call]
+        # The voicemail is itself today's try: the time it promises is the next one, on a
+        # later business day and at another part of the day ("not 10 messages a day").
+        waits += [
+            standing.cadence.laid_off_until,
+            standing.earliest_call,
+            next_business_day(now, zone, closed),
+        ]
+        avoid = part_of_day(now.astimezone(zone))
     after = max(moment for moment in waits if moment is not None)
     shared = _Shared(rep_tz, rep.day, rep_closed_days(rep), closed)
-    avoid = standing.avoid_part if not email else None
     if prospect.follow_up_at is not None and prospect.follow_up_at >= after:
         first = slot_in(_window_at(prospect.follow_up_at, zone), prospect.follow_up_at)
     else:

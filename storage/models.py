@@ -224,6 +224,8 @@ class DraftRow(Base):
     text: Mapped[str] = mapped_column(Text)
     fact_used: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a voicemail said it would try again: the follow-up once the voicemail is logged."""
 
 
 class DeliveryRow(Base):

@@ -8,7 +8,7 @@ by the latest list. The `position` column only orders them; its values may have 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -180,9 +180,36 @@ def record_draft(
             text=draft.text,
             fact_used=draft.fact_used,
             created_at=now,
+            promised_at=draft.promised_at,
         )
     )
     session.flush()
+
+
+PROMISE_KEPT_FOR = timedelta(hours=12)
+"""A voicemail logged this long after its draft still keeps the draft's promise: the rep
+drafts, dials within the hour or the afternoon, and logs."""
+
+
+def promised_time(
+    session: Session, team_id: str, user_id: str, prospect_id: int, now: datetime
+) -> datetime | None:
+    """The time the latest voicemail drafted for this prospect promised to try again, when
+    it was drafted within PROMISE_KEPT_FOR and the time is still ahead."""
+    promised = session.scalar(
+        select(DraftRow.promised_at)
+        .where(
+            DraftRow.team_id == team_id,
+            DraftRow.rep_user_id == user_id,
+            DraftRow.prospect_id == prospect_id,
+            DraftRow.kind == "voicemail",
+            DraftRow.created_at >= now - PROMISE_KEPT_FOR,
+            DraftRow.created_at <= now,
+        )
+        .order_by(DraftRow.created_at.desc(), DraftRow.id.desc())
+        .limit(1)
+    )
+    return promised if promised is not None and promised > now else None
 
 
 INTRODUCTION = "introduction"

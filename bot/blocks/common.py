@@ -100,13 +100,15 @@ def build_logcall_reply(
     extra_buttons: Sequence[dict[str, object]] = (),
     standing: Relationship | None = None,
     pacing: str | None = None,
+    promised: bool = False,
 ) -> dict[str, object]:
     """The logged call, the next step in words, the next window and advice for the outcome,
     with buttons to take the call back, draft the next message, or pick a follow-up time.
 
     A closed or wrong-number prospect has no next window, no number to tap and nothing to
     draft (the next step says what to do instead): only Undo is offered. `pacing` warns what
-    a voicemail over the day's allowance costs.
+    a voicemail over the day's allowance costs; `promised` says the follow-up is the time
+    the voicemail drafted for it promised.
     """
     silent = state.closed or (standing is not None and standing.silent)
     who = f"*{escape(prospect.name)}*"
@@ -137,7 +139,11 @@ def build_logcall_reply(
             window_text += f"\n_{UNKNOWN_ZONE}_"
         blocks.append(section(window_text))
     if prospect.follow_up_at and back_on is None and not silent:
-        blocks.append(context(f"Follow-up set for {format_moment(prospect.follow_up_at, rep_tz)}."))
+        when = format_moment(prospect.follow_up_at, rep_tz)
+        if promised:
+            blocks.append(context(f"Follow-up set for {when}, the time your voicemail promised."))
+        else:
+            blocks.append(context(f"Follow-up set for {when}."))
     blocks += advice
     if prospect.id is not None:
         buttons = [button("Undo", ids.LOGCALL_UNDO, str(call_id))]

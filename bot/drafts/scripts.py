@@ -126,6 +126,8 @@ class Draft:
     seconds: int
     fact_used: str | None
     findings: tuple[Finding, ...]
+    promised_at: datetime | None = None
+    """The time a voicemail says the rep will try again: the follow-up once it is left."""
 
 
 def refusal(kind: DraftKind, standing: Relationship | None) -> str | None:
@@ -205,7 +207,8 @@ def draft_voicemail(
     hook = _talking_point(prospect.hook)
     text, kept = _fit(compose, _Parts(point, hook, desk=desk is not None))
     findings = lint(text, referrer=referrer, phone=number, benefit=kept.point)
-    return _draft(DraftKind.VOICEMAIL, text, None, fact_used, findings)
+    draft = _draft(DraftKind.VOICEMAIL, text, None, fact_used, findings)
+    return draft if meeting_set else replace(draft, promised_at=proposal.slots[0])
 
 
 def _voicemail_reason(

@@ -164,9 +164,10 @@ def test_won_has_no_window_no_draft_button_and_asks_for_an_introduction(
 @pytest.mark.parametrize(
     ("new_york", "proposed"),
     [
-        # Drafted at 8:00 their time: never "today at 8", two business hours on is 10:00.
-        (datetime(2026, 11, 23, 8, 0), "I'll try you again today at noon"),
-        (datetime(2026, 11, 23, 11, 0), "I'll try you again today at 5:30 p.m."),
+        # The voicemail is today's try: the time it promises is a later business day, at
+        # another part of the day (left at 8:00, lunch; left at 11:00, the early window).
+        (datetime(2026, 11, 23, 8, 0), "I'll try you again tomorrow at noon"),
+        (datetime(2026, 11, 23, 11, 0), "I'll try you again tomorrow at 8 a.m."),
         # 16:45 + 1:45 closes the day; the last quarter hour is tomorrow's first, and the
         # Chicago rep's working day starts at 8:00 their time.
         (datetime(2026, 11, 23, 16, 45), "I'll try you again tomorrow at 8 a.m."),

@@ -8,10 +8,14 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot import ids
 from bot.blocks.mrkdwn import plain
+from storage.models import ProspectRow
 from tests.handlers.commands.test_vmscript import script_of
 from tests.handlers.test_conversation_plan import PROFILE, buttons, say
+from tests.services.test_reminders import tick
 from tests.slack import SlackHarness
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -151,3 +155,24 @@ def test_a_wrong_number_gets_one_line_no_script_and_no_number_to_tap(
     assert "find the right one" in refused.text
     assert len(refused.json["blocks"]) == 1  # type: ignore[arg-type]
     assert "&gt;" not in refused.text  # no script
+
+
+def test_the_time_a_voicemail_promises_becomes_the_follow_up_with_its_reminder(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = at(11, 30, 10)  # Monday, 11:00 in New York
+    say(slack, ids.VMSCRIPT, PROFILE)
+    say(slack, ids.PROSPECT, f"add Pia Promise phone:{NEW_YORK_PHONE}")
+    voicemail = script_of(say(slack, ids.VMSCRIPT, "Pia Promise"))
+    assert "I'll try you again tomorrow at 8 a.m. your time" in voicemail
+    reply = say(slack, ids.LOGCALL, "Pia Promise vm")
+    text = plain(reply.text)
+    assert "Follow-up set for Tue Dec 1, 7:00 AM CST, the time your voicemail promised." in text
+    assert window_line(reply.text).startswith(" tomorrow 8:00–8:30 AM EST")
+    with slack.session_factory() as session:
+        row = session.scalars(select(ProspectRow)).one()
+        assert row.follow_up_at == at(12, 1, 7)
+    # The reminder comes at that minute, like any follow-up's.
+    tick(slack, at(12, 1, 7))
+    posted = [str(call.args) for call in slack.standin.calls_to("chat.postMessage")]
+    assert any("Pia Promise" in post for post in posted)
