@@ -27,6 +27,7 @@ PROFILE_FIELDS = (
     "benefit",
     "desk_hours",
     "partners",
+    "working_day",
 )
 
 
@@ -41,6 +42,7 @@ _PROFILE = select(
     RepRow.benefit,
     RepRow.desk_hours,
     RepRow.partners,
+    RepRow.working_day,
 ).where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
 """The columns `queries.to_rep` reads, built once: a gatekeeper's call drafts a screener."""
 

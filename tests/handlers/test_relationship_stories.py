@@ -176,3 +176,17 @@ def test_the_time_a_voicemail_promises_becomes_the_follow_up_with_its_reminder(
     tick(slack, at(12, 1, 7))
     posted = [str(call.args) for call in slack.standin.calls_to("chat.postMessage")]
     assert any("Pia Promise" in post for post in posted)
+
+
+def test_a_rep_who_starts_at_nine_is_offered_no_earlier_window(slack: SlackHarness) -> None:
+    slack.clock.now = at(11, 30, 10)
+    saved = say(slack, ids.VMSCRIPT, f'{PROFILE} day:"9-17"').text
+    assert "Your calling day:* 9–17" in saved
+    reply = say(slack, ids.LOGCALL, f"Nia Nine noanswer phone:{NEW_YORK_PHONE}")
+    # Tried at 11:00 New York time (midday): tomorrow at another part of the day. Their
+    # before-8:30 is before the rep's 9:00, and their evening is cut at the rep's 5 p.m.
+    assert window_line(reply.text).startswith(
+        " tomorrow 5:30–6:00 PM EST (4:30–5:00 PM your time)"
+    ), reply.text
+    refused = say(slack, ids.VMSCRIPT, 'profile day:"mornings"')
+    assert "“mornings” is not a span" in refused.text

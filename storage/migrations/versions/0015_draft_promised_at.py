@@ -1,4 +1,4 @@
-"""drafts.promised_at: the time a drafted voicemail promised to try again
+"""drafts.promised_at: the time a drafted voicemail promised to try again; reps.working_day
 
 Revision ID: 0015
 Revises: 0014
@@ -23,8 +23,14 @@ def upgrade() -> None:
     time becomes the follow-up, with its reminder."""
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("promised_at", sa.DateTime(timezone=True), nullable=True))
+    # The rep's calling day on their clock ("07:00-19:00"); NULL is the default day. A time
+    # proposed to a prospect must suit the rep too.
+    with op.batch_alter_table("reps", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("working_day", sa.String(length=11), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reps", schema=None) as batch_op:
+        batch_op.drop_column("working_day")
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.drop_column("promised_at")
