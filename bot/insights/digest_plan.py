@@ -229,7 +229,8 @@ def plan_digest(
             earliest = max(now, next_business_day(last_try, prospect_tz, closed))
         if earliest >= day_end:
             continue
-        tried = _last_dial_slots(calls, prospect_tz)
+        # A day the rep was given ("back Wednesday") is a fresh start: that morning counts.
+        tried = [] if prospect.follow_up_at is not None else _last_dial_slots(calls, prospect_tz)
         # Prospects sharing a zone, holidays and last-tried window share the answer.
         question = (prospect_tz, prospect.tz, tuple(tried), id(closed), earliest)
         if question not in advice:

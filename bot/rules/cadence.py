@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -200,6 +200,17 @@ def business_days_after(
     return datetime.combine(day, local.time()).replace(tzinfo=tz)
 
 
+def not_interested_until(
+    said_at: datetime, rules: CadenceRules, tz: ZoneInfo, closed: Container[date] = ()
+) -> datetime:
+    """When "not interested" said at `said_at` is worth one more try: after the rest, on a
+    business day (a retry due on a Sunday waits for Monday, a holiday for the day after)."""
+    back = (said_at + rules.not_interested_rest).astimezone(tz)
+    while back.weekday() >= 5 or back.date() in closed:
+        back = datetime.combine(back.date() + timedelta(days=1), time(0), tzinfo=tz)
+    return back
+
+
 class NextStep(StrEnum):
     """What the rep should do about this prospect now."""
 
@@ -352,7 +363,7 @@ def cadence_state(
     latest = last.outcome if last else None
 
     if last is not None and latest is Outcome.NOT_INTERESTED:
-        back = last.at + rules.not_interested_rest
+        back = not_interested_until(last.at, rules, tz, closed)
         reason = f" (“{_clause(last.notes)}”)" if last.notes.strip() else ""
         said = f"Not interested on {_day(last.at, tz)}{reason}"
         if now < back:

@@ -21,7 +21,13 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.rules.cadence import CadenceRules, CadenceState, NextStep, cadence_state
+from bot.rules.cadence import (
+    CadenceRules,
+    CadenceState,
+    NextStep,
+    cadence_state,
+    not_interested_until,
+)
 from bot.rules.calls import (
     WORKING_DAY,
     CallLog,
@@ -190,7 +196,7 @@ def relationship(
         promised_on = next(log.at for log in reversed(logs) if log.outcome is Outcome.CALLBACK)
     resting_until = state.laid_off_until
     if stage is Stage.NOT_INTERESTED and last is not None:
-        resting_until = last.at + rules.not_interested_rest
+        resting_until = not_interested_until(last.at, rules, rep_tz, closed)
 
     earliest = avoid = None
     # An email to send first plans no dial, unless a lay-off already says when calls resume.

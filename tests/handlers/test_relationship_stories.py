@@ -136,7 +136,7 @@ def test_in_a_lay_off_the_email_names_no_time_and_a_spent_budget_offers_no_windo
     assert "tomorrow" not in email and "Could we talk" not in email
     assert "Which day and time suit you for a short call?" in email
     # Three unanswered dials on a small deal spend its budget: email, and no window today.
-    say(slack, ids.LOGCALL, f'Bo Budget noanswer phone:{NEW_YORK_PHONE} at:"2026-11-25 10am"')
+    say(slack, ids.LOGCALL, 'Bo Budget noanswer phone:+1 212 555 0141 at:"2026-11-25 10am"')
     say(slack, ids.LOGCALL, 'Bo Budget noanswer at:"2026-11-26 10am"')
     spent = say(slack, ids.LOGCALL, "Bo Budget noanswer value:$500")
     assert "send an email instead" in plain(spent.text)
@@ -190,3 +190,17 @@ def test_a_rep_who_starts_at_nine_is_offered_no_earlier_window(slack: SlackHarne
     ), reply.text
     refused = say(slack, ids.VMSCRIPT, 'profile day:"mornings"')
     assert "“mornings” is not a span" in refused.text
+
+
+def test_a_meeting_reminder_is_about_the_meeting_not_a_call_to_make(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = at(11, 30, 10)
+    say(slack, ids.LOGCALL, f'Mo Moore meeting phone:{NEW_YORK_PHONE} next:"thu 10am"')
+    say(slack, ids.LOGCALL, 'Fay Follow connected phone:+1 212 555 0141 next:"thu 10am"')
+    tick(slack, at(12, 3, 10))
+    posted = [str(call.args) for call in slack.standin.calls_to("chat.postMessage")]
+    meeting = next(post for post in posted if "Mo Moore" in post)
+    assert "Your meeting with" in meeting and "Time to call" not in meeting
+    follow_up = next(post for post in posted if "Fay Follow" in post)
+    assert "Time to call" in follow_up

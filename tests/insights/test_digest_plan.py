@@ -389,3 +389,15 @@ def test_a_prospect_tried_this_morning_is_not_offered_again_today() -> None:
         [CallLog(Outcome.VOICEMAIL, MONDAY_0730 - timedelta(minutes=20))],
     )
     assert plan(tried, now=MONDAY_0730 + timedelta(hours=4)).is_empty
+
+
+def test_a_prospect_back_on_wednesday_is_listed_that_morning() -> None:
+    monday_0745 = datetime(2026, 11, 23, 13, 45, tzinfo=UTC)  # tried before 8:30, Chicago
+    wednesday = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # midnight in Chicago
+    back = ProspectHistory(
+        prospect("Gil Gate", "America/Chicago", follow_up_at=wednesday),
+        [CallLog(Outcome.GATEKEEPER, monday_0745)],
+    )
+    assert names(plan(back, now=MONDAY_0730 + timedelta(days=2)), Section.BEFORE_830) == [
+        "Gil Gate"
+    ]
