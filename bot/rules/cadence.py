@@ -30,12 +30,9 @@ from bot.rules.calls import (
     CONVERSATIONS,
     OUTBOUND_DIALS,
     CallLog,
-    CallWindow,
     Outcome,
-    Prospect,
 )
 from bot.rules.money import CODES, DEFAULT_CURRENCY, format_money
-from bot.rules.windows import next_call_window
 
 # The latest outcome that ends the pursuit: no rule below can revive the prospect.
 _CLOSED_OUTCOMES = frozenset({Outcome.WON, Outcome.LOST, Outcome.NOT_INTERESTED, Outcome.DNC})
@@ -589,24 +586,6 @@ def _follow_up_day(
     )
     local = agreed.astimezone(tz)
     return datetime.combine(local.date(), datetime.min.time(), tzinfo=tz)
-
-
-def next_window(
-    state: CadenceState,
-    prospect: Prospect,
-    rep_tz: ZoneInfo,
-    now: datetime,
-    closed: Container[date] = (),
-) -> CallWindow | None:
-    """The window to offer next: none for a closed prospect (there is no next call), else the
-    first on their clock after any lay-off, rest, meeting, follow-up day or day they're back.
-    """
-    if state.closed:
-        return None
-    earliest = max(filter(None, (now, state.laid_off_until, state.not_before)))
-    if prospect.follow_up_at is not None:
-        earliest = max(earliest, prospect.follow_up_at)
-    return next_call_window(prospect.zone(rep_tz), earliest, closed=closed)
 
 
 def _time(log: CallLog) -> datetime:

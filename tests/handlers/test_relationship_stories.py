@@ -204,3 +204,14 @@ def test_a_meeting_reminder_is_about_the_meeting_not_a_call_to_make(
     assert "Your meeting with" in meeting and "Time to call" not in meeting
     follow_up = next(post for post in posted if "Fay Follow" in post)
     assert "Time to call" in follow_up
+
+
+def test_prospect_show_gives_a_wrong_number_no_window_and_nothing_to_tap(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = at(11, 30, 10)
+    say(slack, ids.LOGCALL, f"Wes West wrong phone:{NEW_YORK_PHONE}")
+    shown = say(slack, ids.PROSPECT, "show Wes West").text
+    assert "212-555-0140 (wrong number)" in shown
+    assert "tel:" not in shown and "Best next window" not in shown
+    assert "find the right number" in shown
