@@ -3,6 +3,7 @@ the /logcall form, so both log the same way and answer with the same reply."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,18 +14,24 @@ from bot.blocks.coaching import gatekeeper_blocks, introduction_buttons, referra
 from bot.blocks.common import build_logcall_reply
 from bot.drafts.scripts import IncompleteProfile, draft_screener
 from bot.grammar.logcall import LogCallRequest
-from bot.rules.cadence import CadenceRules, cadence_state, next_window
+from bot.rules.cadence import CadenceRules, cadence_state
 from bot.rules.calls import Outcome, Prospect, Rep
 from bot.rules.dates import day_start, resolve_earlier, resolve_when
 from bot.rules.erasure import ASKED_NOT_TO_BE_CALLED
 from bot.rules.money import currency_mismatch
-from bot.rules.public_holidays import closed_days
+from bot.rules.public_holidays import closed_days, rep_closed_days
+from bot.rules.relationship import (
+    Relationship,
+    next_touch_window,
+    relationship,
+    voicemail_pacing,
+)
 from handlers.reps import ActingRep, new_rep, rep_from_row
 from storage import crm as crm_store
 from storage import home as home_store
 from storage import privacy, queries
 from storage import scripts as script_store
-from storage.logbook import ProspectLookup, RecordedCall, log_call, rep_and_prospect
+from storage.logbook import ProspectLookup, RecordedCall, log_call, rep_and_prospect, set_follow_up
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -192,19 +199,40 @@ def _log_in(
     if services.settings.separate_worker and rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)
     prospect = logged.prospect
-    advice = referral_blocks(request.outcome, prospect)
-    if request.outcome is Outcome.GATEKEEPER:
-        profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
-        advice = _gatekeeper_advice(profile or Rep(rep.user_id, rep.tz.key, rep.name), prospect)
+    promised = None
+    if request.outcome is Outcome.VOICEMAIL and follow_up is None and back_on is None:
+        promised = _keep_the_promise(session, rep, prospect, now)
+        if promised is not None:
+            prospect = replace(prospect, follow_up_at=promised)
+    profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+    profile = profile or Rep(rep.user_id, rep.tz.key, rep.name)
     closed = closed_days(prospect)
     state = cadence_state(logged.history, prospect.deal_value, now, rep.tz, logged.rules, closed)
+    standing = relationship(prospect, logged.history, now, rep.tz, logged.rules, closed, state)
+    advice = referral_blocks(standing, prospect)
+    if request.outcome is Outcome.GATEKEEPER:
+        advice = _gatekeeper_advice(profile, prospect, standing)
+    window = next_touch_window(
+        standing,
+        prospect,
+        rep.tz,
+        rep_day=profile.day,
+        closed=closed,
+        rep_closed=rep_closed_days(profile),
+    )
+    pacing = None
+    if request.outcome is Outcome.VOICEMAIL:
+        pacing = voicemail_pacing(standing, logged.rules, rep.tz)
     return build_logcall_reply(
         prospect=prospect,
         outcome=request.outcome,
         prospect_created=logged.prospect_created,
         notes=request.notes,
         state=state,
-        window=next_window(state, prospect, rep.tz, now, closed),
+        window=window,
+        standing=standing,
+        pacing=pacing,
+        promised=promised is not None,
         tz_known=prospect.tz is not None,
         rep_tz=rep.tz,
         now=now,
@@ -212,15 +240,30 @@ def _log_in(
         called_at=called_at,
         back_on=back_on,
         advice=advice,
-        extra_buttons=introduction_buttons(request.outcome, prospect),
+        extra_buttons=introduction_buttons(standing, prospect),
     )
 
 
-def _gatekeeper_advice(rep: Rep, prospect: Prospect) -> list[dict[str, object]]:
+def _keep_the_promise(
+    session: Session, rep: ActingRep, prospect: Prospect, now: datetime
+) -> datetime | None:
+    """The time the voicemail just left promised ("I'll try you again today at noon"), made
+    the prospect's follow-up so the plan, the digest and the reminder keep it."""
+    if prospect.id is None:
+        return None
+    promised = script_store.promised_time(session, rep.team_id, rep.user_id, prospect.id, now)
+    if promised is not None:
+        set_follow_up(session, rep.team_id, rep.user_id, prospect.id, promised)
+    return promised
+
+
+def _gatekeeper_advice(
+    rep: Rep, prospect: Prospect, standing: Relationship
+) -> list[dict[str, object]]:
     """The seed's tactics and the screener to use next time; a rep without a profile is told
     what to add rather than given a script with no name in it."""
     try:
-        return gatekeeper_blocks(prospect, draft_screener(rep, prospect), None)
+        return gatekeeper_blocks(prospect, draft_screener(rep, prospect, standing), None)
     except IncompleteProfile as missing:
         return gatekeeper_blocks(prospect, None, str(missing))
 

@@ -91,6 +91,8 @@ class RepRow(Base):
     company: Mapped[str | None] = mapped_column(String(200))
     benefit: Mapped[str | None] = mapped_column(Text)
     desk_hours: Mapped[str | None] = mapped_column(String(11))
+    working_day: Mapped[str | None] = mapped_column(String(11))
+    """When the rep makes calls, "07:00-19:00" on their clock; NULL is the default day."""
     """When the rep is at their desk for return calls, "09:00-12:00" on their own clock."""
     partners: Mapped[str | None] = mapped_column(String(200))
     """Firms the rep refers callers to when the need is not theirs, as typed."""
@@ -237,6 +239,8 @@ class DraftRow(Base):
     text: Mapped[str] = mapped_column(Text)
     fact_used: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a voicemail said it would try again: the follow-up once the voicemail is logged."""
 
 
 class DeliveryRow(Base):

@@ -280,6 +280,7 @@ def to_rep(row: RepRow) -> Rep:
         benefit=row.benefit,
         desk_hours=read_desk_hours(row.desk_hours),
         partners=split_partners(row.partners),
+        working_day=read_desk_hours(getattr(row, "working_day", None)),
     )
 
 

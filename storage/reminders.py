@@ -8,14 +8,14 @@ shared with the digest (`storage.digest.claim_deliveries`).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.rules.calls import ProspectStatus
+from bot.rules.calls import Outcome, ProspectStatus
 from bot.rules.reminders import (
     LATE_LIMIT,
     RETURN_CALL_WARNING,
@@ -102,11 +102,14 @@ def due_reminders(session: Session, now: datetime) -> list[RepReminder]:
             due_at=owed.due_at,
         )
         found.append((rep, reminder))
-    last_calls = _last_calls(
-        session,
-        {rep.team_id for rep, _ in found},
-        {r.prospect.id for _, r in found if r.prospect.id},
-    )
+    teams = {rep.team_id for rep, _ in found}
+    ids = {r.prospect.id for _, r in found if r.prospect.id}
+    last_calls = _last_calls(session, teams, ids)
+    meetings = _meetings(session, teams, ids)
+    found = [
+        (rep, replace(r, meeting=True) if (r.prospect.id, r.at) in meetings else r)
+        for rep, r in found
+    ]
     reminders = []
     for rep, reminder in found:
         try:
@@ -125,6 +128,25 @@ def due_reminders(session: Session, now: datetime) -> list[RepReminder]:
             )
         )
     return reminders
+
+
+def _meetings(
+    session: Session, teams: set[str], prospect_ids: set[int]
+) -> set[tuple[int, datetime]]:
+    """(prospect, time) of every booked meeting: a follow-up at one is the meeting itself."""
+    if not prospect_ids:
+        return set()
+    return {
+        (prospect_id, at)
+        for prospect_id, at in session.execute(
+            select(CallLogRow.prospect_id, CallLogRow.follow_up_at).where(
+                CallLogRow.team_id.in_(teams),
+                CallLogRow.prospect_id.in_(prospect_ids),
+                CallLogRow.outcome == Outcome.MEETING.value,
+                CallLogRow.follow_up_at.is_not(None),
+            )
+        )
+    }
 
 
 def _last_calls(session: Session, teams: set[str], prospect_ids: set[int]) -> dict[int, datetime]:

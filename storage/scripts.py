@@ -8,15 +8,15 @@ by the latest list. The `position` column only orders them; its values may have 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.drafts.scripts import Draft
-from bot.rules.calls import Rep
+from bot.rules.calls import Outcome, Rep
 from storage import queries
-from storage.models import DraftRow, RepFactRow, RepRow
+from storage.models import CallLogRow, DraftRow, RepFactRow, RepRow
 
 PROFILE_FIELDS = (
     "name",
@@ -27,6 +27,7 @@ PROFILE_FIELDS = (
     "benefit",
     "desk_hours",
     "partners",
+    "working_day",
 )
 
 
@@ -41,6 +42,7 @@ _PROFILE = select(
     RepRow.benefit,
     RepRow.desk_hours,
     RepRow.partners,
+    RepRow.working_day,
 ).where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
 """The columns `queries.to_rep` reads, built once: a gatekeeper's call drafts a screener."""
 
@@ -119,8 +121,33 @@ def remove_fact(session: Session, team_id: str, user_id: str, number: int) -> st
     return removed.text
 
 
+SAYING_OUTCOMES = tuple(
+    o.value
+    for o in (
+        Outcome.VOICEMAIL,
+        Outcome.EMAIL,
+        Outcome.CONNECTED,
+        Outcome.MEETING,
+        Outcome.CALLBACK,
+    )
+)
+"""Calls that carried a message: a draft before one of them was said (or sent). A dial
+nobody answered, or a screener who put nobody through, said nothing of it."""
+
+
 def used_facts(session: Session, team_id: str, user_id: str, prospect_id: int) -> set[str]:
-    """Facts this rep has already put in a draft to this prospect."""
+    """Facts this prospect has heard from this rep: those of drafts followed by a call that
+    carried a message. Previewing a draft twice uses nothing up."""
+    said_after = (
+        select(CallLogRow.id)
+        .where(
+            CallLogRow.team_id == team_id,
+            CallLogRow.prospect_id == prospect_id,
+            CallLogRow.outcome.in_(SAYING_OUTCOMES),
+            CallLogRow.at > DraftRow.created_at,
+        )
+        .exists()
+    )
     return set(
         session.scalars(
             select(DraftRow.fact_used).where(
@@ -128,6 +155,7 @@ def used_facts(session: Session, team_id: str, user_id: str, prospect_id: int) -
                 DraftRow.rep_user_id == user_id,
                 DraftRow.prospect_id == prospect_id,
                 DraftRow.fact_used.is_not(None),
+                said_after,
             )
         ).all()
     )
@@ -154,9 +182,36 @@ def record_draft(
             text=draft.text,
             fact_used=draft.fact_used,
             created_at=now,
+            promised_at=draft.promised_at,
         )
     )
     session.flush()
+
+
+PROMISE_KEPT_FOR = timedelta(hours=12)
+"""A voicemail logged this long after its draft still keeps the draft's promise: the rep
+drafts, dials within the hour or the afternoon, and logs."""
+
+
+def promised_time(
+    session: Session, team_id: str, user_id: str, prospect_id: int, now: datetime
+) -> datetime | None:
+    """The time the latest voicemail drafted for this prospect promised to try again, when
+    it was drafted within PROMISE_KEPT_FOR and the time is still ahead."""
+    promised = session.scalar(
+        select(DraftRow.promised_at)
+        .where(
+            DraftRow.team_id == team_id,
+            DraftRow.rep_user_id == user_id,
+            DraftRow.prospect_id == prospect_id,
+            DraftRow.kind == "voicemail",
+            DraftRow.created_at >= now - PROMISE_KEPT_FOR,
+            DraftRow.created_at <= now,
+        )
+        .order_by(DraftRow.created_at.desc(), DraftRow.id.desc())
+        .limit(1)
+    )
+    return promised if promised is not None and promised > now else None
 
 
 INTRODUCTION = "introduction"

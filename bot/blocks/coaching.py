@@ -15,9 +15,11 @@ from bot.blocks.mrkdwn import escape
 from bot.blocks.scripts import quoted
 from bot.drafts.scripts import Draft, address
 from bot.rules.calls import Outcome, Prospect
+from bot.rules.relationship import Relationship, Stage
 
-REFERRAL_MOMENTS = frozenset({Outcome.WON, Outcome.MEETING, Outcome.CONNECTED})
-"""Outcomes after which the reply suggests asking for an introduction."""
+REFERRAL_MOMENTS = frozenset({Stage.WON, Stage.MEETING_AHEAD, Stage.MEETING_HELD, Stage.TALKED})
+"""Where things stand when the reply suggests asking for an introduction: only someone the
+rep has talked to can be asked for one."""
 
 
 def gatekeeper_blocks(
@@ -55,13 +57,14 @@ def introduction_ask(outcome: Outcome, prospect: Prospect) -> str:
     )
 
 
-def referral_blocks(outcome: Outcome, prospect: Prospect) -> list[dict[str, object]]:
+def referral_blocks(standing: Relationship, prospect: Prospect) -> list[dict[str, object]]:
     """A one-line ask for an introduction, worded for the moment."""
-    if outcome not in REFERRAL_MOMENTS:
+    if standing.stage not in REFERRAL_MOMENTS:
         return []
-    ask = escape(introduction_ask(outcome, prospect))
+    won = standing.stage is Stage.WON
+    ask = escape(introduction_ask(Outcome.WON if won else Outcome.CONNECTED, prospect))
     lead = "Ask for an introduction"
-    if outcome is Outcome.WON:
+    if won:
         lead += " while they're pleased"
     return [
         section(f":handshake: *{lead}:* “{ask}”"),
@@ -69,8 +72,8 @@ def referral_blocks(outcome: Outcome, prospect: Prospect) -> list[dict[str, obje
     ]
 
 
-def introduction_buttons(outcome: Outcome, prospect: Prospect) -> list[dict[str, object]]:
+def introduction_buttons(standing: Relationship, prospect: Prospect) -> list[dict[str, object]]:
     """The button that notes the ask was made (the weekly picture counts them)."""
-    if outcome not in REFERRAL_MOMENTS or prospect.id is None:
+    if standing.stage not in REFERRAL_MOMENTS or prospect.id is None:
         return []
     return [button("I asked for an introduction", ids.LOGCALL_ASKED_INTRO, str(prospect.id))]

@@ -10,6 +10,7 @@ from bot import ids
 from bot.blocks.mrkdwn import escape, phone_link
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallWindow, Outcome, Prospect
+from bot.rules.relationship import Relationship
 from bot.rules.windows import describe_window, number_to_dial
 
 SECTION_LIMIT = 3000
@@ -97,12 +98,19 @@ def build_logcall_reply(
     back_on: datetime | None = None,
     advice: Sequence[dict[str, object]] = (),
     extra_buttons: Sequence[dict[str, object]] = (),
+    standing: Relationship | None = None,
+    pacing: str | None = None,
+    promised: bool = False,
 ) -> dict[str, object]:
     """The logged call, the next step in words, the next window and advice for the outcome,
     with buttons to take the call back, draft the next message, or pick a follow-up time.
 
-    A closed prospect has no next window and nothing to draft: only Undo is offered.
+    A closed or wrong-number prospect has no next window, no number to tap and nothing to
+    draft (the next step says what to do instead): only Undo is offered. `pacing` warns what
+    a voicemail over the day's allowance costs; `promised` says the follow-up is the time
+    the voicemail drafted for it promised.
     """
+    silent = state.closed or (standing is not None and standing.silent)
     who = f"*{escape(prospect.name)}*"
     if prospect.company:
         who += f" ({escape(prospect.company)})"
@@ -116,11 +124,13 @@ def build_logcall_reply(
     if notes:
         blocks.append(context(f"Notes (yours alone, never in a draft): {escape(notes)}"))
     blocks.append(section(f"*Next step:* {escape(state.rule)}"))
+    if pacing:
+        blocks.append(section(f":warning: {escape(pacing)}"))
     if back_on is not None:
         blocks.append(
             context(f"They're back {format_day(back_on, rep_tz)}: off your lists until then.")
         )
-    if window is not None:
+    if window is not None and not silent:
         window_text = f"*Best next window:* {describe_window(window, rep_tz, now)}"
         number = number_to_dial(prospect, window)
         if number:
@@ -128,12 +138,16 @@ def build_logcall_reply(
         if not tz_known:
             window_text += f"\n_{UNKNOWN_ZONE}_"
         blocks.append(section(window_text))
-    if prospect.follow_up_at and back_on is None and not state.closed:
-        blocks.append(context(f"Follow-up set for {format_moment(prospect.follow_up_at, rep_tz)}."))
+    if prospect.follow_up_at and back_on is None and not silent:
+        when = format_moment(prospect.follow_up_at, rep_tz)
+        if promised:
+            blocks.append(context(f"Follow-up set for {when}, the time your voicemail promised."))
+        else:
+            blocks.append(context(f"Follow-up set for {when}."))
     blocks += advice
     if prospect.id is not None:
         buttons = [button("Undo", ids.LOGCALL_UNDO, str(call_id))]
-        if not state.closed:
+        if not silent:
             buttons.append(button("Draft voicemail", ids.LOGCALL_DRAFT_VOICEMAIL, str(prospect.id)))
             buttons.append(button("Set follow-up", ids.LOGCALL_SET_FOLLOW_UP, str(prospect.id)))
         blocks.append({"type": "actions", "elements": [*buttons, *extra_buttons]})

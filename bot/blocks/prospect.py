@@ -36,7 +36,7 @@ from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.rules.cadence import CadenceState
 from bot.rules.calls import OUTCOME_LABELS, CallLog, CallWindow, Prospect, ProspectStatus
 from bot.rules.money import DEFAULT_CURRENCY, format_money
-from bot.rules.phones import PhoneError, normalize_phone
+from bot.rules.phones import PhoneError, normalize_phone, speakable_phone
 from bot.rules.prospects import (
     DraftUse,
     Duplicate,
@@ -45,6 +45,7 @@ from bot.rules.prospects import (
     ProspectFields,
     describe_duplicate,
 )
+from bot.rules.relationship import Relationship, Stage
 from bot.rules.windows import describe_window
 
 T = TypeVar("T")
@@ -166,12 +167,15 @@ def build_show_reply(
     now: datetime,
     crm_link: str | None = None,
     currency: str = DEFAULT_CURRENCY,
+    standing: Relationship | None = None,
 ) -> dict[str, object]:
     """The record: details, last calls newest first, drafts used, and what to do next.
-    `crm_link` is mrkdwn linking to the prospect's record in the CRM, when there is one."""
+    `crm_link` is mrkdwn linking to the prospect's record in the CRM, when there is one.
+    A number logged wrong is shown, but not as a number to tap."""
+    wrong = standing is not None and standing.stage is Stage.WRONG_NUMBER
     blocks = [
         section(f":bust_in_silhouette: {_who(prospect)}"),
-        _details(prospect, rep_tz, currency),
+        _details(prospect, rep_tz, currency, wrong_number=wrong),
     ]
     if crm_link:
         blocks.append(context(crm_link))
@@ -399,11 +403,17 @@ def _who(prospect: Prospect) -> str:
 
 
 def _details(
-    prospect: Prospect, rep_tz: ZoneInfo | None = None, currency: str = DEFAULT_CURRENCY
+    prospect: Prospect,
+    rep_tz: ZoneInfo | None = None,
+    currency: str = DEFAULT_CURRENCY,
+    *,
+    wrong_number: bool = False,
 ) -> dict[str, object]:
     """Contact details and deal, one fact per line; a snooze or follow-up when there is one."""
     lines = []
-    if prospect.phone:
+    if prospect.phone and wrong_number:
+        lines.append(f"Phone: {speakable_phone(prospect.phone)} (wrong number)")
+    elif prospect.phone:
         lines.append(f"Phone: {phone_link(prospect.phone)}")
     if prospect.cell:
         lines.append(f"Cell: {phone_link(prospect.cell)}")

@@ -18,7 +18,14 @@ def build_reminder_message(reminder: Reminder, rep_tz: ZoneInfo) -> dict[str, ob
         who += f" ({escape(prospect.company)})"
     number = prospect.phone or prospect.cell
     dial = f" · {phone_link(number)}" if number else ""
-    if reminder.kind is ReminderKind.FOLLOW_UP:
+    if reminder.kind is ReminderKind.FOLLOW_UP and reminder.meeting:
+        headline = f":handshake: Your meeting with {who} is now{dial}"
+        detail = (
+            f"Booked for {format_moment(reminder.at, rep_tz)}. Afterwards, log how it went"
+            f" (/logcall {escape(prospect.name)} connected, or won or lost)."
+        )
+        fallback = f"Meeting with {prospect.name} now"
+    elif reminder.kind is ReminderKind.FOLLOW_UP:
         headline = f":alarm_clock: Time to call {who}{dial}"
         detail = f"You set this follow-up for {format_moment(reminder.at, rep_tz)}."
         fallback = f"Follow-up: call {prospect.name} now"

@@ -19,7 +19,7 @@ from bot.drafts.scripts import Draft, DraftKind
 from bot.grammar.logcall import MAX_EMAIL, MAX_NAME, MAX_NOTES, GrammarError, email_address
 from bot.grammar.stored_text import hidden_in_name, unstorable_text
 from bot.grammar.vmscript import MAX_BENEFIT_CHARS, MAX_PROFILE_TEXT, desk_hours_option
-from bot.rules.calls import Prospect, Rep
+from bot.rules.calls import DeskHours, Prospect, Rep
 from bot.rules.phones import PhoneError, normalize_phone
 
 PROFILE_LABELS: dict[str, str] = {
@@ -31,6 +31,7 @@ PROFILE_LABELS: dict[str, str] = {
     "benefit": "One-line benefit",
     "desk_hours": "Desk hours for return calls",
     "partners": "Partner firms you refer callers to",
+    "working_day": "Your calling day",
 }
 CALLER_LABELS: dict[str, str] = {
     "name": "Caller's name",
@@ -45,6 +46,7 @@ _PROFILE_LIMITS = dict.fromkeys(PROFILE_LABELS, MAX_PROFILE_TEXT) | {
     "email": MAX_EMAIL,
     "benefit": MAX_BENEFIT_CHARS,
     "desk_hours": 20,
+    "working_day": 20,
 }
 _CALLER_LIMITS = {"name": MAX_NAME, "company": MAX_PROFILE_TEXT, "phone": _MAX_PHONE}
 _CALLER_LIMITS["notes"] = MAX_NOTES
@@ -141,8 +143,9 @@ def build_profile_reply(rep: Rep, *, note: str | None = None) -> dict[str, objec
         "cell": phone_link(rep.cell) if rep.cell else None,
         "email": escape(rep.email) if rep.email else None,
         "benefit": escape(rep.benefit) if rep.benefit else None,
-        "desk_hours": _desk_hours(rep),
+        "desk_hours": _hours(rep.desk_hours),
         "partners": escape(", ".join(rep.partners)) if rep.partners else None,
+        "working_day": _hours(rep.day) + (" (the default)" if rep.working_day is None else ""),
     }
     lines = [f"*{PROFILE_LABELS[key]}:* {value or '_not set_'}" for key, value in shown.items()]
     blocks = [section(":bust_in_silhouette: *Your profile*\n" + "\n".join(lines))]
@@ -180,14 +183,16 @@ def build_profile_modal(rep: Rep) -> dict[str, object]:
         "cell": rep.cell,
         "email": rep.email,
         "benefit": rep.benefit,
-        "desk_hours": _desk_hours(rep),
+        "desk_hours": _hours(rep.desk_hours),
         "partners": ", ".join(rep.partners) or None,
+        "working_day": _hours(rep.working_day) if rep.working_day else None,
     }
     hints = {
         "phone": "Said at the start and the end of every voicemail.",
         "benefit": "What a return call gets them, e.g. we help sales teams book 20% more meetings.",
         "desk_hours": "Your clock, e.g. 9-12: voicemails say when you're at your desk.",
         "partners": "Named when a stranger's need isn't yours, e.g. Acme Audit, Beta Books.",
+        "working_day": "Your clock, e.g. 7-19 (the default): no time is proposed outside it.",
     }
     blocks = [
         _input(
@@ -234,11 +239,12 @@ def read_profile_form(state: Mapping[str, Any]) -> FormReading:
             values["email"] = email_address(raw["email"], raw["email"])
         except GrammarError as problem:
             errors.setdefault("email", problem.message)
-    if raw["desk_hours"]:
-        try:
-            values["desk_hours"] = desk_hours_option(raw["desk_hours"])
-        except GrammarError as problem:
-            errors.setdefault("desk_hours", problem.message)
+    for key in ("desk_hours", "working_day"):
+        if raw[key]:
+            try:
+                values[key] = desk_hours_option(raw[key])
+            except GrammarError as problem:
+                errors.setdefault(key, problem.message)
     return FormReading(values, errors)
 
 
@@ -299,11 +305,11 @@ def _input(
     return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
-def _desk_hours(rep: Rep) -> str | None:
+def _hours(hours: DeskHours | None) -> str | None:
     """'9–12' as the rep typed it, near enough, on their own clock."""
-    if rep.desk_hours is None:
+    if hours is None:
         return None
-    start, end = rep.desk_hours.start, rep.desk_hours.end
+    start, end = hours.start, hours.end
     return f"{start:%-H:%M}–{end:%-H:%M}".replace(":00", "")
 
 

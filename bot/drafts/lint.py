@@ -66,6 +66,9 @@ _TIME_PROPOSAL = re.compile(
     re.IGNORECASE,
 )
 
+# Seed: "give the recipient the privilege of setting the preferred date/time": asking them to
+# name the day and time is as concrete as proposing one.
+_THEIR_CHOICE = re.compile(r"\bwhich day and time suit", re.IGNORECASE)
 # Digit groups joined by single separators, e.g. "312-555-0100", "(312) 555 0100",
 # "+44 20 7946 0958", "098765 43210"; fewer than seven digits is a time, a price or a
 # count, not a phone.
@@ -247,7 +250,7 @@ def lint(
                     "fact or idea that is worth a call back.",
                 )
             )
-    if rules.needs_time and not _TIME_PROPOSAL.search(script):
+    if rules.needs_time and not (_TIME_PROPOSAL.search(script) or _THEIR_CHOICE.search(script)):
         findings.append(
             Finding(
                 "no_time_proposal",

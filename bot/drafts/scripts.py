@@ -28,8 +28,9 @@ from bot.drafts.lint import (
     same_number,
     split_sentences,
 )
-from bot.rules.calls import CONVERSATIONS, CallLog, Outcome, Prospect, Rep
+from bot.rules.calls import Prospect, Rep
 from bot.rules.phones import speakable_phone
+from bot.rules.relationship import CLOSED_STAGES, Relationship, Stage
 
 NO_PHONE = "set your phone with /vmscript profile phone:..."
 NO_NAME = "set your name with /vmscript profile name:..."
@@ -89,24 +90,6 @@ class DraftKind(StrEnum):
     """The rep dialled a stranger by mistake."""
 
 
-class EmailPurpose(StrEnum):
-    """Where the conversation stands, which decides what the email is for."""
-
-    FIRST_TOUCH = "first_touch"
-    AFTER_VOICEMAILS = "after_voicemails"
-    AFTER_CONVERSATION = "after_conversation"
-    AFTER_MEETING = "after_meeting"
-    AFTER_PROMISE = "after_promise"
-    """They said they would call back."""
-
-
-@dataclass(frozen=True)
-class EmailContext:
-    purpose: EmailPurpose = EmailPurpose.FIRST_TOUCH
-    since: datetime | None = None
-    """When the conversation, meeting or promise the email follows up on happened."""
-
-
 @dataclass(frozen=True)
 class Proposal:
     """What a message proposes, worked out by the caller from the cadence and the windows.
@@ -143,25 +126,24 @@ class Draft:
     seconds: int
     fact_used: str | None
     findings: tuple[Finding, ...]
+    promised_at: datetime | None = None
+    """The time a voicemail says the rep will try again: the follow-up once it is left."""
 
 
-def email_context(history: Sequence[CallLog]) -> EmailContext:
-    """What the email is for, from the latest call that wasn't itself an email.
+def refusal(kind: DraftKind, standing: Relationship | None) -> str | None:
+    """Why no draft of `kind` is made for a prospect where things stand, in one line saying
+    what to do instead; None when it may be drafted.
 
-    A booked meeting, a conversation and a promise to call back each call for a different
-    note; unanswered dials for the short version by email; nothing yet for a first touch.
-    """
-    calls = sorted((log for log in history if log.outcome is not Outcome.EMAIL), key=_at)
-    if not calls:
-        return EmailContext()
-    last = calls[-1]
-    if last.outcome is Outcome.MEETING:
-        return EmailContext(EmailPurpose.AFTER_MEETING, last.follow_up_at or last.at)
-    if last.outcome is Outcome.CALLBACK:
-        return EmailContext(EmailPurpose.AFTER_PROMISE, last.at)
-    if last.outcome in CONVERSATIONS:
-        return EmailContext(EmailPurpose.AFTER_CONVERSATION, last.at)
-    return EmailContext(EmailPurpose.AFTER_VOICEMAILS, last.at)
+    Closed and wrong-number prospects get no voicemail, screener or email: there is nobody
+    to leave it for. A misdial track stays on offer for a wrong number (that is what it is
+    for) but not for a closed prospect, who should not be dialled at all."""
+    if standing is None or not standing.silent:
+        return None
+    if kind is DraftKind.MISDIAL and standing.stage not in CLOSED_STAGES:
+        return None
+    if kind is DraftKind.WRONG:
+        return None
+    return standing.instead
 
 
 def draft_voicemail(
@@ -170,10 +152,14 @@ def draft_voicemail(
     proposal: Proposal,
     facts: Sequence[str],
     used_facts: Collection[str],
+    standing: Relationship | None = None,
 ) -> Draft:
-    """Write the next voicemail commercial for this prospect.
+    """Write the next voicemail commercial for this prospect, from where things stand
+    (`standing`; None is a prospect with nothing logged yet).
 
-    Raises IncompleteProfile when the rep has no name or number to leave.
+    It says only what happened: a return call names the day they called, a follow-up the
+    conversation or the meeting it follows, a meeting still ahead is looked forward to, never
+    thanked for. Raises IncompleteProfile when the rep has no name or number to leave.
     """
     name = _rep_name(rep)
     number = _main_number(rep)
@@ -186,8 +172,13 @@ def draft_voicemail(
     referrer = _referrer(prospect)
     zone = proposal.slots[0].tzinfo
     assert isinstance(zone, ZoneInfo)
-    slot = _spoken_slot(proposal.slots[0], proposal.now, _their_time(zone, rep))
+    their_time = _their_time(zone, rep)
+    slot = _spoken_slot(proposal.slots[0], proposal.now, their_time)
     desk = _desk_phrase(proposal, zone, rep) if proposal.desk else None
+    stage = standing.stage if standing else Stage.NEW
+    told = standing is not None and standing.talked_on is not None
+    # A meeting with a time is the next touch: the voicemail looks forward to it.
+    meeting_set = stage is Stage.MEETING_AHEAD and standing is not None and standing.meeting_at
 
     def compose(parts: _Parts) -> str:
         who = f"{name} with {rep.company}" if parts.company and rep.company else name
@@ -195,41 +186,75 @@ def draft_voicemail(
             opener = f"{referrer} suggested I call you, {first} — this is {who}, {phone}."
         else:
             opener = f"Hi {first}, this is {who}, {phone}."
-        if parts.hook:
-            why = f"You mentioned {parts.hook} — {parts.point}."
-        else:
-            why = f"Here's why I'm calling: {parts.point}."
+        why = _voicemail_reason(standing, parts, zone, told, their_time)
         promise = " — three minutes, no more" if parts.promise else ""
-        if referrer:
+        if meeting_set:
+            plan = ""
+        elif referrer:
             plan = f"Since {referrer} suggested we talk, I'll try you again {slot}{promise}."
         else:
             plan = f"I'll try you again {slot}{promise}."
-        call_back = f"If another time suits you better, call me at {phone}"
+        if meeting_set:
+            call_back = f"If anything changes before then, call me at {phone}"
+        else:
+            call_back = f"If another time suits you better, call me at {phone}"
         if cell:
             call_back += f", or my cell after hours at {cell}"
         if parts.desk and desk:
             call_back += f"; I'm at my desk {desk}"
-        return " ".join((opener, why, plan, f"{call_back}."))
+        return " ".join(part for part in (opener, why, plan, f"{call_back}.") if part)
 
     hook = _talking_point(prospect.hook)
     text, kept = _fit(compose, _Parts(point, hook, desk=desk is not None))
     findings = lint(text, referrer=referrer, phone=number, benefit=kept.point)
-    return _draft(DraftKind.VOICEMAIL, text, None, fact_used, findings)
+    draft = _draft(DraftKind.VOICEMAIL, text, None, fact_used, findings)
+    return draft if meeting_set else replace(draft, promised_at=proposal.slots[0])
 
 
-def draft_screener(rep: Rep, prospect: Prospect) -> Draft:
+def _voicemail_reason(
+    standing: Relationship | None, parts: _Parts, zone: ZoneInfo, told: bool, their_time: str
+) -> str:
+    """The sentence that says why they hear from the rep now, from where things stand."""
+    point = parts.point
+    stage = standing.stage if standing else Stage.NEW
+    if standing is not None:
+        now = standing.now
+        if stage is Stage.OWED_RETURN_CALL and standing.they_called_on:
+            day = _past_day(standing.they_called_on, now, zone, "from")
+            return f"I'm returning your call {day} — sorry I missed you; in short, {point}."
+        if stage is Stage.MEETING_HELD and standing.meeting_at:
+            day = _past_day(standing.meeting_at, now, zone)
+            return f"Thank you again for your time {day} — one more thing worth knowing: {point}."
+        if stage is Stage.MEETING_AHEAD and standing.meeting_at:
+            when = _spoken_slot(standing.meeting_at.astimezone(zone), now, their_time)
+            return f"I'm looking forward to our meeting {when}; ahead of it, briefly: {point}."
+        if stage is Stage.MEETING_AHEAD:
+            return f"Ahead of our meeting, briefly: {point}."
+        if stage in (Stage.TALKED, Stage.PROMISED_CALLBACK) and standing.talked_on:
+            day = _past_day(standing.talked_on, now, zone)
+            said = f"you mentioned {parts.hook} — " if parts.hook else ""
+            return f"Following up on our conversation {day}: {said}{point}."
+    if parts.hook:
+        return f"{_hook_said(parts.hook, told)} — {point}."
+    return f"Here's why I'm calling: {point}."
+
+
+def draft_screener(rep: Rep, prospect: Prospect, standing: Relationship | None = None) -> Draft:
     """What to say to the receptionist or assistant who answers instead.
 
-    Screeners put through callers the prospect knows, so the referrer goes first; then
-    enlist their help with the benefit to their boss, and ask when the prospect is easiest to
-    reach. The rep's own plan for calling back stays unsaid: it is how they get past the
-    screener. Without the prospect's email, ask for it, so the next touch can be a note.
+    Screeners put through callers the prospect knows, so the referrer goes first, then the
+    reason for the call as it stands (returning their call, following up a conversation,
+    or phone tag once two dials have gone unanswered); enlist their help with the benefit to
+    their boss, and ask when the prospect is easiest to reach. The rep's own plan for
+    calling back stays unsaid: it is how they get past the screener. Without the prospect's
+    email, ask for it, so the next touch can be a note.
     """
     name = _rep_name(rep)
     first = address(prospect.name)
     referrer = _referrer(prospect)
     full = prospect.name.strip()
     point = _about(_screener_point(rep, prospect))
+    reason = _screener_reason(first, prospect.zone(ZoneInfo(rep.tz)), standing)
 
     def compose(about: str, company: bool = True) -> str:
         who = f"{name} with {rep.company}" if company and rep.company else name
@@ -239,8 +264,7 @@ def draft_screener(rep: Rep, prospect: Prospect) -> Draft:
             hello = f"Hi, this is {who}, calling for {full}."
         lines = [
             hello,
-            f"I've been playing phone tag with {first} — could you see if {first} has a few "
-            f"minutes to talk about {about}?",
+            f"{reason} — could you see if {first} has a few minutes to talk about {about}?",
             f"When is the best time to reach {first} directly?",
         ]
         if not prospect.email:
@@ -257,19 +281,43 @@ def draft_screener(rep: Rep, prospect: Prospect) -> Draft:
     return _draft(DraftKind.SCREENER, text, None, None, lint(text, kind=DraftKind.SCREENER))
 
 
+def _screener_reason(first: str, zone: ZoneInfo, standing: Relationship | None) -> str:
+    """Why the rep calls, as true as the history: "phone tag" takes two unanswered dials."""
+    if standing is None:
+        return f"I'm hoping to catch {first}"
+    now = standing.now
+    if standing.stage is Stage.OWED_RETURN_CALL and standing.they_called_on:
+        return (
+            f"I'm returning {first}'s call {_past_day(standing.they_called_on, now, zone, 'from')}"
+        )
+    if standing.stage is Stage.MEETING_AHEAD:
+        return f"I'm calling ahead of my meeting with {first}"
+    if standing.stage is Stage.MEETING_HELD and standing.meeting_at:
+        day = _past_day(standing.meeting_at, now, zone)
+        return f"I'm following up on my meeting with {first} {day}"
+    if standing.stage in (Stage.TALKED, Stage.PROMISED_CALLBACK) and standing.talked_on:
+        day = _past_day(standing.talked_on, now, zone)
+        return f"I'm following up on my conversation with {first} {day}"
+    if standing.phone_tag:
+        return f"I've been playing phone tag with {first}"
+    return f"I'm hoping to catch {first}"
+
+
 def draft_email(
     rep: Rep,
     prospect: Prospect,
     proposal: Proposal,
     facts: Sequence[str],
     used_facts: Collection[str],
-    context: EmailContext = EmailContext(),
+    standing: Relationship | None = None,
 ) -> Draft:
     """An email that says why the rep writes now, one new point, and two times to talk.
 
     It carries the same name and number as a voicemail (IncompleteProfile without them),
-    follows the conversation (a first touch, after voicemails, after a call, a meeting or
-    a promise to call back) and hands the prospect the privilege of picking another time.
+    follows where things stand (a first touch, after unanswered dials, their call to
+    return, after a call, ahead of or after a meeting, after a promise to call back) and
+    hands the prospect the privilege of picking another time. During a rest it proposes no
+    time at all: it asks them to name one.
     """
     name = _rep_name(rep)
     number = _main_number(rep)
@@ -281,54 +329,92 @@ def draft_email(
     zone = proposal.slots[0].tzinfo
     assert isinstance(zone, ZoneInfo)
     their_time = _their_time(zone, rep)
-    when = _day_of(context.since, zone) if context.since else "recently"
-    purpose = context.purpose
+    stage = standing.stage if standing else Stage.NEW
+    now = proposal.now
 
     opening: list[str] = []
-    if purpose is EmailPurpose.AFTER_MEETING:
-        opening.append(f"Thank you for your time {when}.")
+    ask: str | None = "Could we talk"
+    subject: str
+    if standing is not None and stage is Stage.MEETING_AHEAD and standing.meeting_at:
+        when = _spoken_slot(standing.meeting_at.astimezone(zone), now, their_time)
+        opening.append(f"I'm looking forward to our meeting {when}.")
+        opening.append(f"Ahead of it, one thing worth knowing: {point}.")
+        ask = None
+        subject = "Ahead of our meeting"
+    elif stage is Stage.MEETING_AHEAD:
+        # Booked without a time: settle one, without pretending it has happened.
+        opening.append(f"Ahead of our meeting, one thing worth knowing: {point}.")
+        ask = "Could we meet"
+        subject = "A time for our meeting"
+    elif standing is not None and stage is Stage.MEETING_HELD and standing.meeting_at:
+        opening.append(f"Thank you for your time {_past_day(standing.meeting_at, now, zone)}.")
         opening.append(f"One more thing worth knowing as you weigh it up: {point}.")
         ask = "Could we talk through the next step"
-    elif purpose is EmailPurpose.AFTER_CONVERSATION:
-        opening.append(f"Thanks for taking my call {when}.")
-        opening.append(f"One thing I didn't get to say: {point}.")
-        ask = "Could we pick it up again"
-    elif purpose is EmailPurpose.AFTER_PROMISE:
+        subject = f"Following up on {_weekday_of(standing.meeting_at, zone)} meeting"
+    elif standing is not None and stage is Stage.OWED_RETURN_CALL and standing.they_called_on:
+        opening.append(f"Sorry I missed your call {_past_day(standing.they_called_on, now, zone)}.")
+        opening.append(f"In case it helps before we speak: {point}.")
+        ask = "I could call you"
+        subject = "Returning your call"
+    elif standing is not None and stage is Stage.PROMISED_CALLBACK:
         opening.append("To save you a call back, here's the short version by email:")
         opening.append(f"{_capitalise(point)}.")
         ask = "I could call you"
+        subject = "Two times I could call you"
+    elif standing is not None and stage is Stage.TALKED and standing.talked_on:
+        opening.append(f"Thanks for taking my call {_past_day(standing.talked_on, now, zone)}.")
+        opening.append(f"One thing I didn't get to say: {point}.")
+        ask = "Could we pick it up again"
+        subject = f"Following up on {_weekday_of(standing.talked_on, zone)} call"
     else:
+        tried = standing is not None and standing.unanswered_dials > 0
+        told = standing is not None and standing.talked_on is not None
         if referrer:
             opening.append(f"{referrer} suggested I get in touch.")
         if hook:
-            opening.append(f"You mentioned {hook}, so I'll keep this short: {point}.")
-        elif purpose is EmailPurpose.AFTER_VOICEMAILS:
+            opening.append(f"{_hook_said(hook, told)}, so I'll keep this short: {point}.")
+        elif tried:
             opening.append(f"Email may be easier than catching you by phone, so briefly: {point}.")
         else:
             opening.append(f"I'll keep this short: {point}.")
-        ask = "Could we talk"
-    slots = [_spoken_slot(slot, proposal.now, "") for slot in proposal.slots[:2]]
-    if slots[0].startswith(_WEEKDAYS):
-        slots[0] = f"on {slots[0]}"
-    times = " or ".join(slots) + their_time
-    question = (
-        f"{ask} {times}?" if ask.startswith("Could") else f"{ask} {times} — would either suit?"
-    )
-    lines = [
-        f"Hi {first},",
-        "",
-        " ".join(opening),
-        "",
-        f"{question} If another day or time suits you better, just reply with it and I'll keep "
-        "my line clear then — no more than three minutes, I promise.",
-        "",
-        name,
-    ]
+        if stage is Stage.RESTING:
+            ask = None
+        if referrer:
+            subject = f"{referrer} suggested we talk"
+        elif hook:
+            subject = _capitalise(_truncate(hook, 8))
+        elif tried:
+            subject = "Easier by email?"
+        elif prospect.company:
+            subject = f"A quick idea for {prospect.company}"
+        else:
+            subject = "A quick idea for you"
+    if ask is None and stage is Stage.MEETING_AHEAD:
+        question = (
+            "If anything changes before then, just reply and I'll keep my line clear for you."
+        )
+    elif ask is None:
+        question = (
+            "Which day and time suit you for a short call? Just reply with it and I'll keep my "
+            "line clear then — no more than three minutes, I promise."
+        )
+    else:
+        slots = [_spoken_slot(slot, proposal.now, "") for slot in proposal.slots[:2]]
+        if slots[0].startswith(_WEEKDAYS):
+            slots[0] = f"on {slots[0]}"
+        times = " or ".join(slots) + their_time
+        question = (
+            f"{ask} {times}?" if ask.startswith("Could") else f"{ask} {times} — would either suit?"
+        )
+        question += (
+            " If another day or time suits you better, just reply with it and I'll keep "
+            "my line clear then — no more than three minutes, I promise."
+        )
+    lines = [f"Hi {first},", "", " ".join(opening), "", question, "", name]
     if rep.company:
         lines.append(rep.company)
     lines.append(speakable_phone(number, prospect.phone))
     text = "\n".join(lines)
-    subject = _subject(context, prospect, referrer, hook, zone)
     findings = lint(text, benefit=point, kind=DraftKind.EMAIL)
     return _draft(DraftKind.EMAIL, text, subject, fact_used, findings)
 
@@ -450,6 +536,18 @@ def _talking_point(hook: str | None) -> str | None:
     return point[:1].lower() + point[1:] if point[1:2].islower() else point
 
 
+def _hook_said(hook: str, told: bool) -> str:
+    """The talking point as something they said (only after a conversation: "You mentioned
+    your Q1 rollout") or as the rep's own observation ("I saw your Q1 rollout", "I saw
+    you're moving to HubSpot"): the rep never puts words in a stranger's mouth."""
+    if told:
+        return f"You mentioned {hook}"
+    first = hook.split()[0].casefold()
+    if first.endswith("ing") and first not in {"something", "nothing", "everything"}:
+        return f"I saw you're {hook}"
+    return f"I saw {hook}"
+
+
 def _next_point(
     rep: Rep, prospect: Prospect, facts: Sequence[str], used_facts: Collection[str]
 ) -> tuple[str, str | None]:
@@ -514,32 +612,6 @@ def _truncate(text: str, max_words: int) -> str:
     return " ".join(words).rstrip(",;:—–- ")
 
 
-def _subject(
-    context: EmailContext,
-    prospect: Prospect,
-    referrer: str | None,
-    hook: str | None,
-    zone: ZoneInfo,
-) -> str:
-    """A subject a person would write: who sent them, or what it follows up on."""
-    since = context.since.astimezone(zone) if context.since else None
-    day = f"{_WEEKDAYS[since.weekday()]}'s" if since else "our"
-    match context.purpose:
-        case EmailPurpose.AFTER_MEETING:
-            return f"Following up on {day} meeting"
-        case EmailPurpose.AFTER_CONVERSATION:
-            return f"Following up on {day} call"
-        case EmailPurpose.AFTER_PROMISE:
-            return "Two times I could call you"
-    if referrer:
-        return f"{referrer} suggested we talk"
-    if hook:
-        return _capitalise(_truncate(hook, 8))
-    if context.purpose is EmailPurpose.AFTER_VOICEMAILS:
-        return "Easier by email?"
-    return f"A quick idea for {prospect.company}" if prospect.company else "A quick idea for you"
-
-
 def _spoken_slot(at: datetime, now: datetime, suffix: str) -> str:
     """'Thursday at 7 a.m.' on the slot's own clock; 'tomorrow', 'today', or the date
     spelled out when it is more than six days away, so no weekday is mistaken for this week's.
@@ -560,9 +632,23 @@ def _day_word(at: datetime, now_local: datetime) -> str:
     return f"{_WEEKDAYS[at.weekday()]}, {_MONTHS[at.month - 1]} {at.day},"
 
 
-def _day_of(at: datetime, zone: ZoneInfo) -> str:
-    """'on Thursday': when something the email follows up on happened."""
-    return f"on {_WEEKDAYS[at.astimezone(zone).weekday()]}"
+def _past_day(at: datetime, now: datetime, zone: ZoneInfo, preposition: str = "on") -> str:
+    """When something that happened did, on the prospect's clock: 'earlier today',
+    'yesterday', 'on Tuesday' ('from Tuesday'), or 'on November 23' when over a week ago."""
+    local, today = at.astimezone(zone), now.astimezone(zone).date()
+    days = (today - local.date()).days
+    if days <= 0:
+        return f"{preposition} earlier today" if preposition == "from" else "earlier today"
+    if days == 1:
+        return f"{preposition} yesterday" if preposition == "from" else "yesterday"
+    if days <= 6:
+        return f"{preposition} {_WEEKDAYS[local.weekday()]}"
+    return f"{preposition} {_MONTHS[local.month - 1]} {local.day}"
+
+
+def _weekday_of(at: datetime, zone: ZoneInfo) -> str:
+    """ "Thursday's", for a subject line."""
+    return f"{_WEEKDAYS[at.astimezone(zone).weekday()]}'s"
 
 
 def _clock(at: datetime) -> str:
@@ -586,15 +672,19 @@ def _their_time(zone: ZoneInfo, rep: Rep) -> str:
 
 
 def _desk_phrase(proposal: Proposal, zone: ZoneInfo, rep: Rep) -> str:
-    """'tomorrow from 9 to 12', on the prospect's clock when it differs from the rep's."""
+    """'tomorrow from 9 a.m. to noon', on the prospect's clock when it differs from the
+    rep's: every clock time says which half of the day it is."""
     assert proposal.desk is not None
     start, end = (moment.astimezone(zone) for moment in proposal.desk)
     day = _day_word(start, proposal.now.astimezone(zone)).rstrip(",")
-    return f"{day} from {_bare_hour(start)} to {_bare_hour(end)}{_their_time(zone, rep)}"
+    return f"{day} {_span(start, end)}{_their_time(zone, rep)}"
 
 
-def _at(log: CallLog) -> datetime:
-    return log.at
+def _span(start: datetime, end: datetime) -> str:
+    """'from 9 a.m. to noon', 'from 3 to 6 p.m.', 'from 11 a.m. to 2 p.m.'."""
+    if start.hour < 12 <= end.hour or _clock(start) == "noon" or _clock(end) == "noon":
+        return f"from {_clock(start)} to {_clock(end)}"
+    return f"from {_bare_hour(start)} to {_clock(end)}"
 
 
 @dataclass(frozen=True)

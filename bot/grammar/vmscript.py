@@ -51,6 +51,7 @@ PROFILE_EXAMPLES: dict[str, str] = {
     "email": "email:sam@acmedialer.com",
     "benefit": 'benefit:"we help sales teams book 20% more meetings"',
     "hours": 'hours:"9-12"',
+    "day": 'day:"7-19"',
     "partners": 'partners:"Acme Audit, Beta Books"',
 }
 _QUOTE_EXAMPLE = PROFILE_EXAMPLES["benefit"]
@@ -94,6 +95,8 @@ class ProfileRequest:
     desk_hours: str | None = None
     """Stored form, "09:00-12:00"."""
     partners: str | None = None
+    working_day: str | None = None
+    """When the rep makes calls, stored like desk hours; proposals keep inside it."""
 
     def changes(self) -> dict[str, str]:
         return {f.name: value for f in fields(self) if (value := getattr(self, f.name))}
@@ -188,7 +191,7 @@ def _profile(text: str) -> ProfileRequest:
                 f"I don't know “{token}” in a profile. Use key:value options:"
                 f" {', '.join(PROFILE_EXAMPLES.values())}."
             )
-        if key in values or (key == "hours" and "desk_hours" in values):
+        if key in values or _STORED.get(key) in values:
             raise GrammarError(f"You gave {key}: twice. Keep one.")
         value = value.strip()
         if not value:
@@ -201,8 +204,8 @@ def _profile(text: str) -> ProfileRequest:
             i += used
         elif key == "email":
             values[key] = email_address(value, token)
-        elif key == "hours":
-            values["desk_hours"] = desk_hours_option(value)
+        elif key in _STORED:
+            values[_STORED[key]] = desk_hours_option(value)
         else:
             limit = MAX_BENEFIT_CHARS if key == "benefit" else MAX_PROFILE_TEXT
             if key == "name" and (problem := hidden_in_name(value, "name:")):
@@ -212,6 +215,10 @@ def _profile(text: str) -> ProfileRequest:
             values[key] = value
         i += 1
     return ProfileRequest(**values)
+
+
+_STORED = {"hours": "desk_hours", "day": "working_day"}
+"""Profile options typed under one name and kept under another."""
 
 
 def desk_hours_option(value: str) -> str:

@@ -16,7 +16,7 @@ Pure: the clock, the zones and every row are parameters; `storage/` supplies the
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
@@ -26,10 +26,20 @@ from bot.insights.rates import CANDIDATE_WINDOWS, TeamDials, area_segment
 from bot.insights.window_advice import AdvisedWindow, WindowAdvisor
 from bot.rules.cadence import CadenceRules, CadenceState, NextStep, cadence_state
 from bot.rules.call_summary import CallSummary
-from bot.rules.calls import OUTBOUND_DIALS, CallLog, CallWindow, Outcome, Prospect, ProspectStatus
+from bot.rules.calls import (
+    OUTBOUND_DIALS,
+    WORKING_DAY,
+    CallLog,
+    CallWindow,
+    DeskHours,
+    Outcome,
+    Prospect,
+    ProspectStatus,
+)
 from bot.rules.money import DEFAULT_CURRENCY
 from bot.rules.public_holidays import closed_days
-from bot.rules.windows import DEFAULT_WINDOWS
+from bot.rules.relationship import next_business_day, relationship
+from bot.rules.windows import DEFAULT_WINDOWS, kept_by_both
 
 DEFAULT_RULES = CadenceRules()
 
@@ -132,6 +142,8 @@ def plan_digest(
     owed_calls: Sequence[OwedCall],
     rules: CadenceRules = DEFAULT_RULES,
     advisor: WindowAdvisor | None = None,
+    rep_day: DeskHours = WORKING_DAY,
+    rep_closed: Container[date] = (),
 ) -> DigestPlan:
     """Sort the rep's prospects into the digest's sections for the rep's day at `now`.
 
@@ -148,6 +160,12 @@ def plan_digest(
     given). A due prospect with no such window left (the prospect's weekend, or a late
     tick) is left for a later digest. A prospect whose zone is unknown (toll-free number,
     no phone) is placed on the rep's clock, and the entry says so.
+
+    Where things stand is the relationship model's: a prospect tried today is not offered
+    again today (the next try is a later business day), and a window is offered only for
+    the part both sides can keep (the rep's working day `rep_day`, not on `rep_closed`, the
+    rep's public holidays). A promise to call back is chased on its due day from the
+    morning's digest, whatever the hour it was made.
     """
     advisor = advisor or WindowAdvisor(TeamDials(), learning=False)
     local_date = now.astimezone(rep_tz).date()
@@ -189,7 +207,11 @@ def plan_digest(
             if not _emailed_since_last_dial(calls):
                 sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
             continue
-        if state.next_step is NextStep.CHASE_CALLBACK:
+        if state.next_step is NextStep.CHASE_CALLBACK or (
+            state.next_step is NextStep.WAIT_FOR_CALLBACK
+            and state.callback_due is not None
+            and state.callback_due.astimezone(rep_tz).date() <= local_date
+        ):
             promise = entry(section=Section.PROMISES, due_at=state.callback_due)
             sections[Section.PROMISES].append(promise)
             continue
@@ -199,19 +221,30 @@ def plan_digest(
         )
         if not callable_today:
             continue
-        tried = _last_dial_slots(calls, prospect_tz)
+        # Tried today: the next try is a later business day (a follow-up's day is the
+        # cadence's to judge, and counts whole).
+        last_try = relationship(prospect, calls.calls, now, rep_tz, rules, closed, state).last_try
+        earliest = now
+        if last_try is not None:
+            earliest = max(now, next_business_day(last_try, prospect_tz, closed))
+        if earliest >= day_end:
+            continue
+        # A day the rep was given ("back Wednesday") is a fresh start: that morning counts.
+        tried = [] if prospect.follow_up_at is not None else _last_dial_slots(calls, prospect_tz)
         # Prospects sharing a zone, holidays and last-tried window share the answer.
-        question = (prospect_tz, prospect.tz, tuple(tried), id(closed))
+        question = (prospect_tz, prospect.tz, tuple(tried), id(closed), earliest)
         if question not in advice:
             advice[question] = (
                 closed,
-                advisor.advise(
+                _shared_advice(
+                    advisor,
                     prospect_tz,
                     area_segment(prospect.tz),
-                    now,
-                    before=day_end,
-                    avoid=tried,
-                    closed=closed,
+                    max(now, earliest),
+                    day_end,
+                    tried,
+                    closed,
+                    (rep_tz, rep_day, rep_closed),
                 ),
             )
         advised = advice[question][1]
@@ -238,6 +271,31 @@ def plan_digest(
         sections={section: tuple(entries) for section, entries in sections.items() if entries},
         currency=rules.currency,
     )
+
+
+def _shared_advice(
+    advisor: WindowAdvisor,
+    prospect_tz: ZoneInfo,
+    segment: str,
+    after: datetime,
+    day_end: datetime,
+    tried: Sequence[str],
+    closed: Container[date],
+    rep: tuple[ZoneInfo, DeskHours, Container[date]],
+) -> AdvisedWindow | None:
+    """The best-ranked window opening before `day_end`, cut to what the rep's day allows:
+    a New York prospect's before-8:30 window is 7:00–7:30 for a Chicago rep."""
+    for _ in range(len(CANDIDATE_WINDOWS) * 2):
+        advised = advisor.advise(
+            prospect_tz, segment, after, before=day_end, avoid=tried, closed=closed
+        )
+        if advised is None:
+            return None
+        kept = kept_by_both(advised.window, *rep)
+        if kept is not None and kept.end > after:
+            return replace(advised, window=kept)
+        after = advised.window.end
+    return None
 
 
 def _reachable(prospect: Prospect, now: datetime) -> bool:

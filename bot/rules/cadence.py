@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -30,12 +30,9 @@ from bot.rules.calls import (
     CONVERSATIONS,
     OUTBOUND_DIALS,
     CallLog,
-    CallWindow,
     Outcome,
-    Prospect,
 )
 from bot.rules.money import CODES, DEFAULT_CURRENCY, format_money
-from bot.rules.windows import next_call_window
 
 # The latest outcome that ends the pursuit: no rule below can revive the prospect.
 _CLOSED_OUTCOMES = frozenset({Outcome.WON, Outcome.LOST, Outcome.NOT_INTERESTED, Outcome.DNC})
@@ -71,6 +68,9 @@ class CadenceRules:
     """How long "not interested" holds before the prospect is worth one more try."""
     currency: str = DEFAULT_CURRENCY
     """The workspace's deal currency: the budget counts its thousands."""
+    voicemails_per_day: int = 1
+    """Voicemails to one prospect in one of their business days before the reply warns:
+    "You should not leave 10 messages a day"."""
 
     def __post_init__(self) -> None:
         # Reject settings that would silently disable a rule, e.g. a zero cap meaning
@@ -81,6 +81,7 @@ class CadenceRules:
             "budget_reference_value",
             "follow_up_business_days",
             "fresh_budget",
+            "voicemails_per_day",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -153,6 +154,7 @@ _MAPPING_KEYS: dict[str, tuple[str, str]] = {
     "spent_rest_days": ("spent_rest", "days"),
     "fresh_budget": ("fresh_budget", "int"),
     "not_interested_rest_days": ("not_interested_rest", "days"),
+    "voicemails_per_day": ("voicemails_per_day", "int"),
 }
 
 
@@ -193,6 +195,17 @@ def business_days_after(
         if day.weekday() < 5 and day not in closed:
             days -= 1
     return datetime.combine(day, local.time()).replace(tzinfo=tz)
+
+
+def not_interested_until(
+    said_at: datetime, rules: CadenceRules, tz: ZoneInfo, closed: Container[date] = ()
+) -> datetime:
+    """When "not interested" said at `said_at` is worth one more try: after the rest, on a
+    business day (a retry due on a Sunday waits for Monday, a holiday for the day after)."""
+    back = (said_at + rules.not_interested_rest).astimezone(tz)
+    while back.weekday() >= 5 or back.date() in closed:
+        back = datetime.combine(back.date() + timedelta(days=1), time(0), tzinfo=tz)
+    return back
 
 
 class NextStep(StrEnum):
@@ -347,7 +360,7 @@ def cadence_state(
     latest = last.outcome if last else None
 
     if last is not None and latest is Outcome.NOT_INTERESTED:
-        back = last.at + rules.not_interested_rest
+        back = not_interested_until(last.at, rules, tz, closed)
         reason = f" (“{_clause(last.notes)}”)" if last.notes.strip() else ""
         said = f"Not interested on {_day(last.at, tz)}{reason}"
         if now < back:
@@ -573,24 +586,6 @@ def _follow_up_day(
     )
     local = agreed.astimezone(tz)
     return datetime.combine(local.date(), datetime.min.time(), tzinfo=tz)
-
-
-def next_window(
-    state: CadenceState,
-    prospect: Prospect,
-    rep_tz: ZoneInfo,
-    now: datetime,
-    closed: Container[date] = (),
-) -> CallWindow | None:
-    """The window to offer next: none for a closed prospect (there is no next call), else the
-    first on their clock after any lay-off, rest, meeting, follow-up day or day they're back.
-    """
-    if state.closed:
-        return None
-    earliest = max(filter(None, (now, state.laid_off_until, state.not_before)))
-    if prospect.follow_up_at is not None:
-        earliest = max(earliest, prospect.follow_up_at)
-    return next_call_window(prospect.zone(rep_tz), earliest, closed=closed)
 
 
 def _time(log: CallLog) -> datetime:

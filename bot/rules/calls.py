@@ -129,6 +129,12 @@ class Rep:
     """When they are at their desk for return calls, on their own clock."""
     partners: tuple[str, ...] = ()
     """Firms they point callers to when the need is not theirs."""
+    working_day: DeskHours | None = None
+    """When they make calls, on their own clock; None is WORKING_DAY."""
+
+    @property
+    def day(self) -> DeskHours:
+        return self.working_day or WORKING_DAY
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,11 @@ class DeskHours:
     def stored(self) -> str:
         """'09:00-12:00', the profile column's form."""
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+WORKING_DAY = DeskHours(time(7, 0), time(19, 0))
+"""The rep's working day on their own clock unless they set another: a window at 1 a.m. for
+the rep is no window, however good it is for the prospect."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 import holidays
 import phonenumbers
 
-from bot.rules.calls import Prospect
+from bot.rules.calls import Prospect, Rep
 
 YEARS = range(2020, 2041)
 """Calendars are built whole for these years, once per country, so lookups from many threads
@@ -26,7 +26,17 @@ NO_HOLIDAYS: Container[date] = frozenset()
 
 def closed_days(prospect: Prospect) -> Container[date]:
     """The public holidays of the country of the prospect's phone (or cell)."""
-    for number in (prospect.phone, prospect.cell):
+    return _holidays_of(prospect.phone, prospect.cell)
+
+
+def rep_closed_days(rep: Rep) -> Container[date]:
+    """The rep's own public holidays, told by their profile's phone: nobody proposes a call
+    on a day they are off themselves."""
+    return _holidays_of(rep.phone, rep.cell)
+
+
+def _holidays_of(*numbers: str | None) -> Container[date]:
+    for number in numbers:
         region = _region(number)
         if region is not None:
             return _calendar(region)

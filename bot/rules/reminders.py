@@ -53,6 +53,8 @@ class Reminder:
     """When they called in (return calls)."""
     due_at: datetime | None = None
     """When the return call is owed by (return calls)."""
+    meeting: bool = False
+    """The follow-up is a booked meeting's time: a meeting to hold, not a call to make."""
 
     def claim_name(self, rep_tz: ZoneInfo) -> tuple[date, str]:
         """The local date and name under which the deliveries table holds it: the minute

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.rules.calls import CallWindow, Prospect
+from bot.rules.calls import WORKING_DAY, CallWindow, DeskHours, Prospect
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,74 @@ def next_call_window(
             if window.end > after:
                 return window
     raise AssertionError("unreachable: three weeks always hold a working day")
+
+
+MIN_SHARED = timedelta(minutes=15)
+"""The shortest overlap worth offering: one dial and a voicemail."""
+
+
+def kept_by_both(
+    window: CallWindow,
+    rep_tz: ZoneInfo,
+    rep_day: DeskHours = WORKING_DAY,
+    rep_closed: Container[date] = (),
+) -> CallWindow | None:
+    """The part of the prospect's `window` inside the rep's working day, on a weekday of the
+    rep's that is not in `rep_closed` (the rep's public holidays); None when less than
+    MIN_SHARED is left. The one answer to "can both sides keep this time?"."""
+    zone = ZoneInfo(window.tz)
+    start = window.start.astimezone(rep_tz)
+    day = start.date()
+    if day.weekday() not in _WORKDAYS or day in rep_closed:
+        return None
+    opens = datetime.combine(day, rep_day.start, tzinfo=rep_tz)
+    closes = datetime.combine(day, rep_day.end, tzinfo=rep_tz)
+    shared_start, shared_end = max(window.start, opens), min(window.end, closes)
+    if shared_end - shared_start < MIN_SHARED:
+        return None
+    return CallWindow(
+        shared_start.astimezone(zone), shared_end.astimezone(zone), window.label, window.tz
+    )
+
+
+def part_of_day(at: datetime | time) -> str:
+    """Morning, midday or afternoon on the clock `at` carries: each default window sits in
+    one, so a try at another part of the day is a try in another window."""
+    clock = at.time() if isinstance(at, datetime) else at
+    if clock < time(11):
+        return "morning"
+    if clock < time(14):
+        return "midday"
+    return "afternoon"
+
+
+def next_shared_window(
+    prospect_tz: ZoneInfo,
+    rep_tz: ZoneInfo,
+    after: datetime,
+    *,
+    rep_day: DeskHours = WORKING_DAY,
+    closed: Container[date] = (),
+    rep_closed: Container[date] = (),
+    avoid: str | None = None,
+    specs: Sequence[WindowSpec] = DEFAULT_WINDOWS,
+) -> CallWindow | None:
+    """The first window both sides can keep that is still open at `after`, preferring on the
+    first day that has any one at another part of the day than `avoid` (see part_of_day):
+    after a voicemail at lunch, the next try is before 8:30 or after 5:30. None when three
+    weeks hold none (a prospect whose every window falls in the rep's night)."""
+    today = after.astimezone(prospect_tz).date()
+    for offset in range(DAYS_AHEAD):
+        shared = [
+            kept
+            for window in windows_on(today + timedelta(days=offset), prospect_tz, specs, closed)
+            if (kept := kept_by_both(window, rep_tz, rep_day, rep_closed)) is not None
+            and kept.end > after
+        ]
+        if shared:
+            varied = [window for window in shared if part_of_day(window.start) != avoid]
+            return (varied or shared)[0]
+    return None
 
 
 def describe_window(window: CallWindow, rep_tz: ZoneInfo, now: datetime) -> str:

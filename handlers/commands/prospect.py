@@ -41,12 +41,13 @@ from bot.grammar.prospect import (
     SyncCrm,
     parse_prospect,
 )
-from bot.rules.cadence import cadence_state, next_window
+from bot.rules.cadence import cadence_state
 from bot.rules.dates import DateError, resolve_when
 from bot.rules.erasure import ASKED_NOT_TO_BE_CALLED
 from bot.rules.money import currency_mismatch
 from bot.rules.prospects import Duplicate, ProspectFields, snooze_end
 from bot.rules.public_holidays import closed_days
+from bot.rules.relationship import next_touch_window, relationship
 from bot.rules.windows import next_call_window
 from handlers.commands.opening import open_command
 from handlers.crm import crm_link, open_connect_form, start_sync
@@ -183,7 +184,8 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
     prospect = record.prospect
     closed = closed_days(prospect)
     state = cadence_state(record.history, prospect.deal_value, now, rep.tz, record.rules, closed)
-    window = next_window(state, prospect, rep.tz, now, closed)
+    standing = relationship(prospect, record.history, now, rep.tz, record.rules, closed, state)
+    window = next_touch_window(standing, prospect, rep.tz, closed=closed)
     return build_show_reply(
         prospect=prospect,
         tz_inferred=record.tz_inferred,
@@ -195,6 +197,7 @@ def _show(factory: sessionmaker[Session], rep: ActingRep, name: str, now: dateti
         now=now,
         crm_link=link,
         currency=record.rules.currency,
+        standing=standing,
     )
 
 

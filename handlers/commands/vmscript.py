@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.common import build_problem
+from bot.blocks.common import build_problem, build_warning
 from bot.blocks.scripts import (
     build_check_reply,
     build_draft_reply,
@@ -70,6 +70,8 @@ def _draft(
             profile = _profile(session, rep)
             composed = compose_draft(session, rep.team_id, profile, rep.tz, request, now)
     except CannotDraft as problem:
+        if not problem.usage:
+            return build_warning(problem.message)
         return build_problem(problem.message, USAGE)
     return build_draft_reply(
         draft=composed.draft,

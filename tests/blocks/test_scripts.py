@@ -57,6 +57,7 @@ def test_profile_form_normalises_and_clears() -> None:
         "benefit": None,
         "desk_hours": None,
         "partners": None,
+        "working_day": None,
     }
 
 

@@ -4,23 +4,30 @@ the text a rep would now say, so it can be judged by ear, not only by the rules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.blocks.coaching import referral_blocks
 from bot.drafts.scripts import (
     Draft,
+    DraftKind,
     Proposal,
     draft_email,
     draft_misdial,
     draft_screener,
     draft_voicemail,
     draft_wrong_number,
-    email_context,
+    refusal,
 )
 from bot.rules.calls import CallLog, DeskHours, Outcome, Prospect, Rep
+from bot.rules.relationship import SILENT_STAGES, Relationship, Stage, relationship
+from tests.rules.test_relationship import histories
 
 UTC = ZoneInfo("UTC")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -126,12 +133,15 @@ DRAFTS = {
         plan(datetime(2026, 12, 3, 7, tzinfo=CHICAGO), datetime(2026, 12, 4, 12, tzinfo=CHICAGO)),
         FACTS,
         {FACTS[0]},
-        email_context(
+        relationship(
+            KIM,
             [
                 CallLog(
                     Outcome.MEETING, NOW - timedelta(days=7), follow_up_at=NOW - timedelta(days=4)
                 )
-            ]
+            ],
+            NOW,
+            NEW_YORK,
         ),
     ),
     "screener": lambda: draft_screener(RITA, KIM),
@@ -142,11 +152,11 @@ DRAFTS = {
 EXPECTED = {
     "voicemail with a talking point": (
         "Hi Kim, this is Rita Rep with Acme Payroll, 617-555-0142."
-        " You mentioned your Q1 rollout of a second clinic — our clients close payroll in one"
+        " I saw your Q1 rollout of a second clinic — our clients close payroll in one"
         " afternoon instead of three days."
         " I'll try you again Thursday at 7 a.m. your time."
         " If another time suits you better, call me at 617-555-0142, or my cell after hours at"
-        " 617-555-0199; I'm at my desk tomorrow from 8 to 11 your time."
+        " 617-555-0199; I'm at my desk tomorrow from 8 to 11 a.m. your time."
     ),
     "voicemail for a referral": (
         "Sam Smith suggested I call you, Dr. Haddad — this is Rita Rep with Acme Payroll,"
@@ -163,11 +173,11 @@ EXPECTED = {
         " in eight years."
         " I'll try you again today at noon — three minutes, no more."
         " If another time suits you better, call me at 617-555-0142, or my cell after hours at"
-        " 617-555-0199; I'm at my desk tomorrow from 9 to 12."
+        " 617-555-0199; I'm at my desk tomorrow from 9 a.m. to noon."
     ),
     "voicemail abroad": (
         "Hi Eve, this is Rita Rep with Acme Payroll, +1-617-555-0142."
-        " You mentioned you're opening a Boston office in March — our clients close payroll in"
+        " I saw you're opening a Boston office in March — our clients close payroll in"
         " one afternoon instead of three days."
         " I'll try you again tomorrow at 5:30 p.m. your time."
         " If another time suits you better, call me at +1-617-555-0142, or my cell after hours"
@@ -211,7 +221,7 @@ Acme Payroll
 617-555-0142""",
     "screener": (
         "Hi, this is Rita Rep with Acme Payroll, calling for Kim Park."
-        " I've been playing phone tag with Kim — could you see if Kim has a few minutes to talk"
+        " I'm hoping to catch Kim — could you see if Kim has a few minutes to talk"
         " about how we run payroll for 200-person firms in an hour a month?"
         " When is the best time to reach Kim directly?"
         " And may I have Kim's email, to send a short note first?"
@@ -242,3 +252,149 @@ def test_the_draft_reads_aloud_as_written(name: str) -> None:
     assert spoken(draft) == EXPECTED[name]
     assert draft.findings == ()
     assert "Linda" not in draft.text and "cold calls" not in draft.text
+
+
+# --- the matrix: every draft kind against every stage of the relationship ----------------------
+
+KINDS = ("voicemail", "screener", "email", "misdial", "wrong", "referral ask")
+_CLOCK_WITHOUT_HALF = re.compile(r"\b(?:at|to) \d{1,2}(?::\d{2})?\b(?! ?[ap]\.m\.)")
+
+
+def standing_at(stage: Stage) -> Relationship:
+    return relationship(KIM, histories(NOW)[stage], NOW, NEW_YORK)
+
+
+def matrix_draft(kind: str, standing: Relationship) -> Draft | str | None:
+    """The draft of `kind`, the one line refusing it, or None for no referral ask."""
+    if kind == "referral ask":
+        blocks = referral_blocks(standing, KIM)
+        return blocks[0]["text"]["text"] if blocks else None  # type: ignore[index,return-value]
+    draft_kind = DraftKind(kind)
+    if (instead := refusal(draft_kind, standing)) is not None:
+        return instead
+    proposal = plan(
+        datetime(2026, 12, 3, 7, tzinfo=CHICAGO), datetime(2026, 12, 4, 12, tzinfo=CHICAGO)
+    )
+    match draft_kind:
+        case DraftKind.VOICEMAIL:
+            return draft_voicemail(RITA, KIM, proposal, FACTS, set(), standing)
+        case DraftKind.SCREENER:
+            return draft_screener(RITA, KIM, standing)
+        case DraftKind.EMAIL:
+            return draft_email(RITA, KIM, proposal, FACTS, set(), standing)
+        case DraftKind.MISDIAL:
+            return draft_misdial(RITA, KIM)
+    return draft_wrong_number(RITA)
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+@pytest.mark.parametrize("kind", KINDS)
+def test_what_each_draft_may_and_must_say_where_things_stand(kind: str, stage: Stage) -> None:
+    standing = standing_at(stage)
+    made = matrix_draft(kind, standing)
+    if kind == "referral ask":
+        talked = stage in (Stage.TALKED, Stage.MEETING_AHEAD, Stage.MEETING_HELD, Stage.WON)
+        assert (made is not None) == talked
+        return
+    silent = stage in SILENT_STAGES and kind in ("voicemail", "screener", "email")
+    silent |= stage in SILENT_STAGES - {Stage.WRONG_NUMBER} and kind == "misdial"
+    if silent:
+        # One line saying what to do instead, no script, no number to dial.
+        assert isinstance(made, str) and "\n" not in made and "555" not in made
+        if stage is Stage.WRONG_NUMBER:
+            assert "find the right one" in made
+        return
+    assert isinstance(made, Draft)
+    said = spoken(made)
+    assert made.findings == ()
+    assert "Linda" not in said and "cold calls" not in said
+    assert not _CLOCK_WITHOUT_HALF.search(said), said
+    if kind in ("misdial", "wrong"):
+        return
+    # Nothing the history does not hold.
+    if stage is not Stage.MEETING_HELD:
+        assert "for your time" not in said
+    if standing.talked_on is None:
+        assert "mentioned" not in said.lower()
+        if kind != "screener" and stage in (Stage.NEW, Stage.ATTEMPTING, Stage.RESTING):
+            assert "I saw your Q1 rollout" in said
+    if not standing.phone_tag:
+        assert "phone tag" not in said
+    if stage is not Stage.OWED_RETURN_CALL:
+        assert "your call" not in said and "Kim's call" not in said
+    must = {
+        (Stage.OWED_RETURN_CALL, "voicemail"): "I'm returning your call from earlier today",
+        (Stage.OWED_RETURN_CALL, "screener"): "I'm returning Kim's call from earlier today",
+        (Stage.OWED_RETURN_CALL, "email"): "Sorry I missed your call earlier today.",
+        (Stage.TALKED, "voicemail"): "Following up on our conversation yesterday:",
+        (Stage.TALKED, "screener"): "following up on my conversation with Kim yesterday",
+        (Stage.TALKED, "email"): "Thanks for taking my call yesterday.",
+        (Stage.PROMISED_CALLBACK, "voicemail"): "Following up on our conversation yesterday:",
+        (Stage.MEETING_HELD, "voicemail"): "Thank you again for your time yesterday",
+        (Stage.MEETING_HELD, "email"): "Thank you for your time yesterday.",
+        (Stage.MEETING_AHEAD, "voicemail"): "I'm looking forward to our meeting Thursday at 7 a.m.",
+        (Stage.MEETING_AHEAD, "email"): "I'm looking forward to our meeting Thursday at 7 a.m.",
+        (Stage.MEETING_AHEAD, "screener"): "calling ahead of my meeting with Kim",
+        (Stage.ATTEMPTING, "screener"): "I've been playing phone tag with Kim",
+        (Stage.ATTEMPTING, "email"): "I saw your Q1 rollout",
+        (Stage.RESTING, "email"): "Which day and time suit you for a short call?",
+        (Stage.NEW, "voicemail"): "I saw your Q1 rollout of a second clinic —",
+        (Stage.NEW, "screener"): "I'm hoping to catch Kim",
+    }
+    if (stage, kind) in must:
+        assert must[stage, kind] in said, said
+    if stage is Stage.MEETING_AHEAD:
+        # The meeting is the next touch: no other time is proposed, nothing thanked for.
+        assert "try you again" not in said and "Thank" not in said
+    if stage is Stage.RESTING and kind == "email":
+        assert "Could we talk" not in said
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            CallLog,
+            outcome=st.sampled_from(list(Outcome)),
+            at=st.integers(1, 60 * 24 * 30).map(lambda m: NOW - timedelta(minutes=m)),
+            notes=st.just(""),
+            follow_up_at=st.one_of(
+                st.none(),
+                st.integers(-60 * 24 * 10, 60 * 24 * 10).map(lambda m: NOW + timedelta(minutes=m)),
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_no_draft_names_a_past_event_the_history_does_not_contain(history: list[CallLog]) -> None:
+    standing = relationship(KIM, history, NOW, NEW_YORK)
+    outcomes = {log.outcome for log in history}
+    for kind in ("voicemail", "screener", "email"):
+        made = matrix_draft(kind, standing)
+        if not isinstance(made, Draft):
+            assert standing.silent
+            continue
+        said = spoken(made)
+        if "returning" in said or "missed your call" in said:
+            assert Outcome.INBOUND in outcomes
+        if "conversation" in said or "taking my call" in said or "mentioned" in said:
+            assert outcomes & {
+                Outcome.CONNECTED,
+                Outcome.MEETING,
+                Outcome.CALLBACK,
+                Outcome.WON,
+                Outcome.NOT_INTERESTED,
+            }
+        if "for your time" in said:
+            assert any(
+                log.outcome is Outcome.MEETING and log.follow_up_at and log.follow_up_at <= NOW
+                for log in history
+            )
+        if "phone tag" in said:
+            assert (
+                sum(
+                    o in (Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.GATEKEEPER)
+                    for o in (log.outcome for log in history)
+                )
+                >= 2
+            )

@@ -27,9 +27,9 @@ from bot.drafts.scripts import (
     draft_screener,
     draft_voicemail,
     draft_wrong_number,
-    email_context,
 )
 from bot.rules.calls import CallLog, Outcome, Prospect, Rep
+from bot.rules.relationship import relationship
 
 UTC = ZoneInfo("UTC")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -105,19 +105,37 @@ def test_a_private_note_is_in_no_draft_of_any_kind() -> None:
 
 
 @pytest.mark.parametrize(
-    ("hook", "said"),
+    ("hook", "mentioned", "saw"),
     [
-        ("their Q1 rollout", "You mentioned your Q1 rollout — "),
-        ("they're hiring five reps.", "You mentioned you're hiring five reps — "),
-        ("Moving to HubSpot", "You mentioned moving to HubSpot — "),
+        ("their Q1 rollout", "You mentioned your Q1 rollout — ", "I saw your Q1 rollout — "),
+        (
+            "they're hiring five reps.",
+            "You mentioned you're hiring five reps — ",
+            "I saw you're hiring five reps — ",
+        ),
+        (
+            "Moving to HubSpot",
+            "You mentioned moving to HubSpot — ",
+            "I saw you're moving to HubSpot — ",
+        ),
     ],
 )
-def test_a_talking_point_is_said_to_them_as_a_full_sentence(hook: str, said: str) -> None:
-    draft = voicemail(prospect=replace(PROSPECT, hook=hook))
-    assert said + FACTS[0] + "." in draft.text
-    assert draft.findings == ()
-    email = draft_email(REP, replace(PROSPECT, hook=hook, referrer=None), PLAN, FACTS, set())
-    assert said.replace(" — ", ", so I'll keep this short: ") + FACTS[0] in email.text
+def test_a_talking_point_is_said_to_them_as_a_full_sentence(
+    hook: str, mentioned: str, saw: str
+) -> None:
+    """Said as theirs only once they have talked to the rep; before, as the rep's own."""
+    prospect = replace(PROSPECT, hook=hook, referrer=None)
+    talked = [
+        CallLog(Outcome.CONNECTED, NOW - timedelta(days=9)),
+        CallLog(Outcome.VOICEMAIL, NOW - timedelta(days=2)),
+    ]
+    for history, said in (([], saw), (talked, mentioned)):
+        standing = relationship(prospect, history, NOW, ZoneInfo(REP.tz))
+        draft = draft_voicemail(REP, prospect, PLAN, FACTS, set(), standing)
+        assert said + FACTS[0] + "." in draft.text
+        assert draft.findings == ()
+        email = draft_email(REP, prospect, PLAN, FACTS, set(), standing)
+        assert said.replace(" — ", ", so I'll keep this short: ") + FACTS[0] in email.text
 
 
 def test_without_a_talking_point_the_next_fact_is_the_reason_to_call() -> None:
@@ -308,13 +326,13 @@ def test_desk_hours_are_offered_on_their_clock() -> None:
     draft = voicemail(
         prospect=replace(PROSPECT, referrer=None), proposal=replace(PLAN, desk=TUESDAY_DESK)
     )
-    assert "; I'm at my desk tomorrow from 8 to 11 your time." in draft.text
+    assert "; I'm at my desk tomorrow from 8 to 11 a.m. your time." in draft.text
     same_zone = voicemail(
         rep=replace(REP, tz="America/Chicago"),
         prospect=replace(PROSPECT, referrer=None),
         proposal=replace(PLAN, desk=TUESDAY_DESK),
     )
-    assert "; I'm at my desk tomorrow from 8 to 11." in same_zone.text
+    assert "; I'm at my desk tomorrow from 8 to 11 a.m." in same_zone.text
 
 
 def test_a_proposal_must_be_ahead_and_aware() -> None:
@@ -328,7 +346,11 @@ def test_a_proposal_must_be_ahead_and_aware() -> None:
 
 
 def test_screener_names_the_referrer_asks_for_help_and_states_the_benefit() -> None:
-    draft = draft_screener(REP, PROSPECT)
+    tried = [
+        CallLog(Outcome.VOICEMAIL, NOW - timedelta(days=3)),
+        CallLog(Outcome.NO_ANSWER, NOW - timedelta(days=1)),
+    ]
+    draft = draft_screener(REP, PROSPECT, relationship(PROSPECT, tried, NOW, ZoneInfo(REP.tz)))
     assert draft.kind is DraftKind.SCREENER
     assert draft.text.startswith(
         "Hi, this is Sam Lee with Acme Dialer — Harley Smith asked me to call Jane Doe."
@@ -405,7 +427,9 @@ def test_the_emails_purpose_follows_the_conversation(
     history: list[CallLog], subject: str, opening: str
 ) -> None:
     prospect = replace(PROSPECT, referrer=None)
-    draft = draft_email(REP, prospect, PLAN, FACTS, set(), email_context(history))
+    draft = draft_email(
+        REP, prospect, PLAN, FACTS, set(), relationship(prospect, history, NOW, ZoneInfo(REP.tz))
+    )
     assert draft.subject == subject
     assert opening in draft.text
     assert draft.findings == ()
@@ -637,7 +661,8 @@ def test_every_generated_email_screener_and_stranger_track_lints_clean(
 ) -> None:
     rep, prospect, proposal, facts, used = scenario
     history = [CallLog(last, proposal.now - timedelta(days=2))]
-    email = draft_email(rep, prospect, proposal, facts, used, email_context(history))
+    standing = relationship(prospect, history, proposal.now, ZoneInfo(rep.tz))
+    email = draft_email(rep, prospect, proposal, facts, used, standing)
     screener = draft_screener(rep, prospect)
     wrong = draft_wrong_number(rep)
     misdial = draft_misdial(rep, prospect)

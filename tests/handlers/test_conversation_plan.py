@@ -86,7 +86,8 @@ def test_a_private_note_and_call_notes_are_in_no_draft_of_any_kind(slack: SlackH
         assert NOTE_SENTINEL not in reply.text, kind
         assert CALL_SENTINEL not in reply.text, kind
         assert "Linda" not in reply.text, kind
-    assert "You mentioned your Q1 rollout — " in script_of(drafts["voicemail"])
+    # Never reached: the talking point is the rep's own observation, not something Kim said.
+    assert "I saw your Q1 rollout — " in script_of(drafts["voicemail"])
     with slack.session_factory() as session:
         kinds = session.scalars(select(DraftRow.kind).order_by(DraftRow.id)).all()
         assert kinds == ["voicemail", "screener", "email", "wrong", "misdial"]
@@ -148,7 +149,10 @@ def test_won_has_no_window_no_draft_button_and_asks_for_an_introduction(
         reply.text
     )
     refused = say(slack, ids.VMSCRIPT, "Wendy Win")
-    assert "Won: no more calls." in refused.text
+    # One line saying what to do instead, not the command's whole help.
+    assert plain(refused.text).count("\n") == 1  # the fallback text and one block
+    assert "Won: nothing to send. Ask them for an introduction instead." in refused.text
+    assert "/vmscript profile" not in refused.text
     slack.clock.now += timedelta(days=200)
     assert "Wendy Win" not in digest_names(slack)
     assert "Best next window" not in say(slack, ids.PROSPECT, "show Wendy Win").text
@@ -160,11 +164,13 @@ def test_won_has_no_window_no_draft_button_and_asks_for_an_introduction(
 @pytest.mark.parametrize(
     ("new_york", "proposed"),
     [
-        # Drafted at 8:00 their time: never "today at 8", two business hours on is 10:00.
-        (datetime(2026, 11, 23, 8, 0), "I'll try you again today at noon"),
-        (datetime(2026, 11, 23, 11, 0), "I'll try you again today at 5:30 p.m."),
-        # 16:45 + 1:45 closes the day; the last quarter hour is tomorrow's first.
-        (datetime(2026, 11, 23, 16, 45), "I'll try you again tomorrow at 7:15 a.m."),
+        # The voicemail is today's try: the time it promises is a later business day, at
+        # another part of the day (left at 8:00, lunch; left at 11:00, the early window).
+        (datetime(2026, 11, 23, 8, 0), "I'll try you again tomorrow at noon"),
+        (datetime(2026, 11, 23, 11, 0), "I'll try you again tomorrow at 8 a.m."),
+        # 16:45 + 1:45 closes the day; the last quarter hour is tomorrow's first, and the
+        # Chicago rep's working day starts at 8:00 their time.
+        (datetime(2026, 11, 23, 16, 45), "I'll try you again tomorrow at 8 a.m."),
         # Friday evening: the weekend is no business hours.
         # (8:30 closes the early window, so lunch is the first slot that far out.)
         (datetime(2026, 11, 27, 18, 0), "I'll try you again Monday at noon"),
@@ -210,7 +216,8 @@ def test_a_gatekeeper_gets_the_screener_and_the_press_zero_advice_and_back_moves
     assert "call before 8:30 or after 5:30 their time" in text
     assert "press 0 (or 0#) for the receptionist and ask whether Gina is in today" in text
     assert "When the screener answers, say:" in text
-    assert "I've been playing phone tag with Gina — could you see if Gina has a few" in text
+    # A first dial is no phone tag yet.
+    assert "I'm hoping to catch Gina — could you see if Gina has a few" in text
     assert "And may I have Gina's email" in text
     assert "They're back Wed Nov 25: off your lists until then." in text
     assert "Best next window:* Wed 7:00–8:30 AM" in text
@@ -397,7 +404,7 @@ def test_a_backdated_call_older_than_the_latest_keeps_the_plan_the_latest_set(
     assert [call.outcome for call in calls(slack)] == ["meeting", "noanswer"]
 
 
-def test_the_email_after_three_voicemails_proposes_this_week_not_after_the_lay_off(
+def test_the_email_after_three_voicemails_asks_them_for_a_time_inside_the_lay_off(
     slack: SlackHarness,
 ) -> None:
     slack.clock.now = chicago(30, 10)  # Mon Nov 30
@@ -408,8 +415,9 @@ def test_the_email_after_three_voicemails_proposes_this_week_not_after_the_lay_o
     reply = say(slack, ids.VMSCRIPT, "Lee Layoff")
     assert "An email this time" in reply.text
     script = script_of(reply)
-    assert "Could we talk today at noon or tomorrow at 7 a.m.?" in script
-    assert "December" not in script
+    # Resting a month from calls: no time is proposed inside the lay-off; they pick one.
+    assert "Which day and time suit you for a short call?" in script
+    assert "Could we talk" not in script and "December" not in script
     # A voicemail asked for by name waits out the lay-off, and says the date in full.
     voicemail = script_of(say(slack, ids.VMSCRIPT, "Lee Layoff voicemail"))
     assert "I'll try you again Wednesday, December 30, at noon" in voicemail

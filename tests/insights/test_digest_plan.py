@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ from bot import ids
 from bot.blocks.digest import build_digest_message
 from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, Section, plan_digest
 from bot.rules.cadence import CadenceRules
-from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus
+from bot.rules.calls import WORKING_DAY, CallLog, DeskHours, Outcome, Prospect, ProspectStatus
 from tests.blockkit import assert_valid_message
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -32,9 +32,12 @@ def plan(
     owed: tuple[OwedCall, ...] = (),
     now: datetime = MONDAY_0730,
     rep_tz: ZoneInfo = CHICAGO,
+    rep_day: DeskHours = WORKING_DAY,
 ) -> DigestPlan:
     histories = [i if isinstance(i, ProspectHistory) else ProspectHistory(i) for i in items]
-    return plan_digest(rep_tz=rep_tz, now=now, prospects=histories, owed_calls=owed)
+    return plan_digest(
+        rep_tz=rep_tz, now=now, prospects=histories, owed_calls=owed, rep_day=rep_day
+    )
 
 
 def names(result: DigestPlan, section: Section) -> list[str]:
@@ -269,10 +272,17 @@ def test_a_late_digest_lists_only_windows_left_in_the_reps_day() -> None:
         prospect("Los Angeles", "America/Los_Angeles"),
         now=evening,
     )
-    # Chicago's last window closed at 18:30; tomorrow's belongs in tomorrow's digest.
-    assert [e.prospect.name for e in result.all_entries] == ["Los Angeles"]
+    # Chicago's last window closed at 18:30; tomorrow's belongs in tomorrow's digest. Los
+    # Angeles' evening is 7:30 p.m. for the rep, after their working day (7 a.m.-7 p.m.).
+    assert result.all_entries == []
+    late_rep = plan(
+        prospect("Los Angeles", "America/Los_Angeles"),
+        now=evening,
+        rep_day=DeskHours(time(9), time(21)),
+    )
+    assert [e.prospect.name for e in late_rep.all_entries] == ["Los Angeles"]
     assert "today 5:30–6:30 PM PST (7:30–8:30 PM your time)" in text_of(
-        build_digest_message(result)
+        build_digest_message(late_rep)
     )
 
 
@@ -353,3 +363,41 @@ def test_deal_values_are_shown_in_the_workspace_currency() -> None:
         rules=CadenceRules(currency="GBP"),
     )
     assert "£20,000" in text_of(build_digest_message(result))
+
+
+def test_a_chicago_rep_sees_new_york_before_830_at_the_default_digest_time() -> None:
+    seven = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # Monday 7:00 in Chicago, 8:00 in NY
+    result = plan(prospect("Nina York", "America/New_York"), now=seven)
+    assert names(result, Section.BEFORE_830) == ["Nina York"]
+    # Cut to what the rep can keep: 8:00–8:30 in New York is 7:00–7:30 in Chicago.
+    assert "8:00–8:30 AM EST (7:00–7:30 AM your time)" in text_of(build_digest_message(result))
+
+
+def test_a_promise_to_call_back_is_chased_from_the_morning_digest_of_its_due_day() -> None:
+    made = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)  # Wednesday 2 p.m. in Chicago
+    promised = ProspectHistory(
+        prospect("Cal Back", "America/Chicago"), [CallLog(Outcome.CALLBACK, made)]
+    )
+    # Due Monday at 2 p.m. (three business days on): Monday's 7:30 digest lists it.
+    assert names(plan(promised), Section.PROMISES) == ["Cal Back"]
+    assert plan(promised, now=MONDAY_0730 - timedelta(days=3)).is_empty
+
+
+def test_a_prospect_tried_this_morning_is_not_offered_again_today() -> None:
+    tried = ProspectHistory(
+        prospect("Tia Tried", "America/Chicago"),
+        [CallLog(Outcome.VOICEMAIL, MONDAY_0730 - timedelta(minutes=20))],
+    )
+    assert plan(tried, now=MONDAY_0730 + timedelta(hours=4)).is_empty
+
+
+def test_a_prospect_back_on_wednesday_is_listed_that_morning() -> None:
+    monday_0745 = datetime(2026, 11, 23, 13, 45, tzinfo=UTC)  # tried before 8:30, Chicago
+    wednesday = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # midnight in Chicago
+    back = ProspectHistory(
+        prospect("Gil Gate", "America/Chicago", follow_up_at=wednesday),
+        [CallLog(Outcome.GATEKEEPER, monday_0745)],
+    )
+    assert names(plan(back, now=MONDAY_0730 + timedelta(days=2)), Section.BEFORE_830) == [
+        "Gil Gate"
+    ]

@@ -442,9 +442,10 @@ def test_not_interested_comes_back_after_its_rest_with_the_reason() -> None:
     assert resting.closed
     assert resting.rule == (
         "Not interested on Mon Nov 16 (“budget frozen till spring”): no calls; worth one more"
-        " try from Sun Feb 14."
+        " try from Mon Feb 15."  # 90 days on is a Sunday: nobody retries at the weekend
     )
-    back = cadence_state(history, BIG, day(91), NY)
+    assert cadence_state(history, BIG, day(91), NY).closed  # Sunday Feb 14
+    back = cadence_state(history, BIG, day(92), NY)
     assert back.next_step is NextStep.CALL
     assert back.rule == (
         "Not interested on Mon Nov 16 (“budget frozen till spring”), 90 days ago: worth one"

@@ -31,9 +31,9 @@ NEXT_MONDAY_MIDNIGHT_CHICAGO = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 def jane(slack: SlackHarness) -> int:
-    """Jane is due today for U1 in T1: a dial yesterday, nobody picked up."""
+    """Jane is due today for U1 in T1: a dial on Friday, nobody picked up."""
     slack.command(ids.VMSCRIPT, PROFILE)
-    slack.command(ids.LOGCALL, "Jane Doe noanswer phone:+1 212 555 0143")
+    slack.command(ids.LOGCALL, 'Jane Doe noanswer phone:+1 212 555 0143 at:"fri 4pm"')
     with slack.session_factory() as session:
         return session.scalars(select(ProspectRow.id)).one()
 

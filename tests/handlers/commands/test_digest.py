@@ -112,10 +112,10 @@ def test_help_prints_usage(slack: SlackHarness) -> None:
 def test_now_previews_the_digest_without_using_up_the_days_delivery(slack: SlackHarness) -> None:
     slack.standin.users["U1"] = {"tz": "America/Chicago"}
     slack.command(ids.LOGCALL, "Jane Doe inbound phone:+1 212 555 0143 value:$12k")
-    slack.command(ids.LOGCALL, "Bob Roe noanswer phone:+1 303 555 0100")
+    slack.command(ids.LOGCALL, 'Bob Roe noanswer phone:+1 303 555 0100 at:"fri 10am"')
     reply = digest(slack, "now")
     assert "Return calls owed" in reply.text and "Jane Doe" in reply.text
-    # 10:00 in Chicago: Denver's early window is over, and Bob was just tried mid-morning.
+    # 10:00 in Chicago: Denver's early window is over; Bob was tried on Friday mid-morning.
     assert "At lunch" in reply.text and "Bob Roe" in reply.text
     assert "12:00–1:00 PM MST (1:00–2:00 PM your time)" in reply.text
     assert count(slack, DeliveryRow) == 0

@@ -105,11 +105,12 @@ def test_the_voicemail_proposes_four_pm_when_the_dials_say_so(slack: SlackHarnes
     assert slack.command(ids.VMSCRIPT, PROFILE).status == 200
     add_prospect(slack, "Dana Due")
     before = slack.command(ids.VMSCRIPT, "Dana Due").text
-    # 6:00 is before the business day: two business hours on is 9:00, so lunch is first.
-    assert "today at noon" in before
+    # The voicemail is today's try: the time it promises is tomorrow, at another part of the
+    # day than this morning's.
+    assert "tomorrow at noon" in before
     four_pm_history(slack)
     after = slack.command(ids.VMSCRIPT, "Dana Due").text
-    assert "today at 4 p.m." in after
+    assert "tomorrow at 4 p.m." in after
 
 
 def test_weekly_time_and_off_are_saved_and_shown(slack: SlackHarness) -> None:

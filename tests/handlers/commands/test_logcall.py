@@ -93,9 +93,9 @@ def test_the_name_typed_wins_over_another_prospects_phone(slack: SlackHarness) -
 def test_reply_shows_the_window_on_both_clocks(slack: SlackHarness) -> None:
     slack.standin.users["U1"] = {"tz": "America/Los_Angeles", "real_name": "Rita Rep"}
     reply = logcall(slack, "Jane Doe noanswer phone:+1 212 555 0143")
-    # 10:00 Chicago on Monday: New York's lunch window is next; for a Pacific rep it is 9:00.
-    assert "12:00–1:00 PM" in reply.text
-    assert "9:00–10:00 AM your time" in reply.text
+    # 11:00 in New York on Monday: the next try is tomorrow, not at midday (the last try's
+    # part of the day) and not before 8:30 (4 a.m. for a Pacific rep): after 5:30 it is.
+    assert "tomorrow 5:30–6:30 PM EST (2:30–3:30 PM your time)" in reply.text
 
 
 def test_toll_free_number_falls_back_to_the_reps_zone_and_says_so(slack: SlackHarness) -> None:
@@ -197,6 +197,7 @@ def test_unexpected_failure_answers_plainly_and_saves_nothing(
 def test_the_next_window_skips_the_prospects_public_holiday(slack: SlackHarness) -> None:
     slack.clock.now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # Wed 7 p.m. in New York
     us = slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
-    assert "Fri 7:00–8:30 AM EST" in us.text and "tomorrow" not in us.text
+    # Their before-8:30 window, from 8:00 when a Chicago rep's day starts at 7:00.
+    assert "Fri 8:00–8:30 AM EST" in us.text and "tomorrow" not in us.text
     canada = slack.command(ids.LOGCALL, "Raj Patel vm phone:+1 416 555 0143")
-    assert "tomorrow 7:00–8:30 AM EST" in canada.text
+    assert "tomorrow 8:00–8:30 AM EST" in canada.text

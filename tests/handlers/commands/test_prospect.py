@@ -307,12 +307,13 @@ def test_list_due_names_the_window_the_digest_would(slack: SlackHarness) -> None
     slack.clock.now = MONDAY_0600
     add_prospect(slack, "Dana Due")
     before = prospect(slack, "list due").text
-    assert "7:00–8:30 AM EST" in before
+    # New York's before-8:30, from 7:00 on the Chicago rep's clock.
+    assert "8:00–8:30 AM EST (7:00–7:30 AM your time)" in before
     four_pm_history(slack)
     after = prospect(slack, "list due").text
     assert "*Dana Due*" in after
     assert "4:00–5:00 PM EST (3:00–4:00 PM your time)" in after, after
-    assert "7:00–8:30 AM EST" not in after
+    assert "8:00–8:30 AM EST" not in after
 
 
 # --- snooze ------------------------------------------------------------------------------

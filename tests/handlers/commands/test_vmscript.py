@@ -163,6 +163,8 @@ def test_successive_voicemails_reveal_a_new_fact_each_and_keep_the_history(
     for _ in FACTS:
         script = script_of(vmscript(slack, "Jane Doe"))
         heard.append(next(fact for fact in FACTS if fact in script))
+        slack.clock.now += timedelta(minutes=5)
+        logcall(slack, "Jane Doe connected")
         slack.clock.now += timedelta(days=1)
     assert sorted(heard) == sorted(FACTS)
     with slack.session_factory() as session:
@@ -173,6 +175,23 @@ def test_successive_voicemails_reveal_a_new_fact_each_and_keep_the_history(
     fourth = vmscript(slack, "jane doe")
     assert "All 3 of your facts are used with Jane Doe" in fourth.text
     assert "20% more meetings" in script_of(fourth)
+
+
+def test_a_previewed_draft_uses_no_fact_until_a_call_is_logged_after_it(
+    slack: SlackHarness,
+) -> None:
+    ready_rep(slack)
+    first = script_of(vmscript(slack, "Jane Doe"))
+    again = script_of(vmscript(slack, "Jane Doe"))
+    assert FACTS[0] in first and FACTS[0] in again
+    # A dial nobody answered said nothing; a voicemail did.
+    slack.clock.now += timedelta(minutes=5)
+    logcall(slack, "Jane Doe noanswer")
+    assert FACTS[0] in script_of(vmscript(slack, "Jane Doe"))
+    slack.clock.now += timedelta(minutes=5)
+    logcall(slack, "Jane Doe vm")
+    slack.clock.now += timedelta(days=1)
+    assert FACTS[1] in script_of(vmscript(slack, "Jane Doe"))
 
 
 def test_after_three_voicemails_the_default_draft_is_an_email_and_says_why(
@@ -201,7 +220,8 @@ def test_screener_line_names_the_referrer_and_asks_for_help(slack: SlackHarness)
     reply = vmscript(slack, "Jane Doe screener")
     script = script_of(reply)
     assert script.startswith("Hi, this is Sam Lee with Acme Dialer — Harley Smith asked me to call")
-    assert "I've been playing phone tag with Jane — could you see if Jane has a few" in script
+    # One dial so far: no phone tag yet.
+    assert "I'm hoping to catch Jane — could you see if Jane has a few" in script
     assert "about how we help sales teams book 20% more meetings?" in script
     # The screener is asked when Jane is in, never told when the rep means to call.
     assert "a.m." not in script and "tomorrow" not in script

@@ -151,7 +151,7 @@ def test_unknown_rep_or_number_is_acknowledged_and_ignored(phones: Phones) -> No
 def test_missed_inbound_call_starts_the_clock_and_tops_the_digest(phones: Phones) -> None:
     slack = phones.slack
     add_jane(slack)
-    slack.command(ids.LOGCALL, "Bob Roe noanswer phone:+1 303 555 0100")
+    slack.command(ids.PROSPECT, "add Bob Roe phone:+1 303 555 0100")
     slack.standin.clear()
     missed = phones.aircall.call_event(
         "call.ended",
