@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.rules.prospects import DuplicateIndex, KnownProspect, ProspectFields
+from storage import queries
 from storage.models import (
     CallLogRow,
     CrmConnectionRow,
@@ -755,21 +756,14 @@ def prune_outbox(session: Session, before: datetime, limit: int) -> int:
     """Forget up to `limit` sent and cancelled rows written before `before`, oldest first.
     Pending rows are never pruned (they are calls still to push), nor failed ones (a call
     the CRM refused, which the rep's Home still lists)."""
-    oldest = (
-        select(CrmOutboxRow.id)
-        .where(
-            CrmOutboxRow.status.in_([OutboxStatus.SENT, OutboxStatus.CANCELLED]),
-            CrmOutboxRow.created_at < before,
-        )
-        .order_by(CrmOutboxRow.created_at)
-        .limit(limit)
+    return queries.delete_oldest(
+        session,
+        CrmOutboxRow.id,
+        CrmOutboxRow.created_at,
+        limit,
+        CrmOutboxRow.status.in_([OutboxStatus.SENT, OutboxStatus.CANCELLED]),
+        CrmOutboxRow.created_at < before,
     )
-    deleted = session.execute(
-        delete(CrmOutboxRow)
-        .where(CrmOutboxRow.id.in_(oldest.scalar_subquery()))
-        .execution_options(synchronize_session=False)
-    )
-    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def outbox_counts(session: Session) -> dict[OutboxStatus, int]:

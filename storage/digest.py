@@ -31,7 +31,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    delete,
     false,
     func,
     literal,
@@ -515,18 +514,9 @@ def delivery_row(
 def prune_deliveries(session: Session, before: date, limit: int) -> int:
     """Forget up to `limit` deliveries of local dates before `before`, oldest first: a
     bounded statement a minute keeps the table at the retention, whatever the backlog."""
-    oldest = (
-        select(DeliveryRow.id)
-        .where(DeliveryRow.local_date < before)
-        .order_by(DeliveryRow.local_date)
-        .limit(limit)
+    return queries.delete_oldest(
+        session, DeliveryRow.id, DeliveryRow.local_date, limit, DeliveryRow.local_date < before
     )
-    deleted = session.execute(
-        delete(DeliveryRow)
-        .where(DeliveryRow.id.in_(oldest.scalar_subquery()))
-        .execution_options(synchronize_session=False)
-    )
-    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Row, bindparam, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
 from bot.rules.proposals import read_desk_hours, split_partners
@@ -304,6 +304,20 @@ def claim_event(session: Session, team_id: str, event_id: str, now: datetime) ->
         {"event_id": event_id, "team_id": team_id, "received_at": now},
     )
     return claimed is not None
+
+
+def delete_oldest(
+    session: Session, key: InstrumentedAttribute[Any], oldest_first: Any, limit: int, *where: Any
+) -> int:
+    """Delete at most `limit` rows matching `where`, oldest first, in one statement: a
+    bounded prune a minute keeps a table at its retention, whatever the backlog."""
+    oldest = select(key).where(*where).order_by(oldest_first).limit(limit)
+    deleted = session.execute(
+        delete(key.class_)
+        .where(key.in_(oldest.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def forget_processed_events(session: Session, before: datetime) -> int:

@@ -105,32 +105,29 @@ class HubSpotCrm:
 
     def check(self) -> CrmAccount:
         """The account's details: any valid token may read them, and they hold the portal
-        id that record links need. The client has no typed API for them, so this goes
-        through its generic call, with the same auth, pool and errors as the rest."""
-        api_client = self._client.crm.owners.owners_api.api_client
-        details = self._call(
-            lambda: api_client.call_api(
-                "/account-info/v3/details",
-                "GET",
-                header_params={"Accept": "application/json"},
-                response_types_map={200: "object"},
-                auth_settings=["oauth2"],
-                _return_http_data_only=True,
-                _request_timeout=CHECK_TIMEOUT,
-            )
-        )
+        id that record links need."""
+        details = self._get("/account-info/v3/details")
         return CrmAccount(
             account_id=str(details["portalId"]),
             web_url=f"https://{details.get('uiDomain') or 'app.hubspot.com'}",
         )
 
     def call_outcomes(self) -> list[tuple[str, str]] | None:
-        """GET /calling/v1/dispositions: the defaults and the account's own outcomes. The
-        client has no typed API for it; its generic call keeps auth, pool and errors."""
+        """The defaults and the account's own call outcomes."""
+        found = self._get("/calling/v1/dispositions")
+        return [
+            (str(item["id"]), str(item.get("label") or item["id"]))
+            for item in found or []
+            if isinstance(item, dict) and item.get("id") and not item.get("deleted")
+        ][:MAX_OUTCOMES]
+
+    def _get(self, path: str) -> Any:
+        """A GET for endpoints the client has no typed API for, through its generic call:
+        the same auth, connection pool and errors as the rest."""
         api_client = self._client.crm.owners.owners_api.api_client
-        found = self._call(
+        return self._call(
             lambda: api_client.call_api(
-                "/calling/v1/dispositions",
+                path,
                 "GET",
                 header_params={"Accept": "application/json"},
                 response_types_map={200: "object"},
@@ -139,11 +136,6 @@ class HubSpotCrm:
                 _request_timeout=CHECK_TIMEOUT,
             )
         )
-        return [
-            (str(item["id"]), str(item.get("label") or item["id"]))
-            for item in found or []
-            if isinstance(item, dict) and item.get("id") and not item.get("deleted")
-        ][:MAX_OUTCOMES]
 
     def owner_for_email(self, email: str) -> str | None:
         page = self._call(
