@@ -342,3 +342,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
+
+
+def driver_words(error: BaseException) -> str:
+    """The driver's own first line (refused, unknown host, bad password, locked), not a
+    traceback: it names the cause, and SQLAlchemy's wrapper adds the SQL and a link on later
+    lines."""
+    cause = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else type(cause).__name__

@@ -24,7 +24,7 @@ from bot.services.context import Services
 from bot.services.oauth import oauth_flow
 from handlers import register_listeners
 from handlers.reps import SlackLeftOut
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import driver_words, make_engine, make_session_factory, upgrade
 
 logger = logging.getLogger("phonetag")
 
@@ -114,7 +114,7 @@ def error_handler(signing_secret: str) -> Callable[..., BoltResponse]:
                 # Expected while the database is down or busy: one line each, not a traceback.
                 logger.warning(
                     "database did not answer in time, asked the rep to try again: %s",
-                    _first_line(error),
+                    driver_words(error),
                 )
             else:
                 logger.error("unhandled error in listener", exc_info=error)
@@ -172,13 +172,6 @@ def _post_quietly(response_url: str, text: str) -> None:
 
 def _is_outage(error: Exception) -> bool:
     return isinstance(error, OperationalError | InterfaceError | SQLAlchemyTimeoutError)
-
-
-def _first_line(error: Exception) -> str:
-    """The driver's own words (SQLAlchemy's wrapper adds the SQL and a link on later lines)."""
-    cause = getattr(error, "orig", None) or error
-    lines = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
 
 
 def _short_apology(error: Exception) -> str:

@@ -31,7 +31,7 @@ from bot.runtime.startup import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.exc import SQLAlchemyError
+    pass
 
 # Chatty at INFO and of no use to someone running a command: Alembic's "Context impl
 # SQLiteImpl." and each migration's name, APScheduler's job bookkeeping. `--verbose` shows them.
@@ -57,16 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"phonetag {args.command}: {mistake.message}", file=sys.stderr)
         return mistake.exit_code
     except SQLAlchemyError as error:
-        print(f"phonetag: database error: {database_problem(error)}", file=sys.stderr)
+        from storage.db import driver_words
+
+        print(f"phonetag: database error: {driver_words(error)}", file=sys.stderr)
         return EXIT_FAILED
-
-
-def database_problem(error: SQLAlchemyError) -> str:
-    """The driver's own first line (refused, unknown host, bad password), not a traceback:
-    it names the cause, and the rest is SQLAlchemy's frames and a link."""
-    cause = getattr(error, "orig", None) or error
-    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
-    return lines[0] if lines else type(cause).__name__
 
 
 class _DefaultsOnce(argparse.HelpFormatter):
