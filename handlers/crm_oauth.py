@@ -13,6 +13,8 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.services.crm import oauth
 from bot.services.crm.port import CrmAuthRejected, CrmError, CrmKind
 
@@ -57,6 +59,13 @@ def oauth_redirect(
     except CrmError as problem:
         logger.info("%s connect failed: %s", kind.label, problem.message)
         return 400, page(f"{problem.message} Nothing was saved.")
+    except SQLAlchemyError as error:
+        # A page for a person, not a 5xx: the browser shows it, and the admin starts over.
+        logger.warning("%s connect: the database did not answer: %s", kind.label, error)
+        return 400, page(
+            f"Phone Tag's database did not answer, so {kind.label} is not connected and nothing"
+            " was saved. Ask for a new link with /prospect crm in Slack and try again."
+        )
     return 200, page(
         f"Connected to {kind.label} (account {connected.account.account_id}). Each rep's"
         f" contacts come in within a minute, and every call logged from now on goes to"

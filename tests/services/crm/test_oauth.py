@@ -18,11 +18,13 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
 from bot import ids
 from bot.blocks.crm import OUTCOME_BLOCK
 from bot.blocks.modals import FIELD
 from bot.runtime.slack_standin import SlackStandIn
+from bot.services.crm import oauth
 from bot.services.crm.connections import default_adapters
 from bot.services.crm.hubspot import CALL_TO_COMPANY, CALL_TO_CONTACT, CALL_TO_DEAL
 from storage.models import CrmConnectionRow, CrmOAuthStateRow
@@ -215,6 +217,23 @@ def test_a_link_works_once_for_ten_minutes_for_the_admin_who_asked(
     assert denied.status == 400 and "<b>" not in denied.body
     with hubspot_oauth.session_factory() as session:
         assert session.scalars(select(CrmOAuthStateRow)).all() == []
+
+
+def test_a_database_that_does_not_answer_gets_a_page_not_a_server_error(
+    hubspot_oauth: CrmHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = connect_link(hubspot_oauth, "HubSpot")
+    back = urlsplit(requests.get(link, allow_redirects=False, timeout=5).headers["Location"])
+
+    def silent(*_args: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("the server did not answer"))
+
+    monkeypatch.setattr(oauth, "finish", silent)
+    answer = hubspot_oauth.get(back.path, back.query)
+    assert answer.status == 400
+    assert "did not answer" in answer.body and "/prospect crm" in answer.body
+    with hubspot_oauth.session_factory() as session:
+        assert session.scalars(select(CrmConnectionRow)).all() == []
 
 
 def test_only_workspace_admins_get_a_link_and_a_slack_error_means_no(
