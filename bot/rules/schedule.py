@@ -21,7 +21,10 @@ from zoneinfo import ZoneInfo
 from bot.rules.dates import WEEKDAYS
 from bot.rules.money import CurrencyError, currency_code
 
-DEFAULT_TIME = "07:30"
+DEFAULT_TIME = "07:00"
+"""The start of the default calling day (`bot.rules.calls.WORKING_DAY`): the earliest window,
+before 8:30 on the prospect's clock, opens at 7:00 for a Central rep calling New York, so a
+later digest would list it only after it has closed."""
 DEFAULT_DAYS = "mon,tue,wed,thu,fri"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

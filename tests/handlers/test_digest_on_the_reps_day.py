@@ -1,0 +1,57 @@
+"""Issue 21, items 4 and 5, through the real app (signed requests, the digest tick, the Slack
+stand-in): the morning digest comes while a Central rep's New York prospects' before-8:30
+window is still ahead, and every window it proposes lies inside the rep's own calling day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot import ids
+from bot.blocks.mrkdwn import plain
+from bot.config import Settings
+from bot.services.digest_delivery import TickReport, run_digest_tick
+from bot.services.slack_delivery import digest_web_client
+from tests.handlers.test_conversation_plan import say
+from tests.slack import SlackHarness
+
+CHICAGO = ZoneInfo("America/Chicago")
+NEW_YORK_PHONE = "+1 212 555 0140"
+CHICAGO_PHONE = "+1 312 555 0101"
+
+
+def chicago(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment of the week of Mon Nov 30 2026 on the rep's (Chicago) clock."""
+    return datetime(2026, 11 if day > 7 else 12, day, hour, minute, tzinfo=CHICAGO).astimezone(UTC)
+
+
+def digest_tick(slack: SlackHarness, now: datetime) -> TickReport:
+    client = digest_web_client(
+        Settings(slack_bot_token="xoxb-test", slack_api_url=slack.standin.base_url)
+    )
+    return run_digest_tick(slack.session_factory, lambda team_id: client, now)
+
+
+def posted_digests(slack: SlackHarness) -> list[str]:
+    return [plain(str(call.args["blocks"])) for call in slack.standin.calls_to("chat.postMessage")]
+
+
+def test_a_chicago_rep_gets_new_york_prospects_before_their_early_window_closes(
+    slack: SlackHarness,
+) -> None:
+    # Friday afternoon: a voicemail with a follow-up on Tuesday morning.
+    slack.clock.now = chicago(27, 14)
+    say(slack, ids.LOGCALL, f'Nora York vm phone:{NEW_YORK_PHONE} next:"tue 7am"')
+
+    # Nothing has been chosen: the default digest time is the start of the calling day.
+    assert digest_tick(slack, chicago(1, 6, 59)).sent == []
+    report = digest_tick(slack, chicago(1, 7))
+    assert len(report.sent) == 1
+    (digest,) = posted_digests(slack)
+    before_830 = digest[digest.index("Before 8:30") :]
+    # New York's 8:00–8:30 is the rep's 7:00–7:30, and it is still ahead.
+    assert "Nora York" in before_830
+    assert "7:00–7:30 AM your time" in before_830
+
+    # And the rep is told when it comes.
+    assert "Your digest comes at *07:00*" in say(slack, ids.DIGEST, "").text
