@@ -12,7 +12,7 @@ from bot.blocks.mrkdwn import plain
 from bot.config import Settings
 from bot.services.digest_delivery import TickReport, run_digest_tick
 from bot.services.slack_delivery import digest_web_client
-from tests.handlers.test_conversation_plan import say
+from tests.handlers.test_conversation_plan import PROFILE, say
 from tests.slack import SlackHarness
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -55,3 +55,34 @@ def test_a_chicago_rep_gets_new_york_prospects_before_their_early_window_closes(
 
     # And the rep is told when it comes.
     assert "Your digest comes at *07:00*" in say(slack, ids.DIGEST, "").text
+
+
+def test_the_digest_and_the_home_propose_only_windows_inside_the_reps_own_calling_day(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = chicago(27, 14)
+    saved = say(slack, ids.VMSCRIPT, f'{PROFILE} day:"9-17"').text
+    assert "Your calling day:* 9–17" in saved
+    say(slack, ids.LOGCALL, f'Nora York vm phone:{NEW_YORK_PHONE} next:"tue 7am"')
+    say(slack, ids.LOGCALL, f'Cal Lakes vm phone:{CHICAGO_PHONE} next:"tue 7am"')
+
+    report = digest_tick(slack, chicago(1, 7))
+    assert len(report.sent) == 1
+    (digest,) = posted_digests(slack)
+    # 7:00 in Chicago is before this rep's 9:00: neither prospect's before-8:30 is offered
+    # (Chicago's 7:00–8:30 and New York's 6:00–7:30 on the rep's clock), lunch is.
+    assert "Before 8:30" not in digest
+    assert "Nora York" in digest and "11:00 AM–12:00 PM your time" in digest
+    assert "Cal Lakes" in digest and "12:00–1:00 PM (your time and theirs)" in digest
+
+    # `/digest now` and the App Home read the same plan, cut to the same day.
+    slack.clock.now = chicago(1, 7)
+    preview = plain(say(slack, ids.DIGEST, "now").text)
+    assert "Before 8:30" not in preview and "11:00 AM–12:00 PM your time" in preview
+    slack.standin.clear()
+    event = {"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "home"}
+    assert slack.event(event).status == 200
+    (published,) = slack.standin.calls_to("views.publish")
+    home = plain(str(published.args["view"]))
+    assert "Nora York" in home and "11:00 AM–12:00 PM your time" in home
+    assert "7:00–7:30 AM your time" not in home and "7:00–8:30" not in home
