@@ -74,6 +74,8 @@ logger = logging.getLogger(__name__)
 
 DAILY = "daily"
 WEEKLY = "weekly"
+HEADS_UP = "heads_up"
+"""The "window opens now" DM before a digest that comes after the calling day starts."""
 NO_CALLS = CallSummary()
 
 LEASE = timedelta(seconds=60)

@@ -1,6 +1,7 @@
-"""Issue 21, items 4 and 5, through the real app (signed requests, the digest tick, the Slack
-stand-in): the morning digest comes while a Central rep's New York prospects' before-8:30
-window is still ahead, and every window it proposes lies inside the rep's own calling day."""
+"""Issue 21, items 4 and 5, through the real app (signed requests, the digest and heads-up
+ticks, the Slack stand-in): the morning digest comes while a Central rep's New York
+prospects' before-8:30 window is still ahead (or, for a later digest, a "window opens now"
+DM does), and every window it proposes lies inside the rep's own calling day."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from bot import ids
 from bot.blocks.mrkdwn import plain
 from bot.config import Settings
 from bot.services.digest_delivery import TickReport, run_digest_tick
+from bot.services.heads_up import run_heads_up_tick
 from bot.services.slack_delivery import digest_web_client
+from tests.blockkit import assert_valid_message
 from tests.handlers.test_conversation_plan import PROFILE, say
 from tests.slack import SlackHarness
 
 CHICAGO = ZoneInfo("America/Chicago")
 NEW_YORK_PHONE = "+1 212 555 0140"
 CHICAGO_PHONE = "+1 312 555 0101"
+LOS_ANGELES_PHONE = "+1 213 555 0177"
 
 
 def chicago(day: int, hour: int, minute: int = 0) -> datetime:
@@ -86,3 +90,52 @@ def test_the_digest_and_the_home_propose_only_windows_inside_the_reps_own_callin
     home = plain(str(published.args["view"]))
     assert "Nora York" in home and "11:00 AM–12:00 PM your time" in home
     assert "7:00–7:30 AM your time" not in home and "7:00–8:30" not in home
+
+
+def heads_up_tick(slack: SlackHarness, now: datetime) -> TickReport:
+    client = digest_web_client(
+        Settings(slack_bot_token="xoxb-test", slack_api_url=slack.standin.base_url)
+    )
+    return run_heads_up_tick(slack.session_factory, lambda team_id: client, now)
+
+
+def test_a_later_digest_time_gets_a_heads_up_when_an_early_window_opens_before_it(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = chicago(27, 14)
+    assert "*07:30*" in say(slack, ids.DIGEST, "time 07:30").text
+    say(slack, ids.LOGCALL, f'Nora York vm phone:{NEW_YORK_PHONE} next:"tue 7am"')
+    say(slack, ids.LOGCALL, f'Lee Angeles vm phone:{LOS_ANGELES_PHONE} next:"tue 7am"')
+
+    assert heads_up_tick(slack, chicago(1, 6, 59)).due == 0  # before the calling day
+    report = heads_up_tick(slack, chicago(1, 7))
+    assert len(report.sent) == 1
+    (heads_up,) = posted_digests(slack)
+    assert_valid_message(slack.standin.calls_to("chat.postMessage")[0].args)
+    assert "Window opens now" in heads_up and "before your digest at 7:30 AM" in heads_up
+    # New York's 8:00–8:30 is 7:00–7:30 in Chicago: gone by the digest, so said now. Los
+    # Angeles' before-8:30 opens at 9:00 Chicago time: the digest has it in time.
+    assert "Nora York" in heads_up and "7:00–7:30 AM your time" in heads_up
+    assert "Lee Angeles" not in heads_up
+
+    # Once a day, whichever minute ticks; and the digest itself comes at the rep's time.
+    assert heads_up_tick(slack, chicago(1, 7, 1)).sent == []
+    assert digest_tick(slack, chicago(1, 7, 29)).sent == []
+    assert len(digest_tick(slack, chicago(1, 7, 30)).sent) == 1
+    assert heads_up_tick(slack, chicago(1, 7, 30)).due == 0
+    assert len(slack.standin.calls_to("chat.postMessage")) == 2
+
+
+def test_no_heads_up_without_a_window_before_the_digest_or_with_the_default_time(
+    slack: SlackHarness,
+) -> None:
+    slack.clock.now = chicago(27, 14)
+    say(slack, ids.LOGCALL, f'Nora York vm phone:{NEW_YORK_PHONE} next:"tue 7am"')
+    # The default digest comes when the day starts: nothing to warn of.
+    assert heads_up_tick(slack, chicago(1, 7)).due == 0
+
+    say(slack, ids.DIGEST, "time 08:00", user="U2")
+    say(slack, ids.LOGCALL, f'Lee Angeles vm phone:{LOS_ANGELES_PHONE} next:"tue 7am"', user="U2")
+    report = heads_up_tick(slack, chicago(1, 7))
+    assert report.due == 1 and len(report.empty) == 1 and report.sent == []
+    assert slack.standin.calls_to("chat.postMessage") == []
