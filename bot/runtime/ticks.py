@@ -60,7 +60,7 @@ def minute_ticks(settings: Settings, share: TickShare | None = None) -> dict[str
             share=share,
             cutoff=settings.delivery_cutoff,
         ),
-        "heads-up": run_heads_up_tick,
+        "heads-up": partial(run_heads_up_tick, evidence=evidence),
         "weekly": run_weekly_tick,
         "reminders": run_reminder_tick,
         "crm": crm_tick(settings),

@@ -53,10 +53,13 @@ def run_heads_up_tick(
     *,
     dry_run: bool = False,
     worker: str | None = None,
+    evidence: EvidenceCache | None = None,
 ) -> TickReport:
     """Send every heads-up due at `now` (`heads_up_date`) that no tick has settled yet.
 
     A dry run claims nothing and posts nothing: it returns the messages that are due.
+    `evidence` keeps workspaces' learned windows across ticks (the round shares the
+    digest's); without it they are read once per tick.
     """
     worker = worker or worker_id()
     report = TickReport(now=now, label="heads-up")
@@ -68,7 +71,7 @@ def run_heads_up_tick(
         }
         taken = store.unavailable_deliveries(session, due.keys(), now, HEADS_UP)
     report.due = len(due)
-    evidence = EvidenceCache(EVIDENCE_REUSE, max_teams=TEAMS_KEPT)
+    evidence = evidence or EvidenceCache(EVIDENCE_REUSE, max_teams=TEAMS_KEPT)
 
     def build(keys: Sequence[DeliveryKey]) -> dict[DeliveryKey, dict[str, object]]:
         return _build(session_factory, evidence, keys, due, now)
