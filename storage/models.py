@@ -92,9 +92,9 @@ class RepRow(Base):
     company: Mapped[str | None] = mapped_column(String(200))
     benefit: Mapped[str | None] = mapped_column(Text)
     desk_hours: Mapped[str | None] = mapped_column(String(11))
+    """When the rep is at their desk for return calls, "09:00-12:00" on their own clock."""
     working_day: Mapped[str | None] = mapped_column(String(11))
     """When the rep makes calls, "07:00-19:00" on their clock; NULL is the default day."""
-    """When the rep is at their desk for return calls, "09:00-12:00" on their own clock."""
     partners: Mapped[str | None] = mapped_column(String(200))
     """Firms the rep refers callers to when the need is not theirs, as typed."""
     digest_time: Mapped[str] = mapped_column(String(5), default=DEFAULT_TIME)
