@@ -52,6 +52,8 @@ from bot.insights.window_advice import WindowAdvisor
 from bot.rules.cadence import CadenceRules
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import Rep
+from bot.rules.proposals import read_desk_hours
+from bot.rules.public_holidays import rep_closed_days
 from bot.rules.schedule import DigestSchedule, ScheduleError
 from storage import insights as insights_store
 from storage import queries
@@ -71,6 +73,8 @@ logger = logging.getLogger(__name__)
 
 DAILY = "daily"
 WEEKLY = "weekly"
+HEADS_UP = "heads_up"
+"""The "window opens now" DM before a digest that comes after the calling day starts."""
 NO_CALLS = CallSummary()
 
 LEASE = timedelta(seconds=60)
@@ -155,6 +159,32 @@ class DigestInputs:
     rules: CadenceRules
 
 
+CALLING_DAY_COLUMNS = (RepRow.working_day, RepRow.phone, RepRow.cell)
+"""What a plan needs of the rep beyond their zone: their calling day (`/vmscript profile
+day:`) and the phones their public holidays are told by. Read with the rep's other digest
+columns, so honouring them costs no query."""
+
+
+def _calling_rep(row: Row[Any]) -> Rep:
+    """The rep as a digest plans for them, from their zone, name and CALLING_DAY_COLUMNS.
+    A stored day that no longer reads (edited by hand) is the default day, not no digest."""
+    try:
+        working_day = read_desk_hours(row.working_day)
+    except ValueError:
+        logger.warning(
+            "calling day of %s/%s unusable: %r", row.team_id, row.user_id, row.working_day
+        )
+        working_day = None
+    return Rep(
+        user_id=row.user_id,
+        tz=row.tz,
+        name=row.name,
+        phone=row.phone,
+        cell=row.cell,
+        working_day=working_day,
+    )
+
+
 def digest_recipients(session: Session) -> list[DigestRecipient]:
     """Every rep with an unpaused digest, in every workspace this database serves.
 
@@ -171,6 +201,7 @@ def digest_recipients(session: Session) -> list[DigestRecipient]:
             RepRow.digest_time,
             RepRow.digest_days,
             RepRow.digest_when_empty,
+            *CALLING_DAY_COLUMNS,
         ).where(RepRow.digest_paused.is_(False))
     ).all()
     recipients = []
@@ -185,7 +216,7 @@ def digest_recipients(session: Session) -> list[DigestRecipient]:
         recipients.append(
             DigestRecipient(
                 team_id=row.team_id,
-                rep=Rep(user_id=row.user_id, tz=row.tz, name=row.name),
+                rep=_calling_rep(row),
                 schedule=schedule,
                 when_empty=row.digest_when_empty,
             )
@@ -632,12 +663,19 @@ def rep_digest_plan(
     advisor: WindowAdvisor | None = None,
 ) -> DigestPlan:
     """The rep's digest as the daily tick would plan it at `now`, windows ranked by what the
-    workspace's dials have taught: `/digest now`, the App Home and `/prospect list due` show
-    this, so none of them disagrees with the morning DM."""
+    workspace's dials have taught and cut to the rep's calling day: `/digest now`, the App
+    Home and `/prospect list due` show this, so none of them disagrees with the morning DM."""
     rep = (team_id, user_id)
     inputs = digest_inputs(session, [rep], now)[rep]
     if advisor is None:
         advisor = insights_store.window_evidence(session, team_id, now).advisor(user_id)
+    stored = session.execute(
+        select(RepRow.team_id, RepRow.user_id, RepRow.tz, RepRow.name, *CALLING_DAY_COLUMNS).where(
+            RepRow.team_id == team_id, RepRow.user_id == user_id
+        )
+    ).one_or_none()
+    # A rep with no row yet has the default day and no known public holidays.
+    calling = _calling_rep(stored) if stored is not None else Rep(user_id, rep_tz.key)
     return plan_digest(
         rep_tz=rep_tz,
         now=now,
@@ -645,6 +683,8 @@ def rep_digest_plan(
         owed_calls=inputs.owed_calls,
         rules=inputs.rules,
         advisor=advisor,
+        rep_day=calling.day,
+        rep_closed=rep_closed_days(calling),
     )
 
 

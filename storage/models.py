@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.grammar.logcall import MAX_NAME
+from bot.rules.schedule import DEFAULT_DAYS, DEFAULT_TIME
 
 NAME_KEY_LENGTH = 3 * MAX_NAME
 """A name's casefold, spacing collapsed: a character casefolds to at most three ("ß" to "ss",
@@ -91,13 +92,13 @@ class RepRow(Base):
     company: Mapped[str | None] = mapped_column(String(200))
     benefit: Mapped[str | None] = mapped_column(Text)
     desk_hours: Mapped[str | None] = mapped_column(String(11))
+    """When the rep is at their desk for return calls, "09:00-12:00" on their own clock."""
     working_day: Mapped[str | None] = mapped_column(String(11))
     """When the rep makes calls, "07:00-19:00" on their clock; NULL is the default day."""
-    """When the rep is at their desk for return calls, "09:00-12:00" on their own clock."""
     partners: Mapped[str | None] = mapped_column(String(200))
     """Firms the rep refers callers to when the need is not theirs, as typed."""
-    digest_time: Mapped[str] = mapped_column(String(5), default="07:30")
-    digest_days: Mapped[str] = mapped_column(String(40), default="mon,tue,wed,thu,fri")
+    digest_time: Mapped[str] = mapped_column(String(5), default=DEFAULT_TIME)
+    digest_days: Mapped[str] = mapped_column(String(40), default=DEFAULT_DAYS)
     digest_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     digest_when_empty: Mapped[bool] = mapped_column(Boolean, default=False)
     weekly_time: Mapped[str | None] = mapped_column(

@@ -117,7 +117,7 @@ def test_the_walkthrough_block_pasted_as_is_does_what_the_prose_says(tmp_path: P
         assert refused not in form
     assert "Follow-up set for Thu Dec 3, 9:00 AM" in form
     assert "Undone" in between(":click 1", "/prospect list due")
-    digest = between(":now 2026-12-01 07:30", ":now 2026-12-01 08:00")
+    digest = between(":now 2026-12-01 07:00", ":now 2026-12-01 08:00")
     assert "Who to call today, Tue Dec 1" in digest
     assert "Jane Doe" in digest and "Bob Roe" not in digest, "Undo did not take Bob out"
     reminder = between(":now 2026-12-01 08:00", ":as U0222 Europe/London")

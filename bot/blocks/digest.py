@@ -24,6 +24,7 @@ from bot.blocks.common import (
 from bot.blocks.insights import learning_line
 from bot.blocks.mrkdwn import escape, phone_link
 from bot.blocks.payload_ids import read_row_id
+from bot.blocks.phone import clock_time
 from bot.insights.digest_plan import DigestEntry, DigestPlan, Section
 from bot.insights.weekly import DEFAULT_WEEKLY_TIME
 from bot.rules.money import format_money
@@ -81,6 +82,24 @@ def build_digest_message(plan: DigestPlan) -> dict[str, object]:
         return {"text": f"{_day(plan)}: {NOTHING_DUE}", "blocks": [header, section(NOTHING_DUE)]}
     blocks = [header, *build_plan_blocks(plan, MESSAGE_BLOCK_LIMIT - 1)]
     return {"text": _summary(plan), "blocks": blocks}
+
+
+def build_heads_up_message(plan: DigestPlan, digest_at: datetime) -> dict[str, object]:
+    """The "window opens now" DM: the windows that open before the rep's digest at
+    `digest_at` (`opening_before`), as the digest would list them, and when it comes."""
+    when = clock_time(digest_at, plan.rep_tz)
+    intro = (
+        f":alarm_clock: These windows open before your digest at {when}: "
+        "call them first. The digest still comes with the rest of the day."
+    )
+    header = {"type": "header", "text": {"type": "plain_text", "text": "Window opens now"}}
+    blocks = [header, section(intro), *build_plan_blocks(plan, MESSAGE_BLOCK_LIMIT - 2)]
+    names = ", ".join(escape(entry.prospect.name) for entry in plan.all_entries[:3])
+    more = len(plan.all_entries) - 3
+    return {
+        "text": f"Before your {when} digest: {names}" + (f" and {more} more" if more > 0 else ""),
+        "blocks": blocks,
+    }
 
 
 def build_plan_blocks(plan: DigestPlan, limit: int) -> list[dict[str, object]]:

@@ -66,6 +66,10 @@ class Section(StrEnum):
     PROMISES = "promises"
 
 
+WINDOW_SECTIONS = (Section.BEFORE_830, Section.LUNCH_AND_EVENING, Section.BEST_WINDOW)
+"""The sections whose entries are a window to call in."""
+
+
 @dataclass(frozen=True)
 class ProspectHistory:
     """One prospect and their calls, as the planner needs them: every call, or the summary
@@ -260,7 +264,7 @@ def plan_digest(
             )
         )
 
-    for section in (Section.BEFORE_830, Section.LUNCH_AND_EVENING, Section.BEST_WINDOW):
+    for section in WINDOW_SECTIONS:
         sections[section].sort(key=_by_window_then_value)
     sections[Section.SWITCH_TO_EMAIL].sort(key=_by_value)
     sections[Section.PROMISES].sort(key=lambda e: (e.due_at, *_by_value(e)))
@@ -271,6 +275,23 @@ def plan_digest(
         sections={section: tuple(entries) for section, entries in sections.items() if entries},
         currency=rules.currency,
     )
+
+
+def opening_before(plan: DigestPlan, digest_at: datetime) -> DigestPlan:
+    """The part of `plan` the rep would miss by waiting for a digest at `digest_at`: the
+    windows that open before it (all still ahead or open at the plan's `now`)."""
+    early = {
+        section: kept
+        for section in WINDOW_SECTIONS
+        if (
+            kept := tuple(
+                entry
+                for entry in plan.entries(section)
+                if entry.window is not None and entry.window.start < digest_at
+            )
+        )
+    }
+    return replace(plan, sections=early)
 
 
 def _shared_advice(

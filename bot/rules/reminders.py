@@ -106,11 +106,3 @@ def snoozed_until(
         day += timedelta(days=1)
     wall_clock = time(local.hour, local.minute)
     return datetime.combine(day, wall_clock, tzinfo=rep_tz)
-
-
-def read_snooze_value(value: str) -> tuple[ReminderKind, int] | None:
-    """(kind, id) from a Snooze button's value ("fu:12", "owed:7"); None for anything else."""
-    kind, _, raw_id = value.partition(":")
-    if kind not in {k.value for k in ReminderKind} or not raw_id.isdigit() or len(raw_id) > 10:
-        return None
-    return ReminderKind(kind), int(raw_id)

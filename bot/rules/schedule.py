@@ -21,7 +21,10 @@ from zoneinfo import ZoneInfo
 from bot.rules.dates import WEEKDAYS
 from bot.rules.money import CurrencyError, currency_code
 
-DEFAULT_TIME = "07:30"
+DEFAULT_TIME = "07:00"
+"""The start of the default calling day (`bot.rules.calls.WORKING_DAY`): the earliest window,
+before 8:30 on the prospect's clock, opens at 7:00 for a Central rep calling New York, so a
+later digest would list it only after it has closed."""
 DEFAULT_DAYS = "mon,tue,wed,thu,fri"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -245,3 +248,18 @@ def parse_channel(text: str) -> str:
             "or run `/digest team` in that channel"
         )
     return match["id"]
+
+
+def heads_up_date(schedule: DigestSchedule, day_starts: time, now: datetime) -> date | None:
+    """The rep's local date whose "window opens now" heads-up is due at `now`, or None.
+
+    Due on a digest day from the start of the rep's calling day until their digest time,
+    when the digest comes later than the day starts: the windows that open in between
+    would otherwise be told only once they had passed. After the digest time the digest
+    itself says it all, so a late tick sends nothing.
+    """
+    local = now.astimezone(schedule.tz)
+    wall_clock = local.time().replace(tzinfo=None)
+    if local.weekday() not in schedule.days or not day_starts <= wall_clock < schedule.at:
+        return None
+    return local.date()

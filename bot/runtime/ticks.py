@@ -22,6 +22,7 @@ from bot.runtime import metrics
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import TEAMS_KEPT, TickShare, run_digest_tick
+from bot.services.heads_up import run_heads_up_tick
 from bot.services.privacy import forget_tick
 from bot.services.reminders import run_reminder_tick
 from bot.services.retention import Pruned, prune_old_rows
@@ -42,7 +43,7 @@ class TickOutcome(Protocol):
 Tick = Callable[[sessionmaker[Session], ClientForTeam, datetime], TickOutcome]
 
 
-PREVIEWABLE = ("digest", "weekly", "reminders")
+PREVIEWABLE = ("digest", "heads-up", "weekly", "reminders")
 """Ticks with a dry run: `phonetag digest --dry-run` prints what they would send."""
 
 
@@ -59,6 +60,7 @@ def minute_ticks(settings: Settings, share: TickShare | None = None) -> dict[str
             share=share,
             cutoff=settings.delivery_cutoff,
         ),
+        "heads-up": partial(run_heads_up_tick, evidence=evidence),
         "weekly": run_weekly_tick,
         "reminders": run_reminder_tick,
         "crm": crm_tick(settings),

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.digest import build_digest_message
 from bot.insights.digest_plan import plan_digest
 from bot.insights.window_advice import WindowEvidence
+from bot.rules.public_holidays import rep_closed_days
 from bot.rules.schedule import DigestSchedule, due_date
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.slack_delivery import (
@@ -552,6 +553,8 @@ def _build(
             owed_calls=rep_inputs.owed_calls,
             rules=rep_inputs.rules,
             advisor=reads.evidence[key.team_id].advisor(key.rep_user_id),
+            rep_day=recipient.rep.day,
+            rep_closed=rep_closed_days(recipient.rep),
         )
         messages[key] = (
             build_digest_message(plan) if recipient.when_empty or not plan.is_empty else {}

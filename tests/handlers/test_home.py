@@ -77,7 +77,7 @@ def test_home_shows_todays_list_owed_calls_and_the_weeks_numbers(slack: SlackHar
     assert "none." not in shown
     assert "Nora Nash" not in shown  # tried this morning: the next try is a later day
     assert "Otto Other" not in shown
-    assert "7:30 AM" in shown  # the digest settings, as /digest shows them
+    assert "7:00 AM" in shown  # the digest settings, as /digest shows them
     action_ids = [
         e["action_id"]
         for b in view["blocks"]  # type: ignore[attr-defined]
@@ -165,7 +165,7 @@ def test_home_buttons_open_the_call_form_the_profile_and_the_digest_settings(
     assert call_form["callback_id"] == ids.LOGCALL_VIEW
     assert profile["callback_id"] == ids.VMSCRIPT_PROFILE_VIEW
     assert "Sam Lee" in text_of(profile)
-    assert "7:30 AM" in text_of(settings) and "/digest time" in text_of(settings)
+    assert "7:00 AM" in text_of(settings) and "/digest time" in text_of(settings)
 
 
 def test_todays_list_ranks_windows_as_the_digest_does(slack: SlackHarness) -> None:

@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.blocks.digest import build_digest_message
-from bot.insights.digest_plan import DigestPlan, OwedCall, ProspectHistory, Section, plan_digest
+from bot.insights.digest_plan import (
+    DigestPlan,
+    OwedCall,
+    ProspectHistory,
+    Section,
+    opening_before,
+    plan_digest,
+)
 from bot.rules.cadence import CadenceRules
 from bot.rules.calls import WORKING_DAY, CallLog, DeskHours, Outcome, Prospect, ProspectStatus
 from tests.blockkit import assert_valid_message
@@ -401,3 +408,20 @@ def test_a_prospect_back_on_wednesday_is_listed_that_morning() -> None:
     assert names(plan(back, now=MONDAY_0730 + timedelta(days=2)), Section.BEFORE_830) == [
         "Gil Gate"
     ]
+
+
+def test_a_heads_up_keeps_only_the_windows_that_open_before_the_digest() -> None:
+    at_seven = MONDAY_0730 - timedelta(minutes=30)
+    result = plan(
+        prospect("New York", "America/New_York"),
+        prospect("Chicago", "America/Chicago"),
+        prospect("Los Angeles", "America/Los_Angeles"),
+        owed=(),
+        now=at_seven,
+    )
+    early = opening_before(result, MONDAY_0730)
+    # Chicago's 7:00–8:30 and New York's 7:00–7:30 (Chicago time) open before a 7:30 digest;
+    # Los Angeles' opens at 9:00.
+    assert names(early, Section.BEFORE_830) == ["Chicago", "New York"]
+    assert "Los Angeles" not in [entry.prospect.name for entry in early.all_entries]
+    assert opening_before(result, at_seven).is_empty

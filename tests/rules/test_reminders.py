@@ -13,7 +13,6 @@ from bot.rules.reminders import (
     Reminder,
     ReminderKind,
     SnoozeFor,
-    read_snooze_value,
     return_call_reminder_at,
     should_send,
     snoozed_until,
@@ -119,18 +118,3 @@ def test_the_claim_names_the_minute_on_the_reps_clock() -> None:
 )
 def test_snoozes(now: datetime, choice: SnoozeFor, expected: datetime) -> None:
     assert snoozed_until(choice, now, CHICAGO, WEEKDAYS) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "read"),
-    [
-        ("fu:12", (ReminderKind.FOLLOW_UP, 12)),
-        ("owed:7", (ReminderKind.RETURN_CALL, 7)),
-        ("fu:", None),
-        ("fu:-1", None),
-        ("digest:3", None),
-        ("owed:12345678901", None),
-    ],
-)
-def test_snooze_button_values(value: str, read: tuple[ReminderKind, int] | None) -> None:
-    assert read_snooze_value(value) == read

@@ -11,6 +11,7 @@ from bot.rules.schedule import (
     DigestSchedule,
     ScheduleError,
     due_date,
+    heads_up_date,
     next_digest_at,
     parse_digest_command,
     parse_digest_days,
@@ -58,6 +59,30 @@ def test_due_on_the_reps_wall_clock(
     tz: str, days: str, now: datetime, expected: date | None
 ) -> None:
     assert due_date(schedule(tz, days=days), now) == expected
+
+
+@pytest.mark.parametrize(
+    ("at", "day_starts", "now", "expected"),
+    [
+        # A 07:30 digest, a 7:00 day, Monday 23 Nov 2026 in Chicago (CST, UTC-6).
+        ("07:30", time(7), utc(2026, 11, 23, 12, 59), None),
+        ("07:30", time(7), utc(2026, 11, 23, 13, 0), date(2026, 11, 23)),
+        ("07:30", time(7), utc(2026, 11, 23, 13, 29), date(2026, 11, 23)),
+        # From the digest time on, the digest says it all.
+        ("07:30", time(7), utc(2026, 11, 23, 13, 30), None),
+        # The default digest comes when the day starts; a day starting after it, likewise.
+        ("07:00", time(7), utc(2026, 11, 23, 13, 0), None),
+        ("07:30", time(9), utc(2026, 11, 23, 15, 0), None),
+        # Not on a day without a digest.
+        ("07:30", time(7), utc(2026, 11, 28, 13, 0), None),
+        # The Monday after spring forward: 07:00 CDT is 12:00 UTC, not 13:00.
+        ("07:30", time(7), utc(2026, 3, 9, 12, 0), date(2026, 3, 9)),
+    ],
+)
+def test_heads_up_between_the_calling_days_start_and_the_digest(
+    at: str, day_starts: time, now: datetime, expected: date | None
+) -> None:
+    assert heads_up_date(schedule("America/Chicago", at), day_starts, now) == expected
 
 
 def test_digest_time_skipped_by_spring_forward_comes_right_after_the_gap() -> None:

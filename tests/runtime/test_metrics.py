@@ -95,8 +95,8 @@ def test_deliveries_the_oldest_due_digest_and_tick_durations_move_with_the_round
     slack: SlackHarness,
 ) -> None:
     factory = slack.session_factory
-    add_rep(factory, "U_OK", "America/Chicago")
-    add_rep(factory, "U_FAILS", "America/Chicago")
+    add_rep(factory, "U_OK", "America/Chicago", digest_time="07:30")
+    add_rep(factory, "U_FAILS", "America/Chicago", digest_time="07:30")
     slack.standin.fail_for("chat.postMessage", {"channel": "U_FAILS"}, "internal_error")
     ticks = {name: tick for name, tick in minute_ticks(slack.settings).items() if name == "digest"}
 

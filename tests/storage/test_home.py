@@ -87,4 +87,4 @@ def test_a_rep_without_a_row_reads_a_week_of_zeros_and_the_default_settings(
     assert unknown.digest is None
     assert unknown.week.this_week == unknown.week.last_week == WeekNumbers()
     assert quiet.week.this_week == quiet.week.last_week == WeekNumbers()
-    assert quiet.digest == DigestSettingsRow("07:30", "mon,tue,wed,thu,fri", False, False)
+    assert quiet.digest == DigestSettingsRow("07:00", "mon,tue,wed,thu,fri", False, False)

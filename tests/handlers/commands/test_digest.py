@@ -43,8 +43,8 @@ def tick(slack: SlackHarness) -> None:
 def test_settings_show_the_defaults_without_writing_anything(slack: SlackHarness) -> None:
     reply = digest(slack, "")
     # Monday 10:00 in Chicago: the next digest is Tuesday's.
-    assert "*07:30* your time (America/Chicago) on *mon, tue, wed, thu, fri*" in reply.text
-    assert "Tue Nov 24, 7:30 AM CST" in reply.text
+    assert "*07:00* your time (America/Chicago) on *mon, tue, wed, thu, fri*" in reply.text
+    assert "Tue Nov 24, 7:00 AM CST" in reply.text
     assert count(slack, RepRow) == 0
 
 
@@ -64,7 +64,7 @@ def test_pause_stops_the_daily_digest_and_resume_brings_it_back(slack: SlackHarn
     slack.standin.users["U1"] = {"tz": "America/Chicago"}
     digest(slack, "empty on")
     assert "paused" in digest(slack, "pause").text
-    slack.clock.now += timedelta(days=1)  # Tuesday 10:00 in Chicago, past 07:30
+    slack.clock.now += timedelta(days=1)  # Tuesday 10:00 in Chicago, past 07:00
     tick(slack)
     assert slack.standin.calls_to("chat.postMessage") == []
     digest(slack, "resume")
