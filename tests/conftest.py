@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from bot.runtime.slack_standin import SlackStandIn
 from storage.db import upgrade
+from storage.installations import OAUTH_METADATA
 from storage.models import Base
 from tests.engines import roomy_engine
 from tests.slack import MONDAY_MORNING, Clock, SlackHarness
@@ -49,7 +50,10 @@ def engine(
         return
     postgres: Engine = request.getfixturevalue("postgres_engine")
     yield postgres
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    # Bolt's installation store too: a test that installs T1 must not leave its bot behind
+    # for the next test on this worker's database (forgetting T1 deletes those rows as well).
+    stored = [*Base.metadata.sorted_tables, *OAUTH_METADATA.sorted_tables]
+    tables = ", ".join(table.name for table in stored)
     with postgres.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
