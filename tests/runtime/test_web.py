@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
-from waitress import wasyncore
 from waitress.server import create_server
 
 from bot import ids
@@ -78,11 +77,7 @@ def served(slack: SlackHarness) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    # Closed by the server's own loop: closing its sockets from here, while it waits in
-    # select() on them, fails that thread with EBADF.
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(5)
-    server.task_dispatcher.shutdown()
+    server.close()
 
 
 def test_a_real_http_server_acknowledges_a_slash_command(slack: SlackHarness, served: str) -> None:
