@@ -47,7 +47,10 @@ from storage import queries
 from storage.logbook import RecordedCall
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.services.context import Services
+    from storage.models import PhoneEventRow
 
 logger = logging.getLogger(__name__)
 
@@ -319,10 +322,10 @@ def handle_more(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
     team_id, user_id = interaction_rep_ids(body)
     event_id = read_row_id(body["actions"][0].get("value"))
     with services.session_factory() as session:
-        event = phone_store.event(session, team_id, event_id) if event_id is not None else None
+        event = _own_event(session, team_id, user_id, event_id)
         row = (
             queries.own_prospect(session, team_id, user_id, event.prospect_id)
-            if event is not None and event.rep_user_id == user_id and event.prospect_id
+            if event is not None and event.prospect_id
             else None
         )
         prospect = queries.to_prospect(row) if row is not None else None
@@ -371,8 +374,8 @@ def handle_save_caller(
     team_id, user_id = interaction_rep_ids(body)
     event_id = read_row_id(body["actions"][0].get("value"))
     with services.session_factory() as session:
-        event = phone_store.event(session, team_id, event_id) if event_id is not None else None
-        number = event.number if event is not None and event.rep_user_id == user_id else None
+        event = _own_event(session, team_id, user_id, event_id)
+        number = event.number if event is not None else None
     client.views_open(trigger_id=body["trigger_id"], view=build_save_caller_modal(None, number))
 
 
@@ -423,3 +426,12 @@ def connect_phone(
         " calls are then logged for the rep who made or took them (see docs/phone.md)."
     )
     return ephemeral([section(escape(text))], fallback=text)
+
+
+def _own_event(
+    session: Session, team_id: str, user_id: str, event_id: int | None
+) -> PhoneEventRow | None:
+    """The phone call a button names, if it is this rep's: another rep's call is not theirs
+    to log or save."""
+    event = phone_store.event(session, team_id, event_id) if event_id is not None else None
+    return event if event is not None and event.rep_user_id == user_id else None

@@ -243,14 +243,7 @@ def unavailable_deliveries(
     """
     if not keys:
         return set()
-    rows = session.execute(
-        select(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).where(
-            DeliveryRow.kind == kind,
-            DeliveryRow.local_date.in_({key.local_date for key in keys}),
-            ~_claimable(now, database_now(session)),
-        )
-    ).all()
-    return {DeliveryKey(*row) for row in rows} & set(keys)
+    return _keys_where(session, keys, kind, ~_claimable(now, database_now(session)))
 
 
 def settled_deliveries(
@@ -259,11 +252,19 @@ def settled_deliveries(
     """Of `keys`, the days whose outcome is final (sent, empty, skipped, missed)."""
     if not keys:
         return set()
+    return _keys_where(session, keys, kind, DeliveryRow.status.in_(SETTLED))
+
+
+def _keys_where(
+    session: Session, keys: Collection[DeliveryKey], kind: str, condition: ColumnElement[bool]
+) -> set[DeliveryKey]:
+    """Of `keys`, those whose delivery of `kind` meets `condition`, reading only the rows of
+    the few local dates in play."""
     rows = session.execute(
         select(DeliveryRow.team_id, DeliveryRow.rep_user_id, DeliveryRow.local_date).where(
             DeliveryRow.kind == kind,
             DeliveryRow.local_date.in_({key.local_date for key in keys}),
-            DeliveryRow.status.in_(SETTLED),
+            condition,
         )
     ).all()
     return {DeliveryKey(*row) for row in rows} & set(keys)
