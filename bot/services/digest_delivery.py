@@ -651,8 +651,8 @@ collector_paused = _CollectorPause()
 
 
 class Postbox:
-    """Posts claimed digests on a pool of threads while the tick builds the next batch, and
-    writes their outcomes to the database a batch at a time.
+    """Posts claimed digests (or heads-ups: `kind`) on a pool of threads while the tick
+    builds the next batch, and writes their outcomes to the database a batch at a time.
 
     At most twice `posts_in_flight` messages wait at once, so a fast builder does not pile
     thousands of built digests in memory ahead of Slack. Each is marked POSTING by its own
@@ -667,13 +667,15 @@ class Postbox:
         now: datetime,
         report: TickReport,
         posts_in_flight: int,
+        kind: str = DAILY,
     ) -> None:
         self._factory = session_factory
+        self._kind = kind
         self._client_for_team = client_for_team
         self._worker = worker
         self._now = now
         self._report = report
-        self._pool = ThreadPoolExecutor(max(1, posts_in_flight), thread_name_prefix="digest")
+        self._pool = ThreadPoolExecutor(max(1, posts_in_flight), thread_name_prefix=kind)
         self._room = BoundedSemaphore(2 * max(1, posts_in_flight))
         self._limits = RateLimits()
         self._lock = Lock()
@@ -708,14 +710,14 @@ class Postbox:
             outcomes, self._outcomes = self._outcomes, []
         if outcomes:
             with self._factory.begin() as session:
-                store.record_outcomes(session, outcomes, self._worker, self._now)
+                store.record_outcomes(session, outcomes, self._worker, self._now, self._kind)
 
     def _post(self, key: DeliveryKey, message: dict[str, object], in_doubt: bool) -> None:
         outcome = deliver(
             self._client_for_team,
             key,
-            DAILY,
-            lambda client: post_to_dm(client, key, message, DAILY),
+            self._kind,
+            lambda client: post_to_dm(client, key, message, self._kind),
             self._limits,
             begin=lambda: self._begin(key),
             in_doubt=in_doubt,
@@ -724,7 +726,7 @@ class Postbox:
             self._settle(outcome)
 
     def _begin(self, key: DeliveryKey) -> bool:
-        return begin_posting(self._factory, key, self._worker, DAILY)
+        return begin_posting(self._factory, key, self._worker, self._kind)
 
     def _settle(self, outcome: store.DeliveryOutcome) -> None:
         with self._lock:

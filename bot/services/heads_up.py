@@ -15,10 +15,8 @@ day each (kind "heads_up" in the deliveries table, on the digest's claims and re
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,15 +29,16 @@ from bot.rules.schedule import heads_up_date
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.digest_delivery import (
     TEAMS_KEPT,
+    Postbox,
     TickReport,
     claim_build_send,
     held_leases,
     pending_batches,
     worker_id,
 )
-from bot.services.slack_delivery import ClientForTeam, RateLimits, post_once, post_to_dm
+from bot.services.slack_delivery import ClientForTeam
 from storage import digest as store
-from storage.digest import HEADS_UP, DeliveryKey, DeliveryStatus, DigestRecipient
+from storage.digest import HEADS_UP, DeliveryKey, DigestRecipient
 from storage.insights import EvidenceCache
 
 POSTING_THREADS = 4
@@ -76,8 +75,17 @@ def run_heads_up_tick(
     def build(keys: Sequence[DeliveryKey]) -> dict[DeliveryKey, dict[str, object]]:
         return _build(session_factory, evidence, keys, due, now)
 
-    sender = None if dry_run else _Sender(session_factory, client_for_team, worker, now, report)
-    with nullcontext() if dry_run else held_leases(session_factory, worker):
+    sender = (
+        None
+        if dry_run
+        else Postbox(
+            session_factory, client_for_team, worker, now, report, POSTING_THREADS, HEADS_UP
+        )
+    )
+    with (
+        nullcontext() if dry_run else held_leases(session_factory, worker),
+        sender or nullcontext(),
+    ):
         claim_build_send(
             session_factory,
             pending_batches(due.keys(), taken),
@@ -125,51 +133,3 @@ def _build(
         early = opening_before(plan, digest_at)
         messages[key] = {} if early.is_empty else build_heads_up_message(early, digest_at)
     return messages
-
-
-@dataclass(frozen=True)
-class _Sender:
-    session_factory: sessionmaker[Session]
-    client_for_team: ClientForTeam
-    worker: str
-    now: datetime
-    report: TickReport
-
-    def record(self) -> None:
-        """Each batch's outcomes are written as its posts finish."""
-
-    def send(
-        self, built: dict[DeliveryKey, dict[str, object]], in_doubt: Collection[DeliveryKey]
-    ) -> None:
-        empty = [key for key, message in built.items() if not message]
-        if empty:
-            with self.session_factory.begin() as session:
-                store.record_outcomes(
-                    session,
-                    [store.DeliveryOutcome(key, DeliveryStatus.EMPTY) for key in empty],
-                    self.worker,
-                    self.now,
-                    HEADS_UP,
-                )
-            for key in empty:
-                self.report.add(DeliveryStatus.EMPTY, key)
-        limits = RateLimits()
-
-        def post(key: DeliveryKey) -> None:
-            posted = post_once(
-                self.session_factory,
-                key,
-                self.worker,
-                self.now,
-                self.client_for_team,
-                lambda client: post_to_dm(client, key, built[key], HEADS_UP),
-                kind=HEADS_UP,
-                limits=limits,
-                in_doubt=key in in_doubt,
-            )
-            if posted is not None:
-                self.report.add(posted.status, key)
-
-        with ThreadPoolExecutor(POSTING_THREADS, thread_name_prefix="heads-up") as pool:
-            # list() so an unexpected error in any post surfaces here rather than vanishing.
-            list(pool.map(post, [key for key, message in built.items() if message]))
