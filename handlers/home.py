@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOME_SETTLE = timedelta(seconds=HOME_SETTLE_SECONDS)
+HOME_LONGEST_WAIT = timedelta(seconds=5)
+"""A rep whose changes never pause for the settle time (calls coming in from a phone system
+back to back) still gets their Home redrawn this long after the first of them."""
 REDRAW_BATCH = 50
 """Homes taken per transaction: a loop catching up after a pause redraws them in batches
 rather than holding a thousand claimed while it draws the first."""
@@ -170,8 +173,9 @@ def refresh_home(
 
 
 def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> int:
-    """The redraw loop's pass: redraws the Homes waiting in `home_redraws` once they have
-    been quiet for the settle time, and says how many it took.
+    """The redraw loop's pass: redraws the Homes waiting in `home_redraws` once their reps'
+    changes have paused for the settle time (or have gone on for `HOME_LONGEST_WAIT`), and
+    says how many it took.
 
     Homes are taken by deleting their rows, so of several processes only one draws each. A
     redraw that fails on a passing fault (Slack busy, rate limited or unreachable, the
@@ -184,7 +188,9 @@ def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> 
     while True:
         now = services.clock()
         with services.session_factory.begin() as session:
-            taken = home_store.take_redraws(session, now - HOME_SETTLE, REDRAW_BATCH)
+            taken = home_store.take_redraws(
+                session, now - HOME_SETTLE, now - HOME_LONGEST_WAIT, REDRAW_BATCH
+            )
             reps = home_store.reps_of(session, taken)
         clients: dict[str, WebClient | None] = {}
         for team_id, user_id in taken:

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select, update
 
 from bot import ids
 from bot.blocks.insights import build_week_blocks
@@ -18,7 +18,8 @@ from bot.runtime.home_redraws import HOME_POLL_SECONDS, start_home_redraws
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services.context import Services
 from bot.services.slack_delivery import ClientForTeam
-from handlers.home import REDRAW_RETRY_SECONDS, redraw_waiting_homes
+from handlers.home import HOME_LONGEST_WAIT, REDRAW_RETRY_SECONDS, redraw_waiting_homes
+from storage.home import want_redraw
 from storage.insights import week_reports
 from storage.models import CallLogRow, HomeRedrawRow, RepRow
 from tests.handlers.interactions import (
@@ -200,11 +201,9 @@ def test_a_redraw_that_would_publish_the_same_view_again_publishes_nothing(
     slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
     assert slack.redraw_homes() == 1
     assert len(slack.standin.calls_to("views.publish")) == 2
-    # A change that shows nowhere on the Home (the rep's digest settings, unchanged).
+    # A redraw asked for by a change that shows nowhere on the Home.
     with slack.session_factory.begin() as session:
-        session.execute(
-            insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=slack.clock.now)
-        )
+        want_redraw(session, "T1", "U1", slack.clock.now)
     assert slack.redraw_homes() == 1
     assert len(slack.standin.calls_to("views.publish")) == 2
 
@@ -341,6 +340,23 @@ def test_with_a_worker_the_call_leaves_the_home_to_it_and_a_burst_is_one_redraw(
     clock.now += timedelta(seconds=1)
     assert redraw_waiting_homes(services, clients) == 1
     assert week_numbers(home(harness))["Dials"] == "4"
+
+
+def test_a_rep_whose_calls_never_pause_is_redrawn_after_the_longest_wait(
+    slack: SlackHarness,
+) -> None:
+    services, clients = worker_side(slack)
+    open_home(slack)
+    started = slack.clock.now
+    drawn_at = []
+    while slack.clock.now < started + HOME_LONGEST_WAIT + timedelta(seconds=1):
+        slack.command(ids.LOGCALL, "Jane Doe noanswer phone:+1 212 555 0143")
+        slack.clock.now += timedelta(milliseconds=500)  # never the second's pause
+        if redraw_waiting_homes(services, clients):
+            drawn_at.append(slack.clock.now - started)
+    assert drawn_at == [HOME_LONGEST_WAIT]
+    assert slack.redraw_homes() == 1  # and once the rep pauses, the calls since
+    assert week_numbers(home(slack))["Dials"] == "12"
 
 
 def test_with_a_worker_a_call_from_the_form_is_left_to_it_too(

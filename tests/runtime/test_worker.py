@@ -200,7 +200,9 @@ def home_left_for_the_worker(
             )
         )
         connection.execute(
-            insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=SETUP)
+            insert(HomeRedrawRow).values(
+                team_id="T1", user_id="U1", wanted_at=SETUP, changed_at=SETUP
+            )
         )
     return settings, engine
 
