@@ -192,32 +192,36 @@ def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> 
                 session, now - HOME_SETTLE, now - HOME_LONGEST_WAIT, REDRAW_BATCH
             )
             reps = home_store.reps_of(session, taken)
-        clients: dict[str, WebClient | None] = {}
+        clients = _Clients(client_for_team)
         for team_id, user_id in taken:
             found = reps.get((team_id, user_id))
-            if found is None:
-                continue
-            if team_id not in clients:
-                clients[team_id] = _client(client_for_team, team_id)
-            client = clients[team_id]
-            if client is not None:
-                _redraw(services, client, team_id, user_id, found, now)
+            if found is not None:
+                _redraw(services, clients, team_id, user_id, found, now)
         drawn += len(taken)
         if len(taken) < REDRAW_BATCH:
             return drawn
 
 
-def _client(client_for_team: ClientForTeam, team_id: str) -> WebClient | None:
-    try:
-        return client_for_team(team_id)
-    except NotInstalledError:
-        logger.info("no Home redraw for %s: the app is not installed there", team_id)
-        return None
+class _Clients:
+    """The batch's Slack client per workspace, each asked for once."""
+
+    def __init__(self, client_for_team: ClientForTeam) -> None:
+        self._client_for_team = client_for_team
+        self._known: dict[str, WebClient | None] = {}
+
+    def __call__(self, team_id: str) -> WebClient | None:
+        if team_id not in self._known:
+            try:
+                self._known[team_id] = self._client_for_team(team_id)
+            except NotInstalledError:
+                logger.info("no Home redraw for %s: the app is not installed there", team_id)
+                self._known[team_id] = None
+        return self._known[team_id]
 
 
 def _redraw(
     services: Services,
-    client: WebClient,
+    clients: _Clients,
     team_id: str,
     user_id: str,
     found: Row[Any],
@@ -226,6 +230,9 @@ def _redraw(
     """One Home from the loop: published only if it differs from the one this process last
     published for the rep (a redraw after a change that shows nowhere costs no Slack call)."""
     try:
+        client = clients(team_id)
+        if client is None:
+            return
         rep = rep_from_row(team_id, user_id, found)
         view = _home_view(services, rep, now)
         digest = hashlib.sha256(json.dumps(view).encode()).hexdigest()
@@ -247,12 +254,20 @@ def _retry_after(error: Exception) -> float | None:
     if isinstance(error, SlackApiError):
         status = error.response.status_code
         if status == 429:
-            return float(error.response.headers.get("Retry-After", REDRAW_RETRY_SECONDS))
+            return _seconds(error.response.headers.get("Retry-After"))
         return REDRAW_RETRY_SECONDS if status >= 500 else None
     if isinstance(error, OperationalError | OSError):
         # The database down or timing out; Slack unreachable (urllib's errors are OSErrors).
         return REDRAW_RETRY_SECONDS
     return None
+
+
+def _seconds(retry_after: object) -> float:
+    """Slack's Retry-After, or our own wait when it says none that reads."""
+    try:
+        return max(0.0, float(str(retry_after)))
+    except ValueError:
+        return REDRAW_RETRY_SECONDS
 
 
 def _want_again(services: Services, team_id: str, user_id: str, at: datetime) -> None:
