@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import OperationalError
 
 from bot import ids
 from bot.blocks.insights import build_week_blocks
@@ -192,6 +193,23 @@ def test_a_redraw_that_meets_a_busy_slack_is_left_for_a_later_pass(slack: SlackH
     slack.clock.now += timedelta(seconds=REDRAW_RETRY_SECONDS + 1)
     assert slack.redraw_homes() == 1
     assert week_numbers(home(slack))["Connects"] == "1"
+
+
+def test_a_home_whose_workspace_client_cannot_be_had_just_now_is_drawn_on_a_later_pass(
+    slack: SlackHarness,
+) -> None:
+    open_home(slack)
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+
+    def database_down(_team: str) -> WebClient:
+        raise OperationalError("SELECT installations", {}, Exception("server closed"))
+
+    settled = slack.clock.now + timedelta(seconds=1)
+    assert redraw_waiting_homes(replace(slack.services, clock=lambda: settled), database_down) == 1
+    assert slack.redraw_homes() == 0
+    slack.clock.now += timedelta(seconds=REDRAW_RETRY_SECONDS + 1)
+    assert slack.redraw_homes() == 1
+    assert week_numbers(home(slack))["Voicemails left"] == "1"
 
 
 def test_a_redraw_that_would_publish_the_same_view_again_publishes_nothing(
