@@ -16,6 +16,8 @@ from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Row
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot import ids
 from bot.blocks.crm import build_crm_home_blocks
@@ -29,7 +31,7 @@ from bot.services.context import HOME_SETTLE_SECONDS
 from bot.services.oauth import NotInstalledError
 from bot.services.slack_delivery import ClientForTeam
 from handlers.crm import crm_status
-from handlers.reps import ActingRep, acting_rep, interaction_rep_ids, stored_rep
+from handlers.reps import ActingRep, acting_rep, interaction_rep_ids, rep_from_row
 from storage import digest as digest_store
 from storage import home as home_store
 from storage import queries
@@ -42,9 +44,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOME_SETTLE = timedelta(seconds=HOME_SETTLE_SECONDS)
+HOME_LONGEST_WAIT = timedelta(seconds=5)
+"""A rep whose changes never pause for the settle time (calls coming in from a phone system
+back to back) still gets their Home redrawn this long after the first of them."""
 REDRAW_BATCH = 50
-"""Homes taken per transaction: a worker catching up after a pause redraws them in batches
+"""Homes taken per transaction: a loop catching up after a pause redraws them in batches
 rather than holding a thousand claimed while it draws the first."""
+REDRAW_RETRY_SECONDS = 10.0
+"""How long a Home whose redraw met a passing fault waits before the next try (a 429 says
+its own wait)."""
 
 
 def register(app: App) -> None:
@@ -112,6 +120,15 @@ def publish_home(
 ) -> None:
     """`shown_hash` is the hash of the view Slack shows the rep, when Slack said (on
     opening): if that is the view we would publish, it is not published again."""
+    view = _home_view(services, rep, now)
+    digest = hashlib.sha256(json.dumps(view).encode()).hexdigest()
+    key = (rep.team_id, rep.user_id)
+    if services.homes.shown(key, digest, shown_hash):
+        return
+    _publish(services, client, rep, view, digest)
+
+
+def _home_view(services: Services, rep: ActingRep, now: datetime) -> dict[str, Any]:
     with services.session_factory() as session:
         advisor = services.evidence.advisor(session, rep.team_id, rep.user_id, now)
         plan = digest_store.rep_digest_plan(session, rep.team_id, rep.user_id, rep.tz, now, advisor)
@@ -119,77 +136,146 @@ def publish_home(
         crm = crm_status(session, rep)
     crm_blocks = build_crm_home_blocks(crm, rep.tz) if crm is not None else []
     settings = _settings_blocks(reads.digest, rep, now)
-    view = build_home_view(plan, reads.week, settings, crm_blocks)
-    digest = hashlib.sha256(json.dumps(view).encode()).hexdigest()
-    key = (rep.team_id, rep.user_id)
-    if services.homes.shown(key, digest, shown_hash):
-        return
-    published = client.views_publish(user_id=rep.user_id, view=view).get("view")
-    services.homes.published(key, digest, published.get("hash") if published else None)
+    return build_home_view(plan, reads.week, settings, crm_blocks)
 
 
-def refresh_home(
-    services: Services, client: WebClient, rep: ActingRep, now: datetime, *, queued: bool = False
+def _publish(
+    services: Services, client: WebClient, rep: ActingRep, view: dict[str, Any], digest: str
 ) -> None:
-    """After a call is logged or undone. The change is saved, so a Slack failure here is
-    only logged: the Home catches up the next time it is opened.
-
-    A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
-    work, a digest plan and a week's count, is spared for every rep who lives in the DM.
-    With a worker configured the redraw is left to it, one small write, so the CPU of
-    `serve` goes to replies (`queued`: the change's own transaction wrote it already);
-    otherwise it runs behind the ack, merged per rep.
-    """
-    if not rep.home_opened:
-        return
-    if services.settings.separate_worker:
-        if not queued:
-            with services.session_factory.begin() as session:
-                home_store.want_redraw(session, rep.team_id, rep.user_id, now)
-        return
-    services.later(
-        lambda: _publish_logged(services, client, rep, now), key=(rep.team_id, rep.user_id)
+    published = client.views_publish(user_id=rep.user_id, view=view).get("view")
+    services.homes.published(
+        (rep.team_id, rep.user_id), digest, published.get("hash") if published else None
     )
 
 
+def refresh_home(
+    services: Services, rep: ActingRep, now: datetime, *, queued: bool = False
+) -> None:
+    """After a call is logged or undone (or a snooze, a digest change): leave the rep's Home
+    to be redrawn, one row in `home_redraws`, and never draw it on the request's thread.
+
+    A rep who never opened the Home has none to refresh; opening it draws it fresh, so the
+    work, a digest plan and a week's count, is spared for every rep who lives in the DM.
+    The redraw loop (`bot.runtime.home_redraws`: in `phonetag worker` when one is
+    configured, otherwise in `serve`, `socket` or each gunicorn worker) draws it once the rep
+    has paused. `queued`: the change's own transaction wrote the row already, which
+    `handlers.call_logging` does with a worker configured; otherwise it is written here, in
+    a transaction of its own. The change is saved either way, so a failure here is only
+    logged: the Home catches up with the next change or when it is opened.
+    """
+    if not rep.home_opened or (queued and services.settings.separate_worker):
+        return
+    try:
+        with services.session_factory.begin() as session:
+            home_store.want_redraw(session, rep.team_id, rep.user_id, now)
+    except SQLAlchemyError as error:
+        logger.warning("App Home redraw for %s not queued: %s", rep.user_id, error)
+
+
 def redraw_waiting_homes(services: Services, client_for_team: ClientForTeam) -> int:
-    """`phonetag worker`'s side of `refresh_home`: redraws the Homes left for it once they
-    have been quiet for the settle time `serve` would have waited, and says how many."""
+    """The redraw loop's pass: redraws the Homes waiting in `home_redraws` once their reps'
+    changes have paused for the settle time (or have gone on for `HOME_LONGEST_WAIT`), and
+    says how many it took.
+
+    Homes are taken by deleting their rows, so of several processes only one draws each. A
+    redraw that fails on a passing fault (Slack busy, rate limited or unreachable, the
+    database down) is left for a later pass: its row is written again, due after a pause.
+    Any other failure is logged and dropped, since one rep's broken Home must not cost the
+    others theirs, nor be retried every second: it is drawn anew with the rep's next change
+    or when they open it.
+    """
     drawn = 0
     while True:
         now = services.clock()
         with services.session_factory.begin() as session:
-            taken = home_store.take_redraws(session, now - HOME_SETTLE, REDRAW_BATCH)
+            taken = home_store.take_redraws(
+                session, now - HOME_SETTLE, now - HOME_LONGEST_WAIT, REDRAW_BATCH
+            )
+            reps = home_store.reps_of(session, taken)
+        clients = _Clients(client_for_team)
         for team_id, user_id in taken:
-            try:
-                _redraw_taken(services, client_for_team, team_id, user_id)
-            except Exception:
-                # Taken rows are gone: one rep's broken Home must not cost the others theirs.
-                logger.exception("App Home redraw for %s/%s failed", team_id, user_id)
+            found = reps.get((team_id, user_id))
+            if found is not None:
+                _redraw(services, clients, team_id, user_id, found, now)
         drawn += len(taken)
         if len(taken) < REDRAW_BATCH:
             return drawn
 
 
-def _redraw_taken(
-    services: Services, client_for_team: ClientForTeam, team_id: str, user_id: str
+class _Clients:
+    """The batch's Slack client per workspace, each asked for once."""
+
+    def __init__(self, client_for_team: ClientForTeam) -> None:
+        self._client_for_team = client_for_team
+        self._known: dict[str, WebClient | None] = {}
+
+    def __call__(self, team_id: str) -> WebClient | None:
+        if team_id not in self._known:
+            try:
+                self._known[team_id] = self._client_for_team(team_id)
+            except NotInstalledError:
+                logger.info("no Home redraw for %s: the app is not installed there", team_id)
+                self._known[team_id] = None
+        return self._known[team_id]
+
+
+def _redraw(
+    services: Services,
+    clients: _Clients,
+    team_id: str,
+    user_id: str,
+    found: Row[Any],
+    now: datetime,
 ) -> None:
-    with services.session_factory() as session:
-        rep = stored_rep(session, team_id, user_id)
+    """One Home from the loop: published only if it differs from the one this process last
+    published for the rep (a redraw after a change that shows nowhere costs no Slack call)."""
     try:
-        client = client_for_team(team_id)
-    except NotInstalledError:
-        logger.info("no Home redraw for %s: the app is not installed there", team_id)
-        return
-    if rep is not None:
-        _publish_logged(services, client, rep, services.clock())
+        client = clients(team_id)
+        if client is None:
+            return
+        rep = rep_from_row(team_id, user_id, found)
+        view = _home_view(services, rep, now)
+        digest = hashlib.sha256(json.dumps(view).encode()).hexdigest()
+        if services.homes.unchanged((rep.team_id, rep.user_id), digest):
+            return
+        _publish(services, client, rep, view, digest)
+    except Exception as error:
+        retry = _retry_after(error)
+        if retry is None:
+            logger.exception("App Home redraw for %s/%s failed", team_id, user_id)
+            return
+        logger.warning("App Home redraw for %s/%s left for %ss: %s", team_id, user_id, retry, error)
+        _want_again(services, team_id, user_id, now + timedelta(seconds=retry))
 
 
-def _publish_logged(services: Services, client: WebClient, rep: ActingRep, now: datetime) -> None:
+def _retry_after(error: Exception) -> float | None:
+    """Seconds to wait before drawing again after `error`, or None if drawing again would
+    only fail again."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        if status == 429:
+            return _seconds(error.response.headers.get("Retry-After"))
+        return REDRAW_RETRY_SECONDS if status >= 500 else None
+    if isinstance(error, OperationalError | OSError):
+        # The database down or timing out; Slack unreachable (urllib's errors are OSErrors).
+        return REDRAW_RETRY_SECONDS
+    return None
+
+
+def _seconds(retry_after: object) -> float:
+    """Slack's Retry-After, or our own wait when it says none that reads."""
     try:
-        publish_home(services, client, rep, now)
-    except SlackApiError as error:
-        logger.warning("views.publish failed for %s: %s", rep.user_id, error.response.get("error"))
+        return max(0.0, float(str(retry_after)))
+    except ValueError:
+        return REDRAW_RETRY_SECONDS
+
+
+def _want_again(services: Services, team_id: str, user_id: str, at: datetime) -> None:
+    try:
+        with services.session_factory.begin() as session:
+            home_store.want_redraw(session, team_id, user_id, at)
+    except SQLAlchemyError:
+        logger.warning("App Home redraw for %s/%s dropped", team_id, user_id)
 
 
 def _settings_blocks(

@@ -199,7 +199,7 @@ def _log_unasked(
                 "blocks": [*notice["blocks"], *reply["blocks"]],  # type: ignore[misc]
             }
     _dm(client, rep.user_id, message)
-    refresh_home(services, client, rep, now, queued=True)
+    refresh_home(services, rep, now, queued=True)
     return f"logged {outcome.value}"
 
 
@@ -312,7 +312,7 @@ def handle_quick_outcome(
         respond(text=ALREADY_LOGGED, replace_original=False)
         return
     respond(text=str(reply["text"]), blocks=reply["blocks"], replace_original=True)  # type: ignore[arg-type]
-    refresh_home(services, client, rep, now, queued=True)
+    refresh_home(services, rep, now, queued=True)
 
 
 def handle_more(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

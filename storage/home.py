@@ -32,6 +32,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from bot.insights.rates import CONNECTS
@@ -45,7 +46,9 @@ from storage.models import (
     OwedReturnCallRow,
     ProspectRow,
     RepRow,
+    Workspace,
 )
+from storage.queries import REP_AND_RULES_COLUMNS
 from storage.scripts import INTRODUCTION
 
 
@@ -198,32 +201,62 @@ def home_reads(
     return HomeReads(week, digest)
 
 
+def _want_redraw(dialect_insert: Any) -> Any:
+    insert = dialect_insert(HomeRedrawRow).values(
+        team_id=bindparam("team_id"),
+        user_id=bindparam("user_id"),
+        wanted_at=bindparam("now"),
+        changed_at=bindparam("now"),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["team_id", "user_id"], set_={"changed_at": insert.excluded.changed_at}
+    )
+
+
 _WANT_REDRAW = {
-    name: dialect_insert(HomeRedrawRow)
-    .values(team_id=bindparam("team_id"), user_id=bindparam("user_id"), wanted_at=bindparam("now"))
-    .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
-    for name, dialect_insert in DIALECT_INSERTS.items()
+    name: _want_redraw(dialect_insert) for name, dialect_insert in DIALECT_INSERTS.items()
 }
-"""Built once per dialect: with a worker configured, every logged call writes one, in the
-call's own transaction."""
+"""Built once per dialect: every logged call by a rep with a Home writes one."""
 
 
 def want_redraw(session: Session, team_id: str, user_id: str, now: datetime) -> None:
-    """Leave the rep's Home for the worker; a redraw already waiting keeps its time, so a
-    rep logging call after call is redrawn once they pause, not never."""
+    """Leave the rep's Home for the redraw loop. A redraw already waiting keeps the time of
+    its first change and takes `now` as its latest, so a burst of changes is drawn once it
+    pauses, and a rep changing things without a pause is still drawn after a while."""
     connection = session.connection()
     connection.execute(
         _WANT_REDRAW[connection.dialect.name], {"team_id": team_id, "user_id": user_id, "now": now}
     )
 
 
-def take_redraws(session: Session, settled: datetime, limit: int) -> list[tuple[str, str]]:
-    """(team_id, user_id) of up to `limit` Homes waiting since `settled` or longer, taken:
-    deleted in this transaction, so of several workers only one draws each. A change saved
-    after the take waits anew and gets a redraw of its own."""
+_REPS_OF = (
+    select(RepRow.team_id, RepRow.user_id, *REP_AND_RULES_COLUMNS)
+    .outerjoin(Workspace, Workspace.team_id == RepRow.team_id)
+    .where(tuple_(RepRow.team_id, RepRow.user_id).in_(bindparam("keys", expanding=True)))
+)
+
+
+def reps_of(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Row[Any]]:
+    """The reps of a batch of taken Homes, by (team_id, user_id), as `queries.rep_and_rules`
+    reads one: one round trip for the batch rather than one per Home."""
+    if not keys:
+        return {}
+    rows = session.connection().execute(_REPS_OF, {"keys": keys})
+    return {(row.team_id, row.user_id): row for row in rows}
+
+
+def take_redraws(
+    session: Session, quiet_since: datetime, waiting_since: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """(team_id, user_id) of up to `limit` Homes unchanged since `quiet_since` or waiting since
+    `waiting_since`, the longest waiting first, taken: deleted in this transaction, so of
+    several processes only one draws each. A change saved after the take waits anew and
+    gets a redraw of its own."""
     waiting = (
         select(HomeRedrawRow.team_id, HomeRedrawRow.user_id)
-        .where(HomeRedrawRow.wanted_at <= settled)
+        .where(
+            or_(HomeRedrawRow.changed_at <= quiet_since, HomeRedrawRow.wanted_at <= waiting_since)
+        )
         .order_by(HomeRedrawRow.wanted_at)
         .limit(limit)
     )

@@ -380,10 +380,10 @@ class CrmOutboxRow(Base):
 
 
 class HomeRedrawRow(Base):
-    """A rep's App Home to redraw, left by `serve` for `phonetag worker` when one is configured.
+    """A rep's App Home to redraw, left for the redraw loop (`bot.runtime.home_redraws`).
 
-    One row per rep however many calls ask: the worker takes a row once it has been quiet a
-    moment, so a burst of calls ends in one redraw, as it does in process.
+    One row per rep however many calls ask: the loop takes a row once the rep's changes have
+    paused a moment (or have gone on for a while), so a burst of calls ends in one redraw.
     """
 
     __tablename__ = "home_redraws"
@@ -393,6 +393,8 @@ class HomeRedrawRow(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     wanted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     """When the first change still undrawn was saved."""
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When the latest change still undrawn was saved."""
 
 
 class PhoneAccountRow(Base):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import itertools
 import json
-from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,10 +21,11 @@ from bot.runtime.app import create_app
 from bot.runtime.signing import event_body, signed_headers, slash_command_body
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.web import wsgi_app
-from bot.services.context import Job, Later, PerWorkspace, Services
+from bot.services.context import HOME_SETTLE_SECONDS, Job, PerWorkspace, Services
 from bot.services.crm.connections import AdapterFactory
 from bot.services.crm.http import CrmHttp
 from bot.services.file_download import DownloadPolicy
+from handlers.home import redraw_waiting_homes
 from storage.db import make_session_factory
 
 # Monday 23 November 2026, 10:00 in Chicago: a working morning.
@@ -72,10 +73,6 @@ class Reply:
         return "\n".join(parts)
 
 
-def run_now(job: Job, key: Hashable | None = None) -> None:
-    job()
-
-
 def run_in_place(team_id: str, job: Job) -> None:
     job()
 
@@ -88,7 +85,6 @@ class SlackHarness:
         clock: Clock,
         *,
         oauth: bool = False,
-        later: Later | None = None,
         imports: PerWorkspace | None = None,
         downloads: DownloadPolicy | None = None,
         crm_adapters: AdapterFactory | None = None,
@@ -108,12 +104,9 @@ class SlackHarness:
             slack_client_secret="oauth-client-secret" if oauth else None,
         )
         self.settings = settings = replace(settings, **settings_overrides)
-        # Unless a test says otherwise, work after the ack runs at once, so a test sees the
-        # Home as soon as it has the reply.
         services = Services(
             self.session_factory,
             clock,
-            later=later or run_now,
             imports=imports or run_in_place,
             downloads=downloads or DownloadPolicy(allowed_url=standin.files_url),
             settings=settings,
@@ -124,6 +117,13 @@ class SlackHarness:
         self.services = services
         self.wsgi = wsgi_app(self.app, engine, SIGNING_SECRET, services=services)
         self._triggers = itertools.count(1)
+
+    def redraw_homes(self) -> int:
+        """One pass of the App Home redraw loop, as `serve`'s background thread (or the
+        worker) runs it once the settle time has passed; how many Homes it took."""
+        settled = self.clock() + timedelta(seconds=HOME_SETTLE_SECONDS)
+        client = WebClient(token=BOT_TOKEN, base_url=self.standin.base_url)
+        return redraw_waiting_homes(replace(self.services, clock=lambda: settled), lambda _: client)
 
     def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:
         environ: dict[str, object] = {}

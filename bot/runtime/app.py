@@ -24,7 +24,7 @@ from bot.services.context import Services
 from bot.services.oauth import oauth_flow
 from handlers import register_listeners
 from handlers.reps import SlackLeftOut
-from storage.db import driver_words, make_engine, make_session_factory, upgrade
+from storage.db import driver_words, make_engine, upgrade
 
 logger = logging.getLogger("phonetag")
 
@@ -224,9 +224,3 @@ def open_database(settings: Settings) -> Engine:
     if engine.dialect.name == "sqlite":
         upgrade(engine)
     return engine
-
-
-def build_app(settings: Settings, engine: Engine) -> App:
-    return create_app(
-        settings, Services(session_factory=make_session_factory(engine), settings=settings)
-    )

@@ -293,6 +293,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime.scheduler import start_ticks
     from bot.runtime.startup import unusable_address
     from bot.runtime.web import server, serving_app
+    from bot.services.context import Services
+    from storage.db import make_session_factory
 
     needed = {"SLACK_SIGNING_SECRET": settings.slack_signing_secret}
     if not settings.oauth_enabled:
@@ -300,20 +302,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     require(needed)
     check_token_kinds({"SLACK_BOT_TOKEN": settings.slack_bot_token})
     engine = open_database(settings)
-    app = serving_app(settings, engine)
+    services = Services(make_session_factory(engine), settings=settings)
+    app = serving_app(settings, engine, services)
     try:
         listening = server(app, args.host, args.port, args.threads)
     except OSError as unusable:
         raise unusable_address(unusable, args.host, args.port) from None
     # Once the port is ours: a taken port is said before anything is asked of Slack.
     _slack_checks(settings, slack_required=False)
-    scheduler = start_ticks(settings, engine)
+    in_process = start_ticks(settings, engine, services)
     try:
         logging.getLogger("phonetag").info("serving on http://%s:%d", args.host, args.port)
         listening.run()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if in_process is not None:
+            in_process.shutdown()
     return 0
 
 

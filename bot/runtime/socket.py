@@ -18,10 +18,12 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.config import Settings
-from bot.runtime.app import build_app, open_database
+from bot.runtime.app import create_app, open_database
 from bot.runtime.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH, Refusal, json_depth
 from bot.runtime.scheduler import start_ticks
 from bot.runtime.startup import socket_mode_url, unreachable_socket
+from bot.services.context import Services
+from storage.db import make_session_factory
 
 logger = logging.getLogger("phonetag.edge")
 """Refusals are the edge's lines, whichever door the message came in by."""
@@ -54,7 +56,9 @@ def run_socket_mode(settings: Settings) -> int:
     reconnects on its own until the process is stopped."""
     url = socket_mode_url(settings)
     engine = open_database(settings)
-    handler = BoundedSocketModeHandler(build_app(settings, engine), settings.slack_app_token)
+    services = Services(make_session_factory(engine), settings=settings)
+    app = create_app(settings, services)
+    handler = BoundedSocketModeHandler(app, settings.slack_app_token)
     handler.client.wss_uri = url
     try:
         handler.connect()
@@ -62,11 +66,11 @@ def run_socket_mode(settings: Settings) -> int:
         # Whatever the websocket library raises for a handshake that fails.
         raise unreachable_socket(unreachable) from None
     logging.getLogger("phonetag").info("connected to Slack in Socket Mode")
-    scheduler = start_ticks(settings, engine)
+    in_process = start_ticks(settings, engine, services)
     try:
         Event().wait()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if in_process is not None:
+            in_process.shutdown()
         handler.close()
     return 0

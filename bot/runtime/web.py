@@ -22,6 +22,7 @@ from waitress.task import ThreadedTaskDispatcher
 from bot.config import Settings
 from bot.runtime.app import create_app, open_database
 from bot.runtime.edge import MAX_BODY_BYTES, Edge, StartResponse, WsgiApp, slack_request
+from bot.runtime.home_redraws import start_home_redraws
 from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import metrics_app, surface_of, timed_request
 from bot.runtime.phone_webhooks import SYSTEMS, PhoneWebhooks
@@ -42,18 +43,25 @@ HEALTH_THREADS = 2
 
 def create() -> WsgiApp:
     """Gunicorn's entry point, `gunicorn -w 4 'bot.runtime.web:create()'`: each worker builds
-    its own app from the environment and shares nothing with the others but the database."""
+    its own app from the environment and shares nothing with the others but the database.
+
+    Gunicorn's workers never tick, but without a worker configured each redraws App Homes
+    on a thread of its own, as `serve` does (gunicorn calls this in each worker, after the
+    fork; with `--preload` it would run once, before, and the thread not survive the fork).
+    """
     settings = Settings.from_env(os.environ)
     if not settings.slack_signing_secret:
         raise SystemExit("phonetag: SLACK_SIGNING_SECRET is required to serve Slack")
     configure_logging(logging.INFO, settings.secrets, settings.log_format)
     engine = open_database(settings)
-    return serving_app(settings, engine)
+    services = Services(make_session_factory(engine), settings=settings)
+    if not settings.separate_worker:
+        start_home_redraws(services, team_web_clients(settings, engine))
+    return serving_app(settings, engine, services)
 
 
-def serving_app(settings: Settings, engine: Engine) -> WsgiApp:
+def serving_app(settings: Settings, engine: Engine, services: Services) -> WsgiApp:
     """Bolt, the health check and the phone systems' webhooks, sharing one set of services."""
-    services = Services(session_factory=make_session_factory(engine), settings=settings)
     app = create_app(settings, services)
     return wsgi_app(app, engine, str(settings.slack_signing_secret), services=services)
 

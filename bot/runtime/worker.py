@@ -6,7 +6,7 @@ minute (a round that overruns starts the next one at once, never two at a time) 
 told to stop; `--once` runs one round and exits, for cron.
 
 Beside the rounds, on a thread of its own, it redraws the App Homes that `serve` left for it
-(see `handlers.home.refresh_home`), and with PHONETAG_METRICS_PORT (or `--metrics-port`) it
+(`bot.runtime.home_redraws`), and with PHONETAG_METRICS_PORT (or `--metrics-port`) it
 serves `GET /metrics` (see `bot.runtime.metrics`).
 
 A round's Python runs under one interpreter lock, on one core. `--processes N` runs the
@@ -29,20 +29,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.runtime.app import open_database
+from bot.runtime.home_redraws import HOME_POLL_SECONDS, redraw_homes, redraw_until
 from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import serve_metrics
 from bot.runtime.ticks import Tick, minute_ticks, run_round
 from bot.services.context import Services
 from bot.services.digest_delivery import TickShare
 from bot.services.slack_delivery import ClientForTeam, team_web_clients
-from handlers.home import redraw_waiting_homes
 from storage.db import make_session_factory
 
 logger = logging.getLogger(__name__)
-
-HOME_POLL_SECONDS = 0.5
-"""How often the worker looks for Homes to redraw: a Home lags the call that changed it by
-the settle time `serve` would have waited and at most this much more. One indexed read."""
 
 
 def run_worker(
@@ -66,10 +62,10 @@ def run_worker(
     services = Services(session_factory, clock, settings=settings)
     if once:
         succeeded = run_round(ticks, session_factory, clients, clock(), _print_line)
-        return 0 if _redraw_homes(services, clients) and succeeded else 1
+        return 0 if redraw_homes(services, clients) and succeeded else 1
     _serve_metrics(settings.metrics_port)
     stop = stop or _stopped_by_signals()
-    homes = Thread(target=_home_redraws, args=(services, clients, stop), name="home-redraws")
+    homes = Thread(target=redraw_until, args=(services, clients, stop), name="home-redraws")
     homes.start()
     logger.info("worker running %s every minute, App Home redraws as they come", ", ".join(ticks))
     _rounds(ticks, session_factory, clients, clock, stop)
@@ -120,12 +116,12 @@ def _run_tick_processes(
     services = Services(session_factory, clock, settings=settings)
     homes_drawn = True
     if once:
-        homes_drawn = _redraw_homes(services, clients)
+        homes_drawn = redraw_homes(services, clients)
     else:
         stop = stop or _stopped_by_signals()
         logger.info("worker running the ticks in %d processes, App Home redraws here", processes)
         while not stop.wait(HOME_POLL_SECONDS) and all(child.is_alive() for child in children):
-            _redraw_homes(services, clients)
+            redraw_homes(services, clients)
         for child in children:
             # SIGTERM: each lets its round in progress finish, as a single worker does.
             child.terminate()
@@ -172,25 +168,6 @@ def _serve_metrics(port: int | None) -> None:
 def _print_line(line: str) -> None:
     """What a tick did, on stdout for whoever ran `--once` (cron mails it, a person reads it)."""
     print(line, flush=True)
-
-
-def _home_redraws(services: Services, clients: ClientForTeam, stop: Event) -> None:
-    """On a thread of its own: a digest round takes minutes, and a Home must not wait on it."""
-    while not stop.wait(HOME_POLL_SECONDS):
-        _redraw_homes(services, clients)
-
-
-def _redraw_homes(services: Services, clients: ClientForTeam) -> bool:
-    """False if the redraws failed; logged like a tick's failure, and the next pass retries
-    whatever was not taken."""
-    try:
-        drawn = redraw_waiting_homes(services, clients)
-    except Exception:
-        logger.exception("App Home redraws failed")
-        return False
-    if drawn:
-        logger.debug("redrew %d App Homes", drawn)
-    return True
 
 
 def _stopped_by_signals() -> Event:

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections import deque
-from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from threading import Lock, Thread
@@ -31,8 +29,8 @@ Job = Callable[[], None]
 # Learned windows weigh months of dials; the App Home may show ones this old.
 EVIDENCE_REUSE = timedelta(minutes=15)
 HOME_SETTLE_SECONDS = 1.0
-"""How long a Home refresh waits after the call that asked for it, so a rep's burst of calls
-ends in one refresh (measured: one client hammering with the Home open went from 66 to 215
+"""How long a Home redraw waits after the change that asked for it, so a rep's burst of calls
+ends in one redraw (measured: one client hammering with the Home open went from 66 to 215
 req/s). The rep reads the reply in the channel first; a second is less than the trip to the
 Home tab."""
 
@@ -57,16 +55,21 @@ class PublishedHomes:
         with self._lock:
             return slack_hash is not None and self._last.get(rep) == (digest, slack_hash)
 
+    def unchanged(self, rep: tuple[str, str], digest: str) -> bool:
+        """Whether `digest` is the view this process last published for the rep: a redraw
+        that would publish the same view again is skipped. Another process may have
+        published since (gunicorn's workers, `serve` beside a worker); then Slack's hash has
+        changed, and the rep's next opening of the Home publishes ours again."""
+        with self._lock:
+            last = self._last.get(rep)
+            return last is not None and last[0] == digest
+
     def published(self, rep: tuple[str, str], digest: str, slack_hash: str | None) -> None:
         with self._lock:
             if slack_hash is None:
                 self._last.pop(rep, None)
             else:
                 self._last[rep] = (digest, slack_hash)
-
-
-class Later(Protocol):
-    def __call__(self, job: Job, key: Hashable | None = None) -> object: ...
 
 
 class PerWorkspace(Protocol):
@@ -77,16 +80,13 @@ class PerWorkspace(Protocol):
 class Services:
     """What listeners need beyond Slack's own arguments, handed over through Bolt's context.
 
-    `later` runs work the rep need not wait for (refreshing the App Home) after the ack:
-    Slack gives us 3 seconds, and the reply should not spend them on a dashboard. `imports`
-    runs CSV imports shared in the DM, which take seconds and so get a queue per workspace
+    `imports` runs CSV imports shared in the DM, which take seconds and so get a queue per workspace
     (`/prospect sync` pulls there too); `downloads` says where and how much of a shared file
     they may fetch.
     """
 
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    later: Later = field(default_factory=lambda: background_runner(settle=HOME_SETTLE_SECONDS))
     imports: PerWorkspace = field(default_factory=lambda: workspace_queues())
     downloads: DownloadPolicy = field(default_factory=DownloadPolicy)
     evidence: EvidenceCache = field(default_factory=lambda: EvidenceCache(EVIDENCE_REUSE))
@@ -118,40 +118,6 @@ def _run_logged(job: Job) -> None:
     except Exception:
         # Background work's app.error: nobody waits on a reply, so log it loudly.
         logger.exception("background work after the ack failed")
-
-
-def background_runner(threads: int = 1, settle: float = 0.0) -> Later:
-    """Runs jobs on a small pool; a job queued under a key that is already waiting is dropped.
-
-    A rep logging calls in a burst needs one Home refresh, not one per call: the waiting one
-    will read the latest state. A job waits `settle` seconds before it starts, so a burst
-    has time to gather behind it; its key is freed when it starts, so a change made while a
-    refresh runs still gets its own.
-
-    One thread by default: the work is Python that holds the GIL, and more threads of it take
-    turns from the threads answering requests (measured: 32 clients with every Home open got
-    half the throughput with four). Queued refreshes merge per rep, so under load the Homes
-    lag a little rather than the replies.
-    """
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="after-ack")
-    waiting: set[Hashable] = set()
-    lock = Lock()
-
-    def run_logged(job: Job, key: Hashable | None, due: float) -> None:
-        time.sleep(max(0.0, due - time.monotonic()))
-        with lock:
-            waiting.discard(key)
-        _run_logged(job)
-
-    def submit(job: Job, key: Hashable | None = None) -> object:
-        if key is not None:
-            with lock:
-                if key in waiting:
-                    return None
-                waiting.add(key)
-        return pool.submit(run_logged, job, key, time.monotonic() + settle)
-
-    return submit
 
 
 def workspace_queues() -> PerWorkspace:

@@ -90,4 +90,4 @@ def handle_snooze(
         return
     text = f":zzz: Snoozed *{escape(name)}* until {format_moment(until, rep.tz)}."
     say(respond, ephemeral([section(text)], fallback=text))
-    refresh_home(services, client, rep, now)
+    refresh_home(services, rep, now)

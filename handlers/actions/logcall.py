@@ -56,7 +56,7 @@ def handle_undo(
     )
     say(respond, ephemeral([section(text)], fallback=text), replace=True)
     rep = acting_rep(services.session_factory, client, team_id, user_id)
-    refresh_home(services, client, rep, now)
+    refresh_home(services, rep, now)
 
 
 def handle_set_follow_up(

@@ -69,4 +69,4 @@ def handle_logcall(
         ack()  # a replay of a call already logged
         return
     ack(reply)
-    refresh_home(services, client, rep, now, queued=True)
+    refresh_home(services, rep, now, queued=True)

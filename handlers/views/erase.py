@@ -67,7 +67,7 @@ def handle_erase_submission(
     # The owners' App Homes list them by name: each is drawn again without them.
     for owner_id in sorted({erasure.owner_id for erasure in done}):
         owner = acting_rep(services.session_factory, client, team_id, owner_id)
-        refresh_home(services, client, owner, services.clock())
+        refresh_home(services, owner, services.clock())
 
 
 def _ids(metadata: object) -> list[int]:

@@ -107,7 +107,7 @@ def handle_logcall_submission(
     except SlackApiError as error:
         # The call is saved and the Home below shows it; only the receipt is lost.
         logger.warning("confirmation DM failed for %s: %s", user_id, error.response.get("error"))
-    refresh_home(services, client, rep, now, queued=True)
+    refresh_home(services, rep, now, queued=True)
 
 
 def handle_follow_up_submission(
@@ -137,4 +137,4 @@ def handle_follow_up_submission(
         response_action="update",
         view=build_saved_modal("Follow-up set", describe_follow_up(prospect, rep.tz)),
     )
-    refresh_home(services, client, rep, now)
+    refresh_home(services, rep, now)

@@ -50,4 +50,4 @@ def handle_snooze_submission(
         return
     text = f":zzz: Snoozed *{escape(name)}* until {format_moment(until, rep.tz)}."
     ack(response_action="update", view=build_saved_modal("Snoozed", text))
-    refresh_home(services, client, rep, now)
+    refresh_home(services, rep, now)

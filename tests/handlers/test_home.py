@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import OperationalError
 
 from bot import ids
 from bot.blocks.insights import build_week_blocks
+from bot.runtime.home_redraws import HOME_POLL_SECONDS, start_home_redraws
 from bot.runtime.slack_standin import SlackStandIn
-from bot.services.context import Job, Services
+from bot.services.context import Services
 from bot.services.slack_delivery import ClientForTeam
-from handlers.home import redraw_waiting_homes
+from handlers.home import HOME_LONGEST_WAIT, REDRAW_RETRY_SECONDS, redraw_waiting_homes
+from storage.home import want_redraw
 from storage.insights import week_reports
 from storage.models import CallLogRow, HomeRedrawRow, RepRow
 from tests.handlers.interactions import (
@@ -140,18 +148,107 @@ def test_home_is_refreshed_after_each_logged_call_once_the_rep_has_one(
     open_home(slack)
     assert week_numbers(home(slack))["Voicemails left"] == "1"
     slack.command(ids.LOGCALL, "Jane Doe meeting")
+    assert slack.redraw_homes() == 1
     assert week_numbers(home(slack))["Meetings set"] == "1"
     slack.command(ids.LOGCALL, "Jane Doe connected")
+    assert slack.redraw_homes() == 1
     assert week_numbers(home(slack))["Connects"] == "2"
     assert len(slack.standin.calls_to("views.publish")) == 3
 
 
-def test_a_failed_home_refresh_never_fails_the_log(slack: SlackHarness) -> None:
+def test_a_redraw_slack_refuses_for_good_never_fails_the_log_and_is_not_retried(
+    slack: SlackHarness,
+) -> None:
     open_home(slack)
-    slack.standin.fail_next("views.publish", error="internal_error", status=200)
+    slack.standin.fail_next("views.publish", error="invalid_arguments", status=200)
     reply = slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
     assert "Voicemail left" in reply.text
     assert count(slack, CallLogRow) == 1
+    assert slack.redraw_homes() == 1
+    slack.clock.now += timedelta(minutes=5)
+    assert slack.redraw_homes() == 0
+    # The next change draws it again.
+    slack.command(ids.LOGCALL, "Jane Doe connected")
+    assert slack.redraw_homes() == 1
+    assert week_numbers(home(slack))["Connects"] == "1"
+
+
+def test_a_redraw_that_meets_a_busy_slack_is_left_for_a_later_pass(slack: SlackHarness) -> None:
+    open_home(slack)
+    slack.standin.clear()
+    slack.standin.fail_next("views.publish", error="ratelimited", status=429, retry_after=30)
+    reply = slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert "Voicemail left" in reply.text
+    assert slack.redraw_homes() == 1  # taken, refused, and put back for after the Retry-After
+    assert slack.redraw_homes() == 0
+    slack.clock.now += timedelta(seconds=31)  # the Retry-After, then the settle as ever
+    assert slack.redraw_homes() == 1
+    tried, drawn = slack.standin.calls_to("views.publish")
+    assert not tried.answered_ok and drawn.answered_ok
+    assert week_numbers(home(slack))["Voicemails left"] == "1"
+
+    slack.standin.fail_next("views.publish", error="internal_error", status=503)
+    slack.command(ids.LOGCALL, "Jane Doe connected")
+    assert slack.redraw_homes() == 1
+    slack.clock.now += timedelta(seconds=REDRAW_RETRY_SECONDS + 1)
+    assert slack.redraw_homes() == 1
+    assert week_numbers(home(slack))["Connects"] == "1"
+
+
+def test_a_home_whose_workspace_client_cannot_be_had_just_now_is_drawn_on_a_later_pass(
+    slack: SlackHarness,
+) -> None:
+    open_home(slack)
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+
+    def database_down(_team: str) -> WebClient:
+        raise OperationalError("SELECT installations", {}, Exception("server closed"))
+
+    settled = slack.clock.now + timedelta(seconds=1)
+    assert redraw_waiting_homes(replace(slack.services, clock=lambda: settled), database_down) == 1
+    assert slack.redraw_homes() == 0
+    slack.clock.now += timedelta(seconds=REDRAW_RETRY_SECONDS + 1)
+    assert slack.redraw_homes() == 1
+    assert week_numbers(home(slack))["Voicemails left"] == "1"
+
+
+def test_a_redraw_that_would_publish_the_same_view_again_publishes_nothing(
+    slack: SlackHarness,
+) -> None:
+    open_home(slack)
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert slack.redraw_homes() == 1
+    assert len(slack.standin.calls_to("views.publish")) == 2
+    # A redraw asked for by a change that shows nowhere on the Home.
+    with slack.session_factory.begin() as session:
+        want_redraw(session, "T1", "U1", slack.clock.now)
+    assert slack.redraw_homes() == 1
+    assert len(slack.standin.calls_to("views.publish")) == 2
+
+
+def test_each_workspaces_home_is_redrawn_with_its_own_calls(slack: SlackHarness) -> None:
+    """The same user id in two workspaces is two reps with two Homes."""
+    for team in ("T1", "T2"):
+        open_home(slack, team=team)
+        slack.clock.now += timedelta(seconds=1)  # Slack's events are apart: ids of their own
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143", team="T1")
+    slack.command(ids.LOGCALL, "Raj Patel connected phone:+1 212 555 0144", team="T2")
+    slack.command(ids.LOGCALL, "Raj Patel meeting", team="T2")
+    slack.standin.clear()
+    drawn: list[str] = []
+
+    def client_for(team_id: str) -> WebClient:
+        drawn.append(team_id)
+        return WebClient(token=BOT_TOKEN, base_url=slack.standin.base_url)
+
+    settled = slack.clock.now + timedelta(seconds=1)
+    assert redraw_waiting_homes(replace(slack.services, clock=lambda: settled), client_for) == 2
+    by_team = dict(zip(drawn, views(slack, "views.publish"), strict=True))
+    assert sorted(by_team) == ["T1", "T2"]
+    t1, t2 = (week_numbers(by_team[team]) for team in ("T1", "T2"))
+    assert (t1["Voicemails left"], t1["Connects"], t1["Meetings set"]) == ("1", "0", "0")
+    assert (t2["Voicemails left"], t2["Connects"], t2["Meetings set"]) == ("0", "2", "1")
+    assert "Jane Doe" not in text_of(by_team["T2"])  # type: ignore[arg-type]
 
 
 def test_home_buttons_open_the_call_form_the_profile_and_the_digest_settings(
@@ -179,21 +276,49 @@ def test_todays_list_ranks_windows_as_the_digest_does(slack: SlackHarness) -> No
     assert "Before 8:30 their time" not in shown
 
 
-def test_the_home_refresh_waits_until_the_rep_has_the_reply(
+class ThreadNoting(WebClient):
+    """Notes the thread each views.publish is made on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.threads: list[str] = []
+
+    def views_publish(self, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        self.threads.append(threading.current_thread().name)
+        return super().views_publish(**kwargs)
+
+
+def test_without_a_worker_serves_own_loop_redraws_a_burst_once_off_the_request_thread(
     engine: Engine, standin: SlackStandIn, clock: Clock
 ) -> None:
-    pending: list[Job] = []
+    harness = SlackHarness(engine, standin, clock)
+    open_home(harness)  # opening draws at once: the rep is looking
     standin.clear()
-    harness = SlackHarness(engine, standin, clock, later=lambda job, key=None: pending.append(job))
-    open_home(harness)
-    standin.clear()
-
-    reply = harness.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
-    assert "Voicemail left" in reply.text
-    assert standin.calls_to("views.publish") == []
-    for job in pending:
-        job()
-    assert week_numbers(home(harness))["Voicemails left"] == "1"
+    client = ThreadNoting(token=BOT_TOKEN, base_url=standin.base_url)
+    stop = start_home_redraws(harness.services, lambda _team: client)
+    try:
+        for line in (
+            "Jane Doe vm phone:+1 212 555 0143",
+            "Jane Doe connected",
+            "Raj Patel meeting",
+        ):
+            assert line.split()[0] in harness.command(ids.LOGCALL, line).text
+            clock.now += timedelta(milliseconds=300)
+        # Every reply came back with nothing published, and the loop waits for a pause.
+        time.sleep(2 * HOME_POLL_SECONDS)
+        assert standin.calls_to("views.publish") == []
+        clock.now += timedelta(seconds=1)
+        deadline = time.monotonic() + 10
+        while not standin.calls_to("views.publish") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2 * HOME_POLL_SECONDS)  # and later passes draw nothing more
+    finally:
+        stop.set()
+    assert client.threads == ["home-redraws"]
+    shown = week_numbers(home(harness))
+    assert (shown["Voicemails left"], shown["Connects"], shown["Meetings set"]) == ("1", "2", "1")
+    with harness.session_factory() as session:
+        assert session.scalars(select(HomeRedrawRow)).all() == []
 
 
 def worker_side(harness: SlackHarness) -> tuple[Services, ClientForTeam]:
@@ -233,6 +358,23 @@ def test_with_a_worker_the_call_leaves_the_home_to_it_and_a_burst_is_one_redraw(
     clock.now += timedelta(seconds=1)
     assert redraw_waiting_homes(services, clients) == 1
     assert week_numbers(home(harness))["Dials"] == "4"
+
+
+def test_a_rep_whose_calls_never_pause_is_redrawn_after_the_longest_wait(
+    slack: SlackHarness,
+) -> None:
+    services, clients = worker_side(slack)
+    open_home(slack)
+    started = slack.clock.now
+    drawn_at = []
+    while slack.clock.now < started + HOME_LONGEST_WAIT + timedelta(seconds=1):
+        slack.command(ids.LOGCALL, "Jane Doe noanswer phone:+1 212 555 0143")
+        slack.clock.now += timedelta(milliseconds=500)  # never the second's pause
+        if redraw_waiting_homes(services, clients):
+            drawn_at.append(slack.clock.now - started)
+    assert drawn_at == [HOME_LONGEST_WAIT]
+    assert slack.redraw_homes() == 1  # and once the rep pauses, the calls since
+    assert week_numbers(home(slack))["Dials"] == "12"
 
 
 def test_with_a_worker_a_call_from_the_form_is_left_to_it_too(
@@ -289,6 +431,7 @@ def test_opening_a_home_that_shows_the_latest_view_publishes_nothing(
     open_home(slack)
     slack_answers_publish_with(slack, "h2")
     slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    assert slack.redraw_homes() == 1
     assert len(slack.standin.calls_to("views.publish")) == 2
 
     # The Home already shows the call: switching back to the tab publishes nothing.

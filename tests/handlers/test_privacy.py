@@ -300,6 +300,7 @@ def test_the_owners_home_is_drawn_again_without_them(slack: SlackHarness) -> Non
     open_home(slack)
     assert NAME in json.dumps(views(slack, "views.publish")[-1])
     submit(slack, erase_form(slack), CONFIRMED)
+    assert slack.redraw_homes() == 1
     assert NAME not in json.dumps(views(slack, "views.publish")[-1])
 
 

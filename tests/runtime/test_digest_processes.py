@@ -115,7 +115,9 @@ def test_a_worker_with_two_tick_processes_sends_each_digest_once_and_draws_a_hom
             update(RepRow).where(RepRow.user_id == users[0]).values(home_opened_at=SETUP)
         )
         connection.execute(
-            insert(HomeRedrawRow).values(team_id="T1", user_id=users[0], wanted_at=SETUP)
+            insert(HomeRedrawRow).values(
+                team_id="T1", user_id=users[0], wanted_at=SETUP, changed_at=SETUP
+            )
         )
     standin.clear()
     standin.delay("chat.postMessage", 0.02)

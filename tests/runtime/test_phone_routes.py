@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.runtime.web import serving_app
+from bot.services.context import Services
+from storage.db import make_session_factory
 from tests.slack import SIGNING_SECRET
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
@@ -26,7 +28,7 @@ def post(
         slack_signing_secret=SIGNING_SECRET,
         aircall_webhook_token="the-token",
     )
-    app = serving_app(settings, engine)
+    app = serving_app(settings, engine, Services(make_session_factory(engine), settings=settings))
     environ: dict[str, object] = {}
     setup_testing_defaults(environ)
     environ.update(

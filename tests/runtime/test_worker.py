@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -22,9 +23,10 @@ from bot.runtime.scheduler import start_ticks
 from bot.runtime.slack_standin import SlackStandIn
 from bot.runtime.ticks import minute_ticks, run_round
 from bot.runtime.worker import run_worker
+from bot.services.context import Services
 from bot.services.digest_delivery import TickReport
 from bot.services.slack_delivery import ClientForTeam
-from storage.db import upgrade
+from storage.db import make_session_factory, upgrade
 from storage.models import HomeRedrawRow, ProspectRow, RepRow
 from tests.engines import roomy_engine
 from tests.servers import cli_environment
@@ -165,10 +167,12 @@ def test_serve_ticks_in_process_only_when_no_worker_is_configured(tmp_path: Path
     engine = roomy_engine(f"sqlite:///{tmp_path}/serve.db")
     upgrade(engine)
     with_worker = Settings.from_env({"PHONETAG_WORKER": "separate", "SLACK_BOT_TOKEN": "x"})
-    assert start_ticks(with_worker, engine) is None
-    scheduler = start_ticks(Settings.from_env({"SLACK_BOT_TOKEN": "x"}), engine)
-    assert scheduler is not None and scheduler.running
-    scheduler.shutdown(wait=False)
+    services = Services(make_session_factory(engine))
+    assert start_ticks(with_worker, engine, services) is None
+    in_process = start_ticks(Settings.from_env({"SLACK_BOT_TOKEN": "x"}), engine, services)
+    assert in_process is not None and in_process.scheduler.running
+    assert "home-redraws" in {thread.name for thread in threading.enumerate()}
+    in_process.shutdown()
     with pytest.raises(ValueError, match="PHONETAG_WORKER"):
         Settings.from_env({"PHONETAG_WORKER": "elsewhere"})
 
@@ -196,7 +200,9 @@ def home_left_for_the_worker(
             )
         )
         connection.execute(
-            insert(HomeRedrawRow).values(team_id="T1", user_id="U1", wanted_at=SETUP)
+            insert(HomeRedrawRow).values(
+                team_id="T1", user_id="U1", wanted_at=SETUP, changed_at=SETUP
+            )
         )
     return settings, engine
 

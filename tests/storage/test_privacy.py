@@ -105,7 +105,7 @@ def fill_workspace(session: Session, team: str, *, status: str = "dnc") -> int:
                 status="pending",
                 created_at=NOW,
             ),
-            HomeRedrawRow(team_id=team, user_id="U1", wanted_at=NOW),
+            HomeRedrawRow(team_id=team, user_id="U1", wanted_at=NOW, changed_at=NOW),
             CrmOAuthStateRow(
                 state_hash=f"{team:0>64}"[-64:],
                 team_id=team,

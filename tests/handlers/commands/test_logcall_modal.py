@@ -146,6 +146,7 @@ def test_a_valid_form_logs_the_call_confirms_by_dm_and_refreshes_home(
     [dm] = slack.standin.calls_to("chat.postMessage")
     assert dm.args["channel"] == "U1"
     assert "Voicemail left" in text_of(dm.args) and "1 of 3" in text_of(dm.args)
+    assert slack.redraw_homes() == 1
     home = views(slack, "views.publish")[-1]
     assert week_numbers(home)["Voicemails left"] == "1"
 
