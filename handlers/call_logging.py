@@ -196,7 +196,7 @@ def _log_in(
         looked_up=looked_up,
         recorded=recorded,
     )
-    if services.settings.separate_worker and rep.home_opened:
+    if rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)
     prospect = logged.prospect
     promised = None

@@ -158,12 +158,12 @@ def refresh_home(
     work, a digest plan and a week's count, is spared for every rep who lives in the DM.
     The redraw loop (`bot.runtime.home_redraws`: in `phonetag worker` when one is
     configured, otherwise in `serve`, `socket` or each gunicorn worker) draws it once the rep
-    has paused. `queued`: the change's own transaction wrote the row already, which
-    `handlers.call_logging` does with a worker configured; otherwise it is written here, in
-    a transaction of its own. The change is saved either way, so a failure here is only
-    logged: the Home catches up with the next change or when it is opened.
+    has paused. `queued`: the change's own transaction wrote the row already, as
+    `handlers.call_logging` does; otherwise it is written here, in a transaction of its
+    own. The change is saved either way, so a failure here is only logged: the Home catches
+    up with the next change or when it is opened.
     """
-    if not rep.home_opened or (queued and services.settings.separate_worker):
+    if not rep.home_opened or queued:
         return
     try:
         with services.session_factory.begin() as session:
