@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -96,24 +97,72 @@ def _payload(key: DeliveryKey) -> dict[str, str]:
 
 
 class RateLimits:
-    """Each workspace's Retry-After, shared by every post in flight: after a 429, the other
-    posts to that workspace wait too instead of collecting 429s of their own."""
+    """Each workspace's pace and Retry-After, shared by every post in flight.
 
-    def __init__(self) -> None:
+    With `per_second` (the workspace's posting budget, PHONETAG_SLACK_POSTS_PER_SECOND),
+    posts to one workspace are spaced to it, so a morning's posts meet Slack's limit instead
+    of its 429s; workspaces are paced apart, side by side. After a 429 the other posts to
+    that workspace wait out its Retry-After too instead of collecting 429s of their own.
+    """
+
+    def __init__(self, per_second: float | None = None) -> None:
         self._lock = Lock()
         self._until: dict[str, float] = {}
+        self._next: dict[str, float] = {}
+        self._gap = 1 / per_second if per_second else 0.0
 
     def wait(self, team_id: str) -> None:
-        with self._lock:
-            until = self._until.get(team_id, 0.0)
-        pause = until - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
+        """Until this post may go: after the workspace's Retry-After, in its own slot."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                held = self._until.get(team_id, 0.0) - now
+                if held <= 0:
+                    slot = max(now, self._next.get(team_id, 0.0))
+                    if self._gap:
+                        self._next[team_id] = slot + self._gap
+                    pause = slot - now
+            if held > 0:
+                time.sleep(held)
+                continue
+            if pause > 0:
+                time.sleep(pause)
+            return
 
     def hold(self, team_id: str, seconds: float) -> None:
         with self._lock:
             until = time.monotonic() + seconds
             self._until[team_id] = max(self._until.get(team_id, 0.0), until)
+
+
+class SlackLatency:
+    """How long Slack takes to answer a post, averaged over the latest posts of this process:
+    how many posts must be in flight to keep each workspace at its pace."""
+
+    def __init__(self, guess: float = 0.5, weight: float = 0.05) -> None:
+        self._lock = Lock()
+        self._seconds = guess
+        self._weight = weight
+
+    @property
+    def seconds(self) -> float:
+        with self._lock:
+            return self._seconds
+
+    def measured(self, seconds: float) -> None:
+        with self._lock:
+            self._seconds += self._weight * (seconds - self._seconds)
+
+
+SLACK_LATENCY = SlackLatency()
+"""This process's measure, kept across ticks (the first tick's guess is generous)."""
+
+
+def posts_in_flight_for(per_second: float, latency: float, teams: int, most: int) -> int:
+    """Posts to have waiting on Slack at once: each workspace's pace times the time an answer
+    takes, half again for the answers that come slow, and one more; at most `most`."""
+    per_team = math.ceil(per_second * latency * 1.5) + 1
+    return max(1, min(most, per_team * max(1, teams)))
 
 
 class Posted(NamedTuple):
