@@ -62,6 +62,8 @@ class RecordedCall:
     token: str | None
     answered_ok: bool = True
     path: str = ""
+    at: float = 0.0
+    """When it arrived (`time.time()`): the digest bench times posts by it."""
 
 
 @dataclass
@@ -413,7 +415,12 @@ class SlackStandIn:
         with self._lock:
             self._calls.append(
                 RecordedCall(
-                    method=method, args=args, token=token, answered_ok=fault is None, path=path
+                    method=method,
+                    args=args,
+                    token=token,
+                    answered_ok=fault is None,
+                    path=path,
+                    at=time.time(),
                 )
             )
             delay = self._delays.get(method, 0.0)
