@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, select, tuple_
@@ -45,8 +45,17 @@ def digest_fingerprint(recipient: DigestRecipient, inputs: DigestInputs) -> str:
     windows (kept for minutes anyway): their prospects and calls, owed calls, the
     workspace's rules and the rep's own settings, as read. Equal fingerprints, equal digest:
     planning is a pure function of them. Every field of these frozen dataclasses takes part
-    through its repr, so a field added later is fingerprinted too."""
-    return hashlib.blake2b(repr((recipient, inputs)).encode(), digest_size=16).hexdigest()
+    through its repr, so a field added later is fingerprinted too; the lists (prospects,
+    owed calls) in sorted order, as the database hands rows back in no fixed order (two
+    reads of the same rows on PostgreSQL differ, its scans starting where another is)."""
+    parts = [repr(recipient)]
+    for field in fields(inputs):
+        value = getattr(inputs, field.name)
+        if isinstance(value, list):
+            parts.append(f"{field.name}=[{','.join(sorted(map(repr, value)))}]")
+        else:
+            parts.append(f"{field.name}={value!r}")
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def prepared_keys(session: Session, keys: Collection[DeliveryKey]) -> dict[DeliveryKey, datetime]:

@@ -201,14 +201,16 @@ def run_digest_tick(
             )
         ready = [key for key, at in prepared.items() if at <= now < at + FRESH]
     parallel = _reads_in_parallel(session_factory)
-    in_doubt: dict[DeliveryKey, bool] = {}
-    """Days claimed while posting prepared ones whose data changed, to build here."""
+    rebuild: dict[DeliveryKey, bool] = {}
+    """Prepared days claimed whose data changed since, to build here: whether each is in
+    doubt (an earlier post may have landed)."""
 
     def claim_and_read(batch: Sequence[DeliveryKey]) -> ClaimedReads:
         if dry_run:
             claim = store.Claim(list(batch), set())
-        elif batch[0] in in_doubt:
-            claim = store.Claim(list(batch), {key for key in batch if in_doubt[key]})
+        elif batch[0] in rebuild:
+            # Claimed already, while the prepared days were posted.
+            claim = store.Claim(list(batch), {key for key in batch if rebuild[key]})
         else:
             with session_factory.begin() as session:
                 claim = store.claim_deliveries(session, batch, worker, now)
@@ -243,8 +245,8 @@ def run_digest_tick(
     leases = nullcontext() if dry_run else held_leases(session_factory, worker)
     with leases, posting or nullcontext():
         if posting is not None and ready:
-            in_doubt = _post_prepared(session_factory, ready, due, worker, now, posting, report)
-        rebuilt = sorted(in_doubt, key=lambda key: key.team_id)
+            rebuild = _post_prepared(session_factory, ready, due, worker, now, posting, report)
+        rebuilt = sorted(rebuild, key=lambda key: key.team_id)
         batches = [
             rebuilt[start : start + CLAIM_BATCH] for start in range(0, len(rebuilt), CLAIM_BATCH)
         ]

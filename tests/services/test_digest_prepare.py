@@ -11,6 +11,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.insights.digest_plan import ProspectHistory
+from bot.rules.cadence import CadenceRules
+from bot.rules.call_summary import CallSummary
+from bot.rules.calls import Prospect, Rep
+from bot.rules.schedule import DigestSchedule
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services import digest_delivery
 from bot.services.digest_prepare import run_prepare_tick
@@ -18,12 +23,15 @@ from bot.services.slack_delivery import posts_in_flight_for
 from storage import digest as digest_store
 from storage import prepared_digests
 from storage.db import make_session_factory
+from storage.digest import NO_CALLS, DigestRecipient
 from storage.models import CallLogRow, PreparedDigestRow, ProspectRow
+from storage.privacy import erase_prospect
 from tests.services.test_digest_delivery import add_rep, client_for
 
 DUE = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)
 """07:00 in Chicago on Monday 5 January 2026: the reps' digest time (the default)."""
 AHEAD = timedelta(minutes=5)
+SCHEDULE = DigestSchedule.from_settings("07:00", "mon,tue,wed,thu,fri", "America/Chicago")
 
 
 @pytest.fixture
@@ -241,3 +249,35 @@ def test_posts_in_flight_cover_each_workspace_pace_over_the_latency() -> None:
     assert posts_in_flight_for(10, 0.15, teams=20, most=100) == 20 * 4
     assert posts_in_flight_for(10, 0.15, teams=40, most=100) == 100
     assert posts_in_flight_for(1, 0.01, teams=0, most=100) == 2
+
+
+def test_the_fingerprint_ignores_the_order_rows_come_back_in() -> None:
+    """PostgreSQL hands the same rows back in another order from one read to the next."""
+    first, second = (
+        ProspectHistory(Prospect(id=n, name=f"Prospect {n}"), CallSummary()) for n in (1, 2)
+    )
+    recipient = DigestRecipient("T1", Rep("U1", "America/Chicago"), SCHEDULE, when_empty=False)
+    one_way = digest_store.DigestInputs([first, second], [], CadenceRules())
+    other_way = digest_store.DigestInputs([second, first], [], CadenceRules())
+    changed = digest_store.DigestInputs(
+        [first, ProspectHistory(Prospect(id=2, name="Prospect 2", snoozed_until=DUE), NO_CALLS)],
+        [],
+        CadenceRules(),
+    )
+    fingerprint = prepared_digests.digest_fingerprint
+    assert fingerprint(recipient, one_way) == fingerprint(recipient, other_way)
+    assert fingerprint(recipient, one_way) != fingerprint(recipient, changed)
+
+
+def test_erasing_a_prospect_drops_their_owners_prepared_digest(
+    factory: sessionmaker[Session],
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    add_rep(factory, "U2", "America/Chicago")
+    prepare(factory, DUE - timedelta(minutes=3))
+    with factory.begin() as session:
+        prospect_id = session.scalars(
+            select(ProspectRow.id).where(ProspectRow.owner_id == "U1")
+        ).one()
+        assert erase_prospect(session, "T1", prospect_id, b"k" * 32, DUE) is not None
+    assert [row.rep_user_id for row in prepared_rows(factory)] == ["U2"]
