@@ -96,6 +96,11 @@ def _payload(key: DeliveryKey) -> dict[str, str]:
     }
 
 
+CATCH_UP = 2
+"""Posts a paced workspace may send in quick succession after a pause: fewer than the short
+burst Slack tolerates over its pace."""
+
+
 class RateLimits:
     """Each workspace's pace and Retry-After, shared by every post in flight.
 
@@ -112,22 +117,22 @@ class RateLimits:
         self._gap = 1 / per_second if per_second else 0.0
 
     def wait(self, team_id: str) -> None:
-        """Until this post may go: after the workspace's Retry-After, in its own slot."""
+        """Until this post may go: after the workspace's Retry-After, and one pace's gap after
+        the workspace's last post. Nothing is booked ahead: whoever is ready when the gap
+        ends goes, so posts held up meanwhile (a busy interpreter) do not then go at once;
+        after such a pause, at most CATCH_UP posts go closer together than the pace."""
         while True:
             with self._lock:
                 now = time.monotonic()
-                held = self._until.get(team_id, 0.0) - now
-                if held <= 0:
-                    slot = max(now, self._next.get(team_id, 0.0))
-                    if self._gap:
-                        self._next[team_id] = slot + self._gap
-                    pause = slot - now
-            if held > 0:
-                time.sleep(held)
-                continue
-            if pause > 0:
-                time.sleep(pause)
-            return
+                pause = self._until.get(team_id, 0.0) - now
+                if pause <= 0 and self._gap:
+                    ready = self._next.get(team_id, 0.0)
+                    if now >= ready:
+                        self._next[team_id] = max(ready, now - CATCH_UP * self._gap) + self._gap
+                    pause = ready - now
+            if pause <= 0:
+                return
+            time.sleep(pause)
 
     def hold(self, team_id: str, seconds: float) -> None:
         with self._lock:
