@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select, tuple_
+from sqlalchemy import ColumnElement, delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from storage.db import insert_for
@@ -56,6 +56,49 @@ def digest_fingerprint(recipient: DigestRecipient, inputs: DigestInputs) -> str:
         else:
             parts.append(f"{field.name}={value!r}")
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
+
+
+_MARKERS = text(
+    """
+    SELECT r.team_id, r.user_id, md5(concat_ws('|',
+        r::text,
+        (SELECT w::text FROM workspaces w WHERE w.team_id = r.team_id),
+        (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM prospects p
+            WHERE p.team_id = r.team_id AND p.owner_id = r.user_id),
+        (SELECT count(*) || ':' || coalesce(max(c.id), 0)
+            FROM prospects p JOIN call_logs c
+                ON c.team_id = p.team_id AND c.prospect_id = p.id
+            WHERE p.team_id = r.team_id AND p.owner_id = r.user_id),
+        (SELECT string_agg(o::text, ',' ORDER BY o.id) FROM owed_return_calls o
+            WHERE o.team_id = r.team_id AND o.rep_user_id = r.user_id)
+    )) AS marker
+    FROM reps r
+    JOIN unnest(CAST(:teams AS text[]), CAST(:users AS text[])) AS wanted(team_id, user_id)
+        ON r.team_id = wanted.team_id AND r.user_id = wanted.user_id
+    """
+)
+"""On PostgreSQL, a marker of every row a rep's digest is read from, hashed by the database:
+the rep's row (zone, calling day, digest settings), their workspace's (cadence rules), their
+prospects' whole rows, how many calls those prospects have and the newest one's id (calls
+are added and undone, never edited in ways a digest reads), and their owed calls' rows.
+A write to any of them changes it. Any column added to these tables is covered; a new table
+the digest reads must be added here."""
+
+
+def data_markers(
+    session: Session, reps: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], str] | None:
+    """Each rep's `_MARKERS`, in one statement, the hashing done by the database and not
+    this process: what a tick at the minute compares instead of reading and fingerprinting
+    the rep's data. None on SQLite (no md5; its deployments are small): the caller
+    fingerprints what it reads instead (`digest_fingerprint`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    if not reps:
+        return {}
+    teams, users = zip(*reps, strict=True)
+    rows = session.execute(_MARKERS, {"teams": list(teams), "users": list(users)}).all()
+    return {(row.team_id, row.user_id): "db:" + row.marker for row in rows}
 
 
 def prepared_keys(session: Session, keys: Collection[DeliveryKey]) -> dict[DeliveryKey, datetime]:

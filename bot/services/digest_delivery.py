@@ -334,29 +334,45 @@ def _still_current(
     keys: Sequence[DeliveryKey],
     due: dict[DeliveryKey, DigestRecipient],
 ) -> _Checked:
-    """Read the days' prepared messages and their data as of each one's instant: a message
-    whose data's fingerprint is the one it was built from is posted as it is."""
+    """Read the days' prepared messages and their data's markers (hashed by PostgreSQL) or
+    fingerprints (read here, on SQLite): a message whose data has the fingerprint it was
+    built from is posted as it is."""
+    reps = [(key.team_id, key.rep_user_id) for key in keys]
     with session_factory() as session:
         stored = prepared_store.prepared_digests(session, keys)
-        by_instant: dict[datetime, list[DeliveryKey]] = {}
-        for key, prepared in stored.items():
-            by_instant.setdefault(prepared.digest_at, []).append(key)
-        inputs: dict[tuple[str, str], store.DigestInputs] = {}
-        for at, group in by_instant.items():
-            reps = [(key.team_id, key.rep_user_id) for key in group]
-            inputs.update(store.digest_inputs(session, reps, at))
+        fingerprints = prepared_store.data_markers(session, reps)
+        if fingerprints is None:
+            fingerprints = _fingerprints(session, stored, due)
     current: dict[DeliveryKey, dict[str, object]] = {}
     changed = []
     for key in keys:
         prepared = stored.get(key)
-        rep = (key.team_id, key.rep_user_id)
-        if prepared is not None and prepared.fingerprint == prepared_store.digest_fingerprint(
-            due[key], inputs[rep]
+        if prepared is not None and prepared.fingerprint == fingerprints.get(
+            (key.team_id, key.rep_user_id)
         ):
             current[key] = prepared.message
         else:
             changed.append(key)
     return _Checked(current, changed)
+
+
+def _fingerprints(
+    session: Session,
+    stored: dict[DeliveryKey, prepared_store.PreparedDigest],
+    due: dict[DeliveryKey, DigestRecipient],
+) -> dict[tuple[str, str], str]:
+    """Where the database cannot hash a rep's rows (SQLite): read the rep's digest inputs as
+    of the instant each was prepared for, and fingerprint them."""
+    by_instant: dict[datetime, list[DeliveryKey]] = {}
+    for key, prepared in stored.items():
+        by_instant.setdefault(prepared.digest_at, []).append(key)
+    fingerprints = {}
+    for at, group in by_instant.items():
+        inputs = store.digest_inputs(session, [(k.team_id, k.rep_user_id) for k in group], at)
+        for key in group:
+            rep = (key.team_id, key.rep_user_id)
+            fingerprints[rep] = prepared_store.digest_fingerprint(due[key], inputs[rep])
+    return fingerprints
 
 
 def side_by_side(keys: Iterable[DeliveryKey]) -> list[list[DeliveryKey]]:

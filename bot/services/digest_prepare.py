@@ -144,6 +144,10 @@ def _prepare(
                 continue
             started = time.perf_counter()
             learned.building(batch[0].team_id)
+            reps = [(key.team_id, key.rep_user_id) for key in batch]
+            with session_factory() as session:
+                # Before the read: a write in between changes the marker, never goes unseen.
+                markers = prepared_store.data_markers(session, reps)
             with collector_paused():
                 reads = _read(session_factory, batch, at, learned)
                 messages = _build(reads, batch, due, at)
@@ -151,7 +155,9 @@ def _prepare(
                     prepared_store.PreparedDigest(
                         key,
                         at,
-                        prepared_store.digest_fingerprint(
+                        markers.get((key.team_id, key.rep_user_id), "")
+                        if markers is not None
+                        else prepared_store.digest_fingerprint(
                             due[key], reads.inputs[(key.team_id, key.rep_user_id)]
                         ),
                         message,

@@ -24,7 +24,7 @@ from storage import digest as digest_store
 from storage import prepared_digests
 from storage.db import make_session_factory
 from storage.digest import NO_CALLS, DigestRecipient
-from storage.models import CallLogRow, PreparedDigestRow, ProspectRow
+from storage.models import CallLogRow, OwedReturnCallRow, PreparedDigestRow, ProspectRow, RepRow
 from storage.privacy import erase_prospect
 from tests.services.test_digest_delivery import add_rep, client_for
 
@@ -281,3 +281,32 @@ def test_erasing_a_prospect_drops_their_owners_prepared_digest(
         ).one()
         assert erase_prospect(session, "T1", prospect_id, b"k" * 32, DUE) is not None
     assert [row.rep_user_id for row in prepared_rows(factory)] == ["U2"]
+
+
+@pytest.mark.parametrize("edit", ["snoozed", "owed call returned", "calling day"])
+def test_an_edit_after_preparing_rebuilds_the_digest(
+    factory: sessionmaker[Session], slack_api: SlackStandIn, builds: list[str], edit: str
+) -> None:
+    add_rep(factory, "U1", "America/Chicago")
+    add_rep(factory, "U2", "America/Chicago")
+    prepare(factory, DUE - timedelta(minutes=3))
+    with factory.begin() as session:
+        if edit == "snoozed":
+            prospect = session.scalars(
+                select(ProspectRow).where(ProspectRow.owner_id == "U1")
+            ).one()
+            prospect.snoozed_until = DUE + timedelta(days=3)
+        elif edit == "owed call returned":
+            owed = session.scalars(
+                select(OwedReturnCallRow).where(OwedReturnCallRow.rep_user_id == "U1")
+            ).one()
+            owed.returned_at = DUE - timedelta(minutes=1)
+        else:
+            rep = session.scalars(select(RepRow).where(RepRow.user_id == "U1")).one()
+            rep.working_day = "10:00-16:00"
+
+    report = tick(factory, slack_api, DUE)
+
+    assert builds == ["U1"]
+    assert report.from_prepared == 1
+    assert sorted(key.rep_user_id for key in report.sent + report.empty) == ["U1", "U2"]
