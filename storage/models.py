@@ -296,7 +296,8 @@ class PreparedDigestRow(Base):
     digest_at: Mapped[datetime] = mapped_column(UTCDateTime)
     """The instant the digest is due, the `now` it was built for."""
     fingerprint: Mapped[str] = mapped_column(String(64))
-    """A hash of the rep's digest inputs and settings as read when it was built."""
+    """What the digest was built from: the database's hash of the rep's rows on PostgreSQL,
+    a hash of the rep's digest inputs as read on SQLite (`storage.prepared_digests`)."""
     message: Mapped[dict[str, object]] = mapped_column(JSON)
     """The Block Kit message; empty for a day with nothing due that posts nothing."""
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
