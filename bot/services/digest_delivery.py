@@ -200,6 +200,11 @@ def run_digest_tick(
                 session, [key for key in due if key not in taken and key not in overdue]
             )
         ready = [key for key, at in prepared.items() if at <= now < at + FRESH]
+    # Of a box's tick processes, each posts the prepared days of its own workspaces only: the
+    # pace is per process, so two posting to one workspace would post at twice its budget.
+    # Another's left behind (it died) are built by the next minute's tick.
+    own_teams = None if share is None else _own(due, share)
+    own_ready = [key for key in ready if own_teams is None or key.team_id in own_teams]
     parallel = _reads_in_parallel(session_factory)
     rebuild: dict[DeliveryKey, bool] = {}
     """Prepared days claimed whose data changed since, to build here: whether each is in
@@ -244,8 +249,8 @@ def run_digest_tick(
     )
     leases = nullcontext() if dry_run else held_leases(session_factory, worker)
     with leases, posting or nullcontext():
-        if posting is not None and ready:
-            rebuild = _post_prepared(session_factory, ready, due, worker, now, posting, report)
+        if posting is not None and own_ready:
+            rebuild = _post_prepared(session_factory, own_ready, due, worker, now, posting, report)
         rebuilt = sorted(rebuild, key=lambda key: key.team_id)
         batches = [
             rebuilt[start : start + CLAIM_BATCH] for start in range(0, len(rebuilt), CLAIM_BATCH)
@@ -562,6 +567,14 @@ def _share_order(due: Iterable[DeliveryKey], share: TickShare) -> list[str]:
     start = share.index * len(every) // share.of
     end = (share.index + 1) * len(every) // share.of
     return every[start:end] + (every[end:] + every[:start])[::-1]
+
+
+def _own(due: Iterable[DeliveryKey], share: TickShare) -> set[str]:
+    """The workspaces of `share`'s own part, cut as `_share_order` cuts them."""
+    every = sorted({key.team_id for key in due})
+    return set(
+        every[share.index * len(every) // share.of : (share.index + 1) * len(every) // share.of]
+    )
 
 
 def worker_id() -> str:

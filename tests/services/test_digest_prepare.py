@@ -18,6 +18,7 @@ from bot.rules.calls import Prospect, Rep
 from bot.rules.schedule import DigestSchedule
 from bot.runtime.slack_standin import SlackStandIn
 from bot.services import digest_delivery
+from bot.services.digest_delivery import TickShare
 from bot.services.digest_prepare import run_prepare_tick
 from bot.services.slack_delivery import posts_in_flight_for
 from storage import digest as digest_store
@@ -310,3 +311,31 @@ def test_an_edit_after_preparing_rebuilds_the_digest(
     assert builds == ["U1"]
     assert report.from_prepared == 1
     assert sorted(key.rep_user_id for key in report.sent + report.empty) == ["U1", "U2"]
+
+
+def test_each_of_a_boxs_tick_processes_posts_its_own_workspaces_prepared_digests(
+    factory: sessionmaker[Session], slack_api: SlackStandIn, builds: list[str]
+) -> None:
+    """Each process paces the workspaces it posts to, so two must not post to one."""
+    add_rep(factory, "U1", "America/Chicago", team="T1")
+    add_rep(factory, "U2", "America/Chicago", team="T2")
+    prepare(factory, DUE - timedelta(minutes=3))
+
+    first = digest_delivery.run_digest_tick(
+        factory,
+        lambda team: client_for(slack_api),
+        DUE,
+        share=TickShare(0, 2),
+        posts_per_second=50,
+    )
+    second = digest_delivery.run_digest_tick(
+        factory,
+        lambda team: client_for(slack_api),
+        DUE,
+        share=TickShare(1, 2),
+        posts_per_second=50,
+    )
+
+    assert [key.team_id for key in first.sent] == ["T1"]
+    assert [key.team_id for key in second.sent] == ["T2"]
+    assert builds == []
