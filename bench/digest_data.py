@@ -1,12 +1,15 @@
 """Synthetic teams for the digest benchmark, bulk-loaded with PostgreSQL's COPY.
 
 Each rep has 200 prospects and 2,000 call logs, spread over time zones and the last 60 days,
-so a tick has real cadence work to do for every prospect.
+so a tick has real cadence work to do for every prospect. Every rep's digest falls due at the
+same instant, TICK_AT, whatever their zone (each has the digest time that is TICK_AT on their
+clock): the hard case, a whole morning's posts on one minute.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -41,7 +44,7 @@ def load(url: str, reps: int, now: datetime) -> None:
                             _user(n),
                             f"Rep {n}",
                             ZONES[n % 3],
-                            "07:30",
+                            TICK_AT.astimezone(ZoneInfo(ZONES[n % 3])).strftime("%H:%M"),
                             "mon,tue,wed,thu,fri",
                             False,
                             False,
@@ -96,5 +99,5 @@ def _user(n: int) -> str:
     return f"UB{n:06d}"
 
 
-# Monday 09:00 in Chicago: every rep (New York, Chicago, Denver) is past 07:30.
+# Monday 09:00 in Chicago (10:00 in New York, 08:00 in Denver): every rep's digest time.
 TICK_AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

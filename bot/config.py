@@ -17,7 +17,9 @@ SERVE_THREADS = 4
 clients, 8 threads had a p99 about a third higher than 4, for the same throughput. Four still
 leave room for the few requests that wait on Slack (views.open, users.info) or the database."""
 
-DEFAULT_POSTS_IN_FLIGHT = 16
+DEFAULT_POSTS_IN_FLIGHT = 100
+DEFAULT_SLACK_POSTS_PER_SECOND = 10
+DEFAULT_DIGEST_PREPARE_MINUTES = 5
 DEFAULT_DELIVERY_CUTOFF = time(12)
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_UNINSTALL_GRACE_DAYS = 30
@@ -35,7 +37,15 @@ class Settings:
     slack_client_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     posts_in_flight: int = DEFAULT_POSTS_IN_FLIGHT
-    """Digests waiting on Slack at once during a tick (PHONETAG_POSTS_IN_FLIGHT)."""
+    """At most this many digests wait on Slack at once during a tick, whatever the pace and
+    the measured latency ask for (PHONETAG_POSTS_IN_FLIGHT)."""
+    slack_posts_per_second: int = DEFAULT_SLACK_POSTS_PER_SECOND
+    """Messages a second the digest posts in each workspace: Slack keeps a workspace-wide
+    limit on chat.postMessage beside its one a second per channel
+    (PHONETAG_SLACK_POSTS_PER_SECOND)."""
+    digest_prepare_minutes: int = DEFAULT_DIGEST_PREPARE_MINUTES
+    """Digests are built this many minutes before they are due, so their minute only posts
+    them (PHONETAG_DIGEST_PREPARE_MINUTES)."""
     separate_worker: bool = False
     """`phonetag worker` runs the minute's ticks, so `serve` and `socket` do not
     (PHONETAG_WORKER=separate)."""
@@ -127,6 +137,16 @@ class Settings:
             slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
             posts_in_flight=_count(
                 "PHONETAG_POSTS_IN_FLIGHT", get("PHONETAG_POSTS_IN_FLIGHT"), DEFAULT_POSTS_IN_FLIGHT
+            ),
+            slack_posts_per_second=_count(
+                "PHONETAG_SLACK_POSTS_PER_SECOND",
+                get("PHONETAG_SLACK_POSTS_PER_SECOND"),
+                DEFAULT_SLACK_POSTS_PER_SECOND,
+            ),
+            digest_prepare_minutes=_count(
+                "PHONETAG_DIGEST_PREPARE_MINUTES",
+                get("PHONETAG_DIGEST_PREPARE_MINUTES"),
+                DEFAULT_DIGEST_PREPARE_MINUTES,
             ),
             delivery_cutoff=_clock_time(
                 "PHONETAG_DELIVERY_CUTOFF", get("PHONETAG_DELIVERY_CUTOFF"), DEFAULT_DELIVERY_CUTOFF

@@ -278,6 +278,31 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PreparedDigestRow(Base):
+    """A rep's daily digest built in the minutes before it is due, so the tick at the minute
+    only posts it: its message and a fingerprint of what it was built from. Any tick on any
+    host may post it; one whose data changed since is rebuilt. Deleted once the day settles."""
+
+    __tablename__ = "prepared_digests"
+    __table_args__ = (
+        UniqueConstraint("team_id", "rep_user_id", "local_date"),
+        Index("ix_prepared_digests_digest_at", "digest_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    rep_user_id: Mapped[str] = mapped_column(String(32))
+    local_date: Mapped[date] = mapped_column(Date)
+    digest_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """The instant the digest is due, the `now` it was built for."""
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    """What the digest was built from: the database's hash of the rep's rows on PostgreSQL,
+    a hash of the rep's digest inputs as read on SQLite (`storage.prepared_digests`)."""
+    message: Mapped[dict[str, object]] = mapped_column(JSON)
+    """The Block Kit message; empty for a day with nothing due that posts nothing."""
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ProcessedEventRow(Base):
     """Slack retries an event it thinks we missed, and a signed command or click can be sent
     again by whoever copied it: the first delivery claims its id (or its signature)."""

@@ -37,6 +37,7 @@ from storage.models import (
     SuppressionRow,
     Workspace,
 )
+from storage.prepared_digests import forget_rep_prepared
 
 _KEY_INFO = b"phonetag suppressions v1"
 _NO_SECRET = b"phonetag: no PHONETAG_SECRET_KEY set"
@@ -124,6 +125,8 @@ def erasure(session: Session, team_id: str, prospect_id: int) -> Erasure | None:
             CallLogRow.team_id == team_id, CallLogRow.prospect_id == prospect_id
         )
     ).all()
+    # Their owner's digest built ahead may name them.
+    forget_rep_prepared(session, team_id, row.owner_id)
     call_ids = _call_ids(session, team_id, prospect_id)
     owed_ids = _owed_ids(session, team_id, prospect_id)
     drafts = session.scalar(

@@ -17,7 +17,10 @@ import email.policy
 import itertools
 import json
 import logging
+import math
+import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +62,8 @@ class RecordedCall:
     token: str | None
     answered_ok: bool = True
     path: str = ""
+    at: float = 0.0
+    """When it arrived (`time.time()`): the digest bench times posts by it."""
 
 
 @dataclass
@@ -75,6 +80,48 @@ class _Fault:
 
     def applies_to(self, args: Mapping[str, Any]) -> bool:
         return all(args.get(key) == value for key, value in self.match.items())
+
+
+class _Bucket:
+    """A token bucket: `rate` requests a second, up to `burst` at once after a quiet spell."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._at = time.monotonic()
+
+    def wait(self, now: float) -> float:
+        """Seconds until a request may pass (0 when it may now); nothing taken."""
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        self._tokens -= 1
+
+
+@dataclass(frozen=True)
+class PostingLimits:
+    """Slack's limits on chat.postMessage, enforced by `SlackStandIn.limit_posting`: about one
+    message a second per channel with short bursts, and a budget per workspace (Slack
+    publishes no number for it; the caller sets one)."""
+
+    per_channel: float = 1.0
+    channel_burst: int = 3
+    per_workspace: float | None = None
+    """Messages a second in each workspace; None for no workspace budget."""
+    workspace_burst: int = 5
+
+
+_TEAM_IN_TOKEN = re.compile(r"^xox[a-z]-(T[A-Z0-9]+)-")
+
+
+def team_of_token(token: str | None, default: str) -> str:
+    """The workspace a bot token posts in: the stand-in's own installs hand out
+    `xoxb-<team>-...`; any other token is the stand-in's one workspace."""
+    found = _TEAM_IN_TOKEN.match(token or "")
+    return found.group(1) if found else default
 
 
 @dataclass(frozen=True)
@@ -121,6 +168,8 @@ class SlackStandIn:
         self._calls: list[RecordedCall] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
+        self._limits: PostingLimits | None = None
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._uploads: dict[str, str] = {}
         self.uploaded: dict[str, bytes] = {}
         """What was sent to each upload URL, by file id: what a DM'd file holds."""
@@ -196,6 +245,8 @@ class SlackStandIn:
             self._calls.clear()
             self._faults.clear()
             self._delays.clear()
+            self._limits = None
+            self._buckets.clear()
             self._history.clear()
             self.uploaded.clear()
 
@@ -292,6 +343,46 @@ class SlackStandIn:
         with self._lock:
             self._delays[method] = seconds
 
+    def limit_posting(self, limits: PostingLimits | None) -> None:
+        """Refuse chat.postMessage beyond `limits` (None: no limits, the default) as Slack
+        does: HTTP 429, `ratelimited`, and a Retry-After in whole seconds. The workspace is
+        told by the token (`team_of_token`)."""
+        with self._lock:
+            self._limits = limits
+            self._buckets.clear()
+
+    def _over_limit(self, args: Mapping[str, Any], token: str | None) -> int | None:
+        """Retry-After seconds if this post is beyond the limits; else it is counted."""
+        with self._lock:
+            limits = self._limits
+            if limits is None:
+                return None
+            team = team_of_token(token, self.team_id)
+            buckets = [
+                self._bucket(
+                    ("channel", f"{team}/{args.get('channel', '')}"),
+                    limits.per_channel,
+                    limits.channel_burst,
+                )
+            ]
+            if limits.per_workspace is not None:
+                buckets.append(
+                    self._bucket(("team", team), limits.per_workspace, limits.workspace_burst)
+                )
+            now = time.monotonic()
+            wait = max(bucket.wait(now) for bucket in buckets)
+            if wait > 0:
+                return max(1, math.ceil(wait))
+            for bucket in buckets:
+                bucket.take()
+            return None
+
+    def _bucket(self, key: tuple[str, str], rate: float, burst: int) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(rate, burst)
+        return bucket
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -317,10 +408,19 @@ class SlackStandIn:
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None, path: str) -> _Answer:
         fault = self._take_fault(method, args)
+        if fault is None and method == "chat.postMessage":
+            retry_after = self._over_limit(args, token)
+            if retry_after is not None:
+                fault = _Fault("ratelimited", HTTPStatus.TOO_MANY_REQUESTS, retry_after, None)
         with self._lock:
             self._calls.append(
                 RecordedCall(
-                    method=method, args=args, token=token, answered_ok=fault is None, path=path
+                    method=method,
+                    args=args,
+                    token=token,
+                    answered_ok=fault is None,
+                    path=path,
+                    at=time.time(),
                 )
             )
             delay = self._delays.get(method, 0.0)

@@ -22,6 +22,7 @@ from bot.runtime import metrics
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.crm.tick import crm_tick
 from bot.services.digest_delivery import TEAMS_KEPT, TickShare, run_digest_tick
+from bot.services.digest_prepare import run_prepare_tick
 from bot.services.heads_up import run_heads_up_tick
 from bot.services.privacy import forget_tick
 from bot.services.reminders import run_reminder_tick
@@ -59,6 +60,13 @@ def minute_ticks(settings: Settings, share: TickShare | None = None) -> dict[str
             evidence=evidence,
             share=share,
             cutoff=settings.delivery_cutoff,
+            posts_per_second=settings.slack_posts_per_second,
+        ),
+        "digest preparation": partial(
+            run_prepare_tick,
+            ahead=timedelta(minutes=settings.digest_prepare_minutes),
+            evidence=evidence,
+            share=share,
         ),
         "heads-up": partial(run_heads_up_tick, evidence=evidence),
         "weekly": run_weekly_tick,

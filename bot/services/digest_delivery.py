@@ -31,11 +31,13 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
-from itertools import pairwise
+from itertools import pairwise, zip_longest
 from threading import BoundedSemaphore, Event, Lock, Thread
 from typing import Generic, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,6 +48,7 @@ from bot.rules.public_holidays import rep_closed_days
 from bot.rules.schedule import DigestSchedule, due_date
 from bot.services.context import EVIDENCE_REUSE
 from bot.services.slack_delivery import (
+    SLACK_LATENCY,
     ClientForTeam,
     RateLimits,
     begin_posting,
@@ -53,8 +56,10 @@ from bot.services.slack_delivery import (
     deliver,
     look_in_dm,
     post_to_dm,
+    posts_in_flight_for,
 )
 from storage import digest as store
+from storage import prepared_digests as prepared_store
 from storage.db import without_statement_limits
 from storage.digest import DAILY, RENEW_EVERY, DeliveryKey, DeliveryStatus, DigestRecipient
 from storage.insights import EvidenceCache
@@ -66,9 +71,13 @@ CLAIM_BATCH = 25
 claiming everyone and posting alone."""
 
 POSTS_IN_FLIGHT = 16
-"""Posts waiting on Slack at once (PHONETAG_POSTS_IN_FLIGHT): each waits on the network,
-not the CPU, and Slack's 1-message-per-second limit is per channel, so reps' DMs in parallel
-are within it."""
+"""Posts waiting on Slack at once when no workspace pace is given (the heads-up, tests):
+each waits on the network, not the CPU. With a pace (PHONETAG_SLACK_POSTS_PER_SECOND), the
+number follows from it and the measured latency, at most PHONETAG_POSTS_IN_FLIGHT."""
+
+FRESH = timedelta(minutes=1)
+"""A digest prepared for an instant is posted as it was built during the minute after it;
+a later tick (a retry) builds it anew."""
 
 TEAMS_KEPT = 2
 """Workspaces' learned windows a tick keeps: it walks through them one after another."""
@@ -94,6 +103,8 @@ class TickReport:
     previews: dict[DeliveryKey, dict[str, object]] = field(default_factory=dict)
     build_seconds: float = 0.0
     """Time spent reading and building messages, posting aside: what the bench reports."""
+    from_prepared: int = 0
+    """Days posted as prepared ahead, their data unchanged: nothing built at the minute."""
     oldest_due_seconds: float | None = None
     """How long the longest-waiting due, unsent digest has been due, after this tick (0 when
     none waits); None when the tick does not say (a dry run, the other kinds)."""
@@ -152,10 +163,14 @@ def run_digest_tick(
     evidence: EvidenceCache | None = None,
     share: TickShare | None = None,
     cutoff: clock_time = CUTOFF,
+    posts_per_second: float | None = None,
 ) -> TickReport:
     """Send every daily digest due at `now` that no tick has sent yet; record as MISSED the
     days whose `cutoff` has passed unsent.
 
+    Days prepared for this minute (`bot.services.digest_prepare`) whose data is unchanged
+    are posted as stored, workspaces side by side, each at `posts_per_second`; the others,
+    and those whose data changed since, are built here, workspace after workspace.
     A dry run claims nothing and posts nothing: it returns the messages that are due.
     `evidence` keeps workspaces' learned windows across ticks (a worker passes its own);
     without it they are read once per tick. `share` orders the workspaces for one of a
@@ -178,22 +193,29 @@ def run_digest_tick(
         if now >= digest_deadline(r.schedule, key.local_date, cutoff) and key not in taken
     }
     report.due = len(due)
-    batches = list(pending_batches(due.keys(), taken | overdue, share))
+    ready: list[DeliveryKey] = []
+    if not dry_run:
+        with session_factory() as session:
+            prepared = prepared_store.prepared_keys(
+                session, [key for key in due if key not in taken and key not in overdue]
+            )
+        ready = [key for key, at in prepared.items() if at <= now < at + FRESH]
+    # Of a box's tick processes, each posts the prepared days of its own workspaces only: the
+    # pace is per process, so two posting to one workspace would post at twice its budget.
+    # Another's left behind (it died) are built by the next minute's tick.
+    own_teams = None if share is None else _own(due, share)
+    own_ready = [key for key in ready if own_teams is None or key.team_id in own_teams]
     parallel = _reads_in_parallel(session_factory)
-    teams_in_order = [key.team_id for batch in batches for key in batch]
-    learned = EvidenceAhead(
-        session_factory,
-        evidence,
-        now,
-        teams_in_order,
-        worker=worker,
-        days={key.local_date for key in due},
-        parallel=parallel,
-    )
+    rebuild: dict[DeliveryKey, bool] = {}
+    """Prepared days claimed whose data changed since, to build here: whether each is in
+    doubt (an earlier post may have landed)."""
 
     def claim_and_read(batch: Sequence[DeliveryKey]) -> ClaimedReads:
         if dry_run:
             claim = store.Claim(list(batch), set())
+        elif batch[0] in rebuild:
+            # Claimed already, while the prepared days were posted.
+            claim = store.Claim(list(batch), {key for key in batch if rebuild[key]})
         else:
             with session_factory.begin() as session:
                 claim = store.claim_deliveries(session, batch, worker, now)
@@ -214,30 +236,163 @@ def run_digest_tick(
     posting = (
         None
         if dry_run
-        else Postbox(session_factory, client_for_team, worker, now, report, posts_in_flight)
+        else Postbox(
+            session_factory,
+            client_for_team,
+            worker,
+            now,
+            report,
+            posts_in_flight,
+            per_second=posts_per_second,
+            teams=len({key.team_id for key in due}),
+        )
     )
-    reads_ahead = ReadAhead(claim_and_read, batches, parallel=parallel)
     leases = nullcontext() if dry_run else held_leases(session_factory, worker)
-    with leases, learned, reads_ahead as claims, posting or nullcontext():
-        waiting = time.perf_counter()
-        for claimed in claims:
-            # Waiting on a batch's read is part of its build, as the bench counts it.
-            waited = time.perf_counter() - waiting
-            if posting is not None:
-                posting.record()
-            if claimed.reads is not None:
-                report.build_seconds += waited
-                messages = build(claimed.keys, claimed.reads)
-                if posting is None:
-                    report.previews.update(messages)
-                else:
-                    posting.send(messages, claimed.in_doubt)
+    with leases, posting or nullcontext():
+        if posting is not None and own_ready:
+            rebuild = _post_prepared(session_factory, own_ready, due, worker, now, posting, report)
+        rebuilt = sorted(rebuild, key=lambda key: key.team_id)
+        batches = [
+            rebuilt[start : start + CLAIM_BATCH] for start in range(0, len(rebuilt), CLAIM_BATCH)
+        ]
+        batches += pending_batches(due.keys(), taken | overdue | set(ready), share)
+        teams_in_order = [key.team_id for batch in batches for key in batch]
+        learned = EvidenceAhead(
+            session_factory,
+            evidence,
+            now,
+            teams_in_order,
+            worker=worker,
+            days={key.local_date for key in due},
+            parallel=parallel,
+        )
+        with learned, ReadAhead(claim_and_read, batches, parallel=parallel) as claims:
             waiting = time.perf_counter()
+            for claimed in claims:
+                # Waiting on a batch's read is part of its build, as the bench counts it.
+                waited = time.perf_counter() - waiting
+                if posting is not None:
+                    posting.record()
+                if claimed.reads is not None:
+                    report.build_seconds += waited
+                    messages = build(claimed.keys, claimed.reads)
+                    if posting is None:
+                        report.previews.update(messages)
+                    else:
+                        posting.send(messages, claimed.in_doubt)
+                waiting = time.perf_counter()
         if not dry_run:
             _settle_overdue(session_factory, client_for_team, overdue, worker, now, report, cutoff)
     if not dry_run:
+        with session_factory.begin() as session:
+            prepared_store.forget_prepared(
+                session, [*report.sent, *report.empty, *report.skipped, *report.missed]
+            )
         report.oldest_due_seconds = _oldest_due_seconds(session_factory, due, overdue, now)
     return report
+
+
+def _post_prepared(
+    session_factory: sessionmaker[Session],
+    keys: Collection[DeliveryKey],
+    due: dict[DeliveryKey, DigestRecipient],
+    worker: str,
+    now: datetime,
+    posting: Postbox,
+    report: TickReport,
+) -> dict[DeliveryKey, bool]:
+    """Claim the prepared days, a batch of workspaces side by side at a time, and post each
+    one's stored message if its data is unchanged; return the claimed days whose data
+    changed (each with whether it is in doubt), to be built anew."""
+    changed: dict[DeliveryKey, bool] = {}
+
+    def claim_and_check(batch: Sequence[DeliveryKey]) -> tuple[store.Claim, _Checked]:
+        with session_factory.begin() as session:
+            claim = store.claim_deliveries(session, batch, worker, now)
+        if not claim.won:
+            return claim, _Checked({}, [])
+        started = time.perf_counter()
+        with collector_paused():
+            checked = _still_current(session_factory, claim.won, due)
+        report.build_seconds += time.perf_counter() - started
+        return claim, checked
+
+    parallel = _reads_in_parallel(session_factory)
+    with ReadAhead(claim_and_check, side_by_side(keys), parallel=parallel) as checks:
+        for claim, checked in checks:
+            posting.record()
+            posting.send(checked.current, claim.in_doubt)
+            report.from_prepared += len(checked.current)
+            changed.update({key: key in claim.in_doubt for key in checked.changed})
+    return changed
+
+
+class _Checked(NamedTuple):
+    current: dict[DeliveryKey, dict[str, object]]
+    """Prepared messages still true to their data."""
+    changed: list[DeliveryKey]
+    """Days whose data changed since they were prepared (or whose preparation is gone)."""
+
+
+def _still_current(
+    session_factory: sessionmaker[Session],
+    keys: Sequence[DeliveryKey],
+    due: dict[DeliveryKey, DigestRecipient],
+) -> _Checked:
+    """Read the days' prepared messages and their data's markers (hashed by PostgreSQL) or
+    fingerprints (read here, on SQLite): a message whose data has the fingerprint it was
+    built from is posted as it is."""
+    reps = [(key.team_id, key.rep_user_id) for key in keys]
+    with session_factory() as session:
+        stored = prepared_store.prepared_digests(session, keys)
+        fingerprints = prepared_store.data_markers(session, reps)
+        if fingerprints is None:
+            fingerprints = _fingerprints(session, stored, due)
+    current: dict[DeliveryKey, dict[str, object]] = {}
+    changed = []
+    for key in keys:
+        prepared = stored.get(key)
+        if prepared is not None and prepared.fingerprint == fingerprints.get(
+            (key.team_id, key.rep_user_id)
+        ):
+            current[key] = prepared.message
+        else:
+            changed.append(key)
+    return _Checked(current, changed)
+
+
+def _fingerprints(
+    session: Session,
+    stored: dict[DeliveryKey, prepared_store.PreparedDigest],
+    due: dict[DeliveryKey, DigestRecipient],
+) -> dict[tuple[str, str], str]:
+    """Where the database cannot hash a rep's rows (SQLite): read the rep's digest inputs as
+    of the instant each was prepared for, and fingerprint them."""
+    by_instant: dict[datetime, list[DeliveryKey]] = {}
+    for key, prepared in stored.items():
+        by_instant.setdefault(prepared.digest_at, []).append(key)
+    fingerprints = {}
+    for at, group in by_instant.items():
+        inputs = store.digest_inputs(session, [(k.team_id, k.rep_user_id) for k in group], at)
+        for key in group:
+            rep = (key.team_id, key.rep_user_id)
+            fingerprints[rep] = prepared_store.digest_fingerprint(due[key], inputs[rep])
+    return fingerprints
+
+
+def side_by_side(keys: Iterable[DeliveryKey]) -> list[list[DeliveryKey]]:
+    """Claim-sized batches taking one rep from each workspace in turn (reps and workspaces
+    in random order), so each workspace's posts go at its own pace, beside the others',
+    and no big workspace holds the rest up."""
+    by_team: dict[str, list[DeliveryKey]] = {}
+    for key in keys:
+        by_team.setdefault(key.team_id, []).append(key)
+    queues = list(by_team.values())
+    random.shuffle(queues)
+    for queue in queues:
+        random.shuffle(queue)
+    turns = [key for turn in zip_longest(*queues) for key in turn if key is not None]
+    return [turns[start : start + CLAIM_BATCH] for start in range(0, len(turns), CLAIM_BATCH)]
 
 
 def digest_deadline(schedule: DigestSchedule, day: date, cutoff: clock_time) -> datetime:
@@ -412,6 +567,14 @@ def _share_order(due: Iterable[DeliveryKey], share: TickShare) -> list[str]:
     start = share.index * len(every) // share.of
     end = (share.index + 1) * len(every) // share.of
     return every[start:end] + (every[end:] + every[:start])[::-1]
+
+
+def _own(due: Iterable[DeliveryKey], share: TickShare) -> set[str]:
+    """The workspaces of `share`'s own part, cut as `_share_order` cuts them."""
+    every = sorted({key.team_id for key in due})
+    return set(
+        every[share.index * len(every) // share.of : (share.index + 1) * len(every) // share.of]
+    )
 
 
 def worker_id() -> str:
@@ -668,6 +831,9 @@ class Postbox:
         report: TickReport,
         posts_in_flight: int,
         kind: str = DAILY,
+        *,
+        per_second: float | None = None,
+        teams: int = 1,
     ) -> None:
         self._factory = session_factory
         self._kind = kind
@@ -675,9 +841,13 @@ class Postbox:
         self._worker = worker
         self._now = now
         self._report = report
+        if per_second is not None:
+            posts_in_flight = posts_in_flight_for(
+                per_second, SLACK_LATENCY.seconds, teams, posts_in_flight
+            )
         self._pool = ThreadPoolExecutor(max(1, posts_in_flight), thread_name_prefix=kind)
         self._room = BoundedSemaphore(2 * max(1, posts_in_flight))
-        self._limits = RateLimits()
+        self._limits = RateLimits(per_second)
         self._lock = Lock()
         self._outcomes: list[store.DeliveryOutcome] = []
         self._posts: list[Future[None]] = []
@@ -717,7 +887,7 @@ class Postbox:
             self._client_for_team,
             key,
             self._kind,
-            lambda client: post_to_dm(client, key, message, self._kind),
+            lambda client: _timed(post_to_dm, client, key, message, self._kind),
             self._limits,
             begin=lambda: self._begin(key),
             in_doubt=in_doubt,
@@ -732,3 +902,18 @@ class Postbox:
         with self._lock:
             self._outcomes.append(outcome)
             self._report.add(outcome.status, outcome.key)
+
+
+def _timed(
+    post: Callable[[WebClient, DeliveryKey, dict[str, object], str], SlackResponse],
+    client: WebClient,
+    key: DeliveryKey,
+    message: dict[str, object],
+    kind: str,
+) -> SlackResponse:
+    """Post, and add how long Slack took to answer to this process's measure."""
+    started = time.perf_counter()
+    try:
+        return post(client, key, message, kind)
+    finally:
+        SLACK_LATENCY.measured(time.perf_counter() - started)

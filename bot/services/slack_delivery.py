@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -95,25 +96,78 @@ def _payload(key: DeliveryKey) -> dict[str, str]:
     }
 
 
-class RateLimits:
-    """Each workspace's Retry-After, shared by every post in flight: after a 429, the other
-    posts to that workspace wait too instead of collecting 429s of their own."""
+CATCH_UP = 2
+"""Posts a paced workspace may send in quick succession after a pause: fewer than the short
+burst Slack tolerates over its pace."""
 
-    def __init__(self) -> None:
+
+class RateLimits:
+    """Each workspace's pace and Retry-After, shared by every post in flight.
+
+    With `per_second` (the workspace's posting budget, PHONETAG_SLACK_POSTS_PER_SECOND),
+    posts to one workspace are spaced to it, so a morning's posts meet Slack's limit instead
+    of its 429s; workspaces are paced apart, side by side. After a 429 the other posts to
+    that workspace wait out its Retry-After too instead of collecting 429s of their own.
+    """
+
+    def __init__(self, per_second: float | None = None) -> None:
         self._lock = Lock()
         self._until: dict[str, float] = {}
+        self._next: dict[str, float] = {}
+        self._gap = 1 / per_second if per_second else 0.0
 
     def wait(self, team_id: str) -> None:
-        with self._lock:
-            until = self._until.get(team_id, 0.0)
-        pause = until - time.monotonic()
-        if pause > 0:
+        """Until this post may go: after the workspace's Retry-After, and one pace's gap after
+        the workspace's last post. Nothing is booked ahead: whoever is ready when the gap
+        ends goes, so posts held up meanwhile (a busy interpreter) do not then go at once;
+        after such a pause, at most CATCH_UP posts go closer together than the pace."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                pause = self._until.get(team_id, 0.0) - now
+                if pause <= 0 and self._gap:
+                    ready = self._next.get(team_id, 0.0)
+                    if now >= ready:
+                        self._next[team_id] = max(ready, now - CATCH_UP * self._gap) + self._gap
+                    pause = ready - now
+            if pause <= 0:
+                return
             time.sleep(pause)
 
     def hold(self, team_id: str, seconds: float) -> None:
         with self._lock:
             until = time.monotonic() + seconds
             self._until[team_id] = max(self._until.get(team_id, 0.0), until)
+
+
+class SlackLatency:
+    """How long Slack takes to answer a post, averaged over the latest posts of this process:
+    how many posts must be in flight to keep each workspace at its pace."""
+
+    def __init__(self, guess: float = 0.5, weight: float = 0.05) -> None:
+        self._lock = Lock()
+        self._seconds = guess
+        self._weight = weight
+
+    @property
+    def seconds(self) -> float:
+        with self._lock:
+            return self._seconds
+
+    def measured(self, seconds: float) -> None:
+        with self._lock:
+            self._seconds += self._weight * (seconds - self._seconds)
+
+
+SLACK_LATENCY = SlackLatency()
+"""This process's measure, kept across ticks (the first tick's guess is generous)."""
+
+
+def posts_in_flight_for(per_second: float, latency: float, teams: int, most: int) -> int:
+    """Posts to have waiting on Slack at once: each workspace's pace times the time an answer
+    takes, half again for the answers that come slow, and one more; at most `most`."""
+    per_team = math.ceil(per_second * latency * 1.5) + 1
+    return max(1, min(most, per_team * max(1, teams)))
 
 
 class Posted(NamedTuple):

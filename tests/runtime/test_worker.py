@@ -139,6 +139,7 @@ def test_a_failing_tick_is_logged_and_the_others_still_run(
 def test_every_round_runs_deliveries_the_crm_and_prunes_old_rows() -> None:
     assert list(minute_ticks(Settings())) == [
         "digest",
+        "digest preparation",
         "heads-up",
         "weekly",
         "reminders",

@@ -23,6 +23,7 @@ from storage.models import (
     OwedReturnCallRow,
     PhoneAccountRow,
     PhoneEventRow,
+    PreparedDigestRow,
     ProcessedEventRow,
     ProspectRow,
     RepFactRow,
@@ -106,6 +107,15 @@ def fill_workspace(session: Session, team: str, *, status: str = "dnc") -> int:
                 created_at=NOW,
             ),
             HomeRedrawRow(team_id=team, user_id="U1", wanted_at=NOW, changed_at=NOW),
+            PreparedDigestRow(
+                team_id=team,
+                rep_user_id="U1",
+                local_date=NOW.date(),
+                digest_at=NOW,
+                fingerprint="f" * 32,
+                message={"text": "Your digest", "blocks": []},
+                built_at=NOW,
+            ),
             CrmOAuthStateRow(
                 state_hash=f"{team:0>64}"[-64:],
                 team_id=team,

@@ -1,7 +1,7 @@
 """home_redraws.changed_at: a burst of changes is one App Home redraw, drawn once it ends
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-07 15:30:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0023"
-down_revision: str | Sequence[str] | None = "0019"
+down_revision: str | Sequence[str] | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
