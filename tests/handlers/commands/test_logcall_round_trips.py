@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot import ids
@@ -134,3 +135,18 @@ def test_a_replay_rolls_back_everything_it_wrote(slack: SlackHarness) -> None:
             "connected",
             "noanswer",
         ]
+
+
+def test_postgres_prepares_the_read_and_the_write(slack: SlackHarness) -> None:
+    """psycopg prepares a statement on its fifth use: the same SQL text each call (built
+    once, parameters bound) is what lets the server skip parsing and planning them."""
+    if not on_postgres(slack):
+        pytest.skip("SQLite compiles statements in process; there is no server to prepare")
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    for _ in range(6):
+        logged(slack, "Jane Doe noanswer")
+    with slack.engine.connect() as connection:
+        prepared = connection.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+        statements = [" ".join(sql.split()[:3]) for (sql,) in prepared]
+    assert "SELECT reps.tz, reps.name," in statements
+    assert "WITH claim AS" in statements
