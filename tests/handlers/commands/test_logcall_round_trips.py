@@ -5,6 +5,7 @@ the same read and the writes one by one. Counts, never timings (those are in ben
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from tests.slack import SIGNING_SECRET, SlackHarness, logcall_body
 
 KNOWN = "Jane Doe connected value:$40k demo next week"
 NEW = "Ann Lee noanswer phone:+1 312 555 0100"
+COPIES = 6
 
 
 def logged(slack: SlackHarness, text: str) -> Traffic:
@@ -150,3 +152,20 @@ def test_postgres_prepares_the_read_and_the_write(slack: SlackHarness) -> None:
         statements = [" ".join(sql.split()[:3]) for (sql,) in prepared]
     assert "SELECT reps.tz, reps.name," in statements
     assert "WITH claim AS" in statements
+
+
+def test_copies_sent_at_once_log_one_call(slack: SlackHarness) -> None:
+    """Copies of one request racing each other: the first claim wins, the others wait on its
+    key, find it taken and roll back whatever they wrote beside it."""
+    slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
+    body = logcall_body(slack.standin.response_url("T1-U1"), KNOWN)
+    headers = signed_headers(SIGNING_SECRET, body)
+    with ThreadPoolExecutor(COPIES) as pool:
+        replies = list(pool.map(lambda _: slack.post(body, headers), range(COPIES)))
+    assert sorted(reply.status for reply in replies) == [200] * COPIES
+    assert sum("Connected" in reply.body for reply in replies) == 1
+    assert sum(reply.body == "" for reply in replies) == COPIES - 1
+    with slack.session_factory() as session:
+        outcomes = session.scalars(select(CallLogRow.outcome).order_by(CallLogRow.id)).all()
+        assert outcomes == ["vm", "connected"]
+        assert session.scalars(select(ProspectRow.deal_value)).one() == 40000
