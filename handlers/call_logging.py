@@ -3,7 +3,6 @@ the /logcall form, so both log the same way and answer with the same reply."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,7 @@ from storage import crm as crm_store
 from storage import home as home_store
 from storage import privacy, queries
 from storage import scripts as script_store
-from storage.logbook import ProspectLookup, RecordedCall, log_call, rep_and_prospect, set_follow_up
+from storage.logbook import FirstRead, RecordedCall, Replayed, log_call, rep_and_prospect
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -75,21 +74,24 @@ def log_and_confirm(
     another currency than the workspace's; either way nothing is written. `recorded` is
     the phone system's duration and recording for a call logged from its event.
     """
-    with services.session_factory.begin() as session:
-        return _log_in(
-            session,
-            services,
-            rep,
-            request,
-            follow_up,
-            now,
-            prospect_id=prospect_id,
-            once_key=once_key,
-            called_at=called_at,
-            back_on=back_on,
-            response_url=response_url,
-            recorded=recorded,
-        )
+    try:
+        with services.session_factory.begin() as session:
+            return _log_in(
+                session,
+                services,
+                rep,
+                request,
+                follow_up,
+                now,
+                prospect_id=prospect_id,
+                once_key=once_key,
+                called_at=called_at,
+                back_on=back_on,
+                response_url=response_url,
+                recorded=recorded,
+            )
+    except Replayed:
+        return None
 
 
 def log_line(
@@ -111,7 +113,7 @@ def log_line(
     nothing written. The CRM and the App Home are as for `log_and_confirm`."""
 
     def log(
-        session: Session, rep: ActingRep, looked_up: ProspectLookup | None = None
+        session: Session, rep: ActingRep, read: FirstRead | None = None
     ) -> tuple[ActingRep, dict[str, object] | None]:
         follow_up, called_at, back_on = _moments(request, rep, now)
         reply = _log_in(
@@ -125,19 +127,23 @@ def log_line(
             called_at=called_at,
             back_on=back_on,
             response_url=response_url,
-            looked_up=looked_up,
+            read=read,
         )
         return rep, reply
 
-    with services.session_factory.begin() as session:
-        found, looked_up = rep_and_prospect(
-            session, team_id, user_id, request.prospect_name, request.phone
-        )
-        if found is not None:
-            return log(session, rep_from_row(team_id, user_id, found), looked_up)
-    rep = new_rep(client, team_id, user_id)
-    with services.session_factory.begin() as session:
-        return log(session, rep)
+    try:
+        with services.session_factory.begin() as session:
+            read = rep_and_prospect(
+                session, team_id, user_id, request, services.suppression_key, now
+            )
+            if read.rep is not None:
+                rep = rep_from_row(team_id, user_id, read.rep)
+                return log(session, rep, read)
+        rep = new_rep(client, team_id, user_id)
+        with services.session_factory.begin() as session:
+            return log(session, rep)
+    except Replayed:
+        return rep, None
 
 
 def _moments(
@@ -163,21 +169,31 @@ def _log_in(
     called_at: datetime | None = None,
     back_on: datetime | None = None,
     response_url: str | None = None,
-    looked_up: ProspectLookup | None = None,
+    read: FirstRead | None = None,
     recorded: RecordedCall | None = None,
-) -> dict[str, object] | None:
+) -> dict[str, object]:
+    """Raises Replayed (from log_call) for a delivery whose `once_key` was claimed before:
+    the caller's transaction rolls back. `read` is what one-line /logcall's first read
+    found, sparing the reads it holds."""
     stored_rules = rep.stored_rules
     if stored_rules is None:
         stored_rules = queries.workspace(session, rep.team_id, now).cadence_rules
     rules = CadenceRules.from_mapping(stored_rules)
     if mismatch := currency_mismatch(request.deal_currency, rules.currency):
         raise WrongCurrency(mismatch)
-    if privacy.is_suppressed(
-        session, rep.team_id, services.suppression_key, (request.phone, request.cell), request.email
-    ):
+    suppressed = (
+        read.suppressed
+        if read is not None
+        else privacy.is_suppressed(
+            session,
+            rep.team_id,
+            services.suppression_key,
+            (request.phone, request.cell),
+            request.email,
+        )
+    )
+    if suppressed:
         raise AskedNotToBeCalled(f"Nothing was logged: {ASKED_NOT_TO_BE_CALLED}.")
-    if once_key is not None and not queries.claim_event(session, rep.team_id, once_key, now):
-        return None
     if not rep.stored:
         queries.ensure_rep(session, rep.team_id, rep.user_id, rep.tz.key, rep.name, now)
     push_to_crm = pushes_to_crm(services, session, rep)
@@ -193,18 +209,17 @@ def _log_in(
         called_at=called_at,
         response_url=response_url,
         push_to_crm=push_to_crm,
-        looked_up=looked_up,
+        looked_up=read.prospect if read is not None else None,
         recorded=recorded,
+        once_key=once_key,
     )
     if rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)
     prospect = logged.prospect
-    promised = None
-    if request.outcome is Outcome.VOICEMAIL and follow_up is None and back_on is None:
-        promised = _keep_the_promise(session, rep, prospect, now)
-        if promised is not None:
-            prospect = replace(prospect, follow_up_at=promised)
-    profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
+    if read is not None and read.rep is not None:
+        profile: Rep | None = queries.to_rep(read.rep)
+    else:
+        profile = script_store.rep_profile(session, rep.team_id, rep.user_id)
     profile = profile or Rep(rep.user_id, rep.tz.key, rep.name)
     closed = closed_days(prospect)
     state = cadence_state(logged.history, prospect.deal_value, now, rep.tz, logged.rules, closed)
@@ -232,7 +247,7 @@ def _log_in(
         window=window,
         standing=standing,
         pacing=pacing,
-        promised=promised is not None,
+        promised=logged.promised,
         tz_known=prospect.tz is not None,
         rep_tz=rep.tz,
         now=now,
@@ -242,19 +257,6 @@ def _log_in(
         advice=advice,
         extra_buttons=introduction_buttons(standing, prospect),
     )
-
-
-def _keep_the_promise(
-    session: Session, rep: ActingRep, prospect: Prospect, now: datetime
-) -> datetime | None:
-    """The time the voicemail just left promised ("I'll try you again today at noon"), made
-    the prospect's follow-up so the plan, the digest and the reminder keep it."""
-    if prospect.id is None:
-        return None
-    promised = script_store.promised_time(session, rep.team_id, rep.user_id, prospect.id, now)
-    if promised is not None:
-        set_follow_up(session, rep.team_id, rep.user_id, prospect.id, promised)
-    return promised
 
 
 def _gatekeeper_advice(

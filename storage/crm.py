@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.rules.prospects import DuplicateIndex, KnownProspect, ProspectFields
@@ -363,35 +363,21 @@ def take_oauth_state(session: Session, state_hash: str) -> OAuthState | None:
 # -- the outbox ----------------------------------------------------------------------------
 
 
-_ENQUEUE = insert(CrmOutboxRow)
-"""Built once, like the call's own insert."""
-
-
-def enqueue_push(
-    session: Session,
-    team_id: str,
-    rep_user_id: str,
-    call_id: int,
-    now: datetime,
-    response_url: str | None = None,
-) -> None:
-    """The hook a logged call writes in its own transaction; the tick sends it.
-
-    A Core insert like the call's own (`logbook.log_call`): it is on every /logcall, and
-    nothing reads the row back, so it spares the ORM's flush."""
-    session.connection().execute(
-        _ENQUEUE,
-        {
-            "team_id": team_id,
-            "rep_user_id": rep_user_id,
-            "action": OutboxAction.PUSH.value,
-            "call_id": call_id,
-            "response_url": response_url,
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
-            "created_at": now,
-        },
-    )
+def push_row(
+    team_id: str, rep_user_id: str, now: datetime, response_url: str | None = None
+) -> dict[str, object]:
+    """The outbox row a logged call's push is, but for its `call_id`: written in the call's
+    own transaction (on PostgreSQL in the statement that inserts the call, see
+    storage.logbook) for the tick to send."""
+    return {
+        "team_id": team_id,
+        "rep_user_id": rep_user_id,
+        "action": OutboxAction.PUSH.value,
+        "response_url": response_url,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+    }
 
 
 def withdraw_push(session: Session, call: CallLogRow, now: datetime) -> None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
+    BindParameter,
     ColumnElement,
     Connection,
     Row,
@@ -22,6 +25,8 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
+    null,
     select,
     update,
 )
@@ -40,9 +45,17 @@ from bot.rules.calls import (
 from bot.rules.phones import timezone_for_phone
 from storage import crm as crm_store
 from storage import phone as phone_store
-from storage import queries
+from storage import privacy, queries
+from storage import scripts as script_store
 from storage.db import DIALECT_INSERTS
-from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
+from storage.models import (
+    CallLogRow,
+    CrmOutboxRow,
+    OwedReturnCallRow,
+    ProspectRow,
+    RepRow,
+    Workspace,
+)
 
 UNDO_WINDOW = timedelta(minutes=10)
 """Long enough to notice a slip right after logging; after that the log is history that the
@@ -65,6 +78,11 @@ _SNAPSHOT_MOMENTS = ("follow_up_at",)
 
 class NotYourProspect(LookupError):
     """The prospect id given is not the rep's own in this workspace; nothing was written."""
+
+
+class Replayed(Exception):
+    """The delivery's replay key was claimed already: a copy of a call logged before.
+    Raised inside the transaction, so everything this delivery wrote is rolled back."""
 
 
 class UndoRefused(Exception):
@@ -101,10 +119,36 @@ class LoggedCall:
     tz_inferred: bool
     history: list[CallLog]
     rules: CadenceRules
+    promised: bool = False
+    """The prospect's follow-up is the time the voicemail just left promised."""
 
 
-_INSERT_CALL = insert(CallLogRow).returning(CallLogRow.id)
+def _bound(model: type, prefix: str, keys: tuple[str, ...]) -> dict[str, BindParameter[Any]]:
+    """Values for `keys` as parameters named `prefix` + key, each of its column's type: the
+    statements of one write share one parameter dict, which their names keep apart."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    return {key: bindparam(prefix + key, type_=columns[key].type) for key in keys}
+
+
+_CALL_KEYS = (
+    "team_id",
+    "prospect_id",
+    "rep_user_id",
+    "at",
+    "outcome",
+    "notes",
+    "follow_up_at",
+    "undo_snapshot",
+    "duration_seconds",
+    "recording_url",
+)
+_PUSH_KEYS = (*crm_store.push_row("", "", datetime.min), "call_id")
+"""The outbox row's columns, as `crm_store.push_row` names them, and the call's id."""
+_INSERT_CALL = (
+    insert(CallLogRow).values(_bound(CallLogRow, "call_", _CALL_KEYS)).returning(CallLogRow.id)
+)
 """Built once; a Core insert, since nothing reads the new row back but its id."""
+_QUEUE_PUSH = insert(CrmOutboxRow).values(_bound(CrmOutboxRow, "push_", _PUSH_KEYS))
 _PROSPECT_FIELDS = (*queries.PROSPECT_COLUMNS, ProspectRow.tz_inferred, ProspectRow.name_key)
 _PROSPECT_BY_ID = select(*_PROSPECT_FIELDS).where(
     ProspectRow.team_id == bindparam("team_id"),
@@ -124,14 +168,27 @@ _PROSPECT_BY_NAME, _PROSPECT_BY_NAME_OR_PHONE = (
 _PROSPECT_KEYS = tuple(column.key for column in _PROSPECT_FIELDS)
 
 
-def _rep_and_prospect(match: ColumnElement[bool]) -> Select[Any]:
-    """The rep and their workspace's rules, each prospect of theirs that `match` picks, and
-    each of that prospect's calls oldest first: one row per call (one with no prospect or
-    no call when there is none), so a call is logged after one round trip of reading."""
+_REP_COLUMNS = tuple(
+    {
+        column.key: column for column in (*queries.REP_AND_RULES_COLUMNS, *script_store.PROFILE)
+    }.values()
+)
+"""The rep as `queries.rep_and_rules` reads them, and their profile (`queries.to_rep`)."""
+
+
+def _rep_and_prospect(match: ColumnElement[bool], voicemail: bool) -> Select[Any]:
+    """The rep, their profile and their workspace's rules, whether the call's details are
+    suppressed, each prospect of theirs that `match` picks (for a voicemail, with the time
+    its latest draft promised), and each of that prospect's calls oldest first: one row per
+    call (one with no prospect or no call when there is none), so a call is logged after
+    one round trip of reading."""
+    promised = script_store.latest_promise(ProspectRow.id) if voicemail else null()
     return (
         select(
-            *queries.REP_AND_RULES_COLUMNS,
+            *_REP_COLUMNS,
+            privacy.SUPPRESSED,
             *(column.label(f"p_{column.key}") for column in _PROSPECT_FIELDS),
+            promised.label("p_promised_at"),
             *(column.label(f"call_{column.key}") for column in queries.CALL_HISTORY_COLUMNS),
         )
         .select_from(RepRow)
@@ -155,8 +212,14 @@ def _rep_and_prospect(match: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_REP_AND_PROSPECT_BY_NAME = _rep_and_prospect(queries.NAMED)
-_REP_AND_PROSPECT_BY_NAME_OR_PHONE = _rep_and_prospect(queries.NAMED_OR_DIALED)
+_REP_AND_PROSPECT = {
+    (by_phone, voicemail): _rep_and_prospect(
+        queries.NAMED_OR_DIALED if by_phone else queries.NAMED, voicemail
+    )
+    for by_phone in (False, True)
+    for voicemail in (False, True)
+}
+"""By name, or by name or phone; for a voicemail, with the promise it may keep."""
 
 
 _INSERT_PROSPECT = {
@@ -177,28 +240,52 @@ _UPDATE_PROSPECT = (
 @dataclass(frozen=True)
 class ProspectLookup:
     """The prospect a call is for, as found by name (or phone) before logging: its fields
-    (None for a name not seen yet) and its calls oldest first, each with its id."""
+    (None for a name not seen yet), its calls oldest first, each with its id, and for a
+    voicemail the time its latest draft promised (`scripts.latest_promise`)."""
 
     fields: dict[str, Any] | None
     numbered: list[tuple[int, CallLog]]
+    promised_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FirstRead:
+    """What one-line /logcall's one read found: the rep (None for a first-time rep) with
+    the columns `queries.REP_AND_RULES_COLUMNS` and `scripts.PROFILE` name, whether the
+    call's phone, cell or email is suppressed, and the prospect."""
+
+    rep: Row[Any] | None
+    suppressed: bool
+    prospect: ProspectLookup
 
 
 def rep_and_prospect(
-    session: Session, team_id: str, user_id: str, name: str, phone: str | None
-) -> tuple[Row[Any] | None, ProspectLookup]:
-    """The rep as `queries.rep_and_rules` reads them (None for a first-time rep) and the
-    prospect `log_call` would pick, with its calls, in one statement."""
-    key = queries.name_key(name)
+    session: Session,
+    team_id: str,
+    user_id: str,
+    request: LogCallRequest,
+    suppression_key: bytes,
+    now: datetime,
+) -> FirstRead:
+    """The rep, the suppression check and the prospect `log_call` would pick, with its
+    calls, in one statement."""
+    key = queries.name_key(request.prospect_name)
+    voicemail = request.outcome is Outcome.VOICEMAIL
     rows = (
         session.connection()
         .execute(
-            _REP_AND_PROSPECT_BY_NAME_OR_PHONE if phone else _REP_AND_PROSPECT_BY_NAME,
-            {"team_id": team_id, "user_id": user_id, "name_key": key, "phone": phone},
+            _REP_AND_PROSPECT[request.phone is not None, voicemail],
+            {"team_id": team_id, "user_id": user_id, "name_key": key, "phone": request.phone}
+            | privacy.suppressed_params(
+                suppression_key, team_id, request.phone, request.cell, request.email
+            )
+            | script_store.promise_params(now),
         )
         .all()
     )
     if not rows:
-        return None, ProspectLookup(None, [])
+        return FirstRead(None, False, ProspectLookup(None, []))
+    rep = rows[0]
     candidates: dict[int, list[Row[Any]]] = {}
     for row in rows:
         if row.p_id is not None:
@@ -206,7 +293,7 @@ def rep_and_prospect(
     # Lowest id first, as the rows come.
     chosen = queries.named_first(list(candidates.values()), key, lambda rows: rows[0].p_name_key)
     if chosen is None:
-        return rows[0], ProspectLookup(None, [])
+        return FirstRead(rep, bool(rep.suppressed), ProspectLookup(None, []))
     fields = {name: chosen[0]._mapping[f"p_{name}"] for name in _PROSPECT_KEYS}
     numbered = [
         (
@@ -216,7 +303,8 @@ def rep_and_prospect(
         for row in chosen
         if row.call_id is not None
     ]
-    return rows[0], ProspectLookup(fields, numbered)
+    lookup = ProspectLookup(fields, numbered, chosen[0].p_promised_at)
+    return FirstRead(rep, bool(rep.suppressed), lookup)
 
 
 def log_call(
@@ -234,11 +322,14 @@ def log_call(
     push_to_crm: bool = True,
     looked_up: ProspectLookup | None = None,
     recorded: RecordedCall | None = None,
+    once_key: str | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
     `called_at` is when the call happened, for a call logged after the fact (`now` when
-    None); Undo still counts its minutes from `now`, when it was logged.
+    None); Undo still counts its minutes from `now`, when it was logged. A voicemail with
+    no follow-up of its own keeps the time its latest draft promised
+    (`scripts.promised_time`): that becomes the prospect's follow-up.
 
     `rules` are the workspace's cadence when the caller has read them already; without them
     the workspace row is read (and made, for a first call).
@@ -246,7 +337,8 @@ def log_call(
     `response_url` is where the rep hears once it is there. Raises NotYourProspect when
     `prospect_id` is not the rep's own in this workspace. `looked_up` is the prospect as
     `rep_and_prospect` found it in this transaction, sparing its reads here. `recorded` is
-    what the phone system said about the call, when it came from one.
+    what the phone system said about the call, when it came from one. `once_key` is the
+    delivery's replay key, claimed with the call: Replayed when it was claimed before.
 
     Every statement is Core, on the session's connection, and built once: this runs for
     every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
@@ -255,12 +347,14 @@ def log_call(
         rules = CadenceRules.from_mapping(queries.workspace(session, team_id, now).cadence_rules)
     connection = session.connection()
     numbered: list[tuple[int, CallLog]] | None = None
+    promise_read, promised = False, None
     if prospect_id is not None:
         fields = _own_prospect(connection, team_id, rep_user_id, prospect_id)
         if fields is None:
             raise NotYourProspect(prospect_id)
     elif looked_up is not None:
         fields, numbered = looked_up.fields, looked_up.numbered
+        promise_read, promised = fields is not None, looked_up.promised_at
     else:
         fields = _find_prospect(
             connection, team_id, rep_user_id, request.prospect_name, request.phone
@@ -283,38 +377,46 @@ def log_call(
         # fills in details but does not undo the plan or status the later call set.
         latest = not history or at >= history[-1].at
         _apply_call(fields, request, follow_up_at, plan=latest)
-        if any(fields[name] != original[name] for name in _CHANGEABLE):
-            connection.execute(
-                _UPDATE_PROSPECT,
-                {"p_team_id": team_id, "p_id": fields["id"]}
-                | {f"new_{name}": fields[name] for name in _CHANGEABLE},
-            )
+        if request.outcome is Outcome.VOICEMAIL and follow_up_at is None:
+            if not promise_read:
+                promised = script_store.promised_time(
+                    session, team_id, rep_user_id, fields["id"], now
+                )
+            promised = script_store.still_ahead(promised, now)
+            if promised is not None:
+                fields["follow_up_at"] = promised
     closed: list[int] = []
     if request.outcome in OUTBOUND_DIALS and _may_owe_a_return_call(numbered):
         closed = queries.close_owed_return_calls(session, team_id, fields["id"], now)
     snapshot: dict[str, object] = {"created": created, "prospect": before, "closed_owed": closed}
     if at != now:
         snapshot["logged_at"] = now.isoformat()
-    call_id = connection.scalar(
-        _INSERT_CALL,
-        {
-            "team_id": team_id,
-            "prospect_id": fields["id"],
-            "rep_user_id": rep_user_id,
-            "at": at,
-            "outcome": request.outcome.value,
-            "notes": request.notes,
-            "follow_up_at": follow_up_at,
-            "undo_snapshot": snapshot,
-            "duration_seconds": recorded.duration_seconds if recorded else None,
-            "recording_url": recorded.recording_url if recorded else None,
-        },
+    call = {
+        "team_id": team_id,
+        "prospect_id": fields["id"],
+        "rep_user_id": rep_user_id,
+        "at": at,
+        "outcome": request.outcome.value,
+        "notes": request.notes,
+        "follow_up_at": follow_up_at,
+        "undo_snapshot": snapshot,
+        "duration_seconds": recorded.duration_seconds if recorded else None,
+        "recording_url": recorded.recording_url if recorded else None,
+    }
+    changed = not created and any(fields[name] != original[name] for name in _CHANGEABLE)
+    params = {f"call_{name}": value for name, value in call.items()}
+    if once_key is not None:
+        params |= queries.claim_params(team_id, once_key, now)
+    if changed:
+        params |= prospect_update(team_id, fields)
+    if push_to_crm:
+        push = crm_store.push_row(team_id, rep_user_id, now, response_url)
+        params |= {f"push_{name}": value for name, value in push.items()}
+    call_id = _write(
+        connection, params, claim=once_key is not None, update=changed, push=push_to_crm
     )
-    assert call_id is not None
     if recorded is not None:
         phone_store.mark_logged(session, recorded.phone_event_id, call_id)
-    if push_to_crm:
-        crm_store.enqueue_push(session, team_id, rep_user_id, call_id, now, response_url)
     if request.outcome is Outcome.INBOUND:
         connection.execute(
             insert(OwedReturnCallRow).values(
@@ -335,7 +437,59 @@ def log_call(
         tz_inferred=bool(fields["tz_inferred"]),
         history=sorted(history, key=lambda logged: logged.at),
         rules=rules,
+        promised=promised is not None,
     )
+
+
+def prospect_update(team_id: str, fields: Mapping[str, Any]) -> dict[str, object]:
+    """The one place the values a logged call sets on its prospect are built: the
+    parameters of _UPDATE_PROSPECT, from the prospect's fields as the call left them."""
+    return {"p_team_id": team_id, "p_id": fields["id"]} | {
+        f"new_{name}": fields[name] for name in _CHANGEABLE
+    }
+
+
+def _write(
+    connection: Connection, params: dict[str, object], *, claim: bool, update: bool, push: bool
+) -> int:
+    """The call's writes, from one parameter dict: the claim of its replay key, the prospect's
+    update, the call and its CRM push, each when asked for. PostgreSQL runs them as one
+    statement (data-modifying CTEs: one round trip); SQLite, which has none, one by one.
+    Raises Replayed, for the transaction to roll back, when the key was claimed already."""
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_one_write(claim, update, push), params).one()
+        if claim and not row.claimed:
+            raise Replayed
+        return int(row.id)
+    if claim and connection.scalar(queries.CLAIM["sqlite"], params) is None:
+        raise Replayed
+    if update:
+        connection.execute(_UPDATE_PROSPECT, params)
+    call_id = connection.scalar(_INSERT_CALL, params)
+    assert call_id is not None
+    if push:
+        connection.execute(_QUEUE_PUSH, params | {"push_call_id": call_id})
+    return call_id
+
+
+@cache
+def _one_write(claim: bool, update: bool, push: bool) -> Select[Any]:
+    """`_write`'s statements as one PostgreSQL statement, built once for each combination.
+    Every part runs whatever the claim found (a replay is rolled back); the call's id and
+    whether the key was claimed come back."""
+    call = _INSERT_CALL.cte("call")
+    parts: list[CTE] = []
+    if update:
+        parts.append(_UPDATE_PROSPECT.cte("prospect"))
+    if push:
+        values = _bound(CrmOutboxRow, "push_", _PUSH_KEYS) | {"call_id": call.c.id}
+        pushed = select(*(values[key] for key in _PUSH_KEYS))
+        parts.append(insert(CrmOutboxRow).from_select(list(_PUSH_KEYS), pushed).cte("push"))
+    claimed = literal(True)
+    if claim:
+        claims = queries.CLAIM["postgresql"].cte("claim")
+        claimed = select(func.count()).select_from(claims).scalar_subquery() > 0
+    return select(call.c.id, claimed.label("claimed")).add_cte(*parts)
 
 
 def _may_owe_a_return_call(numbered: list[tuple[int, CallLog]]) -> bool:

@@ -18,7 +18,19 @@ from typing import Any
 
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, Engine, Table, delete, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.rules.calls import Outcome, ProspectStatus
@@ -95,6 +107,37 @@ class SuppressionList:
         if not self._digests:
             return False
         return not self._digests.isdisjoint(_digests(self._key, self._team_id, phones, email))
+
+
+SUPPRESSED = (
+    exists()
+    .where(
+        SuppressionRow.team_id == bindparam("team_id"),
+        SuppressionRow.digest.in_(
+            [bindparam("phone_digest"), bindparam("cell_digest"), bindparam("email_digest")]
+        ),
+    )
+    .label("suppressed")
+)
+"""Whether a call's phone, cell or email (parameters from `suppressed_params`) belongs to
+someone erased after asking not to be called: a column /logcall's first read carries."""
+
+
+def suppressed_params(
+    key: bytes, team_id: str, phone: str | None, cell: str | None, email: str | None
+) -> dict[str, str | None]:
+    """The digests SUPPRESSED looks for, as `is_suppressed` makes them; a detail not given
+    looks for NULL, which matches nothing."""
+
+    def digest(kind: str, value: str | None) -> str | None:
+        return suppression_digest(key, team_id, kind, value) if value else None
+
+    wanted = email.strip().lower() if email and email.strip() else None
+    return {
+        "phone_digest": digest("phone", phone),
+        "cell_digest": digest("phone", cell),
+        "email_digest": digest("email", wanted),
+    }
 
 
 def is_suppressed(

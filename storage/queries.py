@@ -284,12 +284,23 @@ def to_rep(row: RepRow) -> Rep:
     )
 
 
-_CLAIM = {
+CLAIM = {
     dialect: dialect_insert(ProcessedEventRow)
+    .values(
+        event_id=bindparam("claim_event_id"),
+        team_id=bindparam("claim_team_id"),
+        received_at=bindparam("claim_received_at"),
+    )
     .on_conflict_do_nothing()
     .returning(ProcessedEventRow.event_id)
     for dialect, dialect_insert in DIALECT_INSERTS.items()
 }
+"""A delivery's claim, by dialect; its parameters are `claim_params`'. /logcall makes it in
+the statement that logs the call (storage.logbook)."""
+
+
+def claim_params(team_id: str, event_id: str, now: datetime) -> dict[str, object]:
+    return {"claim_event_id": event_id, "claim_team_id": team_id, "claim_received_at": now}
 
 
 def claim_event(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
@@ -300,8 +311,7 @@ def claim_event(session: Session, team_id: str, event_id: str, now: datetime) ->
     that may fail."""
     connection = session.connection()
     claimed = connection.scalar(
-        _CLAIM[connection.dialect.name],
-        {"event_id": event_id, "team_id": team_id, "received_at": now},
+        CLAIM[connection.dialect.name], claim_params(team_id, event_id, now)
     )
     return claimed is not None
 

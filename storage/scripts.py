@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.drafts.scripts import Draft
@@ -31,7 +31,7 @@ PROFILE_FIELDS = (
 )
 
 
-_PROFILE = select(
+PROFILE = (
     RepRow.user_id,
     RepRow.tz,
     RepRow.name,
@@ -43,8 +43,12 @@ _PROFILE = select(
     RepRow.desk_hours,
     RepRow.partners,
     RepRow.working_day,
-).where(RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id"))
-"""The columns `queries.to_rep` reads, built once: a gatekeeper's call drafts a screener."""
+)
+"""The columns `queries.to_rep` reads: a gatekeeper's call drafts a screener, and every
+logged call's reply proposes times inside the rep's calling day."""
+_PROFILE = select(*PROFILE).where(
+    RepRow.team_id == bindparam("team_id"), RepRow.user_id == bindparam("user_id")
+)
 
 
 def rep_profile(session: Session, team_id: str, user_id: str) -> Rep | None:
@@ -193,25 +197,54 @@ PROMISE_KEPT_FOR = timedelta(hours=12)
 drafts, dials within the hour or the afternoon, and logs."""
 
 
+def latest_promise(prospect_id: ColumnElement[int]) -> ScalarSelect[datetime | None]:
+    """The time the latest voicemail drafted for the prospect `prospect_id` names promised
+    to try again, when it was drafted within PROMISE_KEPT_FOR of `now`: a scalar subquery
+    on the parameters team_id, user_id, promise_since (now - PROMISE_KEPT_FOR) and now, so
+    /logcall's first read can carry it for the prospect it finds."""
+    return (
+        select(DraftRow.promised_at)
+        .where(
+            DraftRow.team_id == bindparam("team_id"),
+            DraftRow.rep_user_id == bindparam("user_id"),
+            DraftRow.prospect_id == prospect_id,
+            DraftRow.kind == "voicemail",
+            DraftRow.created_at >= bindparam("promise_since"),
+            DraftRow.created_at <= bindparam("now"),
+        )
+        .order_by(DraftRow.created_at.desc(), DraftRow.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def promise_params(now: datetime) -> dict[str, datetime]:
+    return {"now": now, "promise_since": now - PROMISE_KEPT_FOR}
+
+
+def still_ahead(promised: datetime | None, now: datetime) -> datetime | None:
+    """A promise is kept only while its time is ahead."""
+    return promised if promised is not None and promised > now else None
+
+
+_PROMISED = select(latest_promise(bindparam("prospect_id")))
+
+
 def promised_time(
     session: Session, team_id: str, user_id: str, prospect_id: int, now: datetime
 ) -> datetime | None:
     """The time the latest voicemail drafted for this prospect promised to try again, when
     it was drafted within PROMISE_KEPT_FOR and the time is still ahead."""
-    promised = session.scalar(
-        select(DraftRow.promised_at)
-        .where(
-            DraftRow.team_id == team_id,
-            DraftRow.rep_user_id == user_id,
-            DraftRow.prospect_id == prospect_id,
-            DraftRow.kind == "voicemail",
-            DraftRow.created_at >= now - PROMISE_KEPT_FOR,
-            DraftRow.created_at <= now,
+    promised = (
+        session.connection()
+        .execute(
+            _PROMISED,
+            {"team_id": team_id, "user_id": user_id, "prospect_id": prospect_id}
+            | promise_params(now),
         )
-        .order_by(DraftRow.created_at.desc(), DraftRow.id.desc())
-        .limit(1)
+        .scalar()
     )
-    return promised if promised is not None and promised > now else None
+    return still_ahead(promised, now)
 
 
 INTRODUCTION = "introduction"

@@ -7,9 +7,14 @@ tests of those limits use production's engine (`storage.db.make_engine` with its
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
-from storage.db import make_engine
+from sqlalchemy import Engine, event
+
+from storage.db import _SilenceLimited, make_engine
 
 TEST_WAIT_SECONDS = 30
 """Long enough for a loaded machine, short enough that a real hang still ends the test."""
@@ -22,3 +27,49 @@ def roomy_engine(url: str) -> Engine:
 def production_engine(engine: Engine) -> Engine:
     """The same database under production's limits, for the tests of those limits."""
     return make_engine(engine.url.render_as_string(hide_password=False))
+
+
+@dataclass
+class Traffic:
+    """What an engine sent while `counted`: each SQL statement, and each answer waited for."""
+
+    statements: list[str] = field(default_factory=list)
+    round_trips: int = 0
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[Traffic]:
+    """The statements and round trips of `engine` while inside. On PostgreSQL a round trip
+    is each answer psycopg waits for (a statement, and the BEGIN, COMMIT or ROLLBACK it sends
+    of its own); on SQLite, where nothing travels, each statement, commit and rollback."""
+    traffic = Traffic()
+
+    def statement(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        traffic.statements.append(sql)
+        if engine.dialect.name != "postgresql":
+            traffic.round_trips += 1
+
+    def end(_conn: object) -> None:
+        traffic.round_trips += 1
+
+    waited = _SilenceLimited.wait
+
+    def wait(self: _SilenceLimited, *args: Any, **kwargs: Any) -> Any:
+        traffic.round_trips += 1
+        return waited(self, *args, **kwargs)
+
+    event.listen(engine, "before_cursor_execute", statement)
+    if engine.dialect.name == "postgresql":
+        _SilenceLimited.wait = wait  # type: ignore[method-assign]
+    else:
+        event.listen(engine, "commit", end)
+        event.listen(engine, "rollback", end)
+    try:
+        yield traffic
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        if engine.dialect.name == "postgresql":
+            _SilenceLimited.wait = waited  # type: ignore[method-assign]
+        else:
+            event.remove(engine, "commit", end)
+            event.remove(engine, "rollback", end)
