@@ -48,16 +48,14 @@ def measure(
     requests: int,
     profile: bool = False,
     home_open: bool = False,
-    worker: bool = False,
 ) -> CostResult:
-    """With `home_open`, every rep has opened the App Home, and each call's redraw is done
-    inline (in production it runs behind the ack, on its own thread) and counted. With
-    `worker` too, `serve` leaves the redraws to `phonetag worker` (PHONETAG_WORKER=separate):
-    what is counted is what `serve` still does, the worker's redraws are not."""
+    """With `home_open`, every rep has opened the App Home, so each call also leaves its
+    Home for the redraw loop (one row in the call's transaction); the redraws themselves are
+    the loop's, off the request path, and measured by `bench.home_redraw`."""
     upgrade(engine)
     with SlackStandIn() as standin:
         clock = Clock(MONDAY_MORNING)
-        harness = SlackHarness(engine, standin, clock, separate_worker=worker)
+        harness = SlackHarness(engine, standin, clock)
         for rep in range(REPS):
             harness.command("/digest", "pause", user=f"U{rep}")
             if home_open:
@@ -92,7 +90,6 @@ def measure(
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     label = f"{database}, Home open" if home_open else database
-    label = f"{label}, worker" if worker else label
     return CostResult(
         label,
         requests,
@@ -103,23 +100,21 @@ def measure(
 
 
 def run(requests: int, profile: bool = False, runs: int = RUNS) -> list[CostResult]:
-    """The plain case `runs` times on each database, a fresh one each time, then once each
-    with the Home open, inline and with the worker."""
+    """The plain case `runs` times on each database, a fresh one each time, then once with
+    every Home open."""
     results = []
-    cases = [(False, False)] * runs + [(True, False), (True, True)]
+    cases = [False] * runs + [True]
     postgres = ThrowawayPostgres()
     postgres.start()
     try:
-        for number, (home_open, worker) in enumerate(cases):
+        for number, home_open in enumerate(cases):
             with tempfile.TemporaryDirectory() as tmp:
                 engine = make_engine(f"sqlite:///{tmp}/cost.db")
                 first = profile and number == 0
-                results.append(measure(engine, "SQLite", requests, first, home_open, worker))
+                results.append(measure(engine, "SQLite", requests, first, home_open))
                 engine.dispose()
             engine = make_engine(postgres.create_database(f"cost{number}"))
-            results.append(
-                measure(engine, "PostgreSQL", requests, home_open=home_open, worker=worker)
-            )
+            results.append(measure(engine, "PostgreSQL", requests, home_open=home_open))
             engine.dispose()
     finally:
         postgres.stop()
