@@ -67,7 +67,7 @@ class PrepareReport:
 
     def summary(self) -> str:
         return (
-            f"digest preparation at {self.now.isoformat()}: {self.coming} coming due, "
+            f"digest preparation tick at {self.now.isoformat()}: {self.coming} coming due, "
             f"{self.built} built ahead, {self.pruned} stale ones deleted"
         )
 

@@ -144,6 +144,9 @@ def test_postgres_prepares_the_read_and_the_write(slack: SlackHarness) -> None:
     once, parameters bound) is what lets the server skip parsing and planning them."""
     if not on_postgres(slack):
         pytest.skip("SQLite compiles statements in process; there is no server to prepare")
+    # Prepared statements are the connection's own: one pooled connection serves the calls
+    # and the look, whatever earlier tests left in the pool.
+    slack.engine.dispose()
     slack.command(ids.LOGCALL, "Jane Doe vm phone:+1 212 555 0143")
     for _ in range(6):
         logged(slack, "Jane Doe noanswer")
