@@ -195,6 +195,7 @@ def _log_in(
         push_to_crm=push_to_crm,
         looked_up=looked_up,
         recorded=recorded,
+        rep_tz=rep.tz,
     )
     if services.settings.separate_worker and rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)

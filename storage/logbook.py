@@ -6,11 +6,12 @@ wrong prospect can take it back within minutes and find everything exactly as it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.grammar.logcall import LogCallRequest
+from bot.insights.standing import standing_of
 from bot.rules.cadence import CadenceRules
 from bot.rules.calls import (
     CLOSING_OUTCOMES,
@@ -41,8 +43,16 @@ from bot.rules.phones import timezone_for_phone
 from storage import crm as crm_store
 from storage import phone as phone_store
 from storage import queries
+from storage import standing as standing_store
 from storage.db import DIALECT_INSERTS
-from storage.models import CallLogRow, OwedReturnCallRow, ProspectRow, RepRow, Workspace
+from storage.models import (
+    NOT_KNOWN,
+    CallLogRow,
+    OwedReturnCallRow,
+    ProspectRow,
+    RepRow,
+    Workspace,
+)
 
 UNDO_WINDOW = timedelta(minutes=10)
 """Long enough to notice a slip right after logging; after that the log is history that the
@@ -167,10 +177,16 @@ _INSERT_PROSPECT = {
 _CHANGEABLE = (*_SNAPSHOT_FIELDS, *_SNAPSHOT_MOMENTS)
 """What a logged call may change on its prospect; the UPDATE sets them all, so it is one
 statement, compiled once."""
+_STANDING = ("stage", "due_at")
+"""Where the prospect stands after the call (`storage.standing`), stored by the same
+statement that writes the prospect."""
 _UPDATE_PROSPECT = (
     update(ProspectRow)
     .where(ProspectRow.team_id == bindparam("p_team_id"), ProspectRow.id == bindparam("p_id"))
-    .values({name: bindparam(f"new_{name}") for name in _CHANGEABLE})
+    .values(
+        {name: bindparam(f"new_{name}") for name in (*_CHANGEABLE, *_STANDING)}
+        | {"standing_version": standing_store.BUMPED}
+    )
 )
 
 
@@ -234,6 +250,7 @@ def log_call(
     push_to_crm: bool = True,
     looked_up: ProspectLookup | None = None,
     recorded: RecordedCall | None = None,
+    rep_tz: ZoneInfo | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
@@ -246,7 +263,8 @@ def log_call(
     `response_url` is where the rep hears once it is there. Raises NotYourProspect when
     `prospect_id` is not the rep's own in this workspace. `looked_up` is the prospect as
     `rep_and_prospect` found it in this transaction, sparing its reads here. `recorded` is
-    what the phone system said about the call, when it came from one.
+    what the phone system said about the call, when it came from one. `rep_tz` is the
+    rep's clock, which the prospect's stored standing is reckoned on (not known without it).
 
     Every statement is Core, on the session's connection, and built once: this runs for
     every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
@@ -265,30 +283,42 @@ def log_call(
         fields = _find_prospect(
             connection, team_id, rep_user_id, request.prospect_name, request.phone
         )
+    at = called_at or now
+    logged = CallLog(outcome=request.outcome, at=at, notes=request.notes, follow_up_at=follow_up_at)
     created = False
     if fields is None:
         fields, created = _new_prospect(
-            connection, team_id, rep_user_id, request, follow_up_at, now
+            connection,
+            team_id,
+            rep_user_id,
+            request,
+            follow_up_at,
+            now,
+            lambda new: standing_after(new, [logged], now, rep_tz, rules),
         )
-    original = dict(fields)
     before = None if created else _snapshot(fields)
     if created:
         numbered = []  # no earlier calls and nothing owed: no reads for them
     elif numbered is None:
         numbered = queries.numbered_call_history(session, team_id, fields["id"])
     history = [log for _, log in numbered]
-    at = called_at or now
     if not created:
         # A call logged after the fact that is older than the latest one is history: it
         # fills in details but does not undo the plan or status the later call set.
         latest = not history or at >= history[-1].at
         _apply_call(fields, request, follow_up_at, plan=latest)
-        if any(fields[name] != original[name] for name in _CHANGEABLE):
-            connection.execute(
-                _UPDATE_PROSPECT,
-                {"p_team_id": team_id, "p_id": fields["id"]}
-                | {f"new_{name}": fields[name] for name in _CHANGEABLE},
-            )
+        # Every call moves where the prospect stands, so the prospect is always updated.
+        connection.execute(
+            _UPDATE_PROSPECT,
+            {"p_team_id": team_id, "p_id": fields["id"]}
+            | {f"new_{name}": fields[name] for name in _CHANGEABLE}
+            | {
+                f"new_{name}": value
+                for name, value in standing_after(
+                    fields, [*history, logged], now, rep_tz, rules
+                ).items()
+            },
+        )
     closed: list[int] = []
     if request.outcome in OUTBOUND_DIALS and _may_owe_a_return_call(numbered):
         closed = queries.close_owed_return_calls(session, team_id, fields["id"], now)
@@ -325,9 +355,7 @@ def log_call(
                 due_at=at + rules.return_call_within,
             )
         )
-    history.append(
-        CallLog(outcome=request.outcome, at=at, notes=request.notes, follow_up_at=follow_up_at)
-    )
+    history.append(logged)
     return LoggedCall(
         call_id=call_id,
         prospect=queries.to_prospect(SimpleNamespace(**fields)),
@@ -336,6 +364,22 @@ def log_call(
         history=sorted(history, key=lambda logged: logged.at),
         rules=rules,
     )
+
+
+def standing_after(
+    fields: Mapping[str, Any],
+    history: list[CallLog],
+    now: datetime,
+    rep_tz: ZoneInfo | None,
+    rules: CadenceRules,
+) -> dict[str, object]:
+    """The prospect's standing columns once the call is in `history` (every call): worked
+    out here, in the call's own transaction, so the digest need not. Without the rep's
+    zone (a caller that does not know it) it is left not known, for the digest to work out."""
+    if rep_tz is None:
+        return {"stage": None, "due_at": NOT_KNOWN}
+    prospect = queries.to_prospect(SimpleNamespace(**fields))
+    return standing_store.stored(standing_of(prospect, history, now, rep_tz, rules))
 
 
 def _may_owe_a_return_call(numbered: list[tuple[int, CallLog]]) -> bool:
@@ -375,9 +419,11 @@ def _new_prospect(
     request: LogCallRequest,
     follow_up_at: datetime | None,
     now: datetime,
+    standing: Callable[[Mapping[str, Any]], dict[str, object]],
 ) -> tuple[dict[str, Any], bool]:
     """Two calls logged at once for a new name make one prospect: the second adopts it, as
-    it was, for the caller to update.
+    it was, for the caller to update. `standing` gives the new prospect's standing columns
+    from its fields.
 
     Returns the prospect's fields and whether this call created it.
     """
@@ -391,7 +437,7 @@ def _new_prospect(
     row = {name: value for name, value in fields.items() if name != "id"}
     inserted = connection.scalar(
         _INSERT_PROSPECT[connection.dialect.name],
-        row | {"team_id": team_id, "owner_id": owner_id, "created_at": now},
+        row | {"team_id": team_id, "owner_id": owner_id, "created_at": now} | standing(fields),
     )
     if inserted is None:
         found = _find_prospect(connection, team_id, owner_id, request.prospect_name, None)
@@ -499,6 +545,7 @@ def undo_call(
         session.delete(prospect)
     else:
         _restore(prospect, snapshot["prospect"])  # type: ignore[arg-type]
+        standing_store.forget_row(prospect)
     session.flush()
     return undone
 
@@ -511,6 +558,7 @@ def set_follow_up(
     row = queries.own_prospect(session, team_id, owner_id, prospect_id)
     if row is not None:
         row.follow_up_at = at
+        standing_store.forget_row(row)
         session.flush()
     return row
 

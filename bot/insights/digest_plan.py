@@ -173,7 +173,7 @@ def plan_digest(
     """
     advisor = advisor or WindowAdvisor(TeamDials(), learning=False)
     local_date = now.astimezone(rep_tz).date()
-    day_end = datetime.combine(local_date + timedelta(days=1), datetime.min.time(), rep_tz)
+    day_end = _day_end(local_date, rep_tz)
     by_id = {item.prospect.id: item for item in prospects}
 
     returns: dict[int | None, DigestEntry] = {}
@@ -196,43 +196,23 @@ def plan_digest(
     advice: dict[tuple[object, ...], tuple[Container[date], AdvisedWindow | None]] = {}
     for prospect_id, item in by_id.items():
         prospect = item.prospect
-        if prospect_id in returns or not _reachable(prospect, now):
+        if prospect_id in returns:
             continue
-        if prospect.follow_up_at is not None and (
-            prospect.follow_up_at.astimezone(rep_tz).date() > local_date
-        ):
-            continue
-        prospect_tz = prospect.zone(rep_tz)
         closed = closed_days(prospect)
         calls = item.calls
-        state = cadence_state(calls, prospect.deal_value, now, rep_tz, rules, closed)
-        entry = partial(DigestEntry, prospect=prospect, prospect_tz=prospect_tz, state=state)
-        if state.next_step is NextStep.EMAIL:
-            if not _emailed_since_last_dial(calls):
-                sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
+        listed = digest_listing(prospect, calls, now, rep_tz, rules, closed)
+        if listed is None:
             continue
-        if state.next_step is NextStep.CHASE_CALLBACK or (
-            state.next_step is NextStep.WAIT_FOR_CALLBACK
-            and state.callback_due is not None
-            and state.callback_due.astimezone(rep_tz).date() <= local_date
-        ):
-            promise = entry(section=Section.PROMISES, due_at=state.callback_due)
+        prospect_tz = prospect.zone(rep_tz)
+        entry = partial(DigestEntry, prospect=prospect, prospect_tz=prospect_tz, state=listed.state)
+        if listed.section is Section.SWITCH_TO_EMAIL:
+            sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
+            continue
+        if listed.section is Section.PROMISES:
+            promise = entry(section=Section.PROMISES, due_at=listed.state.callback_due)
             sections[Section.PROMISES].append(promise)
             continue
-        # Waiting on a promised callback is no reason to call, unless the rep set the day.
-        callable_today = state.due(now) or (
-            state.next_step is NextStep.WAIT_FOR_CALLBACK and prospect.follow_up_at is not None
-        )
-        if not callable_today:
-            continue
-        # Tried today: the next try is a later business day (a follow-up's day is the
-        # cadence's to judge, and counts whole).
-        last_try = relationship(prospect, calls.calls, now, rep_tz, rules, closed, state).last_try
-        earliest = now
-        if last_try is not None:
-            earliest = max(now, next_business_day(last_try, prospect_tz, closed))
-        if earliest >= day_end:
-            continue
+        earliest = listed.earliest
         # A day the rep was given ("back Wednesday") is a fresh start: that morning counts.
         tried = [] if prospect.follow_up_at is not None else _last_dial_slots(calls, prospect_tz)
         # Prospects sharing a zone, holidays and last-tried window share the answer.
@@ -275,6 +255,71 @@ def plan_digest(
         sections={section: tuple(entries) for section, entries in sections.items() if entries},
         currency=rules.currency,
     )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where the digest lists a prospect at a moment, before any window is weighed."""
+
+    section: Section | None
+    """SWITCH_TO_EMAIL or PROMISES; None for a window to call in today."""
+    state: CadenceState
+    earliest: datetime
+    """For a window: the first moment a dial is allowed today (later than now when tried
+    today in the prospect's morning, say)."""
+
+
+def digest_listing(
+    prospect: Prospect,
+    calls: CallSummary,
+    now: datetime,
+    rep_tz: ZoneInfo,
+    rules: CadenceRules = DEFAULT_RULES,
+    closed: Container[date] = (),
+) -> Listing | None:
+    """Whether `plan_digest` at `now` lists the prospect outside the owed return calls, and
+    in which section; None when in none of them. Whether a window is left today (the
+    team's learned windows, the rep's calling day) is weighed after this, by the plan.
+    `closed` holds the prospect's public holidays. The one test both the plan and the
+    stored standing (`bot.insights.standing`) apply."""
+    if not _reachable(prospect, now):
+        return None
+    local_date = now.astimezone(rep_tz).date()
+    if prospect.follow_up_at is not None and (
+        prospect.follow_up_at.astimezone(rep_tz).date() > local_date
+    ):
+        return None
+    state = cadence_state(calls, prospect.deal_value, now, rep_tz, rules, closed)
+    if state.next_step is NextStep.EMAIL:
+        if _emailed_since_last_dial(calls):
+            return None
+        return Listing(Section.SWITCH_TO_EMAIL, state, now)
+    if state.next_step is NextStep.CHASE_CALLBACK or (
+        state.next_step is NextStep.WAIT_FOR_CALLBACK
+        and state.callback_due is not None
+        and state.callback_due.astimezone(rep_tz).date() <= local_date
+    ):
+        return Listing(Section.PROMISES, state, now)
+    # Waiting on a promised callback is no reason to call, unless the rep set the day.
+    callable_today = state.due(now) or (
+        state.next_step is NextStep.WAIT_FOR_CALLBACK and prospect.follow_up_at is not None
+    )
+    if not callable_today:
+        return None
+    # Tried today: the next try is a later business day (a follow-up's day is the
+    # cadence's to judge, and counts whole).
+    last_try = relationship(prospect, calls.calls, now, rep_tz, rules, closed, state).last_try
+    earliest = now
+    if last_try is not None:
+        earliest = max(now, next_business_day(last_try, prospect.zone(rep_tz), closed))
+    if earliest >= _day_end(local_date, rep_tz):
+        return None
+    return Listing(None, state, earliest)
+
+
+def _day_end(local_date: date, rep_tz: ZoneInfo) -> datetime:
+    """The rep's midnight after `local_date`."""
+    return datetime.combine(local_date + timedelta(days=1), datetime.min.time(), rep_tz)
 
 
 def opening_before(plan: DigestPlan, digest_at: datetime) -> DigestPlan:

@@ -55,6 +55,7 @@ from bot.services.slack_delivery import (
     post_to_dm,
 )
 from storage import digest as store
+from storage import standing as standing_store
 from storage.db import without_statement_limits
 from storage.digest import DAILY, RENEW_EVERY, DeliveryKey, DeliveryStatus, DigestRecipient
 from storage.insights import EvidenceCache
@@ -200,7 +201,8 @@ def run_digest_tick(
         if not claim.won:
             return ClaimedReads(claim.won, claim.in_doubt, None)
         with collector_paused():
-            reads = _read(session_factory, claim.won, now, learned)
+            zones = {(k.team_id, k.rep_user_id): ZoneInfo(due[k].rep.tz) for k in claim.won}
+            reads = _read(session_factory, claim.won, now, learned, zones)
         return ClaimedReads(claim.won, claim.in_doubt, reads)
 
     def build(keys: list[DeliveryKey], reads: DigestReads) -> dict[DeliveryKey, dict[str, object]]:
@@ -433,10 +435,18 @@ def _read(
     keys: Sequence[DeliveryKey],
     now: datetime,
     learned: EvidenceAhead,
+    zones: dict[tuple[str, str], ZoneInfo],
 ) -> DigestReads:
+    """The batch's inputs and evidence; the standings not known yet are worked out from the
+    calls read and written back, so tomorrow reads only the prospects then due."""
+    reps = [(k.team_id, k.rep_user_id) for k in keys]
     with session_factory() as session:
-        inputs = store.digest_inputs(session, [(k.team_id, k.rep_user_id) for k in keys], now)
+        inputs = store.digest_inputs(session, reps, now)
         teams = {team: learned.evidence(session, team) for team in {k.team_id for k in keys}}
+    worked_out = store.worked_out_standings(inputs, zones, now)
+    if worked_out:
+        with session_factory.begin() as session:
+            standing_store.write_back(session, worked_out)
     return DigestReads(inputs, teams)
 
 

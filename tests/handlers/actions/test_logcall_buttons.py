@@ -30,11 +30,20 @@ def buttons(reply: Reply) -> dict[str, str]:
     return {e["action_id"]: e["value"] for e in actions[0]["elements"]}  # type: ignore[index]
 
 
+# Where the prospect stands is worked out again after an undo, not restored: not a detail.
+_STANDING = {"stage", "due_at", "standing_version"}
+
+
 def prospect_fields(slack: SlackHarness) -> list[dict[str, Any]]:
     with slack.session_factory() as session:
         rows = session.scalars(select(ProspectRow).order_by(ProspectRow.id)).all()
         return [
-            {c.name: getattr(row, c.name) for c in ProspectRow.__table__.columns} for row in rows
+            {
+                c.name: getattr(row, c.name)
+                for c in ProspectRow.__table__.columns
+                if c.name not in _STANDING
+            }
+            for row in rows
         ]
 
 
