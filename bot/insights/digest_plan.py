@@ -38,7 +38,7 @@ from bot.rules.calls import (
 )
 from bot.rules.money import DEFAULT_CURRENCY
 from bot.rules.public_holidays import closed_days
-from bot.rules.relationship import next_business_day, relationship
+from bot.rules.relationship import last_try, next_business_day
 from bot.rules.windows import DEFAULT_WINDOWS, kept_by_both
 
 DEFAULT_RULES = CadenceRules()
@@ -308,10 +308,10 @@ def digest_listing(
         return None
     # Tried today: the next try is a later business day (a follow-up's day is the
     # cadence's to judge, and counts whole).
-    last_try = relationship(prospect, calls.calls, now, rep_tz, rules, closed, state).last_try
+    tried = last_try(calls.calls)
     earliest = now
-    if last_try is not None:
-        earliest = max(now, next_business_day(last_try, prospect.zone(rep_tz), closed))
+    if tried is not None:
+        earliest = max(now, next_business_day(tried, prospect.zone(rep_tz), closed))
     if earliest >= _day_end(local_date, rep_tz):
         return None
     return Listing(None, state, earliest)

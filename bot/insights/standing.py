@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 from bot.insights.digest_plan import DEFAULT_RULES, digest_listing
 from bot.rules.cadence import CadenceRules, cadence_boundaries, cadence_state
 from bot.rules.call_summary import CallSummary
-from bot.rules.calls import OUTBOUND_DIALS, CallLog, Outcome, Prospect
+from bot.rules.calls import CallLog, Prospect
 from bot.rules.public_holidays import closed_days
-from bot.rules.relationship import Stage, next_business_day, relationship
+from bot.rules.relationship import Stage, last_try, next_business_day, relationship
 
 # Enough for any history: each step passes at least one boundary, and they are few.
 _MAX_STEPS = 200
@@ -100,9 +100,9 @@ def _moments(
         moments.add(prospect.snoozed_until)
     if prospect.follow_up_at is not None:
         moments.add(prospect.follow_up_at)
-    last = next((log for log in reversed(calls.calls) if log.outcome is not Outcome.EMAIL), None)
-    if last is not None and last.outcome in OUTBOUND_DIALS:
-        moments.add(next_business_day(last.at, prospect.zone(rep_tz), closed))
+    tried = last_try(calls.calls)
+    if tried is not None:
+        moments.add(next_business_day(tried, prospect.zone(rep_tz), closed))
     return moments | {_day_start(moment, rep_tz) for moment in moments}
 
 
