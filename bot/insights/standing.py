@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.insights.digest_plan import DEFAULT_RULES, digest_listing
+from bot.insights.digest_plan import (
+    DEFAULT_RULES,
+    Listing,
+    StoredListing,
+    digest_listing,
+    last_dial_at_of,
+)
 from bot.rules.cadence import CadenceRules, cadence_boundaries, cadence_state
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import CallLog, Prospect
@@ -45,6 +51,9 @@ class Standing:
     """The first moment from the one it was worked out at when the digest may list the
     prospect (outside the owed return calls) or its stage changes; None for never while
     its calls, details and rules stay as they are. At or before that moment: now."""
+    listing: StoredListing | None = None
+    """Where the digest lists it from `due_at` to the next moment its answer may change;
+    None when `due_at` is only a change of stage (or never)."""
 
 
 def standing_of(
@@ -61,16 +70,35 @@ def standing_of(
     stage = _stage(prospect, calls, now, rep_tz, rules, closed)
     moments = sorted(m for m in _moments(prospect, calls, rep_tz, rules, closed) if m > now)
     at = now
-    for step, moment in enumerate([now, *moments]):
+    tried = [now, *moments]
+    for step, moment in enumerate(tried):
         if step > _MAX_STEPS:
             # Not expected; reading the prospect every morning is the safe answer.
             return Standing(stage, at)
         at = moment
-        if digest_listing(prospect, calls, at, rep_tz, rules, closed) is not None:
-            return Standing(stage, at)
+        listed = digest_listing(prospect, calls, at, rep_tz, rules, closed)
+        if listed is not None:
+            until = tried[step + 1] if step + 1 < len(tried) else None
+            return Standing(stage, at, _stored(listed, calls, at, until))
         if at > now and _stage(prospect, calls, at, rep_tz, rules, closed) is not stage:
             return Standing(stage, at)
     return Standing(stage, None)
+
+
+def _stored(
+    listed: Listing, calls: CallSummary, since: datetime, until: datetime | None
+) -> StoredListing:
+    """What placing the prospect needs while `listed` holds: `digest_listing` can change
+    its answer only at one of the moments tried, so it holds until the next one."""
+    if listed.section is None:
+        return StoredListing(
+            None,
+            since,
+            until,
+            last_dial_at=last_dial_at_of(calls),
+            next_try=listed.earliest,
+        )
+    return StoredListing(listed.section, since, until, callback_due=listed.state.callback_due)
 
 
 def _stage(
