@@ -10,14 +10,15 @@ it the same way (window functions are in PostgreSQL and in SQLite since 3.25).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Select, and_, case, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import CONVERSATIONS, OUTBOUND_DIALS, CallLog, Outcome
+from storage.driver_times import DriverUTCDateTime
 from storage.models import CallLogRow
 
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
@@ -25,11 +26,6 @@ _NEWEST_FIRST = (CallLogRow.at.desc(), CallLogRow.id.desc())
 _IS_CONVERSATION = CallLogRow.outcome.in_([str(outcome) for outcome in CONVERSATIONS])
 _IS_DIAL = CallLogRow.outcome.in_([str(outcome) for outcome in OUTBOUND_DIALS])
 _EMAIL = Outcome.EMAIL.value
-_DRIVER_TIME = DateTime(timezone=True)
-"""The times as the driver reads them, without `UTCDateTime`'s call per value: a digest
-reads hundreds of calls per rep. PostgreSQL's driver hands back aware datetimes (on the
-session's clock: the cadence converts every time to a zone before reading its day);
-SQLite's are naive UTC, made aware in the row loop."""
 
 
 def summaries_of(
@@ -39,9 +35,8 @@ def summaries_of(
     values: a caller asking the same shape again and again (the App Home, one rep at a time)
     builds the statement once."""
     # Fetched at once, as a row at a time costs more than turning it into a call.
-    connection = session.connection()
-    rows = connection.execute(statement, dict(params or {})).all()
-    return _summaries(rows, naive=connection.dialect.name == "sqlite")
+    rows = session.connection().execute(statement, dict(params or {})).all()
+    return _summaries(rows)
 
 
 def summary_statement(
@@ -87,8 +82,9 @@ def summary_statement(
         select(
             ranked.c.prospect_id,
             ranked.c.outcome,
-            type_coerce(ranked.c.at, _DRIVER_TIME),
-            type_coerce(ranked.c.follow_up_at, _DRIVER_TIME),
+            # Hundreds of calls per rep: their times as the driver reads them.
+            type_coerce(ranked.c.at, DriverUTCDateTime()),
+            type_coerce(ranked.c.follow_up_at, DriverUTCDateTime()),
             case((latest, 1), else_=0),
             case((since_talk, 1), else_=0),
         )
@@ -98,11 +94,10 @@ def summary_statement(
 
 
 def _summaries(
-    rows: Iterable[tuple[int, str, datetime, datetime | None, int, int]], *, naive: bool
+    rows: Iterable[tuple[int, str, datetime, datetime | None, int, int]],
 ) -> Iterator[tuple[int, CallSummary]]:
     """Rows newest first, prospect after prospect, to each prospect's summary: a Core row
-    loop, since a tick turns hundreds of rows per rep into calls. `naive`: the times are
-    UTC without their zone (SQLite)."""
+    loop, since a tick turns hundreds of rows per rep into calls."""
     current = None
     latest: list[CallLog] = []
     since_talk: list[CallLog] = []
@@ -111,9 +106,6 @@ def _summaries(
             if current is not None:
                 yield current, _oldest_first(latest, since_talk)
             current, latest, since_talk = prospect_id, [], []
-        if naive:
-            at = at.replace(tzinfo=UTC)
-            follow_up_at = follow_up_at and follow_up_at.replace(tzinfo=UTC)
         log = CallLog(_OUTCOMES[outcome], at, follow_up_at=follow_up_at)
         if is_latest:
             latest.append(log)

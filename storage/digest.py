@@ -60,6 +60,7 @@ from storage import insights as insights_store
 from storage import queries
 from storage.call_summaries import summaries_of, summary_statement
 from storage.db import insert_for
+from storage.driver_times import driver_times
 from storage.models import (
     CallLogRow,
     DeliveryRow,
@@ -69,7 +70,16 @@ from storage.models import (
     UTCDateTime,
     Workspace,
 )
-from storage.standing import WorkedOut
+from storage.standing import WorkedOut, listing_of
+
+LISTING_COLUMNS = (
+    ProspectRow.listed_in,
+    ProspectRow.listed_until,
+    ProspectRow.listed_callback_due,
+    ProspectRow.listed_last_dial_at,
+    ProspectRow.listed_next_try,
+)
+"""What `standing.listing_of` reads, with `due_at`."""
 
 logger = logging.getLogger(__name__)
 
@@ -591,7 +601,8 @@ def _input_queries(
             ProspectRow.owner_id,
             ProspectRow.stage,
             ProspectRow.standing_version,
-            *queries.PROSPECT_COLUMNS,
+            # Hundreds of prospects per rep, each with several times.
+            *driver_times((ProspectRow.due_at, *LISTING_COLUMNS, *queries.PROSPECT_COLUMNS)),
         ).where(due_prospects),
         summaries=summary_statement(
             of_teams(CallLogRow.team_id),
@@ -664,7 +675,9 @@ def digest_inputs(
     for row in prospect_rows:
         rep_inputs = inputs[(row.team_id, row.owner_id)]
         rep_inputs.prospects.append(
-            ProspectHistory(queries.to_prospect(row), summaries.get(row.id, NO_CALLS))
+            ProspectHistory(
+                queries.to_prospect(row), summaries.get(row.id, NO_CALLS), listing_of(row)
+            )
         )
         if row.stage is None:
             rep_inputs.not_known[row.id] = row.standing_version
@@ -708,10 +721,12 @@ def rep_digest_plan(
     rep_tz: ZoneInfo,
     now: datetime,
     advisor: WindowAdvisor | None = None,
+    states_for: int | None = None,
 ) -> DigestPlan:
     """The rep's digest as the daily tick would plan it at `now`, windows ranked by what the
     workspace's dials have taught and cut to the rep's calling day: `/digest now`, the App
-    Home and `/prospect list due` show this, so none of them disagrees with the morning DM."""
+    Home and `/prospect list due` show this, so none of them disagrees with the morning DM.
+    `states_for`: `plan_digest`'s (the entries whose rule is shown; None: all)."""
     rep = (team_id, user_id)
     inputs = digest_inputs(session, [rep], now)[rep]
     if advisor is None:
@@ -732,6 +747,7 @@ def rep_digest_plan(
         advisor=advisor,
         rep_day=calling.day,
         rep_closed=rep_closed_days(calling),
+        states_for=states_for,
     )
 
 

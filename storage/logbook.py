@@ -177,7 +177,7 @@ _INSERT_PROSPECT = {
 _CHANGEABLE = (*_SNAPSHOT_FIELDS, *_SNAPSHOT_MOMENTS)
 """What a logged call may change on its prospect; the UPDATE sets them all, so it is one
 statement, compiled once."""
-_STANDING = ("stage", "due_at")
+_STANDING = standing_store.STANDING_COLUMNS
 """Where the prospect stands after the call (`storage.standing`), stored by the same
 statement that writes the prospect."""
 _UPDATE_PROSPECT = (

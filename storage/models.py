@@ -164,6 +164,14 @@ class ProspectRow(Base):
     standing_version: Mapped[int] = mapped_column(Integer, default=0)
     """Counts the changes to what the standing is worked out from, so a digest writing back
     a standing it worked out does not overwrite one written since."""
+    listed_in: Mapped[str | None] = mapped_column(String(20))
+    """Where the digest lists the prospect from `due_at` (`bot.insights.digest_plan.
+    StoredListing`): a section, or "window"; None when not listed then, or not known."""
+    listed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When that listing may change by time alone; None for never."""
+    listed_callback_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listed_last_dial_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listed_next_try: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     calls: Mapped[list[CallLogRow]] = relationship(
         back_populates="prospect", order_by="CallLogRow.at", passive_deletes=True

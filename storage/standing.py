@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
+from bot.insights.digest_plan import Section, StoredListing
 from bot.insights.standing import Standing
 from storage.models import NOT_KNOWN, ProspectRow
 
@@ -28,6 +29,7 @@ BUMPED = ProspectRow.standing_version + 1
 FORGOTTEN: Mapping[str, Any] = {
     "stage": None,
     "due_at": NOT_KNOWN,
+    "listed_in": None,
     "standing_version": BUMPED,
 }
 """The values of a prospect whose standing is not known (an UPDATE's `values`)."""
@@ -43,9 +45,51 @@ class WorkedOut:
     standing: Standing
 
 
+WINDOW = "window"
+"""`listed_in` of a prospect listed in a window to call in."""
+STANDING_COLUMNS = (
+    "stage",
+    "due_at",
+    "listed_in",
+    "listed_until",
+    "listed_callback_due",
+    "listed_last_dial_at",
+    "listed_next_try",
+)
+"""The columns a standing is stored in, but the version."""
+
+
 def stored(standing: Standing) -> dict[str, object]:
     """The columns a standing is stored in (with `standing_version` bumped by the writer)."""
-    return {"stage": standing.stage.value, "due_at": standing.due_at}
+    listing = standing.listing
+    if listing is None:
+        return dict.fromkeys(STANDING_COLUMNS) | {
+            "stage": standing.stage.value,
+            "due_at": standing.due_at,
+        }
+    return {
+        "stage": standing.stage.value,
+        "due_at": standing.due_at,
+        "listed_in": WINDOW if listing.section is None else listing.section.value,
+        "listed_until": listing.until,
+        "listed_callback_due": listing.callback_due,
+        "listed_last_dial_at": listing.last_dial_at,
+        "listed_next_try": listing.next_try,
+    }
+
+
+def listing_of(row: Any) -> StoredListing | None:
+    """The listing stored on a prospect row (or a row of its columns), if any."""
+    if row.listed_in is None or row.due_at is None:
+        return None
+    return StoredListing(
+        None if row.listed_in == WINDOW else Section(row.listed_in),
+        row.due_at,
+        row.listed_until,
+        callback_due=row.listed_callback_due,
+        last_dial_at=row.listed_last_dial_at,
+        next_try=row.listed_next_try,
+    )
 
 
 def forget(session: Session, team_id: str, prospect_ids: Iterable[int]) -> None:
@@ -60,6 +104,7 @@ def forget_row(row: ProspectRow) -> None:
     """`forget` for a prospect loaded in the session, changed through its attributes."""
     row.stage = None
     row.due_at = NOT_KNOWN
+    row.listed_in = None
     row.standing_version = BUMPED  # type: ignore[assignment]
 
 
@@ -89,7 +134,7 @@ _WRITE_BACK = (
         ProspectRow.id == bindparam("w_id"),
         ProspectRow.standing_version == bindparam("w_version"),
     )
-    .values(stage=bindparam("w_stage"), due_at=bindparam("w_due_at"))
+    .values({name: bindparam(f"w_{name}") for name in STANDING_COLUMNS})
 )
 
 
@@ -101,8 +146,7 @@ def write_back(session: Session, worked_out: Iterable[WorkedOut]) -> None:
             "w_team_id": item.team_id,
             "w_id": item.prospect_id,
             "w_version": item.version,
-            "w_stage": item.standing.stage.value,
-            "w_due_at": item.standing.due_at,
+            **{f"w_{name}": value for name, value in stored(item.standing).items()},
         }
         for item in worked_out
     ]

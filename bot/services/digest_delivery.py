@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.digest import build_digest_message
+from bot.blocks.digest import SHOWN_AT_MOST, build_digest_message
 from bot.insights.digest_plan import plan_digest
 from bot.insights.window_advice import WindowEvidence
 from bot.rules.public_holidays import rep_closed_days
@@ -565,6 +565,7 @@ def _build(
             advisor=reads.evidence[key.team_id].advisor(key.rep_user_id),
             rep_day=recipient.rep.day,
             rep_closed=rep_closed_days(recipient.rep),
+            states_for=SHOWN_AT_MOST,
         )
         messages[key] = (
             build_digest_message(plan) if recipient.when_empty or not plan.is_empty else {}

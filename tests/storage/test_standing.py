@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bot.blocks.digest import SHOWN_AT_MOST, build_digest_message
 from bot.grammar.logcall import LogCallRequest
 from bot.insights.digest_plan import PURSUED_STATUSES, OwedCall, ProspectHistory, plan_digest
 from bot.insights.rates import TeamDials
@@ -156,7 +157,7 @@ def _check(session: Session, team: str, user: str, rep_tz: ZoneInfo, at: datetim
         everyone.append(ProspectHistory(prospect, history))
         if row.stage is None or (row.due_at is not None and row.due_at <= at):
             continue  # not known, or due: the digest reads it and works it out again
-        stored = Standing(Stage(row.stage), row.due_at)
+        stored = Standing(Stage(row.stage), row.due_at, standing_store.listing_of(row))
         assert stored == standing_of(prospect, history, at, rep_tz, rules), (row.name, at)
     assert _digest(session, team, user, rep_tz, at) == _old_digest(
         session, team, user, rep_tz, at, everyone, rules
@@ -164,7 +165,11 @@ def _check(session: Session, team: str, user: str, rep_tz: ZoneInfo, at: datetim
 
 
 def _digest(session: Session, team: str, user: str, rep_tz: ZoneInfo, at: datetime) -> object:
-    return digest_store.rep_digest_plan(session, team, user, rep_tz, at, ADVISOR).sections
+    """As the tick plans it: placed by stored listings, the rule worked out for those shown."""
+    plan = digest_store.rep_digest_plan(
+        session, team, user, rep_tz, at, ADVISOR, states_for=SHOWN_AT_MOST
+    )
+    return build_digest_message(plan)
 
 
 def _old_digest(  # type: ignore[no-untyped-def]
@@ -198,11 +203,13 @@ def _old_digest(  # type: ignore[no-untyped-def]
         for prospect_id, called_at, due_at in owed
         if prospect_id in pursued
     ]
-    return plan_digest(
-        rep_tz=rep_tz,
-        now=at,
-        prospects=list(pursued.values()),
-        owed_calls=owed_calls,
-        rules=rules,
-        advisor=ADVISOR,
-    ).sections
+    return build_digest_message(
+        plan_digest(
+            rep_tz=rep_tz,
+            now=at,
+            prospects=list(pursued.values()),
+            owed_calls=owed_calls,
+            rules=rules,
+            advisor=ADVISOR,
+        )
+    )

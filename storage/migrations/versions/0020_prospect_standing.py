@@ -1,4 +1,5 @@
-"""prospect standing: each prospect's relationship stage and when the digest next needs it
+"""prospect standing: each prospect's relationship stage, when the digest next needs it and
+where it lists it then
 
 Revision ID: 0020
 Revises: 0019
@@ -24,6 +25,7 @@ _NOT_KNOWN = {
     "postgresql": sa.text("'1970-01-01 00:00:00+00'"),
     "sqlite": sa.text("'1970-01-01 00:00:00.000000'"),
 }
+_LISTING_TIMES = ("listed_until", "listed_callback_due", "listed_last_dial_at", "listed_next_try")
 
 
 def upgrade() -> None:
@@ -36,12 +38,17 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("standing_version", sa.Integer(), nullable=False, server_default="0")
         )
+        batch.add_column(sa.Column("listed_in", sa.String(length=20), nullable=True))
+        for name in _LISTING_TIMES:
+            batch.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
         batch.create_index("ix_prospects_due", ["team_id", "owner_id", "due_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("prospects") as batch:
         batch.drop_index("ix_prospects_due")
+        for name in ("listed_in", *_LISTING_TIMES):
+            batch.drop_column(name)
         batch.drop_column("standing_version")
         batch.drop_column("due_at")
         batch.drop_column("stage")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot import ids
 from bot.blocks.logcall import FIELD, FOLLOW_UP
 from storage.models import CallLogRow, DraftRow, OwedReturnCallRow, ProspectRow
+from storage.standing import STANDING_COLUMNS
 from tests.blockkit import assert_valid_message
 from tests.handlers.interactions import click, count, responses, submit, text_of, views
 from tests.slack import Reply, SlackHarness
@@ -31,7 +32,7 @@ def buttons(reply: Reply) -> dict[str, str]:
 
 
 # Where the prospect stands is worked out again after an undo, not restored: not a detail.
-_STANDING = {"stage", "due_at", "standing_version"}
+_STANDING = {*STANDING_COLUMNS, "standing_version"}
 
 
 def prospect_fields(slack: SlackHarness) -> list[dict[str, Any]]:
