@@ -4,6 +4,9 @@ Each rep has 200 prospects and 2,000 call logs, spread over time zones and the l
 so a tick has real cadence work to do for every prospect. Every rep's digest falls due at the
 same instant, TICK_AT, whatever their zone (each has the digest time that is TICK_AT on their
 clock): the hard case, a whole morning's posts on one minute.
+Loaded rows have no standing yet (as after migration 0020); `load` has them worked out and
+written back as the digest would, so the ticks measured are ordinary mornings, not the first
+one after the upgrade.
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
+
+from storage import digest as digest_store
+from storage import standing as standing_store
+from storage.db import make_engine, make_session_factory
 
 ZONES = (
     "America/New_York",
@@ -89,6 +96,31 @@ def load(url: str, reps: int, now: datetime) -> None:
                             copy.write_row((_team(n), prospect_id, _user(n), at, outcome, ""))
             cursor.execute("SELECT setval('prospects_id_seq', %s)", (prospect_id,))
         conn.execute("ANALYZE")
+    loaded = [(_team(n), _user(n), ZONES[n % 3]) for n in range(start, start + reps)]
+    settle_standings(url, now, loaded)
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        conn.execute("ANALYZE")
+
+
+def settle_standings(
+    url: str, now: datetime, reps: list[tuple[str, str, str]], batch: int = 25
+) -> None:
+    """Works out the standings of these (team, user, zone) reps' prospects, as a digest
+    read does, and writes them back."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    try:
+        for start in range(0, len(reps), batch):
+            chunk = reps[start : start + batch]
+            keys = [(team, user) for team, user, _ in chunk]
+            with factory() as session:
+                inputs = digest_store.digest_inputs(session, keys, now)
+            zones = {(team, user): ZoneInfo(tz) for team, user, tz in chunk}
+            worked_out = digest_store.worked_out_standings(inputs, zones, now)
+            with factory.begin() as session:
+                standing_store.write_back(session, worked_out)
+    finally:
+        engine.dispose()
 
 
 def _team(n: int) -> str:

@@ -212,6 +212,7 @@ def _log_in(
         looked_up=read.prospect if read is not None else None,
         recorded=recorded,
         once_key=once_key,
+        rep_tz=rep.tz,
     )
     if rep.home_opened:
         home_store.want_redraw(session, rep.team_id, rep.user_id, now)

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.rules.call_summary import CallSummary
 from bot.rules.calls import CONVERSATIONS, OUTBOUND_DIALS, CallLog, Outcome
+from storage.driver_times import DriverUTCDateTime
 from storage.models import CallLogRow
 
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
@@ -81,8 +82,9 @@ def summary_statement(
         select(
             ranked.c.prospect_id,
             ranked.c.outcome,
-            ranked.c.at,
-            ranked.c.follow_up_at,
+            # Hundreds of calls per rep: their times as the driver reads them.
+            type_coerce(ranked.c.at, DriverUTCDateTime()),
+            type_coerce(ranked.c.follow_up_at, DriverUTCDateTime()),
             case((latest, 1), else_=0),
             case((since_talk, 1), else_=0),
         )
@@ -95,7 +97,7 @@ def _summaries(
     rows: Iterable[tuple[int, str, datetime, datetime | None, int, int]],
 ) -> Iterator[tuple[int, CallSummary]]:
     """Rows newest first, prospect after prospect, to each prospect's summary: a Core row
-    loop, since a tick turns a thousand rows per rep into calls."""
+    loop, since a tick turns hundreds of rows per rep into calls."""
     current = None
     latest: list[CallLog] = []
     since_talk: list[CallLog] = []

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.rules.prospects import DuplicateIndex, KnownProspect, ProspectFields
 from storage import queries
+from storage import standing as standing_store
 from storage.models import (
     CallLogRow,
     CrmConnectionRow,
@@ -706,6 +707,8 @@ def _fill(row: ProspectRow, fields: ProspectFields, *, overwrite: bool) -> bool:
         tz, inferred = fields.zone()
         if tz is not None:
             row.tz, row.tz_inferred = tz, inferred
+    if changed:
+        standing_store.forget_row(row)
     return changed
 
 

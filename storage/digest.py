@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -48,6 +48,7 @@ from bot.insights.digest_plan import (
     ProspectHistory,
     plan_digest,
 )
+from bot.insights.standing import standing_of
 from bot.insights.window_advice import WindowAdvisor
 from bot.rules.cadence import CadenceRules
 from bot.rules.call_summary import CallSummary
@@ -59,6 +60,7 @@ from storage import insights as insights_store
 from storage import queries
 from storage.call_summaries import summaries_of, summary_statement
 from storage.db import insert_for
+from storage.driver_times import driver_times
 from storage.models import (
     CallLogRow,
     DeliveryRow,
@@ -68,6 +70,16 @@ from storage.models import (
     UTCDateTime,
     Workspace,
 )
+from storage.standing import WorkedOut, listing_of
+
+LISTING_COLUMNS = (
+    ProspectRow.listed_in,
+    ProspectRow.listed_until,
+    ProspectRow.listed_callback_due,
+    ProspectRow.listed_last_dial_at,
+    ProspectRow.listed_next_try,
+)
+"""What `standing.listing_of` reads, with `due_at`."""
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +169,8 @@ class DigestInputs:
     prospects: list[ProspectHistory]
     owed_calls: list[OwedCall]
     rules: CadenceRules
+    not_known: dict[int, int] = field(default_factory=dict)
+    """Of `prospects`, those whose stored standing is not known: id -> standing_version."""
 
 
 CALLING_DAY_COLUMNS = (RepRow.working_day, RepRow.phone, RepRow.cell)
@@ -571,31 +585,50 @@ def _input_queries(
 ) -> _InputQueries:
     """`of_teams` picks the reps' workspaces by a team column, `owned` their rows by a team
     and a user column."""
-    callable_prospects = and_(
-        owned(ProspectRow.team_id, ProspectRow.owner_id),
+    reachable = and_(
         ProspectRow.status.in_([status.value for status in PURSUED_STATUSES]),
         or_(ProspectRow.snoozed_until.is_(None), ProspectRow.snoozed_until <= now),
+    )
+    # Only those the digest may list now (or whose standing is not known, NOT_KNOWN being
+    # before every now): one range of the (team, owner, due_at) index per workspace.
+    due_prospects = and_(
+        owned(ProspectRow.team_id, ProspectRow.owner_id), ProspectRow.due_at <= now, reachable
     )
     return _InputQueries(
         rules=select(Workspace.team_id, Workspace.cadence_rules).where(of_teams(Workspace.team_id)),
         prospects=select(
-            ProspectRow.team_id, ProspectRow.owner_id, *queries.PROSPECT_COLUMNS
-        ).where(callable_prospects),
+            ProspectRow.team_id,
+            ProspectRow.owner_id,
+            ProspectRow.stage,
+            ProspectRow.standing_version,
+            # Hundreds of prospects per rep, each with several times.
+            *driver_times((ProspectRow.due_at, *LISTING_COLUMNS, *queries.PROSPECT_COLUMNS)),
+        ).where(due_prospects),
         summaries=summary_statement(
             of_teams(CallLogRow.team_id),
-            CallLogRow.prospect_id.in_(select(ProspectRow.id).where(callable_prospects)),
+            CallLogRow.prospect_id.in_(select(ProspectRow.id).where(due_prospects)),
         ),
+        # The prospect comes along: one owed a call need not be due otherwise.
         owed=select(
             OwedReturnCallRow.team_id,
             OwedReturnCallRow.rep_user_id,
-            OwedReturnCallRow.prospect_id,
-            OwedReturnCallRow.due_at,
-            CallLogRow.at,
+            OwedReturnCallRow.due_at.label("owed_due_at"),
+            CallLogRow.at.label("called_at"),
+            ProspectRow.owner_id,
+            *queries.PROSPECT_COLUMNS,
         )
         .join(CallLogRow, CallLogRow.id == OwedReturnCallRow.inbound_call_id)
+        .join(
+            ProspectRow,
+            and_(
+                ProspectRow.team_id == OwedReturnCallRow.team_id,
+                ProspectRow.id == OwedReturnCallRow.prospect_id,
+            ),
+        )
         .where(
             owned(OwedReturnCallRow.team_id, OwedReturnCallRow.rep_user_id),
             OwedReturnCallRow.returned_at.is_(None),
+            reachable,
         ),
     )
 
@@ -615,8 +648,10 @@ def digest_inputs(
     """Prospects, call histories, owed return calls and rules for (team_id, user_id) reps.
 
     Four queries for any batch of reps, the calls summarized by the database (see
-    `storage.call_summaries`). Only pursued (active, or not interested and perhaps rested),
-    unsnoozed prospects are read: the rest can never appear in a digest.
+    `storage.call_summaries`). Only prospects the digest may list at `now` are read: pursued
+    (active, or not interested and perhaps rested), unsnoozed, and due by their stored
+    standing (`storage.standing`), or with a standing not known yet; and the prospects
+    owed a return call.
     """
     if not reps:
         return {}
@@ -635,24 +670,48 @@ def digest_inputs(
     rules = _rules_by_team(connection.execute(statements.rules, params))
     prospect_rows = connection.execute(statements.prospects, params).all()
     summaries = dict(summaries_of(session, statements.summaries, params))
-    prospects = {row.id: queries.to_prospect(row) for row in prospect_rows}
-    owners = {row.id: (row.team_id, row.owner_id) for row in prospect_rows}
 
     inputs = {rep: DigestInputs([], [], rules.get(rep[0], CadenceRules())) for rep in reps}
-    for prospect_id, prospect in prospects.items():
-        inputs[owners[prospect_id]].prospects.append(
-            ProspectHistory(prospect, summaries.get(prospect_id, NO_CALLS))
+    for row in prospect_rows:
+        rep_inputs = inputs[(row.team_id, row.owner_id)]
+        rep_inputs.prospects.append(
+            ProspectHistory(
+                queries.to_prospect(row), summaries.get(row.id, NO_CALLS), listing_of(row)
+            )
         )
+        if row.stage is None:
+            rep_inputs.not_known[row.id] = row.standing_version
     for owed in connection.execute(statements.owed, params):
-        # Owed calls to prospects not read above are to closed or snoozed prospects.
-        if owed.prospect_id in prospects and owners[owed.prospect_id] == (
-            owed.team_id,
-            owed.rep_user_id,
-        ):
+        # Owed by the prospect's owner only: a prospect handed to another rep is theirs.
+        if owed.owner_id == owed.rep_user_id:
             inputs[(owed.team_id, owed.rep_user_id)].owed_calls.append(
-                OwedCall(prospects[owed.prospect_id], called_at=owed.at, due_at=owed.due_at)
+                OwedCall(
+                    queries.to_prospect(owed), called_at=owed.called_at, due_at=owed.owed_due_at
+                )
             )
     return inputs
+
+
+def worked_out_standings(
+    inputs: dict[tuple[str, str], DigestInputs],
+    zones: dict[tuple[str, str], ZoneInfo],
+    now: datetime,
+) -> list[WorkedOut]:
+    """The standings of the prospects read whose standing was not known, from the calls
+    read with them, for `standing.write_back` (reps on their clocks `zones`)."""
+    worked_out = []
+    for rep, rep_inputs in inputs.items():
+        if not rep_inputs.not_known:
+            continue
+        for item in rep_inputs.prospects:
+            prospect_id = item.prospect.id
+            if prospect_id is None or prospect_id not in rep_inputs.not_known:
+                continue
+            standing = standing_of(item.prospect, item.calls, now, zones[rep], rep_inputs.rules)
+            worked_out.append(
+                WorkedOut(rep[0], prospect_id, rep_inputs.not_known[prospect_id], standing)
+            )
+    return worked_out
 
 
 def rep_digest_plan(
@@ -662,10 +721,12 @@ def rep_digest_plan(
     rep_tz: ZoneInfo,
     now: datetime,
     advisor: WindowAdvisor | None = None,
+    states_for: int | None = None,
 ) -> DigestPlan:
     """The rep's digest as the daily tick would plan it at `now`, windows ranked by what the
     workspace's dials have taught and cut to the rep's calling day: `/digest now`, the App
-    Home and `/prospect list due` show this, so none of them disagrees with the morning DM."""
+    Home and `/prospect list due` show this, so none of them disagrees with the morning DM.
+    `states_for`: `plan_digest`'s (the entries whose rule is shown; None: all)."""
     rep = (team_id, user_id)
     inputs = digest_inputs(session, [rep], now)[rep]
     if advisor is None:
@@ -686,6 +747,7 @@ def rep_digest_plan(
         advisor=advisor,
         rep_day=calling.day,
         rep_closed=rep_closed_days(calling),
+        states_for=states_for,
     )
 
 

@@ -51,6 +51,7 @@ from bot.insights.window_advice import WindowAdvisor, WindowEvidence
 from bot.rules.calls import OUTBOUND_DIALS, Outcome
 from bot.rules.schedule import ScheduleError, parse_digest_time
 from storage import queries
+from storage import standing as standing_store
 from storage.models import (
     CallLogRow,
     DraftRow,
@@ -246,6 +247,7 @@ def set_currency(session: Session, team_id: str, currency: str, now: datetime) -
     thousands, so every reader of the rules reads the currency with them."""
     row = queries.workspace(session, team_id, now)
     row.cadence_rules = {**(row.cadence_rules or {}), "currency": currency}
+    standing_store.forget_workspace(session, team_id)
     session.flush()
 
 

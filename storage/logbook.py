@@ -6,12 +6,13 @@ wrong prospect can take it back within minutes and find everything exactly as it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CTE,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.grammar.logcall import LogCallRequest
+from bot.insights.standing import standing_of
 from bot.rules.cadence import CadenceRules
 from bot.rules.calls import (
     CLOSING_OUTCOMES,
@@ -47,8 +49,10 @@ from storage import crm as crm_store
 from storage import phone as phone_store
 from storage import privacy, queries
 from storage import scripts as script_store
+from storage import standing as standing_store
 from storage.db import DIALECT_INSERTS
 from storage.models import (
+    NOT_KNOWN,
     CallLogRow,
     CrmOutboxRow,
     OwedReturnCallRow,
@@ -230,10 +234,16 @@ _INSERT_PROSPECT = {
 _CHANGEABLE = (*_SNAPSHOT_FIELDS, *_SNAPSHOT_MOMENTS)
 """What a logged call may change on its prospect; the UPDATE sets them all, so it is one
 statement, compiled once."""
+_STANDING = standing_store.STANDING_COLUMNS
+"""Where the prospect stands after the call (`storage.standing`), stored by the same
+statement that writes the prospect."""
 _UPDATE_PROSPECT = (
     update(ProspectRow)
     .where(ProspectRow.team_id == bindparam("p_team_id"), ProspectRow.id == bindparam("p_id"))
-    .values({name: bindparam(f"new_{name}") for name in _CHANGEABLE})
+    .values(
+        {name: bindparam(f"new_{name}") for name in (*_CHANGEABLE, *_STANDING)}
+        | {"standing_version": standing_store.BUMPED}
+    )
 )
 
 
@@ -323,6 +333,7 @@ def log_call(
     looked_up: ProspectLookup | None = None,
     recorded: RecordedCall | None = None,
     once_key: str | None = None,
+    rep_tz: ZoneInfo | None = None,
 ) -> LoggedCall:
     """Log against the prospect picked by id (a form's picker) or matched by name and phone.
 
@@ -339,6 +350,8 @@ def log_call(
     `rep_and_prospect` found it in this transaction, sparing its reads here. `recorded` is
     what the phone system said about the call, when it came from one. `once_key` is the
     delivery's replay key, claimed with the call: Replayed when it was claimed before.
+    `rep_tz` is the rep's clock, which the prospect's stored standing is reckoned on (not
+    known without it).
 
     Every statement is Core, on the session's connection, and built once: this runs for
     every call a rep logs, and the ORM's unit of work cost more than the SQL it wrote.
@@ -359,19 +372,25 @@ def log_call(
         fields = _find_prospect(
             connection, team_id, rep_user_id, request.prospect_name, request.phone
         )
+    at = called_at or now
+    logged = CallLog(outcome=request.outcome, at=at, notes=request.notes, follow_up_at=follow_up_at)
     created = False
     if fields is None:
         fields, created = _new_prospect(
-            connection, team_id, rep_user_id, request, follow_up_at, now
+            connection,
+            team_id,
+            rep_user_id,
+            request,
+            follow_up_at,
+            now,
+            lambda new: standing_after(new, [logged], now, rep_tz, rules),
         )
-    original = dict(fields)
     before = None if created else _snapshot(fields)
     if created:
         numbered = []  # no earlier calls and nothing owed: no reads for them
     elif numbered is None:
         numbered = queries.numbered_call_history(session, team_id, fields["id"])
     history = [log for _, log in numbered]
-    at = called_at or now
     if not created:
         # A call logged after the fact that is older than the latest one is history: it
         # fills in details but does not undo the plan or status the later call set.
@@ -403,12 +422,14 @@ def log_call(
         "duration_seconds": recorded.duration_seconds if recorded else None,
         "recording_url": recorded.recording_url if recorded else None,
     }
-    changed = not created and any(fields[name] != original[name] for name in _CHANGEABLE)
+    # Every call moves where the prospect stands, so a known prospect is always updated.
+    changed = not created
     params = {f"call_{name}": value for name, value in call.items()}
     if once_key is not None:
         params |= queries.claim_params(team_id, once_key, now)
     if changed:
-        params |= prospect_update(team_id, fields)
+        standing = standing_after(fields, [*history, logged], now, rep_tz, rules)
+        params |= prospect_update(team_id, fields, standing)
     if push_to_crm:
         push = crm_store.push_row(team_id, rep_user_id, now, response_url)
         params |= {f"push_{name}": value for name, value in push.items()}
@@ -427,9 +448,7 @@ def log_call(
                 due_at=at + rules.return_call_within,
             )
         )
-    history.append(
-        CallLog(outcome=request.outcome, at=at, notes=request.notes, follow_up_at=follow_up_at)
-    )
+    history.append(logged)
     return LoggedCall(
         call_id=call_id,
         prospect=queries.to_prospect(SimpleNamespace(**fields)),
@@ -441,12 +460,33 @@ def log_call(
     )
 
 
-def prospect_update(team_id: str, fields: Mapping[str, Any]) -> dict[str, object]:
+def prospect_update(
+    team_id: str, fields: Mapping[str, Any], standing: Mapping[str, object]
+) -> dict[str, object]:
     """The one place the values a logged call sets on its prospect are built: the
-    parameters of _UPDATE_PROSPECT, from the prospect's fields as the call left them."""
-    return {"p_team_id": team_id, "p_id": fields["id"]} | {
-        f"new_{name}": fields[name] for name in _CHANGEABLE
-    }
+    parameters of _UPDATE_PROSPECT, from the prospect's fields as the call left them and
+    its `standing_after` the call."""
+    return (
+        {"p_team_id": team_id, "p_id": fields["id"]}
+        | {f"new_{name}": fields[name] for name in _CHANGEABLE}
+        | {f"new_{name}": value for name, value in standing.items()}
+    )
+
+
+def standing_after(
+    fields: Mapping[str, Any],
+    history: list[CallLog],
+    now: datetime,
+    rep_tz: ZoneInfo | None,
+    rules: CadenceRules,
+) -> dict[str, object]:
+    """The prospect's standing columns once the call is in `history` (every call): worked
+    out here, in the call's own transaction, so the digest need not. Without the rep's
+    zone (a caller that does not know it) it is left not known, for the digest to work out."""
+    if rep_tz is None:
+        return dict.fromkeys(_STANDING) | {"due_at": NOT_KNOWN}
+    prospect = queries.to_prospect(SimpleNamespace(**fields))
+    return standing_store.stored(standing_of(prospect, history, now, rep_tz, rules))
 
 
 def _write(
@@ -529,9 +569,11 @@ def _new_prospect(
     request: LogCallRequest,
     follow_up_at: datetime | None,
     now: datetime,
+    standing: Callable[[Mapping[str, Any]], dict[str, object]],
 ) -> tuple[dict[str, Any], bool]:
     """Two calls logged at once for a new name make one prospect: the second adopts it, as
-    it was, for the caller to update.
+    it was, for the caller to update. `standing` gives the new prospect's standing columns
+    from its fields.
 
     Returns the prospect's fields and whether this call created it.
     """
@@ -545,7 +587,7 @@ def _new_prospect(
     row = {name: value for name, value in fields.items() if name != "id"}
     inserted = connection.scalar(
         _INSERT_PROSPECT[connection.dialect.name],
-        row | {"team_id": team_id, "owner_id": owner_id, "created_at": now},
+        row | {"team_id": team_id, "owner_id": owner_id, "created_at": now} | standing(fields),
     )
     if inserted is None:
         found = _find_prospect(connection, team_id, owner_id, request.prospect_name, None)
@@ -653,6 +695,7 @@ def undo_call(
         session.delete(prospect)
     else:
         _restore(prospect, snapshot["prospect"])  # type: ignore[arg-type]
+        standing_store.forget_row(prospect)
     session.flush()
     return undone
 
@@ -665,6 +708,7 @@ def set_follow_up(
     row = queries.own_prospect(session, team_id, owner_id, prospect_id)
     if row is not None:
         row.follow_up_at = at
+        standing_store.forget_row(row)
         session.flush()
     return row
 

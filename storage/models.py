@@ -41,6 +41,11 @@ NAMING_CONVENTION = {
 }
 
 
+NOT_KNOWN = datetime(1970, 1, 1, tzinfo=UTC)
+"""A prospect's `due_at` while its standing is not known: before every digest, so the next
+one to read the rep works it out from the calls and writes it back."""
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC and always hands back aware datetimes, on SQLite as on PostgreSQL."""
 
@@ -123,6 +128,7 @@ class ProspectRow(Base):
         Index("ix_prospects_owner_name", "team_id", "owner_id", "name_key", unique=True),
         Index("ix_prospects_owner_phone", "team_id", "owner_id", "phone"),
         Index("ix_prospects_crm_id", "team_id", "crm_id"),
+        Index("ix_prospects_due", "team_id", "owner_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -150,6 +156,22 @@ class ProspectRow(Base):
     crm_object: Mapped[str | None] = mapped_column(String(20))
     """Which kind of CRM record `crm_id` names: contact or lead."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stage: Mapped[str | None] = mapped_column(String(20))
+    """The relationship stage (`bot.rules.relationship.Stage`) as of the last write; None
+    while not known (`due_at` is then NOT_KNOWN): see `storage.standing`."""
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=NOT_KNOWN)
+    """When the digest next needs the prospect (`bot.insights.standing`); None for never."""
+    standing_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Counts the changes to what the standing is worked out from, so a digest writing back
+    a standing it worked out does not overwrite one written since."""
+    listed_in: Mapped[str | None] = mapped_column(String(20))
+    """Where the digest lists the prospect from `due_at` (`bot.insights.digest_plan.
+    StoredListing`): a section, or "window"; None when not listed then, or not known."""
+    listed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When that listing may change by time alone; None for never."""
+    listed_callback_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listed_last_dial_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listed_next_try: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     calls: Mapped[list[CallLogRow]] = relationship(
         back_populates="prospect", order_by="CallLogRow.at", passive_deletes=True

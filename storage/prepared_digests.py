@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from storage import standing as standing_store
 from storage.db import insert_for
 from storage.digest import DeliveryKey, DigestInputs, DigestRecipient
 from storage.models import PreparedDigestRow
@@ -40,6 +41,10 @@ def _of(keys: Collection[DeliveryKey]) -> ColumnElement[bool]:
     ).in_([(key.team_id, key.rep_user_id, key.local_date) for key in keys])
 
 
+_DERIVED = [*standing_store.STANDING_COLUMNS, "standing_version"]
+"""The prospect columns a marker leaves out: the standing, derived from the others."""
+
+
 def digest_fingerprint(recipient: DigestRecipient, inputs: DigestInputs) -> str:
     """A hash of everything a rep's digest is planned from but the instant and the learned
     windows (kept for minutes anyway): their prospects and calls, owed calls, the
@@ -63,7 +68,8 @@ _MARKERS = text(
     SELECT r.team_id, r.user_id, md5(concat_ws('|',
         r::text,
         (SELECT w::text FROM workspaces w WHERE w.team_id = r.team_id),
-        (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM prospects p
+        (SELECT string_agg((to_jsonb(p) - CAST(:derived AS text[]))::text, ',' ORDER BY p.id)
+            FROM prospects p
             WHERE p.team_id = r.team_id AND p.owner_id = r.user_id),
         (SELECT count(*) || ':' || coalesce(max(c.id), 0)
             FROM prospects p JOIN call_logs c
@@ -79,8 +85,10 @@ _MARKERS = text(
 )
 """On PostgreSQL, a marker of every row a rep's digest is read from, hashed by the database:
 the rep's row (zone, calling day, digest settings), their workspace's (cadence rules), their
-prospects' whole rows, how many calls those prospects have and the newest one's id (calls
-are added and undone, never edited in ways a digest reads), and their owed calls' rows.
+prospects' whole rows but their stored standing (`storage.standing`: worked out from the
+rest, and written back by the very read that prepares a digest), how many calls those
+prospects have and the newest one's id (calls are added and undone, never edited in ways a
+digest reads), and their owed calls' rows.
 A write to any of them changes it. Any column added to these tables is covered; a new table
 the digest reads must be added here."""
 
@@ -97,7 +105,9 @@ def data_markers(
     if not reps:
         return {}
     teams, users = zip(*reps, strict=True)
-    rows = session.execute(_MARKERS, {"teams": list(teams), "users": list(users)}).all()
+    rows = session.execute(
+        _MARKERS, {"teams": list(teams), "users": list(users), "derived": _DERIVED}
+    ).all()
     return {(row.team_id, row.user_id): "db:" + row.marker for row in rows}
 
 

@@ -32,6 +32,7 @@ from bot.rules.prospects import (
 )
 from storage import digest as digest_store
 from storage import queries
+from storage import standing as standing_store
 from storage.models import (
     CallLogRow,
     DraftRow,
@@ -129,6 +130,7 @@ def update_prospect(
         return duplicate
     for column, value in prospect_columns(fields).items():
         setattr(row, column, value)
+    standing_store.forget_row(row)
     session.flush()
     return row
 
@@ -144,6 +146,7 @@ def snooze(
     if row is None:
         return None
     row.snoozed_until = until
+    standing_store.forget_row(row)
     session.flush()
     return row
 

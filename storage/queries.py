@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.rules.calls import CallLog, Outcome, Prospect, ProspectStatus, Rep
 from bot.rules.proposals import read_desk_hours, split_partners
+from storage import standing
 from storage.db import DIALECT_INSERTS, insert_for
 from storage.models import (
     CallLogRow,
@@ -102,8 +103,9 @@ def follow_slack_profile(
     row = rep_row(session, team_id, user_id)
     if row is None:
         return
-    if tz is not None:
+    if tz is not None and tz != row.tz:
         row.tz = tz
+        standing.forget_rep(session, team_id, user_id)
     if name:
         row.name = name
 

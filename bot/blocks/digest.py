@@ -56,6 +56,10 @@ SECTION_NOUNS: dict[Section, str] = {
 
 NOTHING_DUE = "Nothing due today: no return calls, follow-ups or promises to chase."
 
+SHOWN_AT_MOST = MESSAGE_BLOCK_LIMIT // 2
+"""No message shows more entries than this (each takes two blocks): the plan need work out
+the cadence state, whose rule an entry quotes, of no more (`plan_digest`'s `states_for`)."""
+
 
 class SnoozeFor(StrEnum):
     """The Snooze menu's choices; "date" asks for the day in a modal."""

@@ -38,7 +38,7 @@ from bot.rules.calls import (
 )
 from bot.rules.money import DEFAULT_CURRENCY
 from bot.rules.public_holidays import closed_days
-from bot.rules.relationship import next_business_day, relationship
+from bot.rules.relationship import last_try, next_business_day
 from bot.rules.windows import DEFAULT_WINDOWS, kept_by_both
 
 DEFAULT_RULES = CadenceRules()
@@ -77,11 +77,38 @@ class ProspectHistory:
 
     prospect: Prospect
     history: Sequence[CallLog] | CallSummary = ()
+    listing: StoredListing | None = None
+    """Where the digest lists the prospect, as stored with its standing: when it holds at
+    the plan's `now`, the prospect is placed without weighing its calls."""
 
     @property
     def calls(self) -> CallSummary:
         history = self.history
         return history if isinstance(history, CallSummary) else CallSummary.of(history)
+
+
+@dataclass(frozen=True)
+class StoredListing:
+    """Where the digest lists a prospect from `since` until `until` (None: while its calls,
+    details and rules stay as they are), worked out with its standing
+    (`bot.insights.standing`): what placing it among the others needs, and no more. Its
+    cadence state, whose rule each shown entry quotes, is worked out only for the entries
+    shown (`plan_digest`'s `states_for`): a rep may have two hundred due and see twenty."""
+
+    section: Section | None
+    """SWITCH_TO_EMAIL or PROMISES; None for a window to call in."""
+    since: datetime
+    until: datetime | None
+    callback_due: datetime | None = None
+    """A promise's: the section's order."""
+    last_dial_at: datetime | None = None
+    """A window's: the windows the latest dial fell in are not offered again."""
+    next_try: datetime | None = None
+    """A window's: no dial before then (a try's next business day, on the prospect's
+    clock, when that is later than `since`)."""
+
+    def holds(self, now: datetime) -> bool:
+        return self.since <= now and (self.until is None or now < self.until)
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,7 @@ def plan_digest(
     advisor: WindowAdvisor | None = None,
     rep_day: DeskHours = WORKING_DAY,
     rep_closed: Container[date] = (),
+    states_for: int | None = None,
 ) -> DigestPlan:
     """Sort the rep's prospects into the digest's sections for the rep's day at `now`.
 
@@ -170,10 +198,14 @@ def plan_digest(
     the part both sides can keep (the rep's working day `rep_day`, not on `rep_closed`, the
     rep's public holidays). A promise to call back is chased on its due day from the
     morning's digest, whatever the hour it was made.
+
+    A prospect whose stored listing holds at `now` is placed by it, and its cadence state
+    is worked out only if it is among the first `states_for` entries (None: all), in the
+    plan's order; the others' `state` is None. A message shows at most its first entries.
     """
     advisor = advisor or WindowAdvisor(TeamDials(), learning=False)
     local_date = now.astimezone(rep_tz).date()
-    day_end = datetime.combine(local_date + timedelta(days=1), datetime.min.time(), rep_tz)
+    day_end = _day_end(local_date, rep_tz)
     by_id = {item.prospect.id: item for item in prospects}
 
     returns: dict[int | None, DigestEntry] = {}
@@ -194,47 +226,37 @@ def plan_digest(
     sections[Section.RETURN_CALLS] = list(returns.values())
     # The calendar is kept with its answer, so its id cannot be reused while cached.
     advice: dict[tuple[object, ...], tuple[Container[date], AdvisedWindow | None]] = {}
+    unstated: set[int | None] = set()
     for prospect_id, item in by_id.items():
         prospect = item.prospect
-        if prospect_id in returns or not _reachable(prospect, now):
+        if prospect_id in returns:
             continue
-        if prospect.follow_up_at is not None and (
-            prospect.follow_up_at.astimezone(rep_tz).date() > local_date
-        ):
-            continue
-        prospect_tz = prospect.zone(rep_tz)
         closed = closed_days(prospect)
-        calls = item.calls
-        state = cadence_state(calls, prospect.deal_value, now, rep_tz, rules, closed)
+        stored = item.listing
+        if stored is not None and stored.holds(now) and _reachable(prospect, now):
+            # Within its span the listing's answer is the one stored.
+            listed_in, state = stored.section, None
+            callback_due, last_dial_at = stored.callback_due, stored.last_dial_at
+            earliest = max(now, stored.next_try or now)
+            unstated.add(prospect_id)
+        else:
+            calls = item.calls
+            listed = digest_listing(prospect, calls, now, rep_tz, rules, closed)
+            if listed is None:
+                continue
+            listed_in, state, earliest = listed.section, listed.state, listed.earliest
+            callback_due, last_dial_at = state.callback_due, last_dial_at_of(calls)
+        prospect_tz = prospect.zone(rep_tz)
         entry = partial(DigestEntry, prospect=prospect, prospect_tz=prospect_tz, state=state)
-        if state.next_step is NextStep.EMAIL:
-            if not _emailed_since_last_dial(calls):
-                sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
+        if listed_in is Section.SWITCH_TO_EMAIL:
+            sections[Section.SWITCH_TO_EMAIL].append(entry(section=Section.SWITCH_TO_EMAIL))
             continue
-        if state.next_step is NextStep.CHASE_CALLBACK or (
-            state.next_step is NextStep.WAIT_FOR_CALLBACK
-            and state.callback_due is not None
-            and state.callback_due.astimezone(rep_tz).date() <= local_date
-        ):
-            promise = entry(section=Section.PROMISES, due_at=state.callback_due)
+        if listed_in is Section.PROMISES:
+            promise = entry(section=Section.PROMISES, due_at=callback_due)
             sections[Section.PROMISES].append(promise)
             continue
-        # Waiting on a promised callback is no reason to call, unless the rep set the day.
-        callable_today = state.due(now) or (
-            state.next_step is NextStep.WAIT_FOR_CALLBACK and prospect.follow_up_at is not None
-        )
-        if not callable_today:
-            continue
-        # Tried today: the next try is a later business day (a follow-up's day is the
-        # cadence's to judge, and counts whole).
-        last_try = relationship(prospect, calls.calls, now, rep_tz, rules, closed, state).last_try
-        earliest = now
-        if last_try is not None:
-            earliest = max(now, next_business_day(last_try, prospect_tz, closed))
-        if earliest >= day_end:
-            continue
         # A day the rep was given ("back Wednesday") is a fresh start: that morning counts.
-        tried = [] if prospect.follow_up_at is not None else _last_dial_slots(calls, prospect_tz)
+        tried = [] if prospect.follow_up_at is not None else _dial_slots(last_dial_at, prospect_tz)
         # Prospects sharing a zone, holidays and last-tried window share the answer.
         question = (prospect_tz, prospect.tz, tuple(tried), id(closed), earliest)
         if question not in advice:
@@ -268,6 +290,8 @@ def plan_digest(
         sections[section].sort(key=_by_window_then_value)
     sections[Section.SWITCH_TO_EMAIL].sort(key=_by_value)
     sections[Section.PROMISES].sort(key=lambda e: (e.due_at, *_by_value(e)))
+    if unstated:
+        _work_out_states(sections, unstated, by_id, now, rep_tz, rules, states_for)
     return DigestPlan(
         rep_tz=rep_tz,
         now=now,
@@ -275,6 +299,71 @@ def plan_digest(
         sections={section: tuple(entries) for section, entries in sections.items() if entries},
         currency=rules.currency,
     )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where the digest lists a prospect at a moment, before any window is weighed."""
+
+    section: Section | None
+    """SWITCH_TO_EMAIL or PROMISES; None for a window to call in today."""
+    state: CadenceState
+    earliest: datetime
+    """For a window: the first moment a dial is allowed today (later than now when tried
+    today in the prospect's morning, say)."""
+
+
+def digest_listing(
+    prospect: Prospect,
+    calls: CallSummary,
+    now: datetime,
+    rep_tz: ZoneInfo,
+    rules: CadenceRules = DEFAULT_RULES,
+    closed: Container[date] = (),
+) -> Listing | None:
+    """Whether `plan_digest` at `now` lists the prospect outside the owed return calls, and
+    in which section; None when in none of them. Whether a window is left today (the
+    team's learned windows, the rep's calling day) is weighed after this, by the plan.
+    `closed` holds the prospect's public holidays. The one test both the plan and the
+    stored standing (`bot.insights.standing`) apply."""
+    if not _reachable(prospect, now):
+        return None
+    local_date = now.astimezone(rep_tz).date()
+    if prospect.follow_up_at is not None and (
+        prospect.follow_up_at.astimezone(rep_tz).date() > local_date
+    ):
+        return None
+    state = cadence_state(calls, prospect.deal_value, now, rep_tz, rules, closed)
+    if state.next_step is NextStep.EMAIL:
+        if _emailed_since_last_dial(calls):
+            return None
+        return Listing(Section.SWITCH_TO_EMAIL, state, now)
+    if state.next_step is NextStep.CHASE_CALLBACK or (
+        state.next_step is NextStep.WAIT_FOR_CALLBACK
+        and state.callback_due is not None
+        and state.callback_due.astimezone(rep_tz).date() <= local_date
+    ):
+        return Listing(Section.PROMISES, state, now)
+    # Waiting on a promised callback is no reason to call, unless the rep set the day.
+    callable_today = state.due(now) or (
+        state.next_step is NextStep.WAIT_FOR_CALLBACK and prospect.follow_up_at is not None
+    )
+    if not callable_today:
+        return None
+    # Tried today: the next try is a later business day (a follow-up's day is the
+    # cadence's to judge, and counts whole).
+    tried = last_try(calls.calls)
+    earliest = now
+    if tried is not None:
+        earliest = max(now, next_business_day(tried, prospect.zone(rep_tz), closed))
+    if earliest >= _day_end(local_date, rep_tz):
+        return None
+    return Listing(None, state, earliest)
+
+
+def _day_end(local_date: date, rep_tz: ZoneInfo) -> datetime:
+    """The rep's midnight after `local_date`."""
+    return datetime.combine(local_date + timedelta(days=1), datetime.min.time(), rep_tz)
 
 
 def opening_before(plan: DigestPlan, digest_at: datetime) -> DigestPlan:
@@ -333,15 +422,42 @@ def _emailed_since_last_dial(calls: CallSummary) -> bool:
     return latest is not None and latest.outcome is Outcome.EMAIL
 
 
-def _last_dial_slots(calls: CallSummary, prospect_tz: ZoneInfo) -> list[str]:
-    """The windows (on the prospect's clock) the latest dial fell in, defaults first.
+def _work_out_states(
+    sections: dict[Section, list[DigestEntry]],
+    unstated: Container[int | None],
+    by_id: dict[int | None, ProspectHistory],
+    now: datetime,
+    rep_tz: ZoneInfo,
+    rules: CadenceRules,
+    states_for: int | None,
+) -> None:
+    """The cadence state of the first `states_for` entries (all when None) placed by their
+    stored listing, from their calls, as `digest_listing` works it out."""
+    entries = [(kind, index) for kind in Section for index in range(len(sections[kind]))]
+    for kind, index in entries[:states_for]:
+        entry = sections[kind][index]
+        if entry.prospect.id not in unstated:
+            continue
+        prospect = entry.prospect
+        calls = by_id[prospect.id].calls
+        state = cadence_state(calls, prospect.deal_value, now, rep_tz, rules, closed_days(prospect))
+        sections[kind][index] = replace(entry, state=state)
+
+
+def last_dial_at_of(calls: CallSummary) -> datetime | None:
+    """When the latest dial was made: its windows are not offered again the next time."""
+    dial = calls.last_of(OUTBOUND_DIALS)
+    return dial.at if dial is not None else None
+
+
+def _dial_slots(dialed_at: datetime | None, prospect_tz: ZoneInfo) -> list[str]:
+    """The windows (on the prospect's clock) a dial at `dialed_at` fell in, defaults first.
 
     A dial outside every window (mid-morning, say) blocks none of them.
     """
-    dial = calls.last_of(OUTBOUND_DIALS)
-    if dial is None:
+    if dialed_at is None:
         return []
-    local = dial.at.astimezone(prospect_tz).time()
+    local = dialed_at.astimezone(prospect_tz).time()
     return [spec.label for spec in CANDIDATE_WINDOWS if spec.start <= local < spec.end]
 
 

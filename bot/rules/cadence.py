@@ -544,6 +544,46 @@ def cadence_state(
     )
 
 
+def cadence_boundaries(
+    history: Sequence[CallLog] | CallSummary,
+    deal_value: int | None,
+    tz: ZoneInfo,
+    rules: CadenceRules = CadenceRules(),
+    closed: Container[date] = (),
+) -> set[datetime]:
+    """Every instant at which `cadence_state` of this history may change its step or its
+    dates: the moments it compares `now` with (a lay-off or a rest ending, an inbound
+    call's return falling due, a meeting, a promise's chase day, a follow-up day, a "not
+    interested" rest ending). Between two of them only the count of voicemails in the
+    rolling window can change (it is in the rule's words, not the step), so a stored
+    step holds until the next one. The same helpers decide them as decide the state, so
+    the two cannot drift apart."""
+    since_talk: Sequence[CallLog]
+    if isinstance(history, CallSummary):
+        logs, since_talk = history.calls, history.since_talk
+    else:
+        logs = sorted(history, key=_time)
+        talks = (i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS)
+        since_talk = logs[max(talks, default=-1) + 1 :]
+    _, _, rested_until = _attempts(since_talk, deal_value, rules)
+    voicemails = [log.at for log in since_talk if log.outcome is Outcome.VOICEMAIL]
+    capping_at, _ = _capping_voicemail(voicemails, rules)
+    moments: list[datetime | None] = [
+        rested_until,
+        capping_at + rules.layoff if capping_at is not None else None,
+        _return_call_due(logs, rules),
+        _callback_due(logs, rules, tz, closed),
+    ]
+    last = next((log for log in reversed(logs) if log.outcome is not Outcome.EMAIL), None)
+    if last is not None:
+        moments += [
+            last.follow_up_at,
+            _follow_up_day(last, rules, tz, closed),
+            not_interested_until(last.at, rules, tz, closed),
+        ]
+    return {moment for moment in moments if moment is not None}
+
+
 _CLOSED_RULES: dict[Outcome, str] = {
     Outcome.WON: "Won: no more calls.",
     Outcome.LOST: "Lost: no more calls.",

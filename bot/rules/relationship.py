@@ -184,7 +184,7 @@ def relationship(
     if voicemails:
         day = voicemails[-1].astimezone(zone).date()
         that_day = sum(1 for at in voicemails if at.astimezone(zone).date() == day)
-    last_try = last.at if last is not None and last.outcome in UNANSWERED else None
+    tried = last_try(logs)
 
     stage = _stage(prospect, state, last, logs, now)
     meeting_at = last.follow_up_at if last is not None and last.outcome is Outcome.MEETING else None
@@ -205,10 +205,10 @@ def relationship(
         moments = [now, state.laid_off_until, prospect.follow_up_at, prospect.snoozed_until]
         if stage is not Stage.OWED_RETURN_CALL:
             moments.append(state.not_before)
-        paced = next_business_day(last_try, zone, closed) if last_try is not None else None
+        paced = next_business_day(tried, zone, closed) if tried is not None else None
         earliest = max(m for m in (*moments, paced) if m is not None)
-        if last_try is not None and earliest == max(m for m in (now, paced) if m is not None):
-            avoid = part_of_day(last_try.astimezone(zone))
+        if tried is not None and earliest == max(m for m in (now, paced) if m is not None):
+            avoid = part_of_day(tried.astimezone(zone))
     return Relationship(
         stage=stage,
         cadence=state,
@@ -218,12 +218,19 @@ def relationship(
         meeting_at=meeting_at,
         promised_on=promised_on,
         unanswered_dials=len(unanswered),
-        last_try=last_try,
+        last_try=tried,
         avoid_part=avoid,
         voicemails_that_day=that_day,
         resting_until=resting_until,
         earliest_call=earliest,
     )
+
+
+def last_try(logs: Sequence[CallLog]) -> datetime | None:
+    """The latest call (emails aside), in calls oldest first, when it was a dial that did
+    not reach the prospect: it paces the next try (`Relationship.last_try`)."""
+    last = next((log for log in reversed(logs) if log.outcome is not Outcome.EMAIL), None)
+    return last.at if last is not None and last.outcome in UNANSWERED else None
 
 
 def _stage(

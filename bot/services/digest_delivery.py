@@ -25,7 +25,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -41,7 +41,7 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.digest import build_digest_message
+from bot.blocks.digest import SHOWN_AT_MOST, build_digest_message
 from bot.insights.digest_plan import plan_digest
 from bot.insights.window_advice import WindowEvidence
 from bot.rules.public_holidays import rep_closed_days
@@ -60,6 +60,7 @@ from bot.services.slack_delivery import (
 )
 from storage import digest as store
 from storage import prepared_digests as prepared_store
+from storage import standing as standing_store
 from storage.db import without_statement_limits
 from storage.digest import DAILY, RENEW_EVERY, DeliveryKey, DeliveryStatus, DigestRecipient
 from storage.insights import EvidenceCache
@@ -222,7 +223,7 @@ def run_digest_tick(
         if not claim.won:
             return ClaimedReads(claim.won, claim.in_doubt, None)
         with collector_paused():
-            reads = _read(session_factory, claim.won, now, learned)
+            reads = _read(session_factory, claim.won, now, learned, due)
         return ClaimedReads(claim.won, claim.in_doubt, reads)
 
     def build(keys: list[DeliveryKey], reads: DigestReads) -> dict[DeliveryKey, dict[str, object]]:
@@ -596,10 +597,20 @@ def _read(
     keys: Sequence[DeliveryKey],
     now: datetime,
     learned: EvidenceAhead,
+    due: Mapping[DeliveryKey, DigestRecipient],
 ) -> DigestReads:
+    """The batch's inputs and evidence; the standings not known yet are worked out from the
+    calls read (on each rep's clock, from `due`) and written back, so tomorrow reads only
+    the prospects then due."""
+    reps = [(k.team_id, k.rep_user_id) for k in keys]
+    zones = {(k.team_id, k.rep_user_id): ZoneInfo(due[k].rep.tz) for k in keys}
     with session_factory() as session:
-        inputs = store.digest_inputs(session, [(k.team_id, k.rep_user_id) for k in keys], now)
+        inputs = store.digest_inputs(session, reps, now)
         teams = {team: learned.evidence(session, team) for team in {k.team_id for k in keys}}
+    worked_out = store.worked_out_standings(inputs, zones, now)
+    if worked_out:
+        with session_factory.begin() as session:
+            standing_store.write_back(session, worked_out)
     return DigestReads(inputs, teams)
 
 
@@ -718,6 +729,7 @@ def _build(
             advisor=reads.evidence[key.team_id].advisor(key.rep_user_id),
             rep_day=recipient.rep.day,
             rep_closed=rep_closed_days(recipient.rep),
+            states_for=SHOWN_AT_MOST,
         )
         messages[key] = (
             build_digest_message(plan) if recipient.when_empty or not plan.is_empty else {}

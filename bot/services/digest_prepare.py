@@ -149,8 +149,14 @@ def _prepare(
                 # Before the read: a write in between changes the marker, never goes unseen.
                 markers = prepared_store.data_markers(session, reps)
             with collector_paused():
-                reads = _read(session_factory, batch, at, learned)
+                reads = _read(session_factory, batch, at, learned, due)
                 messages = _build(reads, batch, due, at)
+                as_read = reads.inputs
+                if markers is None:
+                    # As the minute will read them: after the standings just written back,
+                    # which change which prospects are read, not the digest.
+                    with session_factory() as session:
+                        as_read = store.digest_inputs(session, reps, at)
                 prepared = [
                     prepared_store.PreparedDigest(
                         key,
@@ -158,7 +164,7 @@ def _prepare(
                         markers.get((key.team_id, key.rep_user_id), "")
                         if markers is not None
                         else prepared_store.digest_fingerprint(
-                            due[key], reads.inputs[(key.team_id, key.rep_user_id)]
+                            due[key], as_read[(key.team_id, key.rep_user_id)]
                         ),
                         message,
                     )

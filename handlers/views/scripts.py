@@ -88,7 +88,16 @@ def handle_save_caller_submission(
             company=form.values["company"],
             notes=notes,
         )
-        log_call(session, team_id, user_id, request, None, now, push_to_crm=push_to_crm)
+        log_call(
+            session,
+            team_id,
+            user_id,
+            request,
+            None,
+            now,
+            push_to_crm=push_to_crm,
+            rep_tz=rep.tz,
+        )
     text = f"Saved *{escape(name)}* as a prospect. Draft a voicemail with /vmscript {escape(name)}."
     ack(response_action="update", view=build_saved_modal("Prospect saved", text))
 

@@ -23,9 +23,17 @@ from bot.services.digest_prepare import run_prepare_tick
 from bot.services.slack_delivery import posts_in_flight_for
 from storage import digest as digest_store
 from storage import prepared_digests
+from storage import standing as standing_store
 from storage.db import make_session_factory
 from storage.digest import NO_CALLS, DigestRecipient
-from storage.models import CallLogRow, OwedReturnCallRow, PreparedDigestRow, ProspectRow, RepRow
+from storage.models import (
+    NOT_KNOWN,
+    CallLogRow,
+    OwedReturnCallRow,
+    PreparedDigestRow,
+    ProspectRow,
+    RepRow,
+)
 from storage.privacy import erase_prospect
 from tests.services.test_digest_delivery import add_rep, client_for
 
@@ -76,6 +84,11 @@ def prepared_rows(factory: sessionmaker[Session]) -> list[PreparedDigestRow]:
         return list(session.scalars(select(PreparedDigestRow)))
 
 
+def standings(factory: sessionmaker[Session]) -> set[datetime | None]:
+    with factory() as session:
+        return set(session.scalars(select(ProspectRow.due_at)))
+
+
 def posted_texts(slack_api: SlackStandIn) -> dict[str, str]:
     return {
         c.args["channel"]: str(c.args["blocks"])
@@ -110,8 +123,11 @@ def test_an_unchanged_digest_is_posted_as_prepared_without_a_build(
 ) -> None:
     add_rep(factory, "U1", "America/Chicago")
     add_rep(factory, "U2", "America/Chicago", team="T2")
+    assert standings(factory) == {NOT_KNOWN}
     prepare(factory, DUE - timedelta(minutes=3))
     stored = {row.rep_user_id: row.message for row in prepared_rows(factory)}
+    # Preparing wrote the standings it worked out back: not a change to the digest's data.
+    assert NOT_KNOWN not in standings(factory)
 
     report = tick(factory, slack_api, DUE)
 
@@ -177,6 +193,8 @@ def test_a_call_logged_after_preparing_rebuilds_the_digest(
                 notes="",
             )
         )
+        # As every path that adds a call does, the prospect's standing is worked out anew.
+        standing_store.forget(session, "T1", [prospect_id])
 
     report = tick(factory, slack_api, DUE)
 
