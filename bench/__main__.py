@@ -213,7 +213,7 @@ def _report(
         "",
         f"Machine: {machine}.",
         f"Commit: {_commit()}.",
-        "The machine was shared with other work while this ran; numbers are from one run.",
+        "Numbers are from one run; PostgreSQL, the load and the servers share the cores.",
         "",
         "Load generator: Python threads on the same machine, one keep-alive connection each,",
         "signed `/logcall` requests of five real-looking kinds.",

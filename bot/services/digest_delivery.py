@@ -206,7 +206,7 @@ def run_digest_tick(
     # Another's left behind (it died) are built by the next minute's tick.
     own_teams = None if share is None else _own(due, share)
     own_ready = [key for key in ready if own_teams is None or key.team_id in own_teams]
-    parallel = _reads_in_parallel(session_factory)
+    parallel = reads_in_parallel(session_factory)
     rebuild: dict[DeliveryKey, bool] = {}
     """Prepared days claimed whose data changed since, to build here: whether each is in
     doubt (an earlier post may have landed)."""
@@ -223,14 +223,14 @@ def run_digest_tick(
         if not claim.won:
             return ClaimedReads(claim.won, claim.in_doubt, None)
         with collector_paused():
-            reads = _read(session_factory, claim.won, now, learned, due)
+            reads = read_batch(session_factory, claim.won, now, learned, due)
         return ClaimedReads(claim.won, claim.in_doubt, reads)
 
     def build(keys: list[DeliveryKey], reads: DigestReads) -> dict[DeliveryKey, dict[str, object]]:
         started = time.perf_counter()
         learned.building(keys[0].team_id)
         with collector_paused():
-            messages = _build(reads, keys, due, now)
+            messages = build_batch(reads, keys, due, now)
         report.build_seconds += time.perf_counter() - started
         return messages
 
@@ -318,7 +318,7 @@ def _post_prepared(
         report.build_seconds += time.perf_counter() - started
         return claim, checked
 
-    parallel = _reads_in_parallel(session_factory)
+    parallel = reads_in_parallel(session_factory)
     with ReadAhead(claim_and_check, side_by_side(keys), parallel=parallel) as checks:
         for claim, checked in checks:
             posting.record()
@@ -592,7 +592,7 @@ class DigestReads:
     """Per workspace: its learned windows."""
 
 
-def _read(
+def read_batch(
     session_factory: sessionmaker[Session],
     keys: Sequence[DeliveryKey],
     now: datetime,
@@ -708,7 +708,7 @@ class EvidenceAhead:
             return self._cache.evidence(session, team_id, self._now)
 
 
-def _build(
+def build_batch(
     reads: DigestReads,
     keys: Sequence[DeliveryKey],
     due: dict[DeliveryKey, DigestRecipient],
@@ -784,7 +784,7 @@ class ReadAhead(Generic[Read]):
         return self._pool.submit(self._read, batch)
 
 
-def _reads_in_parallel(session_factory: sessionmaker[Session]) -> bool:
+def reads_in_parallel(session_factory: sessionmaker[Session]) -> bool:
     """SQLite serves this process through one connection: a read on a thread would hold it
     while the tick claims, and the database would work on no other core anyway."""
     bind = session_factory.kw.get("bind")

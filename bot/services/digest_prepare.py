@@ -28,11 +28,11 @@ from bot.services.digest_delivery import (
     TEAMS_KEPT,
     EvidenceAhead,
     TickShare,
-    _build,
-    _read,
-    _reads_in_parallel,
+    build_batch,
     collector_paused,
     pending_batches,
+    read_batch,
+    reads_in_parallel,
     worker_id,
 )
 from bot.services.slack_delivery import ClientForTeam
@@ -133,7 +133,7 @@ def _prepare(
         [key.team_id for batch in batches for key in batch],
         worker=worker_id(),
         days={key.local_date for key in due},
-        parallel=_reads_in_parallel(session_factory),
+        parallel=reads_in_parallel(session_factory),
     )
     with learned:
         for batch in batches:
@@ -149,8 +149,8 @@ def _prepare(
                 # Before the read: a write in between changes the marker, never goes unseen.
                 markers = prepared_store.data_markers(session, reps)
             with collector_paused():
-                reads = _read(session_factory, batch, at, learned, due)
-                messages = _build(reads, batch, due, at)
+                reads = read_batch(session_factory, batch, at, learned, due)
+                messages = build_batch(reads, batch, due, at)
                 as_read = reads.inputs
                 if markers is None:
                     # As the minute will read them: after the standings just written back,

@@ -59,13 +59,13 @@ def slack_api(standin: SlackStandIn) -> Iterator[SlackStandIn]:
 def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The reps whose digest the minute's tick builds (rather than posts as prepared)."""
     built: list[str] = []
-    real = digest_delivery._build
+    real = digest_delivery.build_batch
 
     def counting(reads: Any, keys: Any, due: Any, now: datetime) -> Any:
         built.extend(key.rep_user_id for key in keys)
         return real(reads, keys, due, now)
 
-    monkeypatch.setattr(digest_delivery, "_build", counting)
+    monkeypatch.setattr(digest_delivery, "build_batch", counting)
     yield built
 
 
