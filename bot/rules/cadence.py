@@ -319,13 +319,7 @@ def cadence_state(
     `history` may be in any order; `now` must be time-zone aware; dates in `rule` are shown
     in `tz`. `closed` holds the prospect's public holidays, which are not business days.
     """
-    since_talk: Sequence[CallLog]
-    if isinstance(history, CallSummary):
-        logs, since_talk = history.calls, history.since_talk
-    else:
-        logs = sorted(history, key=_time)
-        talks = (i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS)
-        since_talk = logs[max(talks, default=-1) + 1 :]
+    logs, since_talk = _calls_and_since_talk(history)
     attempts, budget, rested_until = _attempts(since_talk, deal_value, rules)
     voicemails = [log.at for log in since_talk if log.outcome is Outcome.VOICEMAIL]
     in_window = sum(1 for at in voicemails if now - at < rules.voicemail_window)
@@ -558,13 +552,7 @@ def cadence_boundaries(
     rolling window can change (it is in the rule's words, not the step), so a stored
     step holds until the next one. The same helpers decide them as decide the state, so
     the two cannot drift apart."""
-    since_talk: Sequence[CallLog]
-    if isinstance(history, CallSummary):
-        logs, since_talk = history.calls, history.since_talk
-    else:
-        logs = sorted(history, key=_time)
-        talks = (i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS)
-        since_talk = logs[max(talks, default=-1) + 1 :]
+    logs, since_talk = _calls_and_since_talk(history)
     _, _, rested_until = _attempts(since_talk, deal_value, rules)
     voicemails = [log.at for log in since_talk if log.outcome is Outcome.VOICEMAIL]
     capping_at, _ = _capping_voicemail(voicemails, rules)
@@ -626,6 +614,18 @@ def _follow_up_day(
     )
     local = agreed.astimezone(tz)
     return datetime.combine(local.date(), datetime.min.time(), tzinfo=tz)
+
+
+def _calls_and_since_talk(
+    history: Sequence[CallLog] | CallSummary,
+) -> tuple[Sequence[CallLog], Sequence[CallLog]]:
+    """Every call oldest first, and those since the latest conversation: a summary holds
+    both already; a history is sorted and cut."""
+    if isinstance(history, CallSummary):
+        return history.calls, history.since_talk
+    logs = sorted(history, key=_time)
+    talks = (i for i, log in enumerate(logs) if log.outcome in CONVERSATIONS)
+    return logs, logs[max(talks, default=-1) + 1 :]
 
 
 def _time(log: CallLog) -> datetime:
