@@ -46,6 +46,7 @@ from bot.insights.digest_plan import (
     DigestPlan,
     OwedCall,
     ProspectHistory,
+    StoredListing,
     plan_digest,
 )
 from bot.insights.standing import standing_of
@@ -169,8 +170,9 @@ class DigestInputs:
     prospects: list[ProspectHistory]
     owed_calls: list[OwedCall]
     rules: CadenceRules
-    not_known: dict[int, int] = field(default_factory=dict)
-    """Of `prospects`, those whose stored standing is not known: id -> standing_version."""
+    to_work_out: dict[int, int] = field(default_factory=dict)
+    """Of `prospects`, those whose stored standing is not known, or ran out by the instant
+    read for (a boundary it named has passed): id -> standing_version."""
 
 
 CALLING_DAY_COLUMNS = (RepRow.working_day, RepRow.phone, RepRow.cell)
@@ -674,13 +676,12 @@ def digest_inputs(
     inputs = {rep: DigestInputs([], [], rules.get(rep[0], CadenceRules())) for rep in reps}
     for row in prospect_rows:
         rep_inputs = inputs[(row.team_id, row.owner_id)]
+        listing = listing_of(row)
         rep_inputs.prospects.append(
-            ProspectHistory(
-                queries.to_prospect(row), summaries.get(row.id, NO_CALLS), listing_of(row)
-            )
+            ProspectHistory(queries.to_prospect(row), summaries.get(row.id, NO_CALLS), listing)
         )
-        if row.stage is None:
-            rep_inputs.not_known[row.id] = row.standing_version
+        if row.stage is None or _ran_out(row.due_at, listing, now):
+            rep_inputs.to_work_out[row.id] = row.standing_version
     for owed in connection.execute(statements.owed, params):
         # Owed by the prospect's owner only: a prospect handed to another rep is theirs.
         if owed.owner_id == owed.rep_user_id:
@@ -697,21 +698,30 @@ def worked_out_standings(
     zones: dict[tuple[str, str], ZoneInfo],
     now: datetime,
 ) -> list[WorkedOut]:
-    """The standings of the prospects read whose standing was not known, from the calls
-    read with them, for `standing.write_back` (reps on their clocks `zones`)."""
+    """The standings, as at `now`, of the prospects read whose standing was not known or
+    ran out, from the calls read with them, for `standing.write_back` (reps on their clocks
+    `zones`): so a boundary passed is stored at the next read, not worked out every day."""
     worked_out = []
     for rep, rep_inputs in inputs.items():
-        if not rep_inputs.not_known:
+        if not rep_inputs.to_work_out:
             continue
         for item in rep_inputs.prospects:
             prospect_id = item.prospect.id
-            if prospect_id is None or prospect_id not in rep_inputs.not_known:
+            if prospect_id is None or prospect_id not in rep_inputs.to_work_out:
                 continue
             standing = standing_of(item.prospect, item.calls, now, zones[rep], rep_inputs.rules)
             worked_out.append(
-                WorkedOut(rep[0], prospect_id, rep_inputs.not_known[prospect_id], standing)
+                WorkedOut(rep[0], prospect_id, rep_inputs.to_work_out[prospect_id], standing)
             )
     return worked_out
+
+
+def _ran_out(due_at: datetime | None, listing: StoredListing | None, now: datetime) -> bool:
+    """Whether a known standing has passed a moment it named by `now`: its `due_at` when it
+    stored no listing (a change of stage), or the end of its listing."""
+    if due_at is None or due_at > now:
+        return False
+    return listing is None or (listing.until is not None and listing.until <= now)
 
 
 def rep_digest_plan(

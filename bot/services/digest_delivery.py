@@ -598,16 +598,20 @@ def read_batch(
     now: datetime,
     learned: EvidenceAhead,
     due: Mapping[DeliveryKey, DigestRecipient],
+    *,
+    standings_at: datetime | None = None,
 ) -> DigestReads:
-    """The batch's inputs and evidence; the standings not known yet are worked out from the
-    calls read (on each rep's clock, from `due`) and written back, so tomorrow reads only
-    the prospects then due."""
+    """The batch's inputs for a digest at `now`, and evidence; the standings not known yet,
+    or run out, are worked out from the calls read (on each rep's clock, from `due`) as at
+    `standings_at` (`now` unless told: a digest prepared ahead is read for a later instant,
+    and a standing is stored only from the present) and written back, so tomorrow reads
+    only the prospects then due."""
     reps = [(k.team_id, k.rep_user_id) for k in keys]
     zones = {(k.team_id, k.rep_user_id): ZoneInfo(due[k].rep.tz) for k in keys}
     with session_factory() as session:
         inputs = store.digest_inputs(session, reps, now)
         teams = {team: learned.evidence(session, team) for team in {k.team_id for k in keys}}
-    worked_out = store.worked_out_standings(inputs, zones, now)
+    worked_out = store.worked_out_standings(inputs, zones, standings_at or now)
     if worked_out:
         with session_factory.begin() as session:
             standing_store.write_back(session, worked_out)

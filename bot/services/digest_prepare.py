@@ -149,7 +149,7 @@ def _prepare(
                 # Before the read: a write in between changes the marker, never goes unseen.
                 markers = prepared_store.data_markers(session, reps)
             with collector_paused():
-                reads = read_batch(session_factory, batch, at, learned, due)
+                reads = read_batch(session_factory, batch, at, learned, due, standings_at=now)
                 messages = build_batch(reads, batch, due, at)
                 as_read = reads.inputs
                 if markers is None:

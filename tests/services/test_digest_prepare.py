@@ -357,3 +357,64 @@ def test_each_of_a_boxs_tick_processes_posts_its_own_workspaces_prepared_digests
     assert [key.team_id for key in first.sent] == ["T1"]
     assert [key.team_id for key in second.sent] == ["T2"]
     assert builds == []
+
+
+def zelda(factory: sessionmaker[Session], **standing: object) -> int:
+    """U1's prospect due today (a follow-up set for an hour before the digest), with the
+    stored standing given (not known unless told)."""
+    with factory.begin() as session:
+        prospect = ProspectRow(
+            team_id="T1",
+            owner_id="U1",
+            name="Zelda Latecomer",
+            name_key="zelda latecomer",
+            tz="America/Chicago",
+            tz_inferred=False,
+            status="active",
+            follow_up_at=DUE - timedelta(hours=1),
+            created_at=DUE - timedelta(days=2),
+            **standing,
+        )
+        session.add(prospect)
+        session.flush()
+        return prospect.id
+
+
+def standing_of_row(factory: sessionmaker[Session], prospect_id: int) -> Any:
+    with factory() as session:
+        return session.execute(
+            select(ProspectRow.due_at, ProspectRow.stage, ProspectRow.standing_version).where(
+                ProspectRow.id == prospect_id
+            )
+        ).one()
+
+
+def test_a_standing_worked_out_while_preparing_is_stored_as_of_the_present(
+    factory: sessionmaker[Session],
+) -> None:
+    """Prepared three minutes ahead, the digest is planned for its minute, but the standing
+    written back is the present's: `/digest now` and the Home, meanwhile, still list her."""
+    add_rep(factory, "U1", "America/Chicago", owes_a_call=False)
+    prospect_id = zelda(factory)
+    prepared_at = DUE - timedelta(minutes=3)
+
+    prepare(factory, prepared_at)
+
+    stored = standing_of_row(factory, prospect_id)
+    assert stored.stage is not None
+    assert stored.due_at <= prepared_at
+
+
+def test_a_standing_that_ran_out_is_worked_out_again_and_stored(
+    factory: sessionmaker[Session],
+) -> None:
+    """A stage change it named (no listing) passed yesterday: the next read stores where she
+    stands now, instead of working it out from her calls every morning."""
+    add_rep(factory, "U1", "America/Chicago", owes_a_call=False)
+    prospect_id = zelda(factory, stage="attempting", due_at=DUE - timedelta(days=1))
+    prepared_at = DUE - timedelta(minutes=3)
+
+    prepare(factory, prepared_at)
+
+    after = standing_of_row(factory, prospect_id)
+    assert (after.stage, after.due_at) == ("new", prepared_at)
