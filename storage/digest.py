@@ -721,7 +721,7 @@ def _ran_out(due_at: datetime | None, listing: StoredListing | None, now: dateti
     stored no listing (a change of stage), or the end of its listing."""
     if due_at is None or due_at > now:
         return False
-    return listing is None or (listing.until is not None and listing.until <= now)
+    return listing is None or not listing.holds(now)
 
 
 def rep_digest_plan(

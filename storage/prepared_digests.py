@@ -111,18 +111,22 @@ def data_markers(
     return {(row.team_id, row.user_id): "db:" + row.marker for row in rows}
 
 
+_DUE = (
+    PreparedDigestRow.team_id,
+    PreparedDigestRow.rep_user_id,
+    PreparedDigestRow.local_date,
+    PreparedDigestRow.digest_at,
+)
+"""A prepared digest's day and the instant it was prepared for."""
+
+
 def prepared_keys(session: Session, keys: Collection[DeliveryKey]) -> dict[DeliveryKey, datetime]:
     """Of `keys`, those already prepared, with the instant each was prepared for."""
     wanted = sorted(keys)
     found: dict[DeliveryKey, datetime] = {}
     for start in range(0, len(wanted), KEYS_PER_STATEMENT):
         rows = session.execute(
-            select(
-                PreparedDigestRow.team_id,
-                PreparedDigestRow.rep_user_id,
-                PreparedDigestRow.local_date,
-                PreparedDigestRow.digest_at,
-            ).where(_of(wanted[start : start + KEYS_PER_STATEMENT]))
+            select(*_DUE).where(_of(wanted[start : start + KEYS_PER_STATEMENT]))
         ).all()
         found.update({DeliveryKey(*row[:3]): row.digest_at for row in rows})
     return found
@@ -135,14 +139,7 @@ def prepared_digests(
     if not keys:
         return {}
     rows = session.execute(
-        select(
-            PreparedDigestRow.team_id,
-            PreparedDigestRow.rep_user_id,
-            PreparedDigestRow.local_date,
-            PreparedDigestRow.digest_at,
-            PreparedDigestRow.fingerprint,
-            PreparedDigestRow.message,
-        ).where(_of(keys))
+        select(*_DUE, PreparedDigestRow.fingerprint, PreparedDigestRow.message).where(_of(keys))
     ).all()
     found = {}
     for row in rows:

@@ -590,6 +590,9 @@ class DigestReads:
     inputs: dict[tuple[str, str], store.DigestInputs]
     evidence: dict[str, WindowEvidence]
     """Per workspace: its learned windows."""
+    rewritten: frozenset[tuple[str, str]] = frozenset()
+    """The reps some of whose standings this read wrote back: read again, they would
+    return other prospects (those the stored standings now leave out)."""
 
 
 def read_batch(
@@ -615,7 +618,8 @@ def read_batch(
     if worked_out:
         with session_factory.begin() as session:
             standing_store.write_back(session, worked_out)
-    return DigestReads(inputs, teams)
+    rewritten = frozenset(rep for rep, rep_inputs in inputs.items() if rep_inputs.to_work_out)
+    return DigestReads(inputs, teams, rewritten)
 
 
 class EvidenceAhead:

@@ -152,11 +152,13 @@ def _prepare(
                 reads = read_batch(session_factory, batch, at, learned, due, standings_at=now)
                 messages = build_batch(reads, batch, due, at)
                 as_read = reads.inputs
-                if markers is None:
+                if markers is None and reads.rewritten:
                     # As the minute will read them: after the standings just written back,
                     # which change which prospects are read, not the digest.
                     with session_factory() as session:
-                        as_read = store.digest_inputs(session, reps, at)
+                        as_read = as_read | store.digest_inputs(
+                            session, sorted(reads.rewritten), at
+                        )
                 prepared = [
                     prepared_store.PreparedDigest(
                         key,
